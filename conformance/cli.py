@@ -1,0 +1,186 @@
+"""`faxplus-conformance`: run the suite, serve the reference mock, list faults, build reports.
+
+Exit codes: 0 conformant (warns allowed), 1 contract violations, 2 usage or infrastructure error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from conformance.target import TIERS, Target, UsageError, env_or, redact_url
+
+PROG = "faxplus-conformance"
+EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line that says what and what to do, not a usage dump.
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Does this server honour the Fax.Plus POST /hooks contract?")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run the conformance suite (default target: the embedded mock)")
+    run.add_argument("--base-url", help="prefix before /hooks, e.g. https://staging.example/v3; default: embedded mock")
+    run.add_argument("--token", help="PAT or OAuth bearer token (default: $FAXPLUS_TOKEN)")
+    run.add_argument("--client-id", help="OAuth client id, sent as x-fax-clientid (default: $FAXPLUS_CLIENT_ID)")
+    run.add_argument("--tier", choices=TIERS, default="ci", help="ci: deterministic gate (default); nightly: deeper")
+    run.add_argument("--seed", type=int, help="nightly seed to replay (printed by every nightly run)")
+    run.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for each answer (default 5)")
+    run.add_argument("--output-dir", type=Path, default=Path("reports"), help="where reports go (default reports/)")
+    run.add_argument("--target-base", default="example.com", help="domain of registered webhook targets")
+    run.add_argument("--no-html", action="store_true", help="skip the Allure HTML report")
+    run.add_argument("--single-file", action="store_true", help="HTML as one self-contained file")
+    run.add_argument("--history", type=Path, help="trend history file kept across runs")
+    run.add_argument("--allow-production", action="store_true", help="permit the production host")
+
+    mock = sub.add_parser("mock", help="serve the reference mock on 127.0.0.1")
+    mock.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
+    mock.add_argument("--token", help="bearer token the mock accepts (default: $FAXPLUS_TOKEN or 'mock-token')")
+    mock.add_argument("--fault", help="break exactly one rule (see `faults`)")
+
+    sub.add_parser("faults", help="list the mock's fault catalogue")
+
+    report = sub.add_parser("report", help="build the Allure HTML report from allure-results")
+    report.add_argument("results_dir", nargs="?", type=Path, default=Path("reports/allure-results"))
+    report.add_argument("--output", type=Path, help="HTML folder (default: next to the results, html/)")
+    report.add_argument("--single-file", action="store_true", help="one self-contained index.html")
+    report.add_argument("--history", type=Path, help="trend history file kept across runs")
+    return parser
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+def _fail(message: str) -> int:
+    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+    return EXIT_USAGE
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import pytest
+
+    from conformance import plugin
+    from conformance.report import console
+    from conformance.suite import _session
+
+    target = Target(
+        base_url=args.base_url,
+        token=env_or(args.token, "FAXPLUS_TOKEN"),
+        client_id=env_or(args.client_id, "FAXPLUS_CLIENT_ID"),
+        timeout=args.timeout,
+        tier=args.tier,
+        seed=args.seed,
+        output_dir=args.output_dir,
+        target_domain=args.target_base,
+        allow_production=args.allow_production,
+    )
+    run = _session.open_session(target)
+    where = f"embedded reference mock at {run.target.base_url}" if run.mock else redact_url(target.base_url or "")
+    _say(f"POST /hooks conformance · target: {where} · tier: {target.tier}")
+    if target.tier == "nightly":
+        _say(f"seed: {run.seed}  (replay with: --tier nightly --seed {run.seed})")
+    out = target.output_dir
+    out.mkdir(parents=True, exist_ok=True)
+    plugin._PRESET = dataclasses.replace(run.target, seed=run.seed)
+    # SIGTERM (CI cancelling a job) ends the run like Ctrl-C: what was measured is still written.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        code = pytest.main([
+            "--pyargs", "conformance.suite", "-q", "--tb=no", "-rN", "--no-header",
+            "-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning",
+            f"--alluredir={out / 'allure-results'}", "--clean-alluredir",
+            f"--junitxml={out / 'junit.xml'}", "-o", "junit_suite_name=faxplus-conformance",
+        ])
+    finally:
+        plugin._PRESET = None
+    _say("")
+    _say(console.summary(run))
+    verdict_code = EXIT_VIOLATIONS if run.ledger.verdict.name == "FAIL" else EXIT_OK
+    _session.close_session()
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.INTERRUPTED):
+        return _fail(f"the suite could not run (pytest exit {int(code)}): rerun with `pytest --pyargs conformance.suite`")
+    if not args.no_html:
+        _html(out / "allure-results", out / "html", single_file=args.single_file, history=args.history)
+    _say(f"reports: {out}/summary.json, {out}/summary.md, {out}/junit.xml, {out}/allure-results/")
+    if code == pytest.ExitCode.INTERRUPTED and verdict_code == EXIT_OK:
+        return _fail("interrupted: the summary covers what was measured until then")
+    return verdict_code
+
+
+def _html(results: Path, html: Path, *, single_file: bool, history: Path | None) -> bool:
+    from conformance.report.html import HtmlUnavailable, build_html
+
+    try:
+        index = build_html(results, html, single_file=single_file, history=history)
+    except HtmlUnavailable as reason:
+        _say(f"HTML report skipped: {reason}")
+        return False
+    _say(f"HTML report: {index}")
+    return True
+
+
+def cmd_mock(args: argparse.Namespace) -> int:
+    from conformance.mock import DEFAULT_TOKEN, FAULTS, MockServer
+
+    fault = None
+    if args.fault:
+        fault = FAULTS.get(args.fault)
+        if fault is None:
+            return _fail(f"unknown fault {args.fault!r}: `{PROG} faults` lists them")
+    token = env_or(args.token, "FAXPLUS_TOKEN") or DEFAULT_TOKEN
+    try:
+        server = MockServer(port=args.port, token=token, fault=fault)
+    except OSError as error:
+        return _fail(f"cannot listen on 127.0.0.1:{args.port} ({error.strerror}): pick another --port")
+    note = "the default token 'mock-token'" if token == DEFAULT_TOKEN else "the token you gave"
+    _say(f"reference mock on {server.url} (fault: {fault.name if fault else 'none'}); it accepts {note}. Ctrl-C stops it.")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK
+
+
+def cmd_faults(args: argparse.Namespace) -> int:
+    from conformance.mock import FAULTS
+
+    width = max((len(f.name) for f in FAULTS), default=10)
+    for fault in FAULTS:
+        _say(f"{fault.name:<{width}}  {fault.description}")
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    if not args.results_dir.is_dir():
+        return _fail(f"no allure results at {args.results_dir}: run `{PROG} run` first or name the folder")
+    html = args.output or args.results_dir.parent / "html"
+    return EXIT_OK if _html(args.results_dir, html, single_file=args.single_file, history=args.history) else EXIT_USAGE
+
+
+COMMANDS = {"run": cmd_run, "mock": cmd_mock, "faults": cmd_faults, "report": cmd_report}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except UsageError as error:
+        return _fail(str(error))
+    except KeyboardInterrupt:
+        return _fail("interrupted")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

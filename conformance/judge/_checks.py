@@ -1,0 +1,123 @@
+"""Checks: small registered functions, each judging one aspect of one exchange.
+
+A check returns the Violations it finds (none means it passed). Adding a check is one
+`@check("name")` function; the suite runs every registered check on every exchange.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+from conformance.contract import CONTRACT
+from conformance.send import NOT_JSON, Exchange
+
+from ._expectation import Kind
+from ._policy import judge_status
+from ._verdict import Category, Verdict, Violation
+
+Check = Callable[[Exchange, Kind], Iterable[Violation]]
+CHECKS: dict[str, Check] = {}
+
+# Authenticated kinds whose answers the contract documents (200 / 400 / 500).
+DOCUMENTED = CONTRACT.documented_statuses()
+
+
+def check(name: str) -> Callable[[Check], Check]:
+    def register(func: Check) -> Check:
+        if name in CHECKS:
+            raise ValueError(f"check {name!r} is registered twice")
+        CHECKS[name] = func
+        return func
+
+    return register
+
+
+def _answered(exchange: Exchange) -> bool:
+    return exchange.error is None and exchange.status is not None
+
+
+def _documented(exchange: Exchange, kind: Kind) -> str | None:
+    """Name of the schema the contract documents for this answer, if any."""
+    if kind in (Kind.NO_CREDENTIALS, Kind.WRONG_CREDENTIALS) and exchange.status in (401, 403):
+        return None
+    return DOCUMENTED.get(exchange.status or 0)
+
+
+@check("transport")
+def transport(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
+    """An answer must arrive, within the timeout, as well-formed HTTP."""
+    if exchange.error == "timeout":
+        yield Violation("transport", Verdict.FAIL, Category.TRANSPORT, f"timeout: {exchange.error_detail}")
+    elif exchange.error is not None:
+        yield Violation("transport", Verdict.FAIL, Category.TRANSPORT, f"{exchange.error}: {exchange.error_detail}")
+
+
+@check("no-server-error")
+def no_server_error(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
+    """No client payload may cause a 5xx, documented 500 included: it is the server's fault."""
+    if _answered(exchange) and exchange.status >= 500:  # type: ignore[operator]
+        yield Violation("no-server-error", Verdict.FAIL, Category.SERVER_ERROR, f"server error {exchange.status}")
+
+
+@check("status")
+def status(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
+    """The status must be the one the contract (or, where it is silent, the policy) expects."""
+    if not _answered(exchange) or exchange.status >= 500:  # type: ignore[operator]
+        return
+    rule = judge_status(kind, exchange.status)  # type: ignore[arg-type]
+    if rule.verdict is not Verdict.PASS:
+        yield Violation("status", rule.verdict, rule.category, f"{exchange.status} for a {kind} request: {rule.reason}")
+
+
+@check("content-type")
+def content_type(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
+    """Every documented answer (200, 400, 500) is `application/json`."""
+    if _answered(exchange) and _documented(exchange, kind) and exchange.media_type != "application/json":
+        got = exchange.response_headers.get("content-type", "no Content-Type")
+        yield Violation(
+            "content-type", Verdict.FAIL, Category.SCHEMA_MISMATCH,
+            f"{exchange.status} answered with {got}, the contract documents application/json",
+        )
+
+
+@check("response-schema")
+def response_schema(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
+    """The body is a `WebhookId` on 200 and an `Error` on 400 / 500, per the vendored schemas."""
+    name = _documented(exchange, kind) if _answered(exchange) else None
+    if name is None:
+        return
+    body = exchange.response_json()
+    if body is NOT_JSON:
+        yield Violation(
+            "response-schema", Verdict.FAIL, Category.SCHEMA_MISMATCH,
+            f"{exchange.status} body is not JSON; the contract documents {name}",
+        )
+        return
+    for error in CONTRACT.errors(name, body)[:3]:
+        where = "/".join(str(p) for p in error.absolute_path) or "body"
+        yield Violation(
+            "response-schema", Verdict.FAIL, Category.SCHEMA_MISMATCH,
+            f"{exchange.status} body is not a valid {name}: {where}: {error.message}"[:300],
+        )
+
+
+@check("response-detail")
+def response_detail(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
+    """Warns where a body satisfies the letter of a weak schema but helps no client.
+
+    `Error` has no `type: object` and no required fields, and `WebhookId.id` may be empty.
+    """
+    name = _documented(exchange, kind) if _answered(exchange) else None
+    body = exchange.response_json() if name else NOT_JSON
+    if body is NOT_JSON:
+        return
+    if name == "Error" and not isinstance(body, dict):
+        yield Violation("response-detail", Verdict.WARN, Category.SPEC_GAP, "Error is not a JSON object")
+    elif name == "Error" and not body.get("error"):
+        yield Violation("response-detail", Verdict.WARN, Category.SPEC_GAP, "Error carries no `error` code")
+    elif name == "WebhookId" and isinstance(body, dict) and body.get("id") == "":
+        yield Violation("response-detail", Verdict.WARN, Category.SPEC_GAP, "WebhookId.id is an empty string")
+
+
+def run_checks(exchange: Exchange, kind: Kind) -> list[Violation]:
+    return [violation for func in CHECKS.values() for violation in func(exchange, kind)]

@@ -1,0 +1,145 @@
+"""Ledger: every judged case of a run, folded into per-family counts and stable Findings.
+
+A Finding is identified by (family, check): the same broken rule hit by a thousand random
+examples is one finding, reproduced by the first example that hit it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._expectation import Kind
+from ._verdict import Category, Verdict, Violation
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    """All that is needed to replay one exchange, secrets already replaced by placeholders."""
+
+    curl: str
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: str | None
+    status: int | None
+    response_headers: dict[str, str]
+    response_body: str
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    test: str
+    family: str
+    kind: Kind
+    violations: tuple[Violation, ...]
+    reproduction: Reproduction
+
+    @property
+    def verdict(self) -> Verdict:
+        return max((v.verdict for v in self.violations), default=Verdict.PASS)
+
+
+@dataclass
+class Finding:
+    family: str
+    check: str
+    verdict: Verdict
+    category: Category
+    message: str
+    kind: Kind
+    reproduction: Reproduction
+    test: str
+    count: int = 1
+
+    @property
+    def key(self) -> str:
+        return f"{self.family}::{self.check}"
+
+    @property
+    def severity(self) -> str:
+        return Violation(self.check, self.verdict, self.category, self.message).severity
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.key,
+            "family": self.family,
+            "check": self.check,
+            "verdict": str(self.verdict),
+            "category": str(self.category),
+            "severity": self.severity,
+            "message": self.message,
+            "kind": str(self.kind),
+            "occurrences": self.count,
+            "test": self.test,
+            "reproduction": self.reproduction.as_dict(),
+        }
+
+
+@dataclass
+class Ledger:
+    results: list[CaseResult] = field(default_factory=list)
+    findings: dict[str, Finding] = field(default_factory=dict)
+    not_sent: Counter[str] = field(default_factory=Counter)
+    registered: list[str] = field(default_factory=list)  # webhook ids the run created
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, result: CaseResult) -> list[Finding]:
+        """Record a case; return the Findings it opened (first occurrences)."""
+        opened = []
+        with self._lock:
+            self.results.append(result)
+            for violation in result.violations:
+                key = f"{result.family}::{violation.check}"
+                known = self.findings.get(key)
+                if known is None:
+                    known = self.findings[key] = Finding(
+                        result.family, violation.check, violation.verdict, violation.category,
+                        violation.message, result.kind, result.reproduction, result.test, count=0,
+                    )
+                    opened.append(known)
+                elif violation.verdict > known.verdict:
+                    # A fail outranks a warn of the same rule: show the fail's reproduction.
+                    known.verdict, known.category, known.message = violation.verdict, violation.category, violation.message
+                    known.reproduction, known.kind, known.test = result.reproduction, result.kind, result.test
+                known.count += 1
+        return opened
+
+    def note(self, family: str, message: str, check: str, verdict: Verdict, category: Category) -> Finding:
+        """A finding with no exchange behind it (spec lint)."""
+        reproduction = Reproduction("", "", "", {}, None, None, {}, "")
+        result = CaseResult("spec-lint", family, Kind.VALID, (Violation(check, verdict, category, message),), reproduction)
+        self.add(result)
+        return self.findings[f"{family}::{check}"]
+
+    @property
+    def verdict(self) -> Verdict:
+        return max((f.verdict for f in self.findings.values()), default=Verdict.PASS)
+
+    def families(self) -> dict[str, dict[str, int]]:
+        """Per family: cases, pass, warn, fail."""
+        table: dict[str, Counter[str]] = defaultdict(Counter)
+        for result in self.results:
+            row = table[result.family]
+            row["cases"] += 1
+            row[str(result.verdict)] += 1
+        return {name: {k: row[k] for k in ("cases", "pass", "warn", "fail")} for name, row in table.items()}
+
+    def checks(self) -> dict[str, dict[str, int]]:
+        """Per check: how many cases it passed, warned and failed."""
+        from ._checks import CHECKS
+
+        table: dict[str, Counter[str]] = {name: Counter() for name in CHECKS}
+        for result in self.results:
+            worst: dict[str, Verdict] = {}
+            for v in result.violations:
+                worst[v.check] = max(worst.get(v.check, Verdict.PASS), v.verdict)
+            for name in set(table) | set(worst):
+                table.setdefault(name, Counter())[str(worst.get(name, Verdict.PASS))] += 1
+        return {name: {k: row[k] for k in ("pass", "warn", "fail")} for name, row in table.items()}

@@ -1,0 +1,88 @@
+"""Status policy: for each Kind of case, which answers pass, warn or fail.
+
+This table is the suite's reading of the contract where the contract is silent; the README
+quotes it. 5xx answers are judged by the `no-server-error` check, not here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ._expectation import Kind
+from ._verdict import Category, Verdict
+
+
+@dataclass(frozen=True)
+class Rule:
+    statuses: str  # "200", "2xx", "400 422", "*" (any other)
+    verdict: Verdict
+    category: Category
+    reason: str
+
+    def matches(self, status: int) -> bool:
+        for token in self.statuses.split():
+            if token == "*" or token == str(status) or (token.endswith("xx") and token[0] == str(status)[0]):
+                return True
+        return False
+
+
+P, W, F = Verdict.PASS, Verdict.WARN, Verdict.FAIL
+C = Category
+
+_SUCCESS = Rule("200", P, C.WRONG_STATUS, "registered with 200 as documented")
+
+POLICY: dict[Kind, tuple[Rule, ...]] = {
+    Kind.VALID: (
+        _SUCCESS,
+        Rule("2xx", F, C.WRONG_STATUS, "success must be 200, the only documented success status"),
+        Rule("4xx", F, C.VALID_REJECTED, "a schema-valid, realistic Webhook was rejected"),
+        Rule("*", F, C.WRONG_STATUS, "undocumented status for a valid Webhook"),
+    ),
+    Kind.VALID_EDGE: (
+        _SUCCESS,
+        Rule("2xx", F, C.WRONG_STATUS, "success must be 200, the only documented success status"),
+        Rule("400 422", W, C.SPEC_GAP, "server is stricter than the schema (the value is schema-valid)"),
+        Rule("*", F, C.VALID_REJECTED, "a schema-valid Webhook got an undocumented status"),
+    ),
+    Kind.INVALID: (
+        Rule("400", P, C.WRONG_STATUS, "rejected with 400 as documented"),
+        Rule("422", W, C.WRONG_STATUS, "rejected, but with 422: the contract documents 400"),
+        Rule("2xx", F, C.INVALID_ACCEPTED, "a payload that breaks the Webhook schema was accepted"),
+        Rule("*", F, C.WRONG_STATUS, "an invalid payload must be rejected with 400"),
+    ),
+    Kind.NOT_JSON: (
+        Rule("400", P, C.WRONG_STATUS, "rejected with 400 as documented"),
+        Rule("422", W, C.WRONG_STATUS, "rejected, but with 422: the contract documents 400"),
+        Rule("2xx", F, C.INVALID_ACCEPTED, "a body that is not JSON was accepted"),
+        Rule("*", F, C.WRONG_STATUS, "a body that is not JSON must be rejected with 400"),
+    ),
+    Kind.NO_BODY: (
+        Rule("400", P, C.WRONG_STATUS, "rejected with 400"),
+        Rule("411 415 422", W, C.SPEC_GAP, "rejected with an undocumented status (the spec does not require a body)"),
+        Rule("2xx", F, C.INVALID_ACCEPTED, "a request without a Webhook was accepted"),
+        Rule("*", F, C.WRONG_STATUS, "a request without a body must be rejected with 400"),
+    ),
+    Kind.WRONG_MEDIA_TYPE: (
+        Rule("400", P, C.WRONG_STATUS, "rejected with 400"),
+        Rule("415 422", W, C.SPEC_GAP, "rejected with an undocumented but reasonable status"),
+        Rule("2xx", W, C.SPEC_GAP, "accepted JSON declared as text/plain: lenient, the contract lists only application/json"),
+        Rule("*", F, C.WRONG_STATUS, "a wrong content type must be rejected with 400 (or 415)"),
+    ),
+    Kind.NO_CREDENTIALS: (
+        Rule("401 403", P, C.AUTH, "refused without credentials"),
+        Rule("2xx", F, C.AUTH, "accepted a request without credentials: the operation requires a token"),
+        Rule("*", W, C.SPEC_GAP, "refused without credentials, with a status other than 401/403"),
+    ),
+    Kind.WRONG_CREDENTIALS: (
+        Rule("401 403", P, C.AUTH, "refused a token it never issued"),
+        Rule("2xx", F, C.AUTH, "accepted a token it never issued: credentials are not checked"),
+        Rule("*", W, C.SPEC_GAP, "refused a wrong token, with a status other than 401/403"),
+    ),
+}
+
+
+def judge_status(kind: Kind, status: int) -> Rule:
+    for rule in POLICY[kind]:
+        if rule.matches(status):
+            return rule
+    raise AssertionError(f"policy for {kind} has no catch-all")

@@ -1,0 +1,124 @@
+"""The faithful behaviour of `POST /hooks`, as a pipeline of named stages a Fault can replace.
+
+Stages run in order; the first one that returns a Reply answers the request. A stage receives
+the Request and the Context, which carries what earlier stages learned (the parsed body).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import jsonschema
+
+from conformance.contract import CONTRACT
+
+from ._reply import JSON, Reply, Request, error_reply, json_reply
+
+
+class Store:
+    """Registered webhooks, in registration order; thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._hooks: dict[str, dict[str, Any]] = {}
+
+    def add(self, webhook: dict[str, Any]) -> str:
+        hook_id = secrets.token_hex(12)  # the shape Fax.Plus ids have: 24 hex characters
+        with self._lock:
+            self._hooks[hook_id] = {**webhook, "id": hook_id}
+        return hook_id
+
+    def remove(self, hook_id: str) -> bool:
+        with self._lock:
+            return self._hooks.pop(hook_id, None) is not None
+
+    def all(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._hooks.values())
+
+
+@dataclass
+class Context:
+    token: str
+    store: Store
+    validator: jsonschema.protocols.Validator
+    body: Any = None
+
+
+Stage = Callable[[Request, Context], Reply | None]
+
+
+def check_auth(request: Request, ctx: Context) -> Reply | None:
+    # Undocumented in the contract; 401 is what every OAuth2/PAT API answers.
+    if request.header("authorization") != f"Bearer {ctx.token}":
+        return error_reply(401, "unauthorized", "Missing or invalid access token")
+    return None
+
+
+def check_content_type(request: Request, ctx: Context) -> Reply | None:
+    if not request.body:
+        return None  # judged by parse_body: nothing to register
+    media = (request.header("content-type") or "").split(";")[0].strip().lower()
+    if media != JSON:
+        return error_reply(400, "invalid_content_type", "Request body must be application/json")
+    return None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_body(request: Request, ctx: Context) -> Reply | None:
+    if not request.body:
+        return error_reply(400, "invalid_body", "A Webhook request body is required")
+    try:
+        ctx.body = json.loads(request.body.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError):
+        return error_reply(400, "invalid_body", "Request body is not valid JSON")
+    return None
+
+
+def validate_webhook(request: Request, ctx: Context) -> Reply | None:
+    errors = sorted(ctx.validator.iter_errors(ctx.body), key=lambda e: list(e.absolute_path))
+    if errors:
+        where = "/".join(str(p) for p in errors[0].absolute_path) or "body"
+        return error_reply(400, "invalid_webhook", f"{where}: {errors[0].message}"[:300])
+    return None
+
+
+def register(request: Request, ctx: Context) -> Reply | None:
+    return json_reply(200, {"id": ctx.store.add(ctx.body)})
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    stages: dict[str, Stage] = field(
+        default_factory=lambda: {
+            "auth": check_auth,
+            "content_type": check_content_type,
+            "parse": parse_body,
+            "validate": validate_webhook,
+            "register": register,
+        }
+    )
+
+    def run(self, request: Request, ctx: Context) -> Reply:
+        for stage in self.stages.values():
+            reply = stage(request, ctx)
+            if reply is not None:
+                return reply
+        raise AssertionError("the register stage always answers")
+
+
+def webhook_validator(patch: Callable[[dict[str, Any]], None] | None = None) -> jsonschema.protocols.Validator:
+    """The contract's Webhook validator, or a copy whose schema a Fault has patched."""
+    if patch is None:
+        return CONTRACT.validator("Webhook")
+    schema = json.loads(json.dumps(CONTRACT.json_schema("Webhook")))
+    patch(schema)
+    return jsonschema.Draft7Validator(schema)

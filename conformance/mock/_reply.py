@@ -1,0 +1,45 @@
+"""Request and Reply: the mock's view of one HTTP exchange."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+JSON = "application/json"
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str]  # lower-cased names
+    body: bytes | None
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: bytes = b""
+    content_type: str | None = JSON
+    headers: dict[str, str] = field(default_factory=dict)
+    # Seconds to wait before answering; `float("inf")` holds the request until the client gives up.
+    delay: float = 0.0
+
+    def with_(self, **changes: Any) -> Reply:
+        return replace(self, **changes)
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def json_reply(status: int, value: Any) -> Reply:
+    return Reply(status, json.dumps(value, ensure_ascii=False).encode())
+
+
+def error_reply(status: int, error: str, description: str) -> Reply:
+    """An `Error` as the contract documents it: `{"error": ..., "description": ...}`."""
+    return json_reply(status, {"error": error, "description": description})

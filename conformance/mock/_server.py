@@ -1,0 +1,152 @@
+"""The reference mock: a real HTTP/1.1 server on loopback that serves the contract faithfully.
+
+`POST /hooks` follows the contract; `GET /hooks` and `DELETE /hooks/{hook_id}` are served as in
+the public Fax.Plus API so that a run can list and remove what it registered. Paths are accepted
+with or without the `/v3` prefix of the contract's servers.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from ._behaviour import Context, Pipeline, Store, check_auth, webhook_validator
+from ._fault import Fault
+from ._reply import Reply, Request, error_reply, json_reply
+
+DEFAULT_TOKEN = "mock-token"  # documented: the mock's credential when none is given
+PREFIX = "/v3"
+HANG_LIMIT = 60.0  # a hanging request is dropped after this long, or when the server stops
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as real clients expect
+    # Without this, Nagle + delayed ACK hold each small response for ~40 ms (≈23 requests/s).
+    disable_nagle_algorithm = True
+    server: _HTTPServer
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        pass  # silent: request lines are recorded, and headers (tokens) are never logged
+
+    def _request(self) -> Request:
+        length = self.headers.get("Content-Length")
+        body = self.rfile.read(int(length)) if length and int(length) > 0 else None
+        if length == "0":
+            body = b""
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        return Request(self.command, self.path, headers, body)
+
+    def _answer(self, reply: Reply) -> None:
+        if reply.delay:
+            if not self.server.stopping.wait(min(reply.delay, HANG_LIMIT)) and reply.delay == float("inf"):
+                self.close_connection = True
+                return
+            if self.server.stopping.is_set():
+                self.close_connection = True
+                return
+        self.send_response(reply.status)
+        if reply.content_type:
+            self.send_header("Content-Type", reply.content_type)
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        self.wfile.write(reply.body)
+
+    def _handle(self) -> None:
+        request = self._request()
+        self.server.mock.record(request)
+        self._answer(self.server.mock.respond(request))
+
+    do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = _handle
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    mock: MockServer
+    stopping: threading.Event
+
+
+class MockServer:
+    """The reference mock, optionally with one Fault.
+
+    >>> with MockServer() as mock:  # doctest: +SKIP
+    ...     httpx.post(f"{mock.url}/hooks", json={...}, headers={"Authorization": "Bearer mock-token"})
+    """
+
+    def __init__(
+        self, *, host: str = "127.0.0.1", port: int = 0, token: str = DEFAULT_TOKEN, fault: Fault | None = None
+    ) -> None:
+        self.token = token
+        self.fault = fault
+        self.store = Store()
+        self.requests: collections.deque[Request] = collections.deque(maxlen=10_000)
+        self._pipeline = Pipeline(stages={**Pipeline().stages, **(fault.stages if fault else {})})
+        self._validator = webhook_validator(fault.schema if fault else None)
+        self._httpd = _HTTPServer((host, port), _Handler)
+        self._httpd.mock = self
+        self._httpd.stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self._httpd.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """The base URL: the prefix before `/hooks`, as for the real API."""
+        return f"http://127.0.0.1:{self.port}{PREFIX}"
+
+    def record(self, request: Request) -> None:
+        self.requests.append(request)
+
+    def respond(self, request: Request) -> Reply:
+        path = request.path.split("?", 1)[0]
+        if path.startswith(PREFIX + "/"):
+            path = path[len(PREFIX) :]
+        ctx = Context(token=self.token, store=self.store, validator=self._validator)
+        if path == "/hooks" and request.method == "POST":
+            reply = self._pipeline.run(request, ctx)
+            return self.fault.reply(request, ctx, reply) if self.fault and self.fault.reply else reply
+        if path == "/hooks" and request.method == "GET":
+            return check_auth(request, ctx) or json_reply(200, {"data": self.store.all()})
+        if path.startswith("/hooks/") and request.method == "DELETE":
+            denied = check_auth(request, ctx)
+            if denied:
+                return denied
+            if self.store.remove(path[len("/hooks/") :]):
+                return json_reply(200, {})
+            return error_reply(404, "webhook_not_found", "No webhook with this id")
+        if path in ("/hooks",) or path.startswith("/hooks/"):
+            return error_reply(405, "method_not_allowed", f"{request.method} is not allowed here")
+        return error_reply(404, "not_found", "No such endpoint")
+
+    def start(self) -> MockServer:
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="faxplus-mock", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.stopping.set()
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> MockServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def serve_forever(self) -> None:
+        """Serve in the foreground until interrupted (the `mock` command)."""
+        try:
+            self._httpd.serve_forever()
+        finally:
+            self._httpd.stopping.set()
+            self._httpd.server_close()
+            time.sleep(0)

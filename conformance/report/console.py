@@ -1,0 +1,35 @@
+"""The compact console summary: per family cases / pass / warn / fail, then the findings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.judge import Verdict
+
+
+def summary(run: Any, limit: int = 12) -> str:
+    ledger = run.ledger
+    rows = ledger.families()
+    width = max([len(name) for name in rows] + [6])
+    lines = [f"{'family':<{width}}  {'cases':>5}  {'pass':>5}  {'warn':>5}  {'fail':>5}"]
+    for name, row in sorted(rows.items(), key=lambda kv: (-kv[1]["fail"], -kv[1]["warn"], kv[0])):
+        lines.append(f"{name:<{width}}  {row['cases']:>5}  {row['pass']:>5}  {row['warn']:>5}  {row['fail']:>5}")
+    findings = sorted(ledger.findings.values(), key=lambda f: (-f.verdict, f.family, f.check))
+    fails = [f for f in findings if f.verdict is Verdict.FAIL]
+    warns = [f for f in findings if f.verdict is Verdict.WARN]
+    if fails:
+        lines.append("")
+        lines.append(f"{len(fails)} contract violation(s):")
+        for f in fails[:limit]:
+            lines.append(f"  FAIL [{f.family} :: {f.check}] {f.message}")
+            lines.append(f"       replay: {f.reproduction.curl}")
+        if len(fails) > limit:
+            lines.append(f"  … {len(fails) - limit} more in summary.json")
+    if warns:
+        lines.append(f"{len(warns)} warning(s) (spec gaps, tolerated deviations): see summary.json / summary.md")
+    if ledger.not_sent:
+        lines.append(f"not sent after the target stopped answering: {sum(ledger.not_sent.values())} case(s)")
+    if run.cleanup and (run.cleanup.leftovers or run.cleanup.failed):
+        lines.append(f"cleanup left webhooks behind: {', '.join(run.cleanup.leftovers or run.cleanup.failed)}")
+    lines.append(f"verdict: {ledger.verdict}  ({len(ledger.results)} cases, {run.sender.sent} requests)")
+    return run.redactor.text("\n".join(lines))

@@ -1,0 +1,34 @@
+"""summary.md: the verdict, a table per family and the top findings, for a CI job summary or PR."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌"}
+
+
+def render(data: dict[str, Any], top: int = 10) -> str:
+    verdict = data["verdict"]
+    lines = [
+        f"# {ICON[verdict]} Fax.Plus `POST /hooks` conformance: **{verdict}**",
+        "",
+        f"Target: {data['target']['base_url']} · tier `{data['tier']}` · seed `{data['seed']}` · "
+        f"{data['counts']['cases']} cases, {data['requests']} requests, {data['duration_s']} s",
+        "",
+        "| family | cases | pass | warn | fail |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, row in sorted(data["families"].items(), key=lambda kv: (-kv[1]["fail"], -kv[1]["warn"], kv[0])):
+        lines.append(f"| {name} | {row['cases']} | {row['pass']} | {row['warn']} | {row['fail']} |")
+    fails = [f for f in data["findings"] if f["verdict"] == "fail"]
+    warns = [f for f in data["findings"] if f["verdict"] == "warn"]
+    if fails:
+        lines += ["", f"## Contract violations ({len(fails)})", ""]
+        for f in fails[:top]:
+            lines += [f"- **{f['family']} :: {f['check']}** ({f['category']}, {f['severity']}): {f['message']}",
+                      "  ```sh", f"  {f['reproduction']['curl']}", "  ```"]
+    if warns:
+        lines += ["", f"## Warnings ({len(warns)})", ""]
+        lines += [f"- {f['family']} :: {f['check']}: {f['message']}" for f in warns[:top]]
+    lines += ["", f"Replay the run: `{data['replay']}`", ""]
+    return "\n".join(lines)

@@ -1,0 +1,18 @@
+"""End of a run: clean up what it registered, then write summary.json and summary.md."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.send import cleanup
+
+from . import markdown, summary
+
+
+def finish(run: Any, *, write: bool) -> None:
+    if run.cleanup is None:
+        run.cleanup = cleanup(run.target, run.ledger.registered)
+    if write:
+        out = run.target.output_dir
+        data = summary.write(run, out / "summary.json")
+        (out / "summary.md").write_text(run.redactor.text(markdown.render(data)), encoding="utf-8")

@@ -1,0 +1,73 @@
+"""summary.json: the machine-readable verdict a CI gate reads."""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from pathlib import Path
+from typing import Any
+
+import conformance
+from conformance.contract import CONTRACT
+from conformance.judge import Verdict
+from conformance.target import redact_url
+
+EXIT_CODES = {Verdict.PASS: 0, Verdict.WARN: 0, Verdict.FAIL: 1}
+
+
+def replay_command(run: Any) -> str:
+    t = run.target
+    parts = ["faxplus-conformance run", f"--tier {t.tier}"]
+    if t.tier == "nightly":
+        parts.append(f"--seed {run.seed}")
+    if not t.embedded or run.mock is None:
+        parts.append(f"--base-url {redact_url(t.base_url or '')}")
+        parts.append('--token "$FAXPLUS_TOKEN"')
+        if t.client_id:
+            parts.append('--client-id "$FAXPLUS_CLIENT_ID"')
+    return " ".join(parts)
+
+
+def build(run: Any) -> dict[str, Any]:
+    ledger = run.ledger
+    findings = sorted(ledger.findings.values(), key=lambda f: (-f.verdict, f.family, f.check))
+    counts = {"cases": len(ledger.results), **{str(v): 0 for v in Verdict}}
+    for result in ledger.results:
+        counts[str(result.verdict)] += 1
+    import hypothesis
+    import schemathesis
+
+    return {
+        "verdict": str(ledger.verdict),
+        "exit_code": EXIT_CODES[ledger.verdict],
+        "contract": {"title": CONTRACT.title, "version": CONTRACT.version, "operation": "POST /hooks"},
+        "target": {
+            "base_url": "embedded reference mock" if run.mock is not None else redact_url(run.target.base_url or ""),
+            "embedded": run.mock is not None,
+        },
+        "tier": run.target.tier,
+        "seed": run.seed,
+        "replay": replay_command(run),
+        "requests": run.sender.sent,
+        "duration_s": round(time.monotonic() - run.started, 3),
+        "counts": {**counts, "not_sent": sum(ledger.not_sent.values())},
+        "families": ledger.families(),
+        "checks": ledger.checks(),
+        "findings": [f.as_dict() for f in findings],
+        "not_sent": dict(ledger.not_sent),
+        "cleanup": run.cleanup.as_dict() if run.cleanup else None,
+        "versions": {
+            "faxplus-conformance": conformance.__version__,
+            "python": platform.python_version(),
+            "schemathesis": schemathesis.__version__ if hasattr(schemathesis, "__version__") else "",
+            "hypothesis": hypothesis.__version__,
+        },
+    }
+
+
+def write(run: Any, path: Path) -> dict[str, Any]:
+    data = run.redactor.any(build(run))  # last line of defence: no secret leaves in a summary
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return data

@@ -1,0 +1,48 @@
+"""Cleanup: delete every webhook the run registered, then list what is left of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import httpx
+
+from conformance.target import Target
+
+
+@dataclass
+class Cleanup:
+    deleted: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # id → why the DELETE did not succeed
+    leftovers: list[str] = field(default_factory=list)  # ids still listed by GET /hooks afterwards
+    verified: bool = False  # GET /hooks answered, so `leftovers` is known
+
+    def as_dict(self) -> dict[str, object]:
+        return {"deleted": len(self.deleted), "failed": self.failed, "leftovers": self.leftovers,
+                "verified": self.verified}
+
+
+def cleanup(target: Target, ids: list[str]) -> Cleanup:
+    report = Cleanup()
+    if not ids or target.base_url is None:
+        return report
+    with httpx.Client(timeout=httpx.Timeout(target.timeout), headers=target.auth_headers()) as client:
+        for hook_id in dict.fromkeys(ids):
+            try:
+                response = client.delete(f"{target.hooks_url}/{hook_id}")
+            except httpx.HTTPError as error:
+                report.failed[hook_id] = type(error).__name__
+                continue
+            if response.status_code < 300 or response.status_code == 404:
+                report.deleted.append(hook_id)
+            else:
+                report.failed[hook_id] = f"HTTP {response.status_code}"
+        try:
+            listing = client.get(target.hooks_url)
+            hooks = listing.json().get("data", []) if listing.status_code == 200 else None
+        except (httpx.HTTPError, ValueError, AttributeError):
+            hooks = None
+    if isinstance(hooks, list):
+        report.verified = True
+        mine = set(ids)
+        report.leftovers = [h.get("id") for h in hooks if isinstance(h, dict) and h.get("id") in mine]
+    return report

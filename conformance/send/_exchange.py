@@ -1,0 +1,39 @@
+"""Exchange: one request the suite sent and what came back (or why nothing did)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+NOT_JSON = object()
+
+
+@dataclass
+class Exchange:
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: bytes | None
+    status: int | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: bytes = b""
+    elapsed: float = 0.0
+    # Transport failure: "timeout", "connect", "protocol", or None when a response arrived.
+    error: str | None = None
+    error_detail: str = ""
+
+    @property
+    def media_type(self) -> str:
+        return self.response_headers.get("content-type", "").split(";")[0].strip().lower()
+
+    def response_json(self) -> Any:
+        """The parsed response body, or NOT_JSON (strict RFC 8259: no NaN)."""
+        try:
+            return json.loads(self.response_body.decode("utf-8"), parse_constant=_reject)
+        except (UnicodeDecodeError, ValueError):
+            return NOT_JSON
+
+
+def _reject(name: str) -> Any:
+    raise ValueError(name)

@@ -1,0 +1,97 @@
+"""Sender: turns a schemathesis Case into an httpx request and records the Exchange.
+
+Credentials are always the Target's: whatever auth headers generation put on a case are
+dropped, so negative generation never mutates (or leaks) the real token.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import httpx
+
+from conformance.target import Target
+
+from ._exchange import Exchange
+
+DROP = {"authorization", "x-fax-clientid", "cookie", "x-schemathesis-testcaseid"}
+HANG_BREAKER = 3  # consecutive timeouts after which the target counts as hanging
+
+
+class TargetHanging(Exception):
+    """The target stopped answering: further requests would only wait out the timeout."""
+
+
+def _body(kwargs: dict[str, Any]) -> bytes | None:
+    if "json" in kwargs:
+        return json.dumps(kwargs["json"], ensure_ascii=False, allow_nan=False).encode("utf-8")
+    data = kwargs.get("data")
+    if data is None:
+        return None
+    return data if isinstance(data, bytes) else str(data).encode("utf-8")
+
+
+class Sender:
+    def __init__(self, target: Target) -> None:
+        assert target.base_url is not None, "the embedded mock must be started before sending"
+        self.target = target
+        self.sent = 0
+        self._timeouts_in_a_row = 0
+        self._client = httpx.Client(timeout=httpx.Timeout(target.timeout), follow_redirects=False)
+
+    def close(self) -> None:
+        self._client.close()
+
+    @property
+    def hanging(self) -> bool:
+        return self._timeouts_in_a_row >= HANG_BREAKER
+
+    def send_case(
+        self, case: Any, *, body: bytes | None | object = ..., content_type: str | None | object = ...,
+        authenticate: bool | str = True,
+    ) -> Exchange:
+        """Send `case`; `body`/`content_type` override what schemathesis serialised (raw bodies).
+
+        `authenticate`: True sends the Target's credentials, False none, a string a wrong token.
+        """
+        kwargs = case.as_transport_kwargs(base_url=self.target.base_url)
+        headers = {k: str(v) for k, v in kwargs.get("headers", {}).items() if k.lower() not in DROP}
+        content = _body(kwargs) if body is ... else body
+        if content_type is not ...:
+            headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+            if content_type is not None:
+                headers["Content-Type"] = str(content_type)
+        if content is None:
+            headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+        if authenticate is True:
+            headers.update(self.target.auth_headers())
+        elif isinstance(authenticate, str):
+            headers["Authorization"] = f"Bearer {authenticate}"
+        url = str(httpx.URL(kwargs["url"], params=kwargs.get("params") or None))
+        return self.send(kwargs["method"], url, headers, content)  # type: ignore[arg-type]
+
+    def send(self, method: str, url: str, headers: dict[str, str], content: bytes | None) -> Exchange:
+        if self.hanging:
+            raise TargetHanging(f"{HANG_BREAKER} requests in a row got no answer within {self.target.timeout}s")
+        exchange = Exchange(method, url, headers, content)
+        started = time.perf_counter()
+        self.sent += 1
+        try:
+            response = self._client.request(method, url, headers=headers, content=content)
+        except httpx.TimeoutException as exc:
+            self._timeouts_in_a_row += 1
+            exchange.error, exchange.error_detail = "timeout", f"no answer within {self.target.timeout}s ({type(exc).__name__})"
+        except httpx.ConnectError as exc:
+            exchange.error, exchange.error_detail = "connect", str(exc) or type(exc).__name__
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+            self._timeouts_in_a_row = 0
+            exchange.error, exchange.error_detail = "protocol", str(exc) or type(exc).__name__
+        else:
+            self._timeouts_in_a_row = 0
+            exchange.status = response.status_code
+            exchange.response_headers = {k.lower(): v for k, v in response.headers.items()}
+            exchange.response_body = response.content
+        exchange.elapsed = time.perf_counter() - started
+        return exchange

@@ -1,0 +1,1 @@
+"""The pytest suite: `pytest --pyargs conformance.suite [--base-url URL --token T]`."""

@@ -1,0 +1,172 @@
+"""Probe: sends one case, judges it with every check, records it, and reports it to Allure.
+
+One Probe per test. Cases are judged without raising: Hypothesis keeps exploring after a
+finding, every example is counted, and the test fails at the end if any case failed
+(see `conformance.plugin`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import allure
+import httpx
+
+from conformance.judge import CaseResult, Finding, Kind, Reproduction, Verdict, Violation, classify, run_checks
+from conformance.judge import Category as C
+from conformance.send import Exchange, TargetHanging, curl
+from strategies import RawBody
+
+from ._session import OPERATION, Session
+
+ATTACHED_PASSING = 1  # passing exchanges kept per test as a sample; every finding is kept
+
+# schemathesis's own response checks, run as a second opinion on schemathesis-generated cases.
+# Checks that re-send requests (ignored_auth, use_after_free, ...) are left out: they would
+# mutate credentials or state behind the suite's back.
+_SCHEMATHESIS_CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
+                        "response_schema_conformance")
+
+
+def _text(body: bytes | None) -> str | None:
+    if body is None:
+        return None
+    return body.decode("utf-8", errors="backslashreplace")
+
+
+@dataclass
+class Probe:
+    session: Session
+    test: str
+    results: list[CaseResult] = field(default_factory=list)
+    _attached: set[str] = field(default_factory=set)
+    _passing_attached: int = 0
+
+    # --- sending -------------------------------------------------------------------------
+    def payload(self, payload: Any, *, family: str, realistic: bool = False) -> CaseResult | None:
+        """Send a strategy's payload (JSON value or RawBody) through a schemathesis Case."""
+        if isinstance(payload, RawBody):
+            case = OPERATION.Case(media_type=payload.content_type)
+            kind = classify(payload.content, realistic=realistic, raw=True)
+            return self._send(case, family, kind, body=payload.content, content_type=payload.content_type)
+        case = OPERATION.Case(body=payload, media_type="application/json")
+        return self._send(case, family, classify(payload, realistic=realistic))
+
+    def case(self, case: Any, *, family: str) -> CaseResult | None:
+        """Send a schemathesis-generated Case, re-labelled by what its body really is."""
+        body = getattr(case, "body", None)
+        if isinstance(body, bytes | bytearray) or case.media_type != "application/json" or _is_unset(body):
+            raw = None if _is_unset(body) else (body if isinstance(body, bytes) else json.dumps(body).encode())
+            kind = classify(raw, realistic=False, raw=True)
+        else:
+            kind = classify(body, realistic=False)
+        return self._send(case, family, kind, second_opinion=True)
+
+    def special(self, payload: Any, *, family: str, kind: Kind, content_type: str = "application/json",
+                authenticate: bool | str = True) -> CaseResult | None:
+        """A dedicated case whose Kind is fixed by how it is sent (credentials, media type)."""
+        case = OPERATION.Case(body=payload, media_type="application/json")
+        content = json.dumps(payload).encode()
+        return self._send(case, family, kind, body=content, content_type=content_type, authenticate=authenticate)
+
+    def _send(self, case: Any, family: str, kind: Kind, *, second_opinion: bool = False, **how: Any) -> CaseResult | None:
+        try:
+            exchange = self.session.sender.send_case(case, **how)
+        except TargetHanging:
+            self.session.ledger.not_sent[family] += 1
+            return None
+        violations = run_checks(exchange, kind)
+        if second_opinion and exchange.error is None:
+            violations += self._schemathesis_opinion(case, exchange, violations)
+        result = CaseResult(self.test, family, kind, tuple(violations), self._reproduce(exchange))
+        if exchange.status == 200 and kind is not Kind.NO_CREDENTIALS:
+            self._remember_registration(exchange)
+        opened = self.session.ledger.add(result)
+        self.results.append(result)
+        self._report(result, opened)
+        return result
+
+    def _remember_registration(self, exchange: Exchange) -> None:
+        body = exchange.response_json()
+        if isinstance(body, dict) and isinstance(body.get("id"), str):
+            self.session.ledger.registered.append(body["id"])
+
+    def _schemathesis_opinion(self, case: Any, exchange: Exchange, ours: list[Violation]) -> list[Violation]:
+        """schemathesis's verdict on the same exchange. Where it disagrees with ours it is a warn:
+        the policy table deliberately differs from its defaults (422, documented 500)."""
+        from schemathesis.checks import CHECKS as ST_CHECKS
+        from schemathesis.checks import load_all_checks
+
+        load_all_checks()
+        selected = ST_CHECKS.get_by_names(list(_SCHEMATHESIS_CHECKS))
+        request = httpx.Request(exchange.method, exchange.url, headers=exchange.request_headers,
+                                content=exchange.request_body or b"")
+        response = httpx.Response(exchange.status or 0, headers=exchange.response_headers,
+                                  content=exchange.response_body, request=request)
+        response.elapsed = datetime.timedelta(seconds=exchange.elapsed)
+        try:
+            case.validate_response(response, checks=selected)
+        except AssertionError as failure:
+            title = self.session.redactor.text(str(failure).strip().splitlines()[0])
+            failed = any(v.verdict is Verdict.FAIL for v in ours)
+            verdict = Verdict.FAIL if failed else Verdict.WARN
+            note = "" if failed else " (the suite's policy accepts this; see README)"
+            return [Violation("schemathesis", verdict, C.SPEC_GAP if not failed else ours[0].category, title + note)]
+        except Exception as error:  # noqa: BLE001 - a second opinion must never break the run
+            return [Violation("schemathesis", Verdict.WARN, C.SPEC_GAP, f"schemathesis could not judge: {error}")]
+        return []
+
+    # --- reproduction and reporting ------------------------------------------------------
+    def _reproduce(self, exchange: Exchange) -> Reproduction:
+        r = self.session.redactor
+        return Reproduction(
+            curl=curl(exchange, r),
+            method=exchange.method,
+            url=r.text(exchange.url),
+            request_headers=r.headers(exchange.request_headers),
+            request_body=r.text(_text(exchange.request_body)) if exchange.request_body is not None else None,
+            status=exchange.status,
+            response_headers=r.headers(exchange.response_headers),
+            response_body=r.text(_text(exchange.response_body) or ""),
+            error=r.text(f"{exchange.error}: {exchange.error_detail}") if exchange.error else None,
+        )
+
+    def _report(self, result: CaseResult, opened: list[Finding]) -> None:
+        new = [f for f in opened if f.key not in self._attached]
+        if new:
+            for finding in new:
+                self._attached.add(finding.key)
+                self._attach(result.reproduction, f"{finding.verdict} · {finding.check}: {finding.message}")
+        elif result.verdict is Verdict.PASS and self._passing_attached < ATTACHED_PASSING:
+            self._passing_attached += 1
+            self._attach(result.reproduction, "sample passing exchange")
+
+    @staticmethod
+    def _attach(rep: Reproduction, title: str) -> None:
+        with allure.step(title):
+            request = f"{rep.method} {rep.url}\n" + "".join(f"{k}: {v}\n" for k, v in rep.request_headers.items())
+            request += "\n" + (rep.request_body if rep.request_body is not None else "(no body)")
+            allure.attach(request, name="request", attachment_type=allure.attachment_type.TEXT)
+            if rep.error:
+                response = f"(no response) {rep.error}"
+            else:
+                response = f"HTTP {rep.status}\n" + "".join(f"{k}: {v}\n" for k, v in rep.response_headers.items())
+                response += "\n" + rep.response_body
+            allure.attach(response, name="response", attachment_type=allure.attachment_type.TEXT)
+            allure.attach(rep.curl, name="curl", attachment_type=allure.attachment_type.TEXT)
+
+    @property
+    def verdict(self) -> Verdict:
+        return max((r.verdict for r in self.results), default=Verdict.PASS)
+
+    def failures(self) -> list[CaseResult]:
+        return [r for r in self.results if r.verdict is Verdict.FAIL]
+
+
+def _is_unset(body: Any) -> bool:
+    from schemathesis.core import NotSet
+
+    return isinstance(body, NotSet)

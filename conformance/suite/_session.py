@@ -1,0 +1,86 @@
+"""Session: one run's shared state — the Target, the embedded mock, the Sender, the Ledger."""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+import time
+from dataclasses import dataclass, field
+
+import schemathesis
+
+from conformance.contract import spec_path
+from conformance.judge import Ledger
+from conformance.mock import MockServer
+from conformance.send import Cleanup, Redactor, Sender, preflight
+from conformance.target import Target
+from conformance.tiers import TIERS, TierSettings
+
+# Loaded once at import: schemathesis's pytest fixture loader does not work on pytest 9.2.
+SCHEMA = schemathesis.openapi.from_path(spec_path())
+OPERATION = SCHEMA["/hooks"]["POST"]
+
+
+@dataclass
+class Session:
+    target: Target
+    seed: int
+    ledger: Ledger = field(default_factory=Ledger)
+    mock: MockServer | None = None
+    started: float = field(default_factory=time.monotonic)
+    cleanup: Cleanup | None = None
+    sender: Sender = field(init=False)
+    redactor: Redactor = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.target.embedded:
+            # The embedded mock gets a fresh random token, so the wrong-token case means something.
+            token = secrets.token_urlsafe(24)
+            self.mock = MockServer(token=token).start()
+            self.target = dataclasses.replace(self.target, base_url=self.mock.url, token=token)
+        else:
+            preflight(self.target)
+        SCHEMA.config.update(base_url=self.target.base_url)
+        self.sender = Sender(self.target)
+        self.redactor = Redactor(self.target.secrets)
+
+    @property
+    def tier(self) -> TierSettings:
+        return TIERS[self.target.tier]
+
+    def close(self) -> None:
+        self.sender.close()
+        if self.mock is not None:
+            self.mock.stop()
+            self.mock = None
+
+
+_CURRENT: Session | None = None
+
+
+def open_session(target: Target) -> Session:
+    global _CURRENT
+    if _CURRENT is None:
+        seed = target.effective_seed() if target.tier == "nightly" else (target.seed or 0)
+        _CURRENT = Session(target, seed)
+    return _CURRENT
+
+
+def current() -> Session:
+    if _CURRENT is None:
+        from conformance import plugin
+
+        target = plugin.configured_target()
+        if target is not None:
+            open_session(target)
+    if _CURRENT is None:
+        raise RuntimeError("no conformance session: run through `faxplus-conformance run` or the pytest plugin")
+    return _CURRENT
+
+
+def close_session() -> Session | None:
+    global _CURRENT
+    session, _CURRENT = _CURRENT, None
+    if session is not None:
+        session.close()
+    return session

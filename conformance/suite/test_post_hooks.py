@@ -1,0 +1,94 @@
+"""The conformance suite for `POST /hooks`, collected by pytest.
+
+Every test sends cases through a Probe, which judges each exchange with the registered checks
+(conformance.judge) and records it; a test fails when any of its cases failed.
+"""
+
+from __future__ import annotations
+
+import allure
+import pytest
+from hypothesis import given, seed
+from schemathesis import GenerationMode
+
+from conformance.judge import Category, Kind, Verdict
+from conformance.judge.lint import run_lints
+from strategies import FAMILIES, webhooks
+
+from ._session import OPERATION, current
+
+SESSION = current()
+TIER = SESSION.tier
+DOMAIN = SESSION.target.target_domain
+SPEC_EXAMPLE = {"target": f"http://myapp.{DOMAIN}/fax_received", "event": "fax_received"}
+
+
+def explore(max_examples: int):
+    """Hypothesis settings of the tier, seeded in the nightly tier so a run can be replayed."""
+
+    def decorate(test):
+        test = TIER.hypothesis(max_examples)(test)
+        return test if TIER.derandomize else seed(SESSION.seed)(test)
+
+    return decorate
+
+
+def test_contract_lint():
+    """The contract's own defects, as warns: they are for the spec's authors to fix."""
+    lints = run_lints()
+    for name, message in lints:
+        SESSION.ledger.note("spec-lint", message, check=name, verdict=Verdict.WARN, category=Category.SPEC_GAP)
+    allure.attach("\n".join(f"[{name}] {message}" for name, message in lints) or "no defects", name="spec lint")
+
+
+def test_valid_webhook_is_registered(probe):
+    """Every realistic, schema-valid Webhook gets 200 and a WebhookId."""
+    probe.payload(SPEC_EXAMPLE, family="valid-webhook", realistic=True)
+
+    @explore(TIER.valid_examples)
+    @given(webhook=webhooks(DOMAIN))
+    def send(webhook):
+        probe.payload(webhook, family="valid-webhook", realistic=True)
+
+    send()
+
+
+@pytest.mark.parametrize("family", list(FAMILIES), ids=FAMILIES.names())
+def test_invalid_family_is_rejected(probe, family):
+    """Every member of an invalid family gets 400 and an Error: edge cases first, then generated."""
+    for example in family.examples:
+        probe.payload(example, family=family.name)
+
+    @explore(TIER.family_examples)
+    @given(payload=family.strategy)
+    def send(payload):
+        probe.payload(payload, family=family.name)
+
+    send()
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["positive", "negative"])
+def test_schemathesis_generation(probe, mode):
+    """schemathesis's own generation, judged by the suite's checks and by its own as a second opinion."""
+    family = f"schemathesis-{mode.value}"
+
+    @explore(TIER.schemathesis_examples)
+    @given(case=OPERATION.as_strategy(generation_mode=mode))
+    def send(case):
+        probe.case(case, family=family)
+
+    send()
+
+
+@pytest.mark.parametrize(
+    ("family", "kind", "how"),
+    [
+        ("no-credentials", Kind.NO_CREDENTIALS, {"authenticate": False}),
+        ("wrong-credentials", Kind.WRONG_CREDENTIALS, {"authenticate": "not-a-token-this-server-issued"}),
+        ("wrong-media-type", Kind.WRONG_MEDIA_TYPE, {"content_type": "text/plain"}),
+    ],
+    ids=["no-credentials", "wrong-credentials", "wrong-media-type"],
+)
+def test_request_envelope(probe, family, kind, how):
+    """Credentials and media type: refused as the policy table says (undocumented in the spec)."""
+    probe.special(SPEC_EXAMPLE, family=family, kind=kind, **how)

@@ -1,0 +1,105 @@
+"""Target: where the suite sends requests, with which credentials, how hard it explores."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
+
+Tier = Literal["ci", "nightly"]
+TIERS: tuple[Tier, ...] = ("ci", "nightly")
+PRODUCTION_HOST = "restapi.fax.plus"
+
+
+class UsageError(Exception):
+    """A bad option or environment: one readable line, exit code 2."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Everything a run needs to know about the server under test.
+
+    `base_url` is the prefix before `/hooks` (e.g. `https://restapi.fax.plus/v3`); `None` means the
+    embedded reference mock. Secrets live only here and in request headers, never in output.
+    """
+
+    base_url: str | None = None
+    token: str | None = field(default=None, repr=False)
+    client_id: str | None = field(default=None, repr=False)
+    timeout: float = 5.0
+    tier: Tier = "ci"
+    seed: int | None = None
+    output_dir: Path = Path("reports")
+    target_domain: str = "example.com"
+    allow_production: bool = False
+
+    def __post_init__(self) -> None:
+        if self.tier not in TIERS:
+            raise UsageError(f"unknown tier {self.tier!r}: use --tier ci or --tier nightly")
+        if self.timeout <= 0:
+            raise UsageError(f"--timeout must be a positive number of seconds, not {self.timeout}")
+        if self.base_url is not None:
+            parts = urlsplit(self.base_url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise UsageError(
+                    f"--base-url {redact_url(self.base_url)!r} is not an http(s) URL: "
+                    "give the prefix before /hooks, e.g. https://restapi.fax.plus/v3"
+                )
+            if parts.username or parts.password:
+                raise UsageError("--base-url must not carry credentials: use --token / FAXPLUS_TOKEN")
+            if parts.hostname == PRODUCTION_HOST and not self.allow_production:
+                raise UsageError(
+                    f"{PRODUCTION_HOST} is production: point --base-url at staging or a mock, "
+                    "or pass --allow-production if you really mean it"
+                )
+            if not self.token:
+                raise UsageError("--base-url needs credentials: pass --token or set FAXPLUS_TOKEN")
+
+    @property
+    def embedded(self) -> bool:
+        return self.base_url is None
+
+    @property
+    def secrets(self) -> dict[str, str]:
+        """Secret value → the placeholder that stands for it in every output."""
+        found = {}
+        if self.token:
+            found[self.token] = "$FAXPLUS_TOKEN"
+        if self.client_id:
+            found[self.client_id] = "$FAXPLUS_CLIENT_ID"
+        return found
+
+    def auth_headers(self) -> dict[str, str]:
+        headers = {}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        if self.client_id:
+            headers["x-fax-clientid"] = self.client_id
+        return headers
+
+    @property
+    def hooks_url(self) -> str:
+        assert self.base_url is not None
+        return self.base_url.rstrip("/") + "/hooks"
+
+    def effective_seed(self) -> int:
+        """The nightly tier's seed: given, or drawn once and printed so the run can be replayed."""
+        return self.seed if self.seed is not None else secrets.randbelow(2**32)
+
+
+def redact_url(url: str) -> str:
+    """A URL without user info, safe to print."""
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        netloc = parts.hostname or ""
+        if parts.port:
+            netloc += f":{parts.port}"
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+def env_or(value: str | None, name: str) -> str | None:
+    return value if value else (os.environ.get(name) or None)
