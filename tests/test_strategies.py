@@ -1,0 +1,132 @@
+"""The strategies, checked by the contract's own JSON Schema validator.
+
+Valid webhooks must validate; every member of every family (examples and generated) must fail,
+and only for the rules its family names.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import Phase, find, given, settings
+from hypothesis import strategies as st
+from jsonschema import ValidationError
+
+from conformance.contract import CONTRACT
+from strategies import FAMILIES, NO_BODY, NOT_JSON, Family, Payload, RawBody, Rule, webhooks
+
+SETTINGS = settings(max_examples=30, derandomize=True, database=None, deadline=None)
+KEBAB = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+
+def _reject_constant(literal: str) -> None:
+    raise ValueError(f"{literal} is not JSON (RFC 8259)")
+
+
+def strict_json(content: bytes) -> Any:
+    """Parse as RFC 8259 does: UTF-8 only, no NaN/Infinity (which Python's json accepts)."""
+    return json.loads(content.decode("utf-8"), parse_constant=_reject_constant)
+
+
+def rule(error: ValidationError) -> Rule:
+    """('numbers/*', 'pattern') for a pattern error on `numbers[3]`."""
+    return "/".join("*" if isinstance(part, int) else part for part in error.absolute_path), error.validator
+
+
+def broken_rules(payload: Payload) -> set[Rule]:
+    """The rules a payload breaks, labelled the way families label them."""
+    if isinstance(payload, RawBody):
+        if payload.content is None:
+            return {NO_BODY}
+        try:
+            payload = strict_json(payload.content)
+        except ValueError:  # JSONDecodeError and UnicodeDecodeError alike
+            return {NOT_JSON}
+    return {rule(error) for error in CONTRACT.errors("Webhook", payload)}
+
+
+def assert_sendable(payload: Payload) -> None:
+    """A JSON payload must survive the wire unchanged, or the validator judged something else."""
+    if not isinstance(payload, RawBody):
+        sent = json.dumps(payload, allow_nan=False, ensure_ascii=False).encode("utf-8")
+        assert strict_json(sent) == payload
+
+
+def assert_member(family: Family, payload: Payload) -> set[Rule]:
+    assert_sendable(payload)
+    broken = broken_rules(payload)
+    assert broken, f"{family.name}: {payload!r} is valid"
+    assert broken <= family.breaks, f"{family.name}: {payload!r} also breaks {broken - family.breaks}"
+    return broken
+
+
+# --- valid webhooks --------------------------------------------------------------------------------
+@SETTINGS
+@given(webhooks())
+def test_webhooks_are_valid(webhook: dict[str, Any]) -> None:
+    assert_sendable(webhook)
+    assert CONTRACT.errors("Webhook", webhook) == []
+
+
+def _number_lengths(webhook: dict[str, Any]) -> set[int]:
+    return {len(n) for n in webhook.get("numbers") or ()}
+
+
+REACHES: dict[str, Callable[[dict[str, Any]], bool]] = {
+    **{f"event {e}": (lambda w, e=e: w["event"] == e) for e in CONTRACT.events},
+    "numbers absent": lambda w: "numbers" not in w,
+    "numbers null": lambda w: "numbers" in w and w["numbers"] is None,
+    "numbers of several": lambda w: len(w.get("numbers") or ()) > 1,
+    "shortest number (+12)": lambda w: 3 in _number_lengths(w),
+    "longest number (15 digits)": lambda w: 16 in _number_lengths(w),
+    "both lengths in one list": lambda w: {3, 16} <= _number_lengths(w),
+    "id present": lambda w: "id" in w,
+}
+
+
+@pytest.mark.parametrize("what", REACHES)
+def test_webhooks_reach(what: str) -> None:
+    # Generate only: the first hit proves reachability, shrinking it would just cost time.
+    reach = settings(max_examples=1000, derandomize=True, database=None, phases=[Phase.generate])
+    find(webhooks(), REACHES[what], settings=reach)
+
+
+# --- families --------------------------------------------------------------------------------------
+def test_registry_shape() -> None:
+    names = FAMILIES.names()
+    assert len(names) >= 30
+    assert len(set(names)) == len(names)
+    for family in FAMILIES:
+        assert KEBAB.fullmatch(family.name), family.name
+        assert family.description.strip() and "\n" not in family.description, family.name
+        assert 1 <= len(family.examples) <= 6, family.name
+        assert family.breaks, family.name
+
+
+@pytest.mark.parametrize("name", FAMILIES.names())
+def test_examples_break_exactly_the_labelled_rules(name: str) -> None:
+    family = FAMILIES[name]
+    shown = set().union(*(assert_member(family, example) for example in family.examples))
+    # The examples demonstrate every labelled rule, so `breaks` is never wider than the family.
+    assert shown == family.breaks, f"{name}: no example breaks {family.breaks - shown}"
+
+
+@pytest.mark.parametrize("name", FAMILIES.names())
+@SETTINGS
+@given(data=st.data())
+def test_generated_members_break_only_the_labelled_rules(name: str, data: st.DataObject) -> None:
+    family = FAMILIES[name]
+    assert_member(family, data.draw(family.strategy, label=name))
+
+
+@pytest.mark.parametrize("name", [f.name for f in FAMILIES if NOT_JSON in f.breaks or NO_BODY in f.breaks])
+def test_raw_bodies_claim_json(name: str) -> None:
+    """Not-JSON bodies are labelled application/json, so only the body itself is wrong."""
+    for example in FAMILIES[name].examples:
+        assert isinstance(example, RawBody)
+        if NOT_JSON in FAMILIES[name].breaks:
+            assert example.content is not None and example.content_type == "application/json"
