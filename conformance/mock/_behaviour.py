@@ -30,7 +30,9 @@ class Store:
     def add(self, webhook: dict[str, Any]) -> str:
         hook_id = secrets.token_hex(12)  # the shape Fax.Plus ids have: 24 hex characters
         with self._lock:
-            self._hooks[hook_id] = {**webhook, "id": hook_id}
+            # A faulty pipeline may let a non-object through; store it rather than crash.
+            stored = webhook if isinstance(webhook, dict) else {"body": webhook}
+            self._hooks[hook_id] = {**stored, "id": hook_id}
         return hook_id
 
     def remove(self, hook_id: str) -> bool:

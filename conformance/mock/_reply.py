@@ -28,6 +28,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     # Seconds to wait before answering; `float("inf")` holds the request until the client gives up.
     delay: float = 0.0
+    # Close the connection without answering (a crash mid-request, as a client sees it).
+    drop: bool = False
 
     def with_(self, **changes: Any) -> Reply:
         return replace(self, **changes)

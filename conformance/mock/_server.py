@@ -40,6 +40,9 @@ class _Handler(BaseHTTPRequestHandler):
         return Request(self.command, self.path, headers, body)
 
     def _answer(self, reply: Reply) -> None:
+        if reply.drop:
+            self.close_connection = True
+            return
         if reply.delay:
             if not self.server.stopping.wait(min(reply.delay, HANG_LIMIT)) and reply.delay == float("inf"):
                 self.close_connection = True

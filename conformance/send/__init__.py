@@ -1,8 +1,8 @@
 """Sending: how a generated case goes on the wire, and how it is replayed and redacted."""
 
+from ._cleanup import Cleanup, cleanup
 from ._curl import curl
 from ._exchange import NOT_JSON, Exchange
-from ._cleanup import Cleanup, cleanup
 from ._preflight import preflight
 from ._redact import Redactor
 from ._sender import Sender, TargetHanging

@@ -25,8 +25,10 @@ def preflight(target: Target) -> None:
         if "certificate" in reason.lower() or "ssl" in reason.lower():
             raise UsageError(f"TLS handshake with {where} failed ({reason}): check the URL and its certificate") from None
         raise UsageError(f"cannot reach {where} ({reason}): check --base-url and that the server is up") from None
+    except (httpx.RemoteProtocolError, httpx.ReadError):
+        return  # dropping a connection on a bad body is a finding, judged case by case
     except httpx.HTTPError as error:
-        raise UsageError(f"{where} did not speak HTTP ({type(error).__name__}: {error}): check --base-url") from None
+        raise UsageError(f"{where} did not speak HTTP ({type(error).__name__}): check --base-url") from None
     if response.status_code in (401, 403):
         raise UsageError(
             f"{where} refused the credentials (HTTP {response.status_code}): check --token / FAXPLUS_TOKEN "

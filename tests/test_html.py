@@ -1,0 +1,280 @@
+"""The Allure 3 HTML step: real builds from real allure-pytest results, and no external fetches."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from conformance.report import html
+from conformance.report.html import HtmlUnavailable, build_html, external_urls, strip_external
+
+NAME = html.DEFAULT_NAME
+needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
+
+THROWAWAY_TESTS = """
+import allure
+
+
+def test_hook_accepted():
+    allure.attach("201 Created", name="response", attachment_type=allure.attachment_type.TEXT)
+    assert True
+
+
+def test_hook_rejected():
+    allure.attach('{"error": "invalid_url"}', name="body", attachment_type=allure.attachment_type.JSON)
+    assert 400 == 201, "expected 201"
+"""
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """allure-results from a throwaway pytest run: one passing, one failing test, each with an attachment."""
+    work = tmp_path_factory.mktemp("throwaway")
+    (work / "pytest.ini").write_text("[pytest]\n")  # keep this repo's pytest config out of the child run
+    (work / "test_throwaway.py").write_text(THROWAWAY_TESTS)
+    out = work / "allure-results"
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}  # only allure-pytest, not the suite plugin
+    cmd = [sys.executable, "-m", "pytest", "test_throwaway.py", "-q", "-p", "allure_pytest.plugin"]
+    proc = subprocess.run(
+        [*cmd, "-p", "no:cacheprovider", f"--alluredir={out}"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # exactly: tests failed
+    assert "1 failed, 1 passed" in proc.stdout
+    assert len(list(out.glob("*-result.json"))) == 2
+    assert len(list(out.glob("*-attachment.*"))) == 2
+    return out
+
+
+def report_json(html_dir: Path, name: str) -> object:
+    """A report data file, from disk (multi-file) or from the inline ``d("name","base64")`` (single-file)."""
+    path = html_dir / name
+    if path.is_file():
+        return json.loads(path.read_text(encoding="utf-8"))
+    text = (html_dir / "index.html").read_text(encoding="utf-8")
+    m = re.search(rf'd\("{re.escape(name)}","([A-Za-z0-9+/=]*)"\)', text)
+    assert m, f"{name} neither on disk nor inline"
+    return json.loads(base64.b64decode(m[1]))
+
+
+def trend_points(html_dir: Path) -> list[str]:
+    charts = report_json(html_dir, "widgets/charts.json")
+    assert isinstance(charts, dict)
+    (dynamics,) = [c for c in charts["general"].values() if c["type"] == "statusDynamics"]
+    return [point["id"] for point in dynamics["data"]]
+
+
+@needs_node
+def test_multi_file_report(results: Path, tmp_path: Path) -> None:
+    started = time.monotonic()
+    index = build_html(results, tmp_path / "html")
+    print(f"multi-file build: {time.monotonic() - started:.2f}s")
+    assert index == (tmp_path / "html" / "index.html").resolve()
+    text = index.read_text(encoding="utf-8")
+    assert f"<title> {NAME} </title>" in text
+    assert "googletagmanager" not in text and "gtag(" not in text
+    assert external_urls(index.parent) == []
+    assert re.search(r'<script\s+src="app-[0-9a-f]+\.js"', text)  # the app itself is still loaded, locally
+    assert report_json(index.parent, "widgets/statistic.json") == {"total": 2, "passed": 1, "failed": 1}
+    names = {tr["name"] for tr in map(json.loads, map(Path.read_text, (index.parent / "data/test-results").glob("*")))}
+    assert names == {"test_hook_accepted", "test_hook_rejected"}
+    assert len(list((index.parent / "data/attachments").iterdir())) == 2
+
+
+@needs_node
+def test_single_file_report(results: Path, tmp_path: Path) -> None:
+    started = time.monotonic()
+    index = build_html(results, tmp_path / "one", single_file=True)
+    print(f"single-file build: {time.monotonic() - started:.2f}s")
+    text = index.read_text(encoding="utf-8")
+    assert NAME in text
+    assert external_urls(index.parent) == []
+    assert [p.suffix for p in index.parent.iterdir() if p.suffix not in {".json"}] == [".html"]
+    srcs = re.findall(r'\s(?:src|href)="([^"]{0,40})', text)
+    assert srcs and all(s.startswith("data:") for s in srcs), srcs  # everything inlined
+    assert report_json(index.parent, "widgets/statistic.json") == {"total": 2, "passed": 1, "failed": 1}
+
+
+@needs_node
+@pytest.mark.parametrize("single_file", [False, True], ids=["multi-file", "single-file"])
+def test_history_trend_over_two_builds(results: Path, tmp_path: Path, single_file: bool) -> None:
+    history = tmp_path / "state" / "history.jsonl"
+    out = tmp_path / "html"
+    build_html(results, out, single_file=single_file, history=history)
+    assert trend_points(out) == ["current"]
+    first = [json.loads(line) for line in history.read_text().splitlines()]
+    assert len(first) == 1 and first[0]["name"] == NAME
+
+    build_html(results, out, single_file=single_file, history=history)  # same dir: replaced, not merged
+    entries = [json.loads(line) for line in history.read_text().splitlines()]
+    assert len(entries) == 2 and entries[0]["uuid"] != entries[1]["uuid"]
+    points = trend_points(out)
+    assert points == [entries[0]["uuid"], "current"]  # the trend shows two runs
+    assert all(len(e["testResults"]) == 2 for e in entries)
+
+
+@needs_node
+def test_results_path_with_glob_characters(results: Path, tmp_path: Path) -> None:
+    odd = tmp_path / "run [1] {a,b} *"
+    shutil.copytree(results, odd)
+    index = build_html(odd, tmp_path / "html")
+    assert report_json(index.parent, "widgets/statistic.json") == {"total": 2, "passed": 1, "failed": 1}
+
+
+@needs_node
+def test_allure_failure_is_reported_in_one_line(results: Path, tmp_path: Path) -> None:
+    bad_history = tmp_path / "history.jsonl"
+    bad_history.write_text("not json\n")
+    with pytest.raises(HtmlUnavailable) as exc:
+        build_html(results, tmp_path / "html", history=bad_history)
+    message = str(exc.value)
+    assert message.startswith("allure generate failed") and "not valid JSON" in message
+    assert "\n" not in message
+    assert not (tmp_path / "html").exists()
+
+
+@needs_node
+def test_timeout_is_reported(results: Path, tmp_path: Path) -> None:
+    with pytest.raises(HtmlUnavailable, match="timeout"):
+        build_html(results, tmp_path / "html", timeout=0.3)
+    assert not (tmp_path / "html").exists()
+    assert not list(tmp_path.glob(".html-build-*"))  # staging folder cleaned up
+
+
+@needs_node
+def test_unwritable_output_is_reported(results: Path, tmp_path: Path) -> None:
+    (tmp_path / "file.txt").write_text("")
+    with pytest.raises(HtmlUnavailable, match="^cannot write the HTML report: "):
+        build_html(results, tmp_path / "file.txt" / "html")
+
+
+@needs_node
+def test_npm_ci_failure_is_reported(tmp_path: Path) -> None:
+    pkg = json.loads((html.reports_dir() / "package.json").read_text())
+    pkg["dependencies"]["allure"] = "3.0.0"  # out of sync with the lock: npm ci refuses without network
+    (tmp_path / "package.json").write_text(json.dumps(pkg))
+    shutil.copy(html.reports_dir() / "package-lock.json", tmp_path)
+    with pytest.raises(HtmlUnavailable, match=r"^npm ci in .* failed \(exit 1\): EUSAGE: `npm ci` can only"):
+        html._ensure_allure(tmp_path, time.monotonic() + 120)
+
+
+def test_pinned_package() -> None:
+    pkg = json.loads((html.reports_dir() / "package.json").read_text())
+    lock = json.loads((html.reports_dir() / "package-lock.json").read_text())
+    assert pkg["private"] is True and "scripts" not in pkg
+    assert re.fullmatch(r"3\.\d+\.\d+", pkg["dependencies"]["allure"])  # exact 3.x pin
+    assert lock["packages"]["node_modules/allure"]["version"] == pkg["dependencies"]["allure"]
+
+
+def test_node_missing(results_free_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(html.shutil, "which", lambda name: None)
+    with pytest.raises(HtmlUnavailable, match=r"^Node\.js not found: install Node\.js >= 20 or pass --no-html$"):
+        build_html(results_free_dir, tmp_path / "html")
+
+
+def test_missing_results_and_foreign_output_dir(results_free_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(HtmlUnavailable, match="results directory not found"):
+        build_html(tmp_path / "nope", tmp_path / "html")
+    foreign = tmp_path / "docs"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep me")
+    with pytest.raises(HtmlUnavailable, match="refusing to replace"):
+        build_html(results_free_dir, foreign)
+    assert (foreign / "notes.txt").read_text() == "keep me"
+
+
+@pytest.fixture
+def results_free_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "allure-results"
+    path.mkdir()
+    return path
+
+
+STOCK = textwrap.dedent(
+    """\
+    <!DOCTYPE html><html><head>
+    <link rel="icon" href="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'%3E%3C/svg%3E">
+    <link rel="stylesheet" href="https://fonts.googleapis.com/css2?family=Inter">
+    <link rel="preload" href="//fonts.gstatic.com/s/inter.woff2" as="font" crossorigin />
+    <link rel="stylesheet" type="text/css" href="styles.css">
+    <style>@import "https://cdn.example.com/x.css"; body { background: url('https://cdn.example.com/bg.png') }</style>
+    <script>window.allureReportOptions = {"reportName":"see https://restapi.fax.plus/v3/hooks"}</script>
+    </head><body>
+    <div style="background-image: url(http://cdn.example.com/a.png)">x</div>
+    <img src="https://cdn.example.com/pixel.gif" alt="">
+    <a href="https://allurereport.org">Allure</a>
+    <svg xmlns="http://www.w3.org/2000/svg"><path fill="url(#grad)"/></svg>
+    <script   src="app-b3323b2606f19801ef1b.js"></script>
+    <script async src="https://www.googletagmanager.com/gtag/js?id=G-LNDJ3J7WT0"></script>
+    <script>
+        window.dataLayer = window.dataLayer || [];
+        function gtag(){dataLayer.push(arguments);}
+        gtag('js', new Date());
+        gtag('config', 'G-LNDJ3J7WT0', {"report": "awesome"});
+    </script>
+    <script async>window.allureReportDataReady = true;</script>
+    </body></html>
+    """
+)
+
+
+def test_strip_external_removes_every_fetch_and_keeps_the_rest(tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text(STOCK)
+    (tmp_path / "styles.css").write_text("@font-face{src:url(https://fonts.gstatic.com/x.woff2)} .a{color:red}")
+    before = external_urls(tmp_path)
+    assert before == sorted(
+        {
+            "https://fonts.googleapis.com/css2?family=Inter",
+            "//fonts.gstatic.com/s/inter.woff2",
+            "https://cdn.example.com/x.css",
+            "https://cdn.example.com/bg.png",
+            "http://cdn.example.com/a.png",
+            "https://cdn.example.com/pixel.gif",
+            "https://www.googletagmanager.com/gtag/js?id=G-LNDJ3J7WT0",
+            "https://fonts.gstatic.com/x.woff2",
+        }
+    )
+    removed = strip_external(tmp_path)
+    assert "inline analytics <script>" in removed
+    assert external_urls(tmp_path) == []
+    text = (tmp_path / "index.html").read_text()
+    assert "gtag" not in text and "dataLayer" not in text and "googletagmanager" not in text
+    for kept in (
+        'href="data:image/svg+xml',
+        'href="styles.css"',
+        '<a href="https://allurereport.org">',  # navigation, not a fetch
+        "see https://restapi.fax.plus/v3/hooks",  # a URL mentioned in data
+        'src="app-b3323b2606f19801ef1b.js"',
+        "window.allureReportDataReady = true",
+        'fill="url(#grad)"',
+        ".a{color:red}",
+    ):
+        assert kept in text + (tmp_path / "styles.css").read_text(), kept
+    assert strip_external(tmp_path) == []  # idempotent
+
+
+def test_external_urls_looks_inside_inlined_data_urls(tmp_path: Path) -> None:
+    js = base64.b64encode(b"s.src='https://www.google-analytics.com/analytics.js'").decode()
+    css = base64.b64encode(b"body{background:url(https://cdn.example.com/i.png)}").decode()
+    (tmp_path / "index.html").write_text(
+        f'<link rel="stylesheet" href="data:text/css;base64,{css}"><script src="data:text/javascript;base64,{js}">'
+        "</script>"
+    )
+    assert external_urls(tmp_path) == [
+        "https://cdn.example.com/i.png",
+        "https://www.google-analytics.com/analytics.js",
+    ]
