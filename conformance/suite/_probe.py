@@ -15,7 +15,16 @@ from typing import Any
 import allure
 import httpx
 
-from conformance.judge import CaseResult, Finding, Kind, Reproduction, Verdict, Violation, classify, run_checks
+from conformance.judge import (
+    CaseResult,
+    Finding,
+    Kind,
+    Reproduction,
+    Verdict,
+    Violation,
+    classify,
+    run_checks,
+)
 from conformance.judge import Category as C
 from conformance.send import Exchange, TargetHanging, curl
 from strategies import RawBody
