@@ -96,12 +96,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     # SIGTERM (CI cancelling a job) ends the run like Ctrl-C: what was measured is still written.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
-        code = pytest.main([
-            "--pyargs", "conformance.suite", "-q", "--tb=no", "-rN", "--no-header",
-            "-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning",
-            f"--alluredir={out / 'allure-results'}", "--clean-alluredir",
-            f"--junitxml={out / 'junit.xml'}", "-o", "junit_suite_name=faxplus-conformance",
-        ])
+        code = pytest.main(
+            [
+                "--pyargs",
+                "conformance.suite",
+                "-q",
+                "--tb=no",
+                "-rN",
+                "--no-header",
+                "-p",
+                "no:cacheprovider",
+                "-W",
+                "ignore::DeprecationWarning",
+                f"--alluredir={out / 'allure-results'}",
+                "--clean-alluredir",
+                f"--junitxml={out / 'junit.xml'}",
+                "-o",
+                "junit_suite_name=faxplus-conformance",
+            ]
+        )
     finally:
         plugin._PRESET = None
     _say("")
@@ -109,7 +122,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     verdict_code = EXIT_VIOLATIONS if run.ledger.verdict.name == "FAIL" else EXIT_OK
     _session.close_session()
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.INTERRUPTED):
-        return _fail(f"the suite could not run (pytest exit {int(code)}): rerun with `pytest --pyargs conformance.suite`")
+        return _fail(
+            f"the suite could not run (pytest exit {int(code)}): rerun with `pytest --pyargs conformance.suite`"
+        )
     if not args.no_html:
         _html(out / "allure-results", out / "html", single_file=args.single_file, history=args.history)
     _say(f"reports: {out}/summary.json, {out}/summary.md, {out}/junit.xml, {out}/allure-results/")
@@ -144,7 +159,9 @@ def cmd_mock(args: argparse.Namespace) -> int:
     except OSError as error:
         return _fail(f"cannot listen on 127.0.0.1:{args.port} ({error.strerror}): pick another --port")
     note = "the default token 'mock-token'" if token == DEFAULT_TOKEN else "the token you gave"
-    _say(f"reference mock on {server.url} (fault: {fault.name if fault else 'none'}); it accepts {note}. Ctrl-C stops it.")
+    _say(
+        f"reference mock on {server.url} (fault: {fault.name if fault else 'none'}); it accepts {note}. Ctrl-C stops it."
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

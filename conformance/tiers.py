@@ -31,6 +31,6 @@ class TierSettings:
 
 
 TIERS: dict[Tier, TierSettings] = {
-    "ci": TierSettings(family_examples=6, valid_examples=25, schemathesis_examples=40, derandomize=True),
+    "ci": TierSettings(family_examples=4, valid_examples=20, schemathesis_examples=30, derandomize=True),
     "nightly": TierSettings(family_examples=60, valid_examples=300, schemathesis_examples=400, derandomize=False),
 }

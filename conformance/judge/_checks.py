@@ -75,7 +75,9 @@ def content_type(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
     if _answered(exchange) and _documented(exchange, kind) and exchange.media_type != "application/json":
         got = exchange.response_headers.get("content-type", "no Content-Type")
         yield Violation(
-            "content-type", Verdict.FAIL, Category.SCHEMA_MISMATCH,
+            "content-type",
+            Verdict.FAIL,
+            Category.SCHEMA_MISMATCH,
             f"{exchange.status} answered with {got}, the contract documents application/json",
         )
 
@@ -89,14 +91,18 @@ def response_schema(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
     body = exchange.response_json()
     if body is NOT_JSON:
         yield Violation(
-            "response-schema", Verdict.FAIL, Category.SCHEMA_MISMATCH,
+            "response-schema",
+            Verdict.FAIL,
+            Category.SCHEMA_MISMATCH,
             f"{exchange.status} body is not JSON; the contract documents {name}",
         )
         return
     for error in CONTRACT.errors(name, body)[:3]:
         where = "/".join(str(p) for p in error.absolute_path) or "body"
         yield Violation(
-            "response-schema", Verdict.FAIL, Category.SCHEMA_MISMATCH,
+            "response-schema",
+            Verdict.FAIL,
+            Category.SCHEMA_MISMATCH,
             f"{exchange.status} body is not a valid {name}: {where}: {error.message}"[:300],
         )
 

@@ -100,13 +100,24 @@ class Ledger:
                 known = self.findings.get(key)
                 if known is None:
                     known = self.findings[key] = Finding(
-                        result.family, violation.check, violation.verdict, violation.category,
-                        violation.message, result.kind, result.reproduction, result.test, count=0,
+                        result.family,
+                        violation.check,
+                        violation.verdict,
+                        violation.category,
+                        violation.message,
+                        result.kind,
+                        result.reproduction,
+                        result.test,
+                        count=0,
                     )
                     opened.append(known)
                 elif violation.verdict > known.verdict:
                     # A fail outranks a warn of the same rule: show the fail's reproduction.
-                    known.verdict, known.category, known.message = violation.verdict, violation.category, violation.message
+                    known.verdict, known.category, known.message = (
+                        violation.verdict,
+                        violation.category,
+                        violation.message,
+                    )
                     known.reproduction, known.kind, known.test = result.reproduction, result.kind, result.test
                 known.count += 1
         return opened
@@ -114,7 +125,9 @@ class Ledger:
     def note(self, family: str, message: str, check: str, verdict: Verdict, category: Category) -> Finding:
         """A finding with no exchange behind it (spec lint)."""
         reproduction = Reproduction("", "", "", {}, None, None, {}, "")
-        result = CaseResult("spec-lint", family, Kind.VALID, (Violation(check, verdict, category, message),), reproduction)
+        result = CaseResult(
+            "spec-lint", family, Kind.VALID, (Violation(check, verdict, category, message),), reproduction
+        )
         self.add(result)
         return self.findings[f"{family}::{check}"]
 

@@ -65,7 +65,12 @@ POLICY: dict[Kind, tuple[Rule, ...]] = {
     Kind.WRONG_MEDIA_TYPE: (
         Rule("400", P, C.WRONG_STATUS, "rejected with 400"),
         Rule("415 422", W, C.SPEC_GAP, "rejected with an undocumented but reasonable status"),
-        Rule("2xx", W, C.SPEC_GAP, "accepted JSON declared as text/plain: lenient, the contract lists only application/json"),
+        Rule(
+            "2xx",
+            W,
+            C.SPEC_GAP,
+            "accepted JSON declared as text/plain: lenient, the contract lists only application/json",
+        ),
         Rule("*", F, C.WRONG_STATUS, "a wrong content type must be rejected with 400 (or 415)"),
     ),
     Kind.NO_CREDENTIALS: (

@@ -104,8 +104,7 @@ _COMMENT = re.compile(rb"/\*.*?\*/|(?<=[{,\[\n])\s*//[^\n]*", re.S)
 
 def _strip_comments(request: Request, ctx: Context) -> Reply | None:
     if request.body:
-        request = Request(request.method, request.path, request.headers,
-                          _COMMENT.sub(b"", request.body))
+        request = Request(request.method, request.path, request.headers, _COMMENT.sub(b"", request.body))
     return parse_body(request, ctx)
 
 
@@ -142,120 +141,423 @@ def _no_body_is_empty_object(request: Request, ctx: Context) -> Reply | None:
 F = FAULTS.register
 
 # --- every keyword of the Webhook schema and its items ------------------------------------------
-F(Fault("numbers-min-items-ignored", "accepts an empty `numbers` array (minItems 1 not enforced)",
-        frozenset({"numbers-empty"}), schema=drop_key("properties", "numbers", key="minItems")))
-F(Fault("numbers-null-rejected", "rejects `numbers: null`, which the contract allows (nullable ignored)",
-        frozenset({"valid-webhook"}), schema=set_key("properties", "numbers", key="type", value="array")))
-F(Fault("numbers-type-unchecked", "accepts `numbers` that is not an array",
-        frozenset({"numbers-not-array"}), schema=drop_key("properties", "numbers", key="type")))
-F(Fault("numbers-items-type-unchecked", "accepts non-string items in `numbers`",
-        frozenset({"numbers-numeric-items", "numbers-null-items", "numbers-boolean-items"}),
-        schema=drop_key(*NUMBER, key="type")))
-F(Fault("numbers-pattern-ignored", "accepts any string as a phone number (E.164 pattern not enforced)",
-        frozenset({"numbers-letters", "numbers-missing-plus", "numbers-separators"}),
-        schema=drop_key(*NUMBER, key="pattern")))
-F(Fault("numbers-empty-string-allowed", "accepts the empty string as a phone number", frozenset({"numbers-empty-string"}),
-        schema=_empty_number_allowed))
-F(Fault("event-enum-ignored", "accepts any string as the event", frozenset({"event-unknown"}),
-        schema=drop_key("properties", "event", key="enum")))
-F(Fault("event-type-unchecked", "accepts an event of any JSON type (only strings are checked against the enum)",
-        frozenset({"event-wrong-type"}), schema=_event_any_type))
-F(Fault("event-missing-value", "rejects `fax_page_received`: the server lags the contract's event list",
+F(
+    Fault(
+        "numbers-min-items-ignored",
+        "accepts an empty `numbers` array (minItems 1 not enforced)",
+        frozenset({"numbers-empty"}),
+        schema=drop_key("properties", "numbers", key="minItems"),
+    )
+)
+F(
+    Fault(
+        "numbers-null-rejected",
+        "rejects `numbers: null`, which the contract allows (nullable ignored)",
         frozenset({"valid-webhook"}),
-        schema=lambda s: _at(s, "properties", "event").update(enum=["fax_received", "fax_sent"])))
-F(Fault("additional-properties-allowed", "accepts unknown properties (additionalProperties false ignored)",
-        frozenset({"extra-property-unknown", "extra-property-near-miss"}), schema=drop_key(key="additionalProperties")))
-F(Fault("target-optional", "registers a webhook without `target`", frozenset({"missing-target"}),
-        schema=not_required("target")))
-F(Fault("event-optional", "registers a webhook without `event`", frozenset({"missing-event"}),
-        schema=not_required("event")))
-F(Fault("target-type-unchecked", "accepts a `target` that is not a string", frozenset({"target-wrong-type"}),
-        schema=drop_key("properties", "target", key="type")))
-F(Fault("id-type-unchecked", "accepts an `id` that is not a string", frozenset({"id-wrong-type"}),
-        schema=drop_key("properties", "id", key="type")))
-F(Fault("body-type-unchecked", "accepts a JSON body that is not an object", frozenset({"body-not-object"}),
-        schema=lambda s: s.update(type=["object", "array", "string", "number", "boolean", "null"])))
+        schema=set_key("properties", "numbers", key="type", value="array"),
+    )
+)
+F(
+    Fault(
+        "numbers-type-unchecked",
+        "accepts `numbers` that is not an array",
+        frozenset({"numbers-not-array"}),
+        schema=drop_key("properties", "numbers", key="type"),
+    )
+)
+F(
+    Fault(
+        "numbers-items-type-unchecked",
+        "accepts non-string items in `numbers`",
+        frozenset({"numbers-numeric-items", "numbers-null-items", "numbers-boolean-items"}),
+        schema=drop_key(*NUMBER, key="type"),
+    )
+)
+F(
+    Fault(
+        "numbers-pattern-ignored",
+        "accepts any string as a phone number (E.164 pattern not enforced)",
+        frozenset({"numbers-letters", "numbers-missing-plus", "numbers-separators"}),
+        schema=drop_key(*NUMBER, key="pattern"),
+    )
+)
+F(
+    Fault(
+        "numbers-empty-string-allowed",
+        "accepts the empty string as a phone number",
+        frozenset({"numbers-empty-string"}),
+        schema=_empty_number_allowed,
+    )
+)
+F(
+    Fault(
+        "event-enum-ignored",
+        "accepts any string as the event",
+        frozenset({"event-unknown"}),
+        schema=drop_key("properties", "event", key="enum"),
+    )
+)
+F(
+    Fault(
+        "event-type-unchecked",
+        "accepts an event of any JSON type (only strings are checked against the enum)",
+        frozenset({"event-wrong-type"}),
+        schema=_event_any_type,
+    )
+)
+F(
+    Fault(
+        "event-missing-value",
+        "rejects `fax_page_received`: the server lags the contract's event list",
+        frozenset({"valid-webhook"}),
+        schema=lambda s: _at(s, "properties", "event").update(enum=["fax_received", "fax_sent"]),
+    )
+)
+F(
+    Fault(
+        "additional-properties-allowed",
+        "accepts unknown properties (additionalProperties false ignored)",
+        frozenset({"extra-property-unknown", "extra-property-near-miss"}),
+        schema=drop_key(key="additionalProperties"),
+    )
+)
+F(
+    Fault(
+        "target-optional",
+        "registers a webhook without `target`",
+        frozenset({"missing-target"}),
+        schema=not_required("target"),
+    )
+)
+F(
+    Fault(
+        "event-optional",
+        "registers a webhook without `event`",
+        frozenset({"missing-event"}),
+        schema=not_required("event"),
+    )
+)
+F(
+    Fault(
+        "target-type-unchecked",
+        "accepts a `target` that is not a string",
+        frozenset({"target-wrong-type"}),
+        schema=drop_key("properties", "target", key="type"),
+    )
+)
+F(
+    Fault(
+        "id-type-unchecked",
+        "accepts an `id` that is not a string",
+        frozenset({"id-wrong-type"}),
+        schema=drop_key("properties", "id", key="type"),
+    )
+)
+F(
+    Fault(
+        "body-type-unchecked",
+        "accepts a JSON body that is not an object",
+        frozenset({"body-not-object"}),
+        schema=lambda s: s.update(type=["object", "array", "string", "number", "boolean", "null"]),
+    )
+)
 
 # --- validation bugs real servers have ----------------------------------------------------------
-F(Fault("numbers-pattern-unanchored", "E.164 regex without anchors: matches a number anywhere in the string",
+F(
+    Fault(
+        "numbers-pattern-unanchored",
+        "E.164 regex without anchors: matches a number anywhere in the string",
         frozenset({"numbers-letters", "numbers-whitespace-around", "numbers-extra-plus"}),
-        schema=set_key(*NUMBER, key="pattern", value="[+][1-9][0-9]{1,14}")))
-F(Fault("numbers-pattern-dollar-newline", "E.164 regex checked with Python `$`: a trailing newline passes",
-        frozenset({"numbers-trailing-newline"}), schema=set_key(*NUMBER, key="pattern", value="^[+][1-9][0-9]{1,14}$")))
-F(Fault("numbers-pattern-unicode-digits", r"E.164 regex with `\d`: Arabic-Indic and fullwidth digits pass",
-        frozenset({"numbers-non-ascii-digits"}), schema=set_key(*NUMBER, key="pattern", value=r"^[+]\d{2,15}\Z")))
-F(Fault("numbers-leading-zero-allowed", "E.164 regex allows a leading 0 after the plus",
-        frozenset({"numbers-leading-zero"}), schema=set_key(*NUMBER, key="pattern", value=r"^[+][0-9]{2,15}\Z")))
-F(Fault("numbers-plus-optional", "E.164 regex makes the leading `+` optional", frozenset({"numbers-missing-plus"}),
-        schema=set_key(*NUMBER, key="pattern", value=r"^[+]?[1-9][0-9]{1,14}\Z")))
-F(Fault("numbers-max-digits-off-by-one", "accepts 16 digits (limit off by one in regex and maxLength)",
+        schema=set_key(*NUMBER, key="pattern", value="[+][1-9][0-9]{1,14}"),
+    )
+)
+F(
+    Fault(
+        "numbers-pattern-dollar-newline",
+        "E.164 regex checked with Python `$`: a trailing newline passes",
+        frozenset({"numbers-trailing-newline"}),
+        schema=set_key(*NUMBER, key="pattern", value="^[+][1-9][0-9]{1,14}$"),
+    )
+)
+F(
+    Fault(
+        "numbers-pattern-unicode-digits",
+        r"E.164 regex with `\d`: Arabic-Indic and fullwidth digits pass",
+        frozenset({"numbers-non-ascii-digits"}),
+        schema=set_key(*NUMBER, key="pattern", value=r"^[+]\d{2,15}\Z"),
+    )
+)
+F(
+    Fault(
+        "numbers-leading-zero-allowed",
+        "E.164 regex allows a leading 0 after the plus",
+        frozenset({"numbers-leading-zero"}),
+        schema=set_key(*NUMBER, key="pattern", value=r"^[+][0-9]{2,15}\Z"),
+    )
+)
+F(
+    Fault(
+        "numbers-plus-optional",
+        "E.164 regex makes the leading `+` optional",
+        frozenset({"numbers-missing-plus"}),
+        schema=set_key(*NUMBER, key="pattern", value=r"^[+]?[1-9][0-9]{1,14}\Z"),
+    )
+)
+F(
+    Fault(
+        "numbers-max-digits-off-by-one",
+        "accepts 16 digits (limit off by one in regex and maxLength)",
         frozenset({"numbers-too-long"}),
-        schema=lambda s: _at(s, *NUMBER).update(pattern=r"^[+][1-9][0-9]{1,15}\Z", maxLength=17)))
-F(Fault("numbers-min-digits-off-by-one", "accepts a one-digit number such as `+1`", frozenset({"numbers-too-short"}),
-        schema=set_key(*NUMBER, key="pattern", value=r"^[+][1-9][0-9]{0,14}\Z")))
-F(Fault("numbers-separators-stripped", "strips spaces, dashes, dots and parentheses from numbers before validating",
-        frozenset({"numbers-separators"}), stages={"validate": normalise(on_numbers(lambda n: re.sub(r"[ \-.()]", "", n)))}))
-F(Fault("numbers-whitespace-trimmed", "trims whitespace around numbers before validating",
+        schema=lambda s: _at(s, *NUMBER).update(pattern=r"^[+][1-9][0-9]{1,15}\Z", maxLength=17),
+    )
+)
+F(
+    Fault(
+        "numbers-min-digits-off-by-one",
+        "accepts a one-digit number such as `+1`",
+        frozenset({"numbers-too-short"}),
+        schema=set_key(*NUMBER, key="pattern", value=r"^[+][1-9][0-9]{0,14}\Z"),
+    )
+)
+F(
+    Fault(
+        "numbers-separators-stripped",
+        "strips spaces, dashes, dots and parentheses from numbers before validating",
+        frozenset({"numbers-separators"}),
+        stages={"validate": normalise(on_numbers(lambda n: re.sub(r"[ \-.()]", "", n)))},
+    )
+)
+F(
+    Fault(
+        "numbers-whitespace-trimmed",
+        "trims whitespace around numbers before validating",
         frozenset({"numbers-whitespace-around", "numbers-trailing-newline"}),
-        stages={"validate": normalise(on_numbers(str.strip))}))
-F(Fault("event-case-insensitive", "matches the event case-insensitively", frozenset({"event-case-variant"}),
-        stages={"validate": normalise(on_event(str.lower))}))
-F(Fault("event-trimmed", "trims whitespace around the event before validating", frozenset({"event-whitespace"}),
-        stages={"validate": normalise(on_event(str.strip))}))
-F(Fault("keys-case-insensitive", "matches property names case-insensitively (`Target` is taken as `target`)",
+        stages={"validate": normalise(on_numbers(str.strip))},
+    )
+)
+F(
+    Fault(
+        "event-case-insensitive",
+        "matches the event case-insensitively",
+        frozenset({"event-case-variant"}),
+        stages={"validate": normalise(on_event(str.lower))},
+    )
+)
+F(
+    Fault(
+        "event-trimmed",
+        "trims whitespace around the event before validating",
+        frozenset({"event-whitespace"}),
+        stages={"validate": normalise(on_event(str.strip))},
+    )
+)
+F(
+    Fault(
+        "keys-case-insensitive",
+        "matches property names case-insensitively (`Target` is taken as `target`)",
         frozenset({"required-key-miscased", "extra-property-case-variant"}),
-        stages={"validate": normalise(_case_fold_keys)}))
-F(Fault("json-comments-accepted", "a lenient JSON parser that accepts comments", frozenset({"body-comments"}),
-        stages={"parse": _strip_comments}))
-F(Fault("no-body-registers", "a request without a body registers an empty webhook", frozenset({"body-absent"}),
-        stages={"parse": _no_body_is_empty_object, "validate": lambda request, ctx: None}))
+        stages={"validate": normalise(_case_fold_keys)},
+    )
+)
+F(
+    Fault(
+        "json-comments-accepted",
+        "a lenient JSON parser that accepts comments",
+        frozenset({"body-comments"}),
+        stages={"parse": _strip_comments},
+    )
+)
+F(
+    Fault(
+        "no-body-registers",
+        "a request without a body registers an empty webhook",
+        frozenset({"body-absent"}),
+        stages={"parse": _no_body_is_empty_object, "validate": lambda request, ctx: None},
+    )
+)
 
 # --- crashes, hangs and credentials -------------------------------------------------------------
-F(Fault("crash-on-invalid", "answers every invalid Webhook with 500 instead of 400", frozenset({"no-server-error"}),
-        stages={"validate": crash_when(_bad, validate_webhook)}))
-F(Fault("crash-on-non-object", "crashes (500) on a JSON body that is not an object", frozenset({"no-server-error"}),
-        stages={"validate": crash_when(lambda r, c: not isinstance(c.body, dict), validate_webhook)}))
-F(Fault("crash-on-not-json", "crashes (500) on a body that is not JSON", frozenset({"no-server-error"}),
-        stages={"parse": lambda r, c: parse_body(r, c) and error_reply(500, "internal_server_error", "parser crashed")}))
-F(Fault("crash-on-non-ascii", "crashes (500) on any non-ASCII character in the body", frozenset({"no-server-error"}),
-        stages={"validate": crash_when(_non_ascii, validate_webhook)}))
-F(Fault("hang-on-invalid", "never answers an invalid Webhook", frozenset({"transport"}),
-        reply=rejections(lambda reply: reply.with_(delay=float("inf")))))
-F(Fault("reset-on-invalid", "drops the connection instead of rejecting an invalid Webhook", frozenset({"transport"}),
-        reply=rejections(lambda reply: reply.with_(drop=True))))
-F(Fault("slow-answers", "answers every request after 30 s, slower than any sane timeout", frozenset({"transport"}),
-        reply=lambda request, ctx, reply: reply.with_(delay=30.0)))
-F(Fault("credentials-unchecked", "registers webhooks without checking credentials at all",
-        frozenset({"no-credentials", "wrong-credentials"}), stages={"auth": lambda request, ctx: None}))
-F(Fault("any-token-accepted", "accepts any bearer token, checking only that one is present",
+F(
+    Fault(
+        "crash-on-invalid",
+        "answers every invalid Webhook with 500 instead of 400",
+        frozenset({"no-server-error"}),
+        stages={"validate": crash_when(_bad, validate_webhook)},
+    )
+)
+F(
+    Fault(
+        "crash-on-non-object",
+        "crashes (500) on a JSON body that is not an object",
+        frozenset({"no-server-error"}),
+        stages={"validate": crash_when(lambda r, c: not isinstance(c.body, dict), validate_webhook)},
+    )
+)
+F(
+    Fault(
+        "crash-on-not-json",
+        "crashes (500) on a body that is not JSON",
+        frozenset({"no-server-error"}),
+        stages={"parse": lambda r, c: parse_body(r, c) and error_reply(500, "internal_server_error", "parser crashed")},
+    )
+)
+F(
+    Fault(
+        "crash-on-non-ascii",
+        "crashes (500) on any non-ASCII character in the body",
+        frozenset({"no-server-error"}),
+        stages={"validate": crash_when(_non_ascii, validate_webhook)},
+    )
+)
+F(
+    Fault(
+        "hang-on-invalid",
+        "never answers an invalid Webhook",
+        frozenset({"transport"}),
+        reply=rejections(lambda reply: reply.with_(delay=float("inf"))),
+    )
+)
+F(
+    Fault(
+        "reset-on-invalid",
+        "drops the connection instead of rejecting an invalid Webhook",
+        frozenset({"transport"}),
+        reply=rejections(lambda reply: reply.with_(drop=True)),
+    )
+)
+F(
+    Fault(
+        "slow-answers",
+        "answers every request after 30 s, slower than any sane timeout",
+        frozenset({"transport"}),
+        reply=lambda request, ctx, reply: reply.with_(delay=30.0),
+    )
+)
+F(
+    Fault(
+        "credentials-unchecked",
+        "registers webhooks without checking credentials at all",
+        frozenset({"no-credentials", "wrong-credentials"}),
+        stages={"auth": lambda request, ctx: None},
+    )
+)
+F(
+    Fault(
+        "any-token-accepted",
+        "accepts any bearer token, checking only that one is present",
         frozenset({"wrong-credentials"}),
-        stages={"auth": lambda r, c: None if (r.header("authorization") or "").startswith("Bearer ")
-                else error_reply(401, "unauthorized", "Missing access token")}))
+        stages={
+            "auth": lambda r, c: (
+                None
+                if (r.header("authorization") or "").startswith("Bearer ")
+                else error_reply(401, "unauthorized", "Missing access token")
+            )
+        },
+    )
+)
 
 # --- wrong statuses and response shapes ---------------------------------------------------------
-F(Fault("success-201", "answers a registration with 201 instead of 200", frozenset({"status"}),
-        reply=successes(lambda reply: reply.with_(status=201))))
-F(Fault("rejection-200", "answers an invalid Webhook with 200 and an Error body", frozenset({"status"}),
-        reply=rejections(lambda reply: reply.with_(status=200))))
-F(Fault("rejection-409", "answers an invalid Webhook with 409", frozenset({"status"}),
-        reply=rejections(lambda reply: reply.with_(status=409))))
-F(Fault("webhook-id-extra-keys", "WebhookId carries extra keys", frozenset({"response-schema"}),
-        reply=successes(_json_edit(lambda body: {**body, "status": "created"}))))
-F(Fault("webhook-id-not-string", "WebhookId.id is a number", frozenset({"response-schema"}),
-        reply=successes(_json_edit(lambda body: {"id": int(body["id"][:8], 16)}))))
-F(Fault("webhook-id-renamed", "WebhookId uses `webhook_id` instead of `id`", frozenset({"response-schema"}),
-        reply=successes(_json_edit(lambda body: {"webhook_id": body["id"]}))))
-F(Fault("error-extra-keys", "Error carries an extra `code` key", frozenset({"response-schema"}),
-        reply=rejections(_json_edit(lambda body: {**body, "code": 400}))))
-F(Fault("error-renamed-fields", "Error uses `message` instead of `error`/`description`", frozenset({"response-schema"}),
-        reply=rejections(_json_edit(lambda body: {"message": body["description"]}))))
-F(Fault("error-wrong-types", "Error fields are not strings", frozenset({"response-schema"}),
-        reply=rejections(_json_edit(lambda body: {"error": 400, "description": [body["description"]]}))))
-F(Fault("error-not-json", "rejections carry a plain-text body", frozenset({"response-schema"}),
-        reply=rejections(lambda reply: reply.with_(body=b"Bad Request", content_type="text/plain"))))
-F(Fault("error-content-type-html", "rejections are JSON but labelled text/html", frozenset({"content-type"}),
-        reply=rejections(lambda reply: reply.with_(content_type="text/html; charset=utf-8"))))
-F(Fault("success-content-type-text", "WebhookId is JSON but labelled text/plain", frozenset({"content-type"}),
-        reply=successes(lambda reply: reply.with_(content_type="text/plain"))))
-F(Fault("success-no-content-type", "WebhookId is sent without a Content-Type", frozenset({"content-type"}),
-        reply=successes(lambda reply: reply.with_(content_type=None))))
+F(
+    Fault(
+        "success-201",
+        "answers a registration with 201 instead of 200",
+        frozenset({"status"}),
+        reply=successes(lambda reply: reply.with_(status=201)),
+    )
+)
+F(
+    Fault(
+        "rejection-200",
+        "answers an invalid Webhook with 200 and an Error body",
+        frozenset({"status"}),
+        reply=rejections(lambda reply: reply.with_(status=200)),
+    )
+)
+F(
+    Fault(
+        "rejection-409",
+        "answers an invalid Webhook with 409",
+        frozenset({"status"}),
+        reply=rejections(lambda reply: reply.with_(status=409)),
+    )
+)
+F(
+    Fault(
+        "webhook-id-extra-keys",
+        "WebhookId carries extra keys",
+        frozenset({"response-schema"}),
+        reply=successes(_json_edit(lambda body: {**body, "status": "created"})),
+    )
+)
+F(
+    Fault(
+        "webhook-id-not-string",
+        "WebhookId.id is a number",
+        frozenset({"response-schema"}),
+        reply=successes(_json_edit(lambda body: {"id": int(body["id"][:8], 16)})),
+    )
+)
+F(
+    Fault(
+        "webhook-id-renamed",
+        "WebhookId uses `webhook_id` instead of `id`",
+        frozenset({"response-schema"}),
+        reply=successes(_json_edit(lambda body: {"webhook_id": body["id"]})),
+    )
+)
+F(
+    Fault(
+        "error-extra-keys",
+        "Error carries an extra `code` key",
+        frozenset({"response-schema"}),
+        reply=rejections(_json_edit(lambda body: {**body, "code": 400})),
+    )
+)
+F(
+    Fault(
+        "error-renamed-fields",
+        "Error uses `message` instead of `error`/`description`",
+        frozenset({"response-schema"}),
+        reply=rejections(_json_edit(lambda body: {"message": body["description"]})),
+    )
+)
+F(
+    Fault(
+        "error-wrong-types",
+        "Error fields are not strings",
+        frozenset({"response-schema"}),
+        reply=rejections(_json_edit(lambda body: {"error": 400, "description": [body["description"]]})),
+    )
+)
+F(
+    Fault(
+        "error-not-json",
+        "rejections carry a plain-text body",
+        frozenset({"response-schema"}),
+        reply=rejections(lambda reply: reply.with_(body=b"Bad Request", content_type="text/plain")),
+    )
+)
+F(
+    Fault(
+        "error-content-type-html",
+        "rejections are JSON but labelled text/html",
+        frozenset({"content-type"}),
+        reply=rejections(lambda reply: reply.with_(content_type="text/html; charset=utf-8")),
+    )
+)
+F(
+    Fault(
+        "success-content-type-text",
+        "WebhookId is JSON but labelled text/plain",
+        frozenset({"content-type"}),
+        reply=successes(lambda reply: reply.with_(content_type="text/plain")),
+    )
+)
+F(
+    Fault(
+        "success-no-content-type",
+        "WebhookId is sent without a Content-Type",
+        frozenset({"content-type"}),
+        reply=successes(lambda reply: reply.with_(content_type=None)),
+    )
+)

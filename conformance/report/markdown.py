@@ -25,8 +25,12 @@ def render(data: dict[str, Any], top: int = 10) -> str:
     if fails:
         lines += ["", f"## Contract violations ({len(fails)})", ""]
         for f in fails[:top]:
-            lines += [f"- **{f['family']} :: {f['check']}** ({f['category']}, {f['severity']}): {f['message']}",
-                      "  ```sh", f"  {f['reproduction']['curl']}", "  ```"]
+            lines += [
+                f"- **{f['family']} :: {f['check']}** ({f['category']}, {f['severity']}): {f['message']}",
+                "  ```sh",
+                f"  {f['reproduction']['curl']}",
+                "  ```",
+            ]
     if warns:
         lines += ["", f"## Warnings ({len(warns)})", ""]
         lines += [f"- {f['family']} :: {f['check']}: {f['message']}" for f in warns[:top]]

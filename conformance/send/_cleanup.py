@@ -17,8 +17,12 @@ class Cleanup:
     verified: bool = False  # GET /hooks answered, so `leftovers` is known
 
     def as_dict(self) -> dict[str, object]:
-        return {"deleted": len(self.deleted), "failed": self.failed, "leftovers": self.leftovers,
-                "verified": self.verified}
+        return {
+            "deleted": len(self.deleted),
+            "failed": self.failed,
+            "leftovers": self.leftovers,
+            "verified": self.verified,
+        }
 
 
 def cleanup(target: Target, ids: list[str]) -> Cleanup:

@@ -23,7 +23,9 @@ def preflight(target: Target) -> None:
     except httpx.ConnectError as error:
         reason = str(error) or type(error).__name__
         if "certificate" in reason.lower() or "ssl" in reason.lower():
-            raise UsageError(f"TLS handshake with {where} failed ({reason}): check the URL and its certificate") from None
+            raise UsageError(
+                f"TLS handshake with {where} failed ({reason}): check the URL and its certificate"
+            ) from None
         raise UsageError(f"cannot reach {where} ({reason}): check --base-url and that the server is up") from None
     except (httpx.RemoteProtocolError, httpx.ReadError):
         return  # dropping a connection on a bad body is a finding, judged case by case

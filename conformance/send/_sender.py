@@ -49,7 +49,11 @@ class Sender:
         return self._timeouts_in_a_row >= HANG_BREAKER
 
     def send_case(
-        self, case: Any, *, body: bytes | None | object = ..., content_type: str | None | object = ...,
+        self,
+        case: Any,
+        *,
+        body: bytes | None | object = ...,
+        content_type: str | None | object = ...,
         authenticate: bool | str = True,
     ) -> Exchange:
         """Send `case`; `body`/`content_type` override what schemathesis serialised (raw bodies).
@@ -82,7 +86,10 @@ class Sender:
             response = self._client.request(method, url, headers=headers, content=content)
         except httpx.TimeoutException as exc:
             self._timeouts_in_a_row += 1
-            exchange.error, exchange.error_detail = "timeout", f"no answer within {self.target.timeout}s ({type(exc).__name__})"
+            exchange.error, exchange.error_detail = (
+                "timeout",
+                f"no answer within {self.target.timeout}s ({type(exc).__name__})",
+            )
         except httpx.ConnectError as exc:
             exchange.error, exchange.error_detail = "connect", str(exc) or type(exc).__name__
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:

@@ -36,8 +36,12 @@ ATTACHED_PASSING = 1  # passing exchanges kept per test as a sample; every findi
 # schemathesis's own response checks, run as a second opinion on schemathesis-generated cases.
 # Checks that re-send requests (ignored_auth, use_after_free, ...) are left out: they would
 # mutate credentials or state behind the suite's back.
-_SCHEMATHESIS_CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
-                        "response_schema_conformance")
+_SCHEMATHESIS_CHECKS = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_schema_conformance",
+)
 
 
 def _text(body: bytes | None) -> str | None:
@@ -74,14 +78,23 @@ class Probe:
             kind = classify(body, realistic=False)
         return self._send(case, family, kind, second_opinion=True)
 
-    def special(self, payload: Any, *, family: str, kind: Kind, content_type: str = "application/json",
-                authenticate: bool | str = True) -> CaseResult | None:
+    def special(
+        self,
+        payload: Any,
+        *,
+        family: str,
+        kind: Kind,
+        content_type: str = "application/json",
+        authenticate: bool | str = True,
+    ) -> CaseResult | None:
         """A dedicated case whose Kind is fixed by how it is sent (credentials, media type)."""
         case = OPERATION.Case(body=payload, media_type="application/json")
         content = json.dumps(payload).encode()
         return self._send(case, family, kind, body=content, content_type=content_type, authenticate=authenticate)
 
-    def _send(self, case: Any, family: str, kind: Kind, *, second_opinion: bool = False, **how: Any) -> CaseResult | None:
+    def _send(
+        self, case: Any, family: str, kind: Kind, *, second_opinion: bool = False, **how: Any
+    ) -> CaseResult | None:
         try:
             exchange = self.session.sender.send_case(case, **how)
         except TargetHanging:
@@ -108,18 +121,24 @@ class Probe:
         the policy table deliberately differs from its defaults (422, documented 500)."""
         from schemathesis.checks import CHECKS as ST_CHECKS
         from schemathesis.checks import load_all_checks
+        from schemathesis.core.failures import FailureGroup
 
         load_all_checks()
         selected = ST_CHECKS.get_by_names(list(_SCHEMATHESIS_CHECKS))
-        request = httpx.Request(exchange.method, exchange.url, headers=exchange.request_headers,
-                                content=exchange.request_body or b"")
-        response = httpx.Response(exchange.status or 0, headers=exchange.response_headers,
-                                  content=exchange.response_body, request=request)
+        request = httpx.Request(
+            exchange.method, exchange.url, headers=exchange.request_headers, content=exchange.request_body or b""
+        )
+        response = httpx.Response(
+            exchange.status or 0, headers=exchange.response_headers, content=exchange.response_body, request=request
+        )
         response.elapsed = datetime.timedelta(seconds=exchange.elapsed)
         try:
             case.validate_response(response, checks=selected)
-        except AssertionError as failure:
-            title = self.session.redactor.text(str(failure).strip().splitlines()[0])
+        except (AssertionError, FailureGroup) as failure:
+            # validate_response raises a FailureGroup: a BaseExceptionGroup, not an AssertionError.
+            parts = failure.exceptions if isinstance(failure, FailureGroup) else (failure,)
+            titles = ((str(p).strip() or type(p).__name__).splitlines()[0] for p in parts)
+            title = self.session.redactor.text("; ".join(titles))
             failed = any(v.verdict is Verdict.FAIL for v in ours)
             verdict = Verdict.FAIL if failed else Verdict.WARN
             note = "" if failed else " (the suite's policy accepts this; see README)"

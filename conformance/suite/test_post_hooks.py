@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, seed
 from schemathesis import GenerationMode
 
+from conformance.contract import CONTRACT
 from conformance.judge import Category, Kind, Verdict
 from conformance.judge.lint import run_lints
 from strategies import FAMILIES, webhooks
@@ -21,6 +22,14 @@ SESSION = current()
 TIER = SESSION.tier
 DOMAIN = SESSION.target.target_domain
 SPEC_EXAMPLE = {"target": f"http://myapp.{DOMAIN}/fax_received", "event": "fax_received"}
+# Always sent first: every event, `numbers` null, and both E.164 length boundaries.
+VALID_EXAMPLES = [
+    SPEC_EXAMPLE,
+    *({"target": f"https://hooks.{DOMAIN}/{event}", "event": event} for event in CONTRACT.events),
+    {**SPEC_EXAMPLE, "numbers": None},
+    {**SPEC_EXAMPLE, "numbers": ["+12", "+123456789012345"]},
+    {**SPEC_EXAMPLE, "id": "6048b47181dbe1a7d67fcc98"},
+]
 
 
 def explore(max_examples: int):
@@ -43,7 +52,8 @@ def test_contract_lint():
 
 def test_valid_webhook_is_registered(probe):
     """Every realistic, schema-valid Webhook gets 200 and a WebhookId."""
-    probe.payload(SPEC_EXAMPLE, family="valid-webhook", realistic=True)
+    for example in VALID_EXAMPLES:
+        probe.payload(example, family="valid-webhook", realistic=True)
 
     @explore(TIER.valid_examples)
     @given(webhook=webhooks(DOMAIN))
