@@ -6,6 +6,7 @@ Exit codes: 0 conformant (warns allowed), 1 contract violations, 2 usage or infr
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import signal
 import sys
@@ -160,12 +161,11 @@ def cmd_mock(args: argparse.Namespace) -> int:
         return _fail(f"cannot listen on 127.0.0.1:{args.port} ({error.strerror}): pick another --port")
     note = "the default token 'mock-token'" if token == DEFAULT_TOKEN else "the token you gave"
     _say(
-        f"reference mock on {server.url} (fault: {fault.name if fault else 'none'}); it accepts {note}. Ctrl-C stops it."
+        f"reference mock on {server.url} (fault: {fault.name if fault else 'none'}); "
+        f"it accepts {note}. Ctrl-C stops it."
     )
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     return EXIT_OK
 
 

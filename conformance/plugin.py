@@ -6,6 +6,7 @@ runs the suite; it stays inert in any pytest run that does not collect the suite
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -22,10 +23,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("faxplus-conformance", "Fax.Plus POST /hooks conformance")
 
     def add(*names: str, **kwargs: Any) -> None:
-        try:
+        # Another plugin (e.g. pytest-base-url) may own the option: then read the same dest.
+        with contextlib.suppress(ValueError):
             group.addoption(*names, **kwargs)
-        except ValueError:
-            pass  # another plugin (e.g. pytest-base-url) owns the option: read the same dest
 
     add("--base-url", dest="base_url", default=None, help="prefix before /hooks; default: the embedded mock")
     add("--token", dest="faxplus_token", default=None, help="PAT or OAuth bearer token (or FAXPLUS_TOKEN)")
