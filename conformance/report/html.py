@@ -94,6 +94,10 @@ def _build(
         }
         if history_path is not None:
             config["historyPath"] = str(history_path)
+        # Allure 3's default (awesome) report reads categories from its config, not categories.json.
+        from conformance.report.allure_context import categories
+
+        config["categories"] = categories()
         config_file = Path(tmp) / "allurerc.json"
         config_file.write_text(json.dumps(config, indent=2), encoding="utf-8")
         # cwd=results_dir and the pattern "." because Allure treats result paths as globs ([, *, { ...).

@@ -1,0 +1,180 @@
+"""The Allure HTML report of a real failing run, opened in headless Chromium (Playwright).
+
+One `faxplus-conformance run` against the mock with one fault (an empty `numbers` list is accepted)
+builds the report; the report folder is served on 127.0.0.1 and driven like a reader would: the totals
+shown, the failing test, its request / response / curl attachments, and no fetch leaves this machine.
+
+Uses Debian's Chromium (`apt-get install chromium`), never a browser downloaded by `playwright install`.
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from conformance.mock import FAULTS, MockServer
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+FAULT = "numbers-min-items-ignored"
+FAILING_FAMILY = "numbers-empty"
+TOKEN = "browser-test-token-7c1e9a"
+LOCAL_HOST = "127.0.0.1"
+TIMEOUT_MS = 15_000
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.is_file(), reason=f"{CHROMIUM} not found: install Debian's Chromium (apt-get install chromium)"
+)
+
+
+@pytest.fixture(scope="module")
+def faulty_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """Output folder of one CLI run against the faulty mock (HTML included), and the mock's URL."""
+    if shutil.which("node") is None:
+        pytest.skip("Node.js is not installed: the Allure HTML report cannot be built")
+    out = tmp_path_factory.mktemp("browser-run")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")}
+    with MockServer(port=0, token=TOKEN, fault=FAULTS[FAULT]) as mock:
+        proc = subprocess.run(
+            [sys.executable, "-m", "conformance", "run", "--base-url", mock.url, "--output-dir", str(out)],
+            env={**env, "FAXPLUS_TOKEN": TOKEN},
+            capture_output=True,
+            text=True,
+            timeout=300,  # a safety net against a hung child
+        )
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 1, f"expected a contract violation (exit 1):\n{output}"
+    assert (out / "html" / "index.html").is_file(), f"no HTML report was built:\n{output}"
+    return out, mock.url
+
+
+@pytest.fixture
+def served(faulty_run: tuple[Path, str]) -> Iterator[str]:
+    """The report folder over HTTP on 127.0.0.1 (its data is fetched, which file:// does not allow)."""
+    html = faulty_run[0] / "html"
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer((LOCAL_HOST, 0), functools.partial(Quiet, directory=str(html)))
+    thread = threading.Thread(target=server.serve_forever, name="report-http", daemon=True)
+    thread.start()
+    try:
+        yield f"http://{LOCAL_HOST}:{server.server_port}/index.html"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def allure_statuses(results: Path) -> collections.Counter[str]:
+    return collections.Counter(
+        json.loads(path.read_text(encoding="utf-8"))["status"] for path in results.glob("*-result.json")
+    )
+
+
+def shown_count(page: Any, item: str) -> int:
+    """The number in one of the report's totals (Total / Failed / Passed ...)."""
+    return int(page.get_by_test_id(f"metadata-item-{item}").get_by_test_id("metadata-value").inner_text().strip())
+
+
+def test_report_in_chromium(faulty_run: tuple[Path, str], served: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    out, mock_url = faulty_run
+    statuses = allure_statuses(out / "allure-results")
+    stats = json.loads((out / "html" / "summary.json").read_text(encoding="utf-8"))["stats"]
+    run_summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    failing_families = sorted(name for name, counts in run_summary["families"].items() if counts["fail"])
+    # The run's own records agree before the browser is asked: one failing test, the numbers-empty family.
+    assert statuses["failed"] == stats["failed"] == len(failing_families) == 1, (statuses, stats, failing_families)
+    assert failing_families == [FAILING_FAMILY]
+    assert sum(statuses.values()) == stats["total"]
+    assert (out / "allure-results" / "environment.properties").is_file()
+
+    requests: list[str] = []
+    page_errors: list[str] = []
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),  # a fresh profile
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            service_workers="block",
+        )
+        try:
+            context.set_default_timeout(TIMEOUT_MS)
+            context.on("request", lambda request: requests.append(request.url))  # every page and worker
+            page = context.new_page()
+            page.on("pageerror", lambda error: page_errors.append(str(error)))
+            page.goto(served)
+
+            # Totals shown = what Allure wrote = the allure results on disk.
+            expect(page.get_by_test_id("metadata-item-total")).to_be_visible()
+            assert shown_count(page, "total") == stats["total"] == sum(statuses.values())
+            assert shown_count(page, "failed") == statuses["failed"]
+            assert shown_count(page, "passed") == statuses["passed"]
+            leaves = page.get_by_test_id("tree-leaf")
+            expect(leaves).to_have_count(sum(statuses.values()))
+            failed_leaves = leaves.filter(has=page.get_by_test_id("tree-leaf-status-failed"))
+            expect(failed_leaves).to_have_count(statuses["failed"])
+
+            # The run's environment (conformance.report.allure_context) is shown, without credentials.
+            metadata = page.get_by_test_id("metadata-list").inner_text()
+            assert "Base URL" in metadata and mock_url in metadata, metadata
+
+            # The failing test: its error names the finding, its attachments are request / response / curl.
+            failing = failed_leaves.filter(has_text=f"{FAILING_FAMILY}:")
+            expect(failing).to_have_count(1)
+            failing.click()
+            expect(page.get_by_test_id("test-result-status-failed")).to_be_visible()
+            expect(page.get_by_test_id("test-result-error-message").first).to_contain_text(
+                f"[{FAILING_FAMILY} :: status]"
+            )
+            page.get_by_test_id("test-result-tab-attachments").click()
+            headers = page.get_by_test_id("test-result-attachment-header")
+            expect(headers.first).to_be_visible()
+            names = {line.strip() for text in headers.all_inner_texts() for line in text.splitlines()}
+            assert {"request", "response", "curl"} <= names, names
+
+            # Opening the curl attachment fetches it from the report; the token stays out of it.
+            curl = headers.filter(has_text="curl").first
+            curl.locator("button").first.click()
+            attachment = page.get_by_test_id("test-result-attachment").filter(has_text="curl").first
+            expect(attachment).to_contain_text('"numbers": []')
+            expect(attachment).to_contain_text("$FAXPLUS_TOKEN")
+            assert TOKEN not in page.content()
+        finally:
+            context.close()
+
+    assert not page_errors, page_errors
+    assert requests, "the page made no requests at all"
+    elsewhere = [
+        url
+        for url in requests
+        if urlsplit(url).scheme not in ("data", "blob", "about") and urlsplit(url).hostname != LOCAL_HOST
+    ]
+    assert not elsewhere, f"the report fetched from other hosts: {elsewhere}"
