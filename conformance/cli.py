@@ -8,12 +8,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import os
 import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from conformance.sdk import add_arguments as add_sdk_arguments
+from conformance.sdk import cmd_sdk
 from conformance.target import TIERS, Target, UsageError, env_or, redact_url
 
 PROG = "faxplus-conformance"
@@ -43,6 +46,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--single-file", action="store_true", help="HTML as one self-contained file")
     run.add_argument("--history", type=Path, help="trend history file kept across runs")
     run.add_argument("--allow-production", action="store_true", help="permit the production host")
+    run.add_argument("--rate", type=float, help="at most this many requests per second (default: no cap)")
+    run.add_argument("--max-wait", type=float, default=120.0, help="total seconds to wait out 429s (default 120)")
+    run.add_argument("--no-cleanup", action="store_true", help="keep the webhooks the run registered")
+    run.add_argument("--baseline", type=Path, help="accepted findings of this target: fail only on new ones")
+    run.add_argument("--update-baseline", action="store_true", help="write this run's fails to --baseline")
 
     mock = sub.add_parser("mock", help="serve the reference mock on 127.0.0.1")
     mock.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
@@ -50,6 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     mock.add_argument("--fault", help="break exactly one rule (see `faults`)")
 
     sub.add_parser("faults", help="list the mock's fault catalogue")
+
+    add_sdk_arguments(sub.add_parser("sdk", help="release gate: drive an official SDK through the contract"))
 
     report = sub.add_parser("report", help="build the Allure HTML report from allure-results")
     report.add_argument("results_dir", nargs="?", type=Path, default=Path("reports/allure-results"))
@@ -85,7 +95,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         output_dir=args.output_dir,
         target_domain=args.target_base,
         allow_production=args.allow_production,
+        rate=args.rate,
+        max_wait=args.max_wait,
+        cleanup=not args.no_cleanup,
+        baseline=args.baseline,
+        update_baseline=args.update_baseline,
     )
+    if args.update_baseline and args.baseline is None:
+        raise UsageError("--update-baseline needs --baseline FILE to write to")
     run = _session.open_session(target)
     where = f"embedded reference mock at {run.target.base_url}" if run.mock else redact_url(target.base_url or "")
     _say(f"POST /hooks conformance · target: {where} · tier: {target.tier}")
@@ -132,6 +149,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.no_html:
         _html(out / "allure-results", out / "html", single_file=args.single_file, history=args.history)
     _say(f"reports: {out}/summary.json, {out}/summary.md, {out}/junit.xml, {out}/allure-results/")
+    if target.update_baseline:
+        accepted = sum(1 for f in run.ledger.findings.values() if f.verdict.name == "FAIL")
+        _say(f"baseline: {accepted} accepted finding(s) written to {target.baseline}")
+        verdict_code = EXIT_OK
     if code == pytest.ExitCode.INTERRUPTED and verdict_code == EXIT_OK:
         return _fail("interrupted: the summary covers what was measured until then")
     return verdict_code
@@ -188,7 +209,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK if _html(args.results_dir, html, single_file=args.single_file, history=args.history) else EXIT_USAGE
 
 
-COMMANDS = {"run": cmd_run, "mock": cmd_mock, "faults": cmd_faults, "report": cmd_report}
+COMMANDS = {"run": cmd_run, "mock": cmd_mock, "faults": cmd_faults, "report": cmd_report, "sdk": cmd_sdk}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -199,6 +220,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(error))
     except KeyboardInterrupt:
         return _fail("interrupted")
+    except BrokenPipeError:  # `faxplus-conformance faults | head`: the reader left, nothing to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -36,6 +36,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add("--target-base", dest="faxplus_target_domain", default="example.com", help="domain of registered targets")
     add("--conformance-output", dest="faxplus_output", default=None, help="write summary.json/summary.md here")
     add("--allow-production", dest="faxplus_allow_production", action="store_true", help="permit restapi.fax.plus")
+    add("--rate", dest="faxplus_rate", type=float, default=None, help="at most this many requests per second")
+    add("--max-wait", dest="faxplus_max_wait", type=float, default=120.0, help="total seconds to wait out 429s")
+    add("--no-cleanup", dest="faxplus_no_cleanup", action="store_true", help="keep registered webhooks")
+    add("--baseline", dest="faxplus_baseline", default=None, help="accepted findings: fail only on new ones")
 
 
 def target_from_options(config: pytest.Config) -> Target:
@@ -52,6 +56,10 @@ def target_from_options(config: pytest.Config) -> Target:
         output_dir=Path(opt("faxplus_output") or "reports"),
         target_domain=opt("faxplus_target_domain"),
         allow_production=opt("faxplus_allow_production"),
+        rate=opt("faxplus_rate"),
+        max_wait=opt("faxplus_max_wait"),
+        cleanup=not opt("faxplus_no_cleanup"),
+        baseline=Path(opt("faxplus_baseline")) if opt("faxplus_baseline") else None,
     )
 
 

@@ -35,10 +35,19 @@ class Target:
     output_dir: Path = Path("reports")
     target_domain: str = "example.com"
     allow_production: bool = False
+    rate: float | None = None  # requests per second at most (None: as fast as answers come)
+    max_wait: float = 120.0  # total seconds a run may spend waiting out 429 Retry-After
+    cleanup: bool = True  # delete every webhook the run registered
+    baseline: Path | None = None  # accepted findings of this target (known deviations)
+    update_baseline: bool = False
 
     def __post_init__(self) -> None:
         if self.tier not in TIERS:
             raise UsageError(f"unknown tier {self.tier!r}: use --tier ci or --tier nightly")
+        if self.rate is not None and self.rate <= 0:
+            raise UsageError(f"--rate must be a positive number of requests per second, not {self.rate}")
+        if self.max_wait < 0:
+            raise UsageError(f"--max-wait must be zero or more seconds, not {self.max_wait}")
         if self.timeout <= 0:
             raise UsageError(f"--timeout must be a positive number of seconds, not {self.timeout}")
         if self.base_url is not None:

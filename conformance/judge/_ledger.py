@@ -88,6 +88,7 @@ class Ledger:
     findings: dict[str, Finding] = field(default_factory=dict)
     not_sent: Counter[str] = field(default_factory=Counter)
     registered: list[str] = field(default_factory=list)  # webhook ids the run created
+    stopped: str | None = None  # why the run stopped sending (target hanging, rate limit exhausted)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, result: CaseResult) -> list[Finding]:

@@ -128,7 +128,10 @@ class MockServer:
         return error_reply(404, "not_found", "No such endpoint")
 
     def start(self) -> MockServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="faxplus-mock", daemon=True)
+        # A short poll interval: stop() returns in ~50 ms instead of serve_forever's default 0.5 s.
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="faxplus-mock", daemon=True
+        )
         self._thread.start()
         return self
 

@@ -28,7 +28,13 @@ def summary(run: Any, limit: int = 12) -> str:
     if warns:
         lines.append(f"{len(warns)} warning(s) (spec gaps, tolerated deviations): see summary.json / summary.md")
     if ledger.not_sent:
-        lines.append(f"not sent after the target stopped answering: {sum(ledger.not_sent.values())} case(s)")
+        lines.append(f"not sent: {sum(ledger.not_sent.values())} case(s), because {ledger.stopped}")
+    if run.sender.budget.throttled:
+        budget = run.sender.budget
+        lines.append(f"rate-limited: waited {budget.spent:.1f}s over {budget.throttled} answer(s) 429")
+    stale = run.baseline.stale() if run.target.baseline and not run.target.update_baseline else []
+    if stale:
+        lines.append(f"baseline entries that no longer occur (remove them): {', '.join(stale)}")
     if run.cleanup and (run.cleanup.leftovers or run.cleanup.failed):
         lines.append(f"cleanup left webhooks behind: {', '.join(run.cleanup.leftovers or run.cleanup.failed)}")
     lines.append(f"verdict: {ledger.verdict}  ({len(ledger.results)} cases, {run.sender.sent} requests)")

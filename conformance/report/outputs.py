@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from conformance.judge import baseline
 from conformance.send import cleanup
 
 from . import markdown, summary
 
 
 def finish(run: Any, *, write: bool) -> None:
-    if run.cleanup is None:
+    if run.cleanup is None and run.target.cleanup:
         run.cleanup = cleanup(run.target, run.ledger.registered)
+    if run.target.update_baseline and run.target.baseline is not None:
+        baseline.write(run.target.baseline, run.ledger.findings.values())
     if write:
         out = run.target.output_dir
         data = summary.write(run, out / "summary.json")

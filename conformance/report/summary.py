@@ -57,6 +57,9 @@ def build(run: Any) -> dict[str, Any]:
         "findings": [f.as_dict() for f in findings],
         "not_sent": dict(ledger.not_sent),
         "cleanup": run.cleanup.as_dict() if run.cleanup else None,
+        "baseline": run.baseline.as_dict() if run.target.baseline and not run.target.update_baseline else None,
+        "stopped": ledger.stopped,
+        "throttled": {"answers_429": run.sender.budget.throttled, "waited_s": round(run.sender.budget.spent, 3)},
         "versions": {
             "faxplus-conformance": conformance.__version__,
             "python": platform.python_version(),

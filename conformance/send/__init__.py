@@ -3,8 +3,20 @@
 from ._cleanup import Cleanup, cleanup
 from ._curl import curl
 from ._exchange import NOT_JSON, Exchange
+from ._politeness import RateLimited
 from ._preflight import preflight
 from ._redact import Redactor
 from ._sender import Sender, TargetHanging
 
-__all__ = ["NOT_JSON", "Cleanup", "cleanup", "Exchange", "Redactor", "Sender", "TargetHanging", "curl", "preflight"]
+__all__ = [
+    "NOT_JSON",
+    "RateLimited",
+    "Cleanup",
+    "cleanup",
+    "Exchange",
+    "Redactor",
+    "Sender",
+    "TargetHanging",
+    "curl",
+    "preflight",
+]

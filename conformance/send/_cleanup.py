@@ -25,6 +25,16 @@ class Cleanup:
         }
 
 
+def _hooks_in(body: object) -> list | None:
+    """The list of webhooks in a `GET /hooks` answer: a bare list, or the first list in an object
+    (`{"data": [...]}` on the mock; the real API's envelope is not in the contract)."""
+    if isinstance(body, list):
+        return body
+    if isinstance(body, dict):
+        return next((value for value in body.values() if isinstance(value, list)), None)
+    return None
+
+
 def cleanup(target: Target, ids: list[str]) -> Cleanup:
     report = Cleanup()
     if not ids or target.base_url is None:
@@ -42,8 +52,8 @@ def cleanup(target: Target, ids: list[str]) -> Cleanup:
                 report.failed[hook_id] = f"HTTP {response.status_code}"
         try:
             listing = client.get(target.hooks_url)
-            hooks = listing.json().get("data", []) if listing.status_code == 200 else None
-        except (httpx.HTTPError, ValueError, AttributeError):
+            hooks = _hooks_in(listing.json()) if listing.status_code == 200 else None
+        except (httpx.HTTPError, ValueError):
             hooks = None
     if isinstance(hooks, list):
         report.verified = True

@@ -28,7 +28,10 @@ def preflight(target: Target) -> None:
             ) from None
         raise UsageError(f"cannot reach {where} ({reason}): check --base-url and that the server is up") from None
     except (httpx.RemoteProtocolError, httpx.ReadError):
-        return  # dropping a connection on a bad body is a finding, judged case by case
+        # Dropping the connection on a bad body is a finding, judged case by case; but a server
+        # that cannot answer a plain read either does not speak HTTP at all.
+        _speaks_http(target, where)
+        return
     except httpx.HTTPError as error:
         raise UsageError(f"{where} did not speak HTTP ({type(error).__name__}): check --base-url") from None
     if response.status_code in (401, 403):
@@ -38,3 +41,15 @@ def preflight(target: Target) -> None:
         )
     if response.status_code == 404:
         raise UsageError(f"{where} answered 404: --base-url must be the prefix before /hooks (e.g. …/v3)")
+
+
+def _speaks_http(target: Target, where: str) -> None:
+    try:
+        with httpx.Client(timeout=httpx.Timeout(target.timeout)) as client:
+            client.get(target.hooks_url, headers=target.auth_headers())
+    except httpx.TimeoutException:
+        return
+    except httpx.HTTPError as error:
+        raise UsageError(
+            f"{where} does not speak HTTP ({type(error).__name__}): check --base-url and its port"
+        ) from None

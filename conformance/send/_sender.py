@@ -15,6 +15,7 @@ import httpx
 from conformance.target import Target
 
 from ._exchange import Exchange
+from ._politeness import CONNECT_BACKOFF, CONNECT_RETRIES, Pace, RateLimited, WaitBudget, retry_after
 
 DROP = {"authorization", "x-fax-clientid", "cookie", "x-schemathesis-testcaseid"}
 HANG_BREAKER = 3  # consecutive timeouts after which the target counts as hanging
@@ -40,6 +41,8 @@ class Sender:
         self.sent = 0
         self._timeouts_in_a_row = 0
         self._client = httpx.Client(timeout=httpx.Timeout(target.timeout), follow_redirects=False)
+        self.pace = Pace(target.rate)
+        self.budget = WaitBudget(target.max_wait)
 
     def close(self) -> None:
         self._client.close()
@@ -81,24 +84,38 @@ class Sender:
             raise TargetHanging(f"{HANG_BREAKER} requests in a row got no answer within {self.target.timeout}s")
         exchange = Exchange(method, url, headers, content)
         started = time.perf_counter()
-        self.sent += 1
-        try:
-            response = self._client.request(method, url, headers=headers, content=content)
-        except httpx.TimeoutException as exc:
-            self._timeouts_in_a_row += 1
-            exchange.error, exchange.error_detail = (
-                "timeout",
-                f"no answer within {self.target.timeout}s ({type(exc).__name__})",
-            )
-        except httpx.ConnectError as exc:
-            exchange.error, exchange.error_detail = "connect", str(exc) or type(exc).__name__
-        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
-            self._timeouts_in_a_row = 0
-            exchange.error, exchange.error_detail = "protocol", str(exc) or type(exc).__name__
-        else:
-            self._timeouts_in_a_row = 0
-            exchange.status = response.status_code
-            exchange.response_headers = {k.lower(): v for k, v in response.headers.items()}
-            exchange.response_body = response.content
-        exchange.elapsed = time.perf_counter() - started
-        return exchange
+        connect_failures = 0
+        while True:
+            self.pace.wait()
+            self.sent += 1
+            try:
+                response = self._client.request(method, url, headers=headers, content=content)
+            except httpx.TimeoutException as exc:
+                self._timeouts_in_a_row += 1
+                exchange.error = "timeout"
+                exchange.error_detail = f"no answer within {self.target.timeout}s ({type(exc).__name__})"
+            except httpx.ConnectError as exc:
+                if connect_failures < CONNECT_RETRIES:  # never reached the server: safe to retry
+                    connect_failures += 1
+                    time.sleep(CONNECT_BACKOFF * connect_failures)
+                    continue
+                exchange.error, exchange.error_detail = "connect", str(exc) or type(exc).__name__
+            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+                # Not retried: the server may have registered the webhook before the connection broke.
+                self._timeouts_in_a_row = 0
+                exchange.error, exchange.error_detail = "protocol", str(exc) or type(exc).__name__
+            else:
+                if response.status_code == 429:
+                    delay = retry_after(response.headers.get("retry-after"))
+                    if not self.budget.take(delay):
+                        raise RateLimited(
+                            f"still answering 429 after {self.budget.spent:.0f}s of waiting: lower --rate"
+                        )
+                    time.sleep(delay)
+                    continue
+                self._timeouts_in_a_row = 0
+                exchange.status = response.status_code
+                exchange.response_headers = {k.lower(): v for k, v in response.headers.items()}
+                exchange.response_body = response.content
+            exchange.elapsed = time.perf_counter() - started
+            return exchange

@@ -26,7 +26,7 @@ from conformance.judge import (
     run_checks,
 )
 from conformance.judge import Category as C
-from conformance.send import Exchange, TargetHanging, curl
+from conformance.send import Exchange, RateLimited, TargetHanging, curl
 from strategies import RawBody
 
 from ._session import OPERATION, Session
@@ -97,12 +97,14 @@ class Probe:
     ) -> CaseResult | None:
         try:
             exchange = self.session.sender.send_case(case, **how)
-        except TargetHanging:
+        except (TargetHanging, RateLimited) as stop:
             self.session.ledger.not_sent[family] += 1
+            self.session.ledger.stopped = str(stop)
             return None
         violations = run_checks(exchange, kind)
         if second_opinion and exchange.error is None:
             violations += self._schemathesis_opinion(case, exchange, violations)
+        violations = self.session.baseline.apply(family, violations)
         result = CaseResult(self.test, family, kind, tuple(violations), self._reproduce(exchange))
         if exchange.status == 200 and kind is not Kind.NO_CREDENTIALS:
             self._remember_registration(exchange)

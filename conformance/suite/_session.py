@@ -11,6 +11,7 @@ import schemathesis
 
 from conformance.contract import spec_path
 from conformance.judge import Ledger
+from conformance.judge.baseline import Baseline
 from conformance.mock import MockServer
 from conformance.send import Cleanup, Redactor, Sender, preflight
 from conformance.target import Target
@@ -29,10 +30,13 @@ class Session:
     mock: MockServer | None = None
     started: float = field(default_factory=time.monotonic)
     cleanup: Cleanup | None = None
+    baseline: Baseline = field(init=False)
     sender: Sender = field(init=False)
     redactor: Redactor = field(init=False)
 
     def __post_init__(self) -> None:
+        # With --update-baseline the old file is being replaced: judge without it.
+        self.baseline = Baseline() if self.target.update_baseline else Baseline.load(self.target.baseline)
         if self.target.embedded:
             # The embedded mock gets a fresh random token, so the wrong-token case means something.
             token = secrets.token_urlsafe(24)

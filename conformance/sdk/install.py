@@ -1,0 +1,97 @@
+"""Install the SDK under test into an isolated, cached `pip --target` directory.
+
+The directory is keyed by the requirement (and, for a local path, by a fingerprint of its
+files), so a rerun with the same `--sdk-spec` imports from the cache without touching the
+network, and two SDK versions never share a directory with each other or with the suite.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from conformance.target import UsageError
+
+DEFAULT_SPEC = "faxplus-api"
+MARKER = ".faxplus-conformance-install.json"
+
+
+def cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "faxplus-conformance" / "sdk"
+
+
+def _is_path(spec: str) -> bool:
+    return spec.startswith((".", "/", "~")) or os.sep in spec or Path(spec).exists()
+
+
+def _fingerprint(path: Path) -> str:
+    """Content of a file, or names, sizes and mtimes of a tree: a rebuilt candidate gets a new key."""
+    digest = hashlib.sha256()
+    if path.is_file():
+        digest.update(path.read_bytes())
+        return digest.hexdigest()[:16]
+    for item in sorted(path.rglob("*")):
+        if any(part in (".git", "__pycache__", "build", ".tox") for part in item.relative_to(path).parts):
+            continue
+        if item.is_file():
+            stat = item.stat()
+            digest.update(f"{item.relative_to(path)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def resolve(spec: str | None) -> tuple[str, str]:
+    """(what pip installs, cache key) for a `--sdk-spec`."""
+    spec = spec or DEFAULT_SPEC
+    if _is_path(spec):
+        path = Path(spec).expanduser().resolve()
+        if not path.exists():
+            raise UsageError(f"--sdk-spec {spec!r}: no such file or folder")
+        return str(path), f"path-{path.name}-{_fingerprint(path)}"
+    safe = "".join(c if c.isalnum() or c in "-_.=" else "_" for c in spec)[:60]
+    return spec, f"{safe}-{hashlib.sha256(spec.encode()).hexdigest()[:8]}"
+
+
+def install(spec: str | None, *, refresh: bool = False, say=print) -> Path:
+    """Return a directory holding the SDK and its dependencies, installing it on first use.
+
+    An unpinned requirement (the default `faxplus-api`) is cached for a day, then re-resolved, so
+    the gate follows new releases without hitting PyPI on every run.
+    """
+    target, key = resolve(spec)
+    root = cache_root()
+    where = root / key
+    root.mkdir(parents=True, exist_ok=True)
+    pinned = "==" in target or key.startswith("path-")
+    with open(root / f".{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one installer per key, across processes and xdist workers
+        marker = where / MARKER
+        if marker.is_file() and not refresh:
+            import time
+
+            age = time.time() - marker.stat().st_mtime
+            if pinned or age < 86_400:
+                return where
+        say(f"installing {target} into {where} …")
+        staging = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=root))
+        cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-input"]
+        proc = subprocess.run(
+            [*cmd, "--target", str(staging), target], capture_output=True, text=True, timeout=600, check=False
+        )
+        if proc.returncode != 0:
+            shutil.rmtree(staging, ignore_errors=True)
+            last = [line for line in proc.stderr.splitlines() if line.strip() and "WARNING" not in line]
+            raise UsageError(f"cannot install the SDK {target!r}: {(last or ['pip failed'])[-1].strip()}")
+        (staging / MARKER).write_text(json.dumps({"spec": target}) + "\n", encoding="utf-8")
+        with contextlib.suppress(FileNotFoundError):
+            shutil.rmtree(where)
+        staging.rename(where)
+        return where

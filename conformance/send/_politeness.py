@@ -1,0 +1,76 @@
+"""Politeness towards a shared server: a request-rate cap and `429 Retry-After` honoured within a
+bounded total wait. Only failures that cannot have changed server state are ever retried."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from datetime import UTC, datetime
+
+MAX_SINGLE_WAIT = 60.0  # a Retry-After beyond this is clamped: the total budget still bounds the run
+CONNECT_RETRIES = 2  # a refused connection never reached the server: safe to retry
+CONNECT_BACKOFF = 0.25
+
+
+class RateLimited(Exception):
+    """The server kept answering 429 after the whole wait budget was spent."""
+
+
+class Pace:
+    """At most `rate` requests per second (None: no cap).
+
+    >>> Pace(None).wait()
+    0.0
+    """
+
+    def __init__(self, rate: float | None) -> None:
+        self.interval = 1.0 / rate if rate else 0.0
+        self._next = 0.0
+
+    def wait(self) -> float:
+        if not self.interval:
+            return 0.0
+        now = time.monotonic()
+        pause = max(0.0, self._next - now)
+        if pause:
+            time.sleep(pause)
+        self._next = max(now, self._next) + self.interval
+        return pause
+
+
+def retry_after(value: str | None, default: float = 1.0) -> float:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date), clamped.
+
+    >>> retry_after("3")
+    3.0
+    >>> retry_after(None)
+    1.0
+    """
+    if not value:
+        return default
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), MAX_SINGLE_WAIT)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return default
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return min(max(0.0, (when - datetime.now(UTC)).total_seconds()), MAX_SINGLE_WAIT)
+
+
+class WaitBudget:
+    """The total time a run may spend waiting out 429s."""
+
+    def __init__(self, total: float) -> None:
+        self.total = total
+        self.spent = 0.0
+        self.throttled = 0  # 429 answers waited out
+
+    def take(self, seconds: float) -> bool:
+        if self.spent + seconds > self.total:
+            return False
+        self.spent += seconds
+        self.throttled += 1
+        return True

@@ -1,0 +1,101 @@
+"""Shared fixtures: a reference mock emptied for each test, and the CLI as a real subprocess.
+
+A `faxplus-conformance run` costs seconds, so `shared_runs` runs each named run once per pytest
+session, also across pytest-xdist workers (a flock'ed record in the session's shared temp dir).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from conformance.mock import MockServer
+
+
+@dataclass(frozen=True)
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+    output_dir: Path | None = None
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def summary(self) -> dict[str, Any]:
+        assert self.output_dir is not None
+        return json.loads((self.output_dir / "summary.json").read_text(encoding="utf-8"))
+
+
+def run_cli(
+    *args: object, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 300
+) -> CliResult:
+    """`python -m conformance ARGS` with no FAXPLUS_* variables inherited, only those in `env`."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "conformance", *map(str, args)],
+        env={**clean, **(env or {})},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,  # a safety net against a hung child, not an assertion
+    )
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+SharedRuns = Callable[..., CliResult | None]
+
+
+@pytest.fixture(scope="session")
+def shared_runs(tmp_path_factory: pytest.TempPathFactory) -> SharedRuns:
+    """`get(name, produce)`: `produce(output_dir)` runs once per session under that name.
+
+    `wait=False` (prefetching) returns None at once when another thread or worker holds the run.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # shared by all workers of this session
+
+    def get(name: str, produce: Callable[[Path], CliResult], *, wait: bool = True) -> CliResult | None:
+        out, record = root / f"run-{name}", root / f"run-{name}.json"
+        with open(root / f"run-{name}.lock", "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return None
+            if not record.exists():
+                result = produce(out)
+                record.write_text(json.dumps([result.returncode, result.stdout, result.stderr]))
+            code, stdout, stderr = json.loads(record.read_text())
+        return CliResult(code, stdout, stderr, out)
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def reference_mock() -> Iterator[MockServer]:
+    """One faithful reference mock on a free loopback port, stopped at the end of the session."""
+    with MockServer(port=0, token="mock-fixture-token") as server:
+        yield server
+
+
+@pytest.fixture
+def mock(reference_mock: MockServer) -> MockServer:
+    """The faithful mock, emptied through its own API: no webhooks registered, no requests recorded."""
+    with httpx.Client(base_url=reference_mock.url, headers={"Authorization": f"Bearer {reference_mock.token}"}) as c:
+        for hook in c.get("/hooks").json()["data"]:
+            c.delete(f"/hooks/{hook['id']}")
+        assert c.get("/hooks").json() == {"data": []}
+    reference_mock.requests.clear()
+    return reference_mock
