@@ -111,8 +111,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = target.output_dir
     out.mkdir(parents=True, exist_ok=True)
     plugin._PRESET = dataclasses.replace(run.target, seed=run.seed)
-    # SIGTERM (CI cancelling a job) ends the run like Ctrl-C: what was measured is still written.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    # SIGTERM (CI cancelling a job) ends the run like Ctrl-C: what was measured is still written,
+    # and what was registered is still deleted.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         code = pytest.main(
             [
@@ -153,9 +154,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         accepted = sum(1 for f in run.ledger.findings.values() if f.verdict.name == "FAIL")
         _say(f"baseline: {accepted} accepted finding(s) written to {target.baseline}")
         verdict_code = EXIT_OK
+    if run.ledger.stopped and verdict_code == EXIT_OK:
+        return _fail(f"incomplete: {run.ledger.stopped}; the summary covers what was measured")
     if code == pytest.ExitCode.INTERRUPTED and verdict_code == EXIT_OK:
         return _fail("interrupted: the summary covers what was measured until then")
     return verdict_code
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _html(results: Path, html: Path, *, single_file: bool, history: Path | None) -> bool:

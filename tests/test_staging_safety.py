@@ -1,0 +1,221 @@
+"""Safe and steady against a shared server: cleanup (also on SIGINT), 429 honoured, production
+refused, transport faults ending in their documented result, baselines of known deviations.
+
+Every server here is real and listens on 127.0.0.1; every run is the real CLI in a subprocess.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conformance.mock import FAULTS, Fault, MockServer
+from conformance.mock._reply import Reply
+from conformance.send._politeness import Pace, retry_after
+
+TOKEN = "safety-token-91c"
+
+
+def cli(*args: str, out: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")}
+    environment.update({"FAXPLUS_TOKEN": TOKEN, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "conformance", "run", "--no-html", "--timeout", "1", "--output-dir", str(out), *args],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def summary(out: Path) -> dict:
+    return json.loads((out / "summary.json").read_text())
+
+
+def one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
+    assert proc.returncode == 2, proc.stdout[-1500:] + proc.stderr[-1500:]
+    assert "Traceback" not in proc.stdout + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
+# --- cleanup ------------------------------------------------------------------------------------
+def test_failing_run_leaves_nothing_registered(tmp_path: Path) -> None:
+    with MockServer(token=TOKEN, fault=FAULTS["numbers-min-items-ignored"]) as mock:
+        proc = cli("--base-url", mock.url, out=tmp_path)
+        left = mock.store.all()
+    assert proc.returncode == 1
+    assert summary(tmp_path)["cleanup"]["deleted"] > 0
+    assert left == []
+
+
+def test_no_cleanup_keeps_what_was_registered(tmp_path: Path) -> None:
+    with MockServer(token=TOKEN) as mock:
+        proc = cli("--base-url", mock.url, "--no-cleanup", out=tmp_path)
+        left = mock.store.all()
+    assert proc.returncode == 0
+    assert len(left) > 0
+
+
+def test_sigint_mid_run_still_cleans_up_and_writes(tmp_path: Path) -> None:
+    with MockServer(token=TOKEN) as mock:
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")} | {"FAXPLUS_TOKEN": TOKEN}
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "conformance",
+                "run",
+                "--base-url",
+                mock.url,
+                "--no-html",
+                "--output-dir",
+                str(tmp_path),
+                "--rate",
+                "150",
+            ],
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while len(mock.store.all()) < 5 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        assert proc.poll() is None, "the run ended before it could be interrupted"
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=120)
+        left = mock.store.all()
+    assert left == [], stdout[-1000:] + stderr[-1000:]
+    assert proc.returncode == 2
+    assert (tmp_path / "summary.json").is_file()
+    assert summary(tmp_path)["counts"]["cases"] > 0
+    assert "interrupted" in stderr
+
+
+# --- politeness ---------------------------------------------------------------------------------
+def _throttle_first(n: int, retry: str) -> Fault:
+    """A mock that answers the first `n` registrations with 429 + Retry-After, then is faithful."""
+    seen = {"count": 0}
+    lock = threading.Lock()
+
+    def reply(request, ctx, original: Reply) -> Reply:
+        with lock:
+            seen["count"] += 1
+            throttled = seen["count"] <= n
+        return Reply(429, b'{"error": "rate_limited"}', headers={"Retry-After": retry}) if throttled else original
+
+    return Fault("throttle", "429 first", frozenset(), reply=reply)
+
+
+def test_429_with_retry_after_slows_the_run_instead_of_failing_it(tmp_path: Path) -> None:
+    # The preflight sees the first 429 itself; the suite must wait out the other two.
+    with MockServer(token=TOKEN, fault=_throttle_first(3, "1")) as mock:
+        proc = cli("--base-url", mock.url, out=tmp_path)
+    data = summary(tmp_path)
+    assert proc.returncode == 0, proc.stdout[-1500:]
+    assert [f for f in data["findings"] if f["verdict"] == "fail"] == []
+    assert data["throttled"]["answers_429"] >= 2
+
+
+def test_429_beyond_the_wait_budget_ends_incomplete(tmp_path: Path) -> None:
+    with MockServer(token=TOKEN, fault=_throttle_first(10**9, "1")) as mock:
+        proc = cli("--base-url", mock.url, "--max-wait", "2", out=tmp_path)
+    line = one_line_error(proc)
+    assert "429" in line and "--rate" in line
+    assert summary(tmp_path)["counts"]["not_sent"] > 0
+
+
+def test_retry_after_forms() -> None:
+    assert retry_after("2") == 2.0
+    assert retry_after("100000") == 60.0  # clamped; the total budget bounds the run
+    assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # a date in the past
+    assert retry_after("soon", default=1.5) == 1.5
+
+
+def test_pace_spaces_requests(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = {"now": 100.0}
+    slept: list[float] = []
+    monkeypatch.setattr(time, "monotonic", lambda: clock["now"])
+    monkeypatch.setattr(time, "sleep", lambda s: (slept.append(s), clock.__setitem__("now", clock["now"] + s)))
+    pace = Pace(4.0)  # 4 requests per second: 0.25 s apart
+    for _ in range(3):
+        pace.wait()
+    assert slept == [0.25, 0.25]
+
+
+# --- production guard and transport faults ------------------------------------------------------
+def test_production_host_is_refused(tmp_path: Path) -> None:
+    line = one_line_error(cli("--base-url", "https://restapi.fax.plus/v3", out=tmp_path))
+    assert "--allow-production" in line
+
+
+def test_dns_failure_is_a_usage_error(tmp_path: Path) -> None:
+    line = one_line_error(cli("--base-url", "http://no-such-host.invalid/v3", out=tmp_path))
+    assert "no-such-host.invalid" in line
+
+
+def test_tls_failure_is_a_usage_error(tmp_path: Path) -> None:
+    with MockServer(token=TOKEN) as mock:  # plain HTTP: a TLS handshake against it fails
+        line = one_line_error(cli("--base-url", f"https://127.0.0.1:{mock.port}/v3", out=tmp_path))
+    assert "TLS" in line or "SSL" in line or "cannot reach" in line
+
+
+@pytest.fixture
+def not_http() -> Iterator[int]:
+    """A TCP server on 127.0.0.1 that answers every connection with a line that is not HTTP."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.sendall(b"SSH-2.0-OpenSSH_9.6\r\n")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join(timeout=2)
+    server.close()
+
+
+def test_server_that_is_not_http_is_a_usage_error(tmp_path: Path, not_http: int) -> None:
+    line = one_line_error(cli("--base-url", f"http://127.0.0.1:{not_http}/v3", out=tmp_path))
+    assert "HTTP" in line
+
+
+# --- baseline -----------------------------------------------------------------------------------
+def test_baseline_turns_a_known_finding_into_a_pass_and_reports_stale_entries(tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline.json"
+    with MockServer(token=TOKEN, fault=FAULTS["numbers-min-items-ignored"]) as mock:
+        first = cli("--base-url", mock.url, out=tmp_path / "a")
+        written = cli("--base-url", mock.url, "--baseline", str(baseline), "--update-baseline", out=tmp_path / "b")
+        gated = cli("--base-url", mock.url, "--baseline", str(baseline), out=tmp_path / "c")
+    assert first.returncode == 1
+    assert written.returncode == 0
+    assert [e["id"] for e in json.loads(baseline.read_text())["accepted"]] == ["numbers-empty::status"]
+    assert gated.returncode == 0, gated.stdout[-1500:]
+    assert summary(tmp_path / "c")["baseline"]["matched"] == ["numbers-empty::status"]
+
+    with MockServer(token=TOKEN) as mock:  # the deviation is fixed: the entry is stale
+        fixed = cli("--base-url", mock.url, "--baseline", str(baseline), out=tmp_path / "d")
+    assert fixed.returncode == 0
+    assert summary(tmp_path / "d")["baseline"]["stale"] == ["numbers-empty::status"]
+    assert "numbers-empty::status" in fixed.stdout
