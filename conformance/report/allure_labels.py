@@ -1,5 +1,6 @@
 """Allure labels of a suite test: epic / feature / story, severity that follows the finding,
-a title in plain words, parameters (family, tier, seed)."""
+a title in plain words (what was sent, what was expected), parameters (family, tier, seed) and,
+in the nightly tier, what it takes to reproduce the Hypothesis examples."""
 
 from __future__ import annotations
 
@@ -7,14 +8,54 @@ from typing import Any
 
 import allure
 
-from conformance.judge import Verdict
+from conformance.judge import Kind, Verdict
+from strategies import FAMILIES
 
 SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")
+
+# What the contract (or the policy, where it is silent) expects, by Kind.
+EXPECTED = {
+    Kind.VALID: "200 + WebhookId",
+    Kind.VALID_EDGE: "200 + WebhookId (400 tolerated as stricter than the schema)",
+    Kind.INVALID: "400 + Error",
+    Kind.NOT_JSON: "400 + Error",
+    Kind.NO_BODY: "400 + Error",
+    Kind.WRONG_MEDIA_TYPE: "400 + Error (or 415)",
+    Kind.NO_CREDENTIALS: "401 or 403",
+    Kind.WRONG_CREDENTIALS: "401 or 403",
+}
+
+# Plain words for the families the suite sends itself (the strategies' families describe themselves).
+SENT = {
+    "valid-webhook": "a realistic, schema-valid Webhook",
+    "schemathesis-positive": "schemathesis-generated schema-valid Webhooks",
+    "schemathesis-negative": "schemathesis-generated schema-breaking requests",
+    "no-credentials": "a valid Webhook without credentials",
+    "wrong-credentials": "a valid Webhook with a token the server never issued",
+    "wrong-media-type": "a valid Webhook declared as text/plain",
+}
+
+
+def describe(family: str) -> str:
+    if family in SENT:
+        return SENT[family]
+    try:
+        return FAMILIES[family].description
+    except KeyError:
+        return family
+
+
+def title(families: list[str], kinds: list[Kind], cases: int) -> str:
+    expected = " / ".join(dict.fromkeys(EXPECTED[k] for k in kinds)) or "no case sent"
+    what = "; ".join(f"{f}: {describe(f)}" for f in families)
+    return f"{what} → expect {expected} ({cases} case{'s' if cases != 1 else ''})"
 
 
 def label_test(item: Any, probe: Any) -> None:
     families = sorted({r.family for r in probe.results}) or [item.name]
+    kinds = sorted({r.kind for r in probe.results}, key=list(Kind).index)
     violations = [v for r in probe.results for v in r.violations]
+    target = probe.session.target
     allure.dynamic.epic("API")
     allure.dynamic.feature("POST /hooks")
     for family in families:
@@ -22,9 +63,22 @@ def label_test(item: Any, probe: Any) -> None:
     worst = min((SEVERITIES.index(v.severity) for v in violations), default=SEVERITIES.index("normal"))
     allure.dynamic.severity(SEVERITIES[worst])
     allure.dynamic.parameter("family", ", ".join(families))
-    allure.dynamic.parameter("tier", probe.session.target.tier)
+    allure.dynamic.parameter("tier", target.tier)
     allure.dynamic.parameter("seed", str(probe.session.seed))
-    kinds = sorted({str(r.kind) for r in probe.results})
-    allure.dynamic.title(f"{', '.join(families)}: {len(probe.results)} {'/'.join(kinds)} case(s) → {probe.verdict}")
+    allure.dynamic.title(title(families, kinds, len(probe.results)))
     if probe.verdict is Verdict.WARN:
         allure.dynamic.tag("warn")
+    if target.tier == "nightly" and probe.verdict is not Verdict.PASS:
+        allure.attach(reproduce(item, probe), name="reproduce (nightly)", attachment_type=allure.attachment_type.TEXT)
+
+
+def reproduce(item: Any, probe: Any) -> str:
+    """The seed replays the whole run; the node id narrows pytest to this one test."""
+    seed = probe.session.seed
+    return (
+        f"The nightly tier draws its examples from seed {seed}; the same seed sends the same examples.\n\n"
+        f"Whole run:\n  faxplus-conformance run --tier nightly --seed {seed} --base-url <URL>\n\n"
+        f"This test only:\n  pytest --pyargs conformance.suite --tier nightly --seed {seed} --base-url <URL> "
+        f'-k "{item.name}"\n\n'
+        "Each finding's curl line replays its exchange without Hypothesis at all."
+    )
