@@ -4,10 +4,9 @@ against the same faulty server report the same findings, counts and cases."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from conftest import run_cli
 
 from conformance.mock import FAULTS, MockServer
 
@@ -24,29 +23,14 @@ def fingerprint(out: Path) -> tuple:
 
 
 def test_ci_tier_gives_the_same_verdict_five_runs_in_a_row(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")} | {"FAXPLUS_TOKEN": TOKEN}
     prints = []
     with MockServer(token=TOKEN, fault=FAULTS["numbers-pattern-unanchored"]) as mock:
         for i in range(RUNS):
             out = tmp_path / str(i)
-            proc = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "conformance",
-                    "run",
-                    "--base-url",
-                    mock.url,
-                    "--no-html",
-                    "--output-dir",
-                    str(out),
-                ],
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=300,
+            result = run_cli(
+                "run", "--base-url", mock.url, "--no-html", "--output-dir", out, env={"FAXPLUS_TOKEN": TOKEN}
             )
-            assert proc.returncode == 1, proc.stdout[-1500:]
+            assert result.returncode == 1, result.output[-1500:]
             prints.append(fingerprint(out))
     assert prints[0][0] == "fail"
     assert all(p == prints[0] for p in prints), "the ci tier sent different cases or judged them differently"

@@ -8,12 +8,10 @@ fault to the catalogue adds a test here.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 from conformance.mock import FAULTS, Fault, MockServer
 
@@ -21,29 +19,11 @@ TOKEN = "sweep-token-7f3a"
 
 
 def run_suite(mock: MockServer, out: Path) -> tuple[int, dict]:
-    env = {**os.environ, "FAXPLUS_TOKEN": TOKEN}
-    env.pop("FAXPLUS_CLIENT_ID", None)
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "conformance",
-            "run",
-            "--base-url",
-            mock.url,
-            "--timeout",
-            "1",
-            "--no-html",
-            "--output-dir",
-            str(out),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    result = run_cli(
+        "run", "--base-url", mock.url, "--timeout", "1", "--no-html", "--output-dir", out, env={"FAXPLUS_TOKEN": TOKEN}
     )
-    assert (out / "summary.json").is_file(), proc.stdout[-2000:] + proc.stderr[-2000:]
-    return proc.returncode, json.loads((out / "summary.json").read_text())
+    assert (out / "summary.json").is_file(), result.output[-3000:]
+    return result.returncode, json.loads((out / "summary.json").read_text())
 
 
 def fails(summary: dict) -> list[tuple[str, str]]:

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import CliResult, run_cli
 
 from conformance.mock import FAULTS, Fault, MockServer
 from conformance.mock._reply import Reply
@@ -26,23 +27,15 @@ from conformance.send._politeness import Pace, retry_after
 TOKEN = "safety-token-91c"
 
 
-def cli(*args: str, out: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")}
-    environment.update({"FAXPLUS_TOKEN": TOKEN, **(env or {})})
-    return subprocess.run(
-        [sys.executable, "-m", "conformance", "run", "--no-html", "--timeout", "1", "--output-dir", str(out), *args],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+def cli(*args: str, out: Path) -> CliResult:
+    return run_cli("run", "--no-html", "--timeout", "1", "--output-dir", out, *args, env={"FAXPLUS_TOKEN": TOKEN})
 
 
 def summary(out: Path) -> dict:
     return json.loads((out / "summary.json").read_text())
 
 
-def one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
+def one_line_error(proc: CliResult) -> str:
     assert proc.returncode == 2, proc.stdout[-1500:] + proc.stderr[-1500:]
     assert "Traceback" not in proc.stdout + proc.stderr
     lines = proc.stderr.strip().splitlines()
