@@ -43,6 +43,8 @@ def cmd_sdk(args: argparse.Namespace) -> int:
         print(line, flush=True)
 
     spec = None
+    if args.sdk_driver and args.sdk_spec:
+        raise UsageError("--sdk-driver runs its own SDK: give either --sdk-driver or --sdk-spec, not both")
     if args.sdk_driver:
         command, env = shlex.split(args.sdk_driver), None
         if not command:
@@ -70,11 +72,22 @@ def cmd_sdk(args: argparse.Namespace) -> int:
             "driver": replay,
             "driver_option": args.sdk_driver,
         }
-        say(f"SDK release gate · {sdk['name']} {sdk['version'] or ''} · reference mock · tier: {args.tier}".replace("  ", " "))
+        say(
+            f"SDK release gate · {sdk['name']} {sdk['version'] or ''} · reference mock · tier: {args.tier}".replace(
+                "  ", " "
+            )
+        )
         if seed is not None:
             say(f"seed: {seed}  (replay with: --tier nightly --seed {seed})")
-        run = GateRun(driver=driver, driver_replay=replay, sdk=sdk, tier=args.tier, seed=seed,
-                      output_dir=args.output_dir, spec=spec)
+        run = GateRun(
+            driver=driver,
+            driver_replay=replay,
+            sdk=sdk,
+            tier=args.tier,
+            seed=seed,
+            output_dir=args.output_dir,
+            spec=spec,
+        )
         Gate(run).run_all(list(iter_corpus(args.tier, seed)))
     data = write(run)
     say("")

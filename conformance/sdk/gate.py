@@ -187,6 +187,7 @@ def _strict_json(raw: bytes | None) -> tuple[bool, Any]:
 class Gate:
     def __init__(self, run: GateRun) -> None:
         self.run = run
+        self._seen_notes: set[tuple[str, str]] = set()
 
     # exchanges
     def _register(self, mock: _RecordingMock, webhook: dict[str, Any], server: str) -> Observed:
@@ -234,16 +235,20 @@ class Gate:
         )
 
     def _record(self, obs: Observed, family: str, violations: list[Violation]) -> None:
-        self.run.ledger.add(CaseResult(f"sdk::{family}", family, Kind.VALID, tuple(violations), self._reproduction(obs)))
+        self.run.ledger.add(
+            CaseResult(f"sdk::{family}", family, Kind.VALID, tuple(violations), self._reproduction(obs))
+        )
 
-    @staticmethod
-    def _notes(obs: Observed) -> list[Violation]:
+    def _notes(self, obs: Observed) -> list[Violation]:
+        """The driver's notes on typed-API gaps, each reported once: where it was first seen."""
         out = []
         for note in obs.answer.get("notes") or []:
+            check, message = "driver-note", str(note)
             if isinstance(note, dict):
-                out.append(Violation(str(note.get("check", "driver-note")), WARN, Category.SPEC_GAP, str(note["message"])))
-            else:
-                out.append(Violation("driver-note", WARN, Category.SPEC_GAP, str(note)))
+                check, message = str(note.get("check") or check), str(note.get("message"))
+            if (check, message) not in self._seen_notes:
+                self._seen_notes.add((check, message))
+                out.append(Violation(check, WARN, Category.SPEC_GAP, message))
         return out
 
     # checks
@@ -281,7 +286,9 @@ class Gate:
         out = []
         if len(posts) > 1:
             out.append(
-                Violation("wire-retries", WARN, Category.SPEC_GAP, f"one call put {len(posts)} POST requests on the wire")
+                Violation(
+                    "wire-retries", WARN, Category.SPEC_GAP, f"one call put {len(posts)} POST requests on the wire"
+                )
             )
         req = posts[0][0]
         expected = f"{obs.base_path}/hooks"

@@ -40,7 +40,8 @@ def _fingerprint(path: Path) -> str:
         digest.update(path.read_bytes())
         return digest.hexdigest()[:16]
     for item in sorted(path.rglob("*")):
-        if any(part in (".git", "__pycache__", "build", ".tox") for part in item.relative_to(path).parts):
+        parts = item.relative_to(path).parts
+        if any(part in (".git", "__pycache__", "build", ".tox") or part.endswith(".egg-info") for part in parts):
             continue
         if item.is_file():
             stat = item.stat()

@@ -43,10 +43,15 @@ class Driver:
         self.command = list(command)
         self.env = env
         self.timeout = timeout
-        self.restarts = 0
+        self.starts = 0
         self.stderr: collections.deque[str] = collections.deque(maxlen=40)
         self._proc: subprocess.Popen[str] | None = None
         self._lines: queue.Queue[str | None] = queue.Queue()
+
+    @property
+    def restarts(self) -> int:
+        """How often a crashed or hung driver had to be started again."""
+        return max(0, self.starts - 1)
 
     @property
     def display(self) -> str:
@@ -66,6 +71,7 @@ class Driver:
             )
         except OSError as error:
             raise DriverError(f"cannot start the SDK driver `{self.display}`: {error.strerror or error}") from error
+        self.starts += 1
         self._lines = lines = queue.Queue()
         proc = self._proc
 
@@ -102,8 +108,7 @@ class Driver:
     def call(self, request: dict[str, Any]) -> dict[str, Any]:
         """Send one request; the answer, or {"crash": why} if the driver died or hung."""
         if self._proc is None or self._proc.poll() is not None:
-            if self._proc is not None:
-                self.restarts += 1
+            self._stop()
             self._start()
         assert self._proc is not None and self._proc.stdin is not None
         try:

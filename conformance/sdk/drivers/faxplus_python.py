@@ -110,6 +110,30 @@ def _error_fields(exc: Exception, notes: list) -> dict:
     return out
 
 
+def _silent_drops(model: type, kwargs: dict, api: object) -> list:
+    """Keys the model cannot take: does setting them as attributes reach the wire, or vanish?"""
+    known = getattr(model, "attribute_map", {})
+    unknown = [key for key in kwargs if key not in known]
+    try:
+        probe = model(**{k: v for k, v in kwargs.items() if k in known})
+        for key in unknown:
+            setattr(probe, key, kwargs[key])
+        sent = api.api_client.sanitize_for_serialization(probe)
+    except Exception:  # noqa: BLE001 - a probe only
+        return []
+    dropped = [key for key in unknown if key not in sent]
+    if not dropped:
+        return []
+    names = ", ".join(f"`{key}`" for key in dropped)
+    return [
+        {
+            "check": "silent-drop",
+            "message": f"setting {names} as an attribute of faxplus.Webhook is accepted but dropped from the "
+            "request body: the call succeeds and registers the webhook without it",
+        }
+    ]
+
+
 def register(request: dict) -> dict:
     from faxplus import Webhook
 
@@ -122,6 +146,7 @@ def register(request: dict) -> dict:
     try:
         body = Webhook(**kwargs)
     except TypeError as exc:
+        notes += _silent_drops(Webhook, kwargs, _api(base_url, token))
         return {"unsupported": f"faxplus.Webhook(...) raised TypeError: {exc}", "call": call, "notes": notes}
     except ValueError as exc:
         return {"ok": False, "status": None, "exception": f"ValueError: {exc}", "call": call, "notes": notes}
