@@ -141,10 +141,11 @@ class Probe:
             parts = failure.exceptions if isinstance(failure, FailureGroup) else (failure,)
             titles = ((str(p).strip() or type(p).__name__).splitlines()[0] for p in parts)
             title = self.session.redactor.text("; ".join(titles))
-            failed = any(v.verdict is Verdict.FAIL for v in ours)
-            verdict = Verdict.FAIL if failed else Verdict.WARN
-            note = "" if failed else " (the suite's policy accepts this; see README)"
-            return [Violation("schemathesis", verdict, C.SPEC_GAP if not failed else ours[0].category, title + note)]
+            agreed = next((v for v in ours if v.verdict is Verdict.FAIL), None)
+            if agreed is not None:
+                return [Violation("schemathesis", Verdict.FAIL, agreed.category, title)]
+            note = " (the suite's policy accepts this; see README)"
+            return [Violation("schemathesis", Verdict.WARN, C.SPEC_GAP, title + note)]
         except Exception as error:  # noqa: BLE001 - a second opinion must never break the run
             return [Violation("schemathesis", Verdict.WARN, C.SPEC_GAP, f"schemathesis could not judge: {error}")]
         return []
