@@ -64,7 +64,7 @@ def label_test(item: Any, probe: Any) -> None:
     allure.dynamic.severity(SEVERITIES[worst])
     allure.dynamic.parameter("family", ", ".join(families))
     allure.dynamic.parameter("tier", target.tier)
-    allure.dynamic.parameter("seed", str(probe.session.seed))
+    allure.dynamic.parameter("seed", "derandomized" if probe.session.seed is None else str(probe.session.seed))
     allure.dynamic.title(title(families, kinds, len(probe.results)))
     if probe.verdict is Verdict.WARN:
         allure.dynamic.tag("warn")

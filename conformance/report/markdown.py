@@ -9,10 +9,11 @@ ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌"}
 
 def render(data: dict[str, Any], top: int = 10) -> str:
     verdict = data["verdict"]
+    seed = "derandomized" if data["seed"] is None else data["seed"]
     lines = [
         f"# {ICON[verdict]} Fax.Plus `POST /hooks` conformance: **{verdict}**",
         "",
-        f"Target: {data['target']['base_url']} · tier `{data['tier']}` · seed `{data['seed']}` · "
+        f"Target: {data['target']['base_url']} · tier `{data['tier']}` · seed `{seed}` · "
         f"{data['counts']['cases']} cases, {data['requests']} requests, {data['duration_s']} s",
         "",
         "| family | cases | pass | warn | fail |",

@@ -25,7 +25,7 @@ OPERATION = SCHEMA["/hooks"]["POST"]
 @dataclass
 class Session:
     target: Target
-    seed: int
+    seed: int | None  # None in the ci tier: derandomized, no seed involved
     ledger: Ledger = field(default_factory=Ledger)
     mock: MockServer | None = None
     started: float = field(default_factory=time.monotonic)
@@ -65,7 +65,7 @@ _CURRENT: Session | None = None
 def open_session(target: Target) -> Session:
     global _CURRENT
     if _CURRENT is None:
-        seed = target.effective_seed() if target.tier == "nightly" else (target.seed or 0)
+        seed = target.effective_seed() if target.tier == "nightly" else None
         _CURRENT = Session(target, seed)
     return _CURRENT
 
