@@ -111,9 +111,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = target.output_dir
     out.mkdir(parents=True, exist_ok=True)
     plugin._PRESET = dataclasses.replace(run.target, seed=run.seed)
+
     # SIGTERM (CI cancelling a job) ends the run like Ctrl-C: what was measured is still written,
     # and what was registered is still deleted.
-    signal.signal(signal.SIGTERM, _interrupt)
+    def interrupt(signum: int, frame: object) -> None:
+        run.interrupted = True
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, interrupt)
     try:
         code = pytest.main(
             [
@@ -156,13 +162,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         verdict_code = EXIT_OK
     if run.ledger.stopped and verdict_code == EXIT_OK:
         return _fail(f"incomplete: {run.ledger.stopped}; the summary covers what was measured")
-    if code == pytest.ExitCode.INTERRUPTED and verdict_code == EXIT_OK:
+    if (code == pytest.ExitCode.INTERRUPTED or run.interrupted) and verdict_code == EXIT_OK:
         return _fail("interrupted: the summary covers what was measured until then")
     return verdict_code
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 def _html(results: Path, html: Path, *, single_file: bool, history: Path | None) -> bool:

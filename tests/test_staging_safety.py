@@ -91,7 +91,7 @@ def test_sigint_mid_run_still_cleans_up_and_writes(tmp_path: Path) -> None:
         stdout, stderr = proc.communicate(timeout=120)
         left = mock.store.all()
     assert left == [], stdout[-1000:] + stderr[-1000:]
-    assert proc.returncode == 2
+    assert proc.returncode == 2, stdout[-3000:] + stderr[-3000:]
     assert (tmp_path / "summary.json").is_file()
     assert summary(tmp_path)["counts"]["cases"] > 0
     assert "interrupted" in stderr

@@ -57,14 +57,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
-        self.wfile.write(reply.body)
+        if self.command != "HEAD":  # HEAD: the headers of the answer, never a body
+            self.wfile.write(reply.body)
 
     def _handle(self) -> None:
         request = self._request()
         self.server.mock.record(request)
         self._answer(self.server.mock.respond(request))
 
-    do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = _handle
+    do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = do_HEAD = do_OPTIONS = do_TRACE = _handle
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -123,8 +124,10 @@ class MockServer:
             if self.store.remove(path[len("/hooks/") :]):
                 return json_reply(200, {})
             return error_reply(404, "webhook_not_found", "No webhook with this id")
-        if path in ("/hooks",) or path.startswith("/hooks/"):
-            return error_reply(405, "method_not_allowed", f"{request.method} is not allowed here")
+        if path == "/hooks" or path.startswith("/hooks/"):
+            allow = "GET, POST" if path == "/hooks" else "DELETE"
+            reply = error_reply(405, "method_not_allowed", f"{request.method} is not allowed here")
+            return reply.with_(headers={"Allow": allow})
         return error_reply(404, "not_found", "No such endpoint")
 
     def start(self) -> MockServer:
@@ -137,7 +140,8 @@ class MockServer:
 
     def stop(self) -> None:
         self._httpd.stopping.set()
-        self._httpd.shutdown()
+        if self._thread is not None:  # shutdown() would wait forever for a loop that never ran
+            self._httpd.shutdown()
         self._httpd.server_close()
         if self._thread:
             self._thread.join(timeout=5)

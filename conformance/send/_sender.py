@@ -18,11 +18,11 @@ from ._exchange import Exchange
 from ._politeness import CONNECT_BACKOFF, CONNECT_RETRIES, Pace, RateLimited, WaitBudget, retry_after
 
 DROP = {"authorization", "x-fax-clientid", "cookie", "x-schemathesis-testcaseid"}
-HANG_BREAKER = 3  # consecutive timeouts after which the target counts as hanging
+HANG_BREAKER = 3  # requests in a row without an answer (timeouts, refusals) before the run stops sending
 
 
 class TargetHanging(Exception):
-    """The target stopped answering: further requests would only wait out the timeout."""
+    """The target stopped answering (hangs, or went away): further requests would only wait."""
 
 
 def _body(kwargs: dict[str, Any]) -> bytes | None:
@@ -39,7 +39,8 @@ class Sender:
         assert target.base_url is not None, "the embedded mock must be started before sending"
         self.target = target
         self.sent = 0
-        self._timeouts_in_a_row = 0
+        self._unanswered_in_a_row = 0
+        self._last_failure = ""
         self._client = httpx.Client(timeout=httpx.Timeout(target.timeout), follow_redirects=False)
         self.pace = Pace(target.rate)
         self.budget = WaitBudget(target.max_wait)
@@ -49,7 +50,7 @@ class Sender:
 
     @property
     def hanging(self) -> bool:
-        return self._timeouts_in_a_row >= HANG_BREAKER
+        return self._unanswered_in_a_row >= HANG_BREAKER
 
     def send_case(
         self,
@@ -81,17 +82,21 @@ class Sender:
 
     def send(self, method: str, url: str, headers: dict[str, str], content: bytes | None) -> Exchange:
         if self.hanging:
-            raise TargetHanging(f"{HANG_BREAKER} requests in a row got no answer within {self.target.timeout}s")
+            raise TargetHanging(
+                f"{HANG_BREAKER} requests in a row got no answer (last: {self._last_failure}); "
+                "the target hangs or went away"
+            )
         exchange = Exchange(method, url, headers, content)
         started = time.perf_counter()
         connect_failures = 0
         while True:
             self.pace.wait()
-            self.sent += 1
             try:
                 response = self._client.request(method, url, headers=headers, content=content)
             except httpx.TimeoutException as exc:
-                self._timeouts_in_a_row += 1
+                self.sent += 1
+                self._unanswered_in_a_row += 1
+                self._last_failure = f"timeout after {self.target.timeout}s"
                 exchange.error = "timeout"
                 exchange.error_detail = f"no answer within {self.target.timeout}s ({type(exc).__name__})"
             except httpx.ConnectError as exc:
@@ -99,12 +104,16 @@ class Sender:
                     connect_failures += 1
                     time.sleep(CONNECT_BACKOFF * connect_failures)
                     continue
+                self._unanswered_in_a_row += 1  # refused after retries: as good as no answer
+                self._last_failure = "connection refused"
                 exchange.error, exchange.error_detail = "connect", str(exc) or type(exc).__name__
             except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
                 # Not retried: the server may have registered the webhook before the connection broke.
-                self._timeouts_in_a_row = 0
+                self.sent += 1
+                self._unanswered_in_a_row = 0
                 exchange.error, exchange.error_detail = "protocol", str(exc) or type(exc).__name__
             else:
+                self.sent += 1
                 if response.status_code == 429:
                     delay = retry_after(response.headers.get("retry-after"))
                     if not self.budget.take(delay):
@@ -113,7 +122,7 @@ class Sender:
                         )
                     time.sleep(delay)
                     continue
-                self._timeouts_in_a_row = 0
+                self._unanswered_in_a_row = 0
                 exchange.status = response.status_code
                 exchange.response_headers = {k.lower(): v for k, v in response.headers.items()}
                 exchange.response_body = response.content

@@ -95,6 +95,8 @@ class Probe:
     def _send(
         self, case: Any, family: str, kind: Kind, *, second_opinion: bool = False, **how: Any
     ) -> CaseResult | None:
+        if self.session.interrupted:
+            raise KeyboardInterrupt
         try:
             exchange = self.session.sender.send_case(case, **how)
         except (TargetHanging, RateLimited) as stop:

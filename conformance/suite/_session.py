@@ -31,6 +31,9 @@ class Session:
     started: float = field(default_factory=time.monotonic)
     cleanup: Cleanup | None = None
     baseline: Baseline = field(init=False)
+    # Set by the CLI's SIGINT/SIGTERM handler. Some layer between the signal and pytest may
+    # swallow one KeyboardInterrupt; the Probe raises it again before every send.
+    interrupted: bool = False
     sender: Sender = field(init=False)
     redactor: Redactor = field(init=False)
 

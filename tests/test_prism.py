@@ -1,0 +1,304 @@
+"""Stoplight Prism as a real peer: an independent mock of the same vendored contract.
+
+Prism (pinned in prism/package.json) is started with `prism mock <vendored spec>` on 127.0.0.1 and
+the real CLI is run against it. Prism validates requests against the spec (AJV, ECMA-262
+regexes), checks that a security scheme is *present* and answers the spec's examples, so the
+suite's findings there are a check of the suite by something it did not write:
+docs/benchmarks.md ("Stoplight Prism") explains each one.
+
+Prism routes by the spec's `paths` only (it ignores the `/v3` of `servers`), so the base URL is
+`http://127.0.0.1:PORT`. It runs in its default mode: static examples (deterministic answers),
+request validation on, `--errors` off (that flag only turns *response* violations into errors).
+
+Prism as shipped exits on the suite's first unknown property whose name is outside Latin-1 (an
+unhandled exception), after which every request is refused. So the suite runs once against a
+Prism started with NODE_OPTIONS=--unhandled-rejections=warn (that request hangs instead), and the
+crash itself is checked by replaying the suite's reproduction against a Prism started as shipped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conformance.contract import spec_path
+
+ROOT = Path(__file__).resolve().parents[1]
+PRISM_DIR = ROOT / "prism"
+PACKAGE = "@stoplight/prism-cli"
+TOKEN = "prism-peer-token-5c1e"
+TIMEOUT = "2"  # seconds per answer: Prism answers in milliseconds unless it hangs
+KNOWN_KEYS = {"id", "target", "event", "numbers"}
+
+
+def _pinned_version() -> str:
+    return json.loads((PRISM_DIR / "package.json").read_text())["dependencies"][PACKAGE]
+
+
+def _installed_version() -> str | None:
+    manifest = PRISM_DIR / "node_modules" / PACKAGE / "package.json"
+    return json.loads(manifest.read_text())["version"] if manifest.is_file() else None
+
+
+@contextlib.contextmanager
+def _install_lock() -> Iterator[None]:
+    """One `npm ci` at a time across pytest-xdist workers (the lock lives outside the repo)."""
+    import fcntl
+
+    key = hashlib.sha256(str(PRISM_DIR).encode()).hexdigest()[:12]
+    with open(Path(tempfile.gettempdir()) / f"faxplus-prism-{key}.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="session")
+def prism_cli() -> Path:
+    """The pinned Prism CLI entry point; `npm ci` in prism/ once if it is missing or not the pin."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None:
+        pytest.skip("Node.js is not installed: Prism cannot run")
+    if npm is None:
+        pytest.skip("npm is not installed: the pinned Prism cannot be installed")
+    with _install_lock():
+        if _installed_version() != _pinned_version():
+            env = {**os.environ, "NO_COLOR": "1", "SCARF_ANALYTICS": "false"}
+            proc = subprocess.run(
+                [npm, "ci", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"],
+                cwd=PRISM_DIR,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+            if proc.returncode != 0 or _installed_version() != _pinned_version():
+                pytest.fail(
+                    f"`npm ci` in {PRISM_DIR} failed (exit {proc.returncode}); run it by hand to see why "
+                    f"(registry access?):\n{(proc.stderr or proc.stdout)[-1500:]}",
+                    pytrace=False,
+                )
+    cli = PRISM_DIR / "node_modules" / PACKAGE / "dist" / "index.js"
+    assert cli.is_file(), f"{cli} missing after npm ci"
+    return cli
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Prism:
+    process: subprocess.Popen[bytes]
+    base_url: str
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+
+@contextlib.contextmanager
+def prism_mock(cli: Path, workdir: Path, *, node_options: str | None = None) -> Iterator[Prism]:
+    port = _free_port()
+    log = workdir / "prism.log"
+    env = {**os.environ, "NO_COLOR": "1", "FORCE_COLOR": "0"}
+    env.pop("NODE_OPTIONS", None)
+    if node_options:
+        env["NODE_OPTIONS"] = node_options
+    cmd = [shutil.which("node") or "node", str(cli), "mock", spec_path(), "--host", "127.0.0.1", "--port", str(port)]
+    with open(log, "wb") as out:
+        process = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT)
+    prism = Prism(process, f"http://127.0.0.1:{port}", log)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if not prism.alive:
+                pytest.fail(f"Prism exited ({process.returncode}) before answering:\n{prism.output()[-1500:]}")
+            try:
+                # Any HTTP answer means it is serving (GET /hooks is not in the spec: 405).
+                httpx.get(f"{prism.base_url}/hooks", timeout=1)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"Prism did not answer within 60 s:\n{prism.output()[-1500:]}")
+                time.sleep(0.2)
+        yield prism
+    finally:
+        if prism.alive:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def run_suite(base_url: str, out: Path) -> tuple[int, dict]:
+    env = {**os.environ, "FAXPLUS_TOKEN": TOKEN}
+    env.pop("FAXPLUS_CLIENT_ID", None)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "conformance",
+            "run",
+            "--base-url",
+            base_url,
+            "--timeout",
+            TIMEOUT,
+            "--no-html",
+            "--output-dir",
+            str(out),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert (out / "summary.json").is_file(), proc.stdout[-2000:] + proc.stderr[-2000:]
+    return proc.returncode, json.loads((out / "summary.json").read_text(encoding="utf-8"))
+
+
+def fails(summary: dict) -> dict[tuple[str, str], dict]:
+    return {(f["family"], f["check"]): f for f in summary["findings"] if f["verdict"] == "fail"}
+
+
+@pytest.fixture(scope="module")
+def kept_alive(prism_cli: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict, bool]:
+    """One run against Prism started with NODE_OPTIONS=--unhandled-rejections=warn: the crashing
+    request then hangs instead of taking the process down, so the rest of Prism is observed."""
+    workdir = tmp_path_factory.mktemp("prism-alive")
+    with prism_mock(prism_cli, workdir, node_options="--unhandled-rejections=warn") as prism:
+        code, summary = run_suite(prism.base_url, workdir / "out")
+        return code, summary, prism.alive
+
+
+def test_prism_kept_alive_verdict(kept_alive: tuple[int, dict, bool]) -> None:
+    code, summary, alive = kept_alive
+    assert alive, "Prism died although unhandled rejections were only warnings"
+    assert code == 1
+    assert summary["verdict"] == "fail"
+    assert summary["requests"] > 300  # the whole run reached Prism, not just its first part
+
+
+def test_prism_accepts_any_bearer_token(kept_alive: tuple[int, dict, bool]) -> None:
+    """Prism checks that the security scheme is present, not the token: no header is 401, a
+    token it never issued is 200."""
+    _, summary, _ = kept_alive
+    found = fails(summary)
+    assert ("wrong-credentials", "status") in found
+    assert found["wrong-credentials", "status"]["reproduction"]["status"] == 200
+    assert not [key for key in found if key[0] == "no-credentials"]
+
+
+def test_prism_registers_without_a_body(kept_alive: tuple[int, dict, bool]) -> None:
+    """The vendored requestBody is not `required: true`, and Prism takes it literally: no body,
+    an empty body and the JSON literal `null` (which it reads as "no body") all register (200)."""
+    _, summary, _ = kept_alive
+    found = fails(summary)
+    for family in ("body-absent", "body-empty", "body-not-object"):
+        assert (family, "status") in found, f"{family}: {sorted(found)}"
+    assert found["body-absent", "status"]["reproduction"]["status"] == 200
+    not_object = found["body-not-object", "status"]["reproduction"]
+    assert not_object["status"] == 200 and not_object["request_body"] == "null"
+
+
+def test_prism_rejects_non_json_with_a_body_that_is_not_an_error(kept_alive: tuple[int, dict, bool]) -> None:
+    """A body that does not parse gets Prism's own 400 `{"error": {"code": "invalid_json", ...}}`:
+    the right status, but `error` must be a string in the contract's Error."""
+    _, summary, _ = kept_alive
+    found = fails(summary)
+    for family in ("body-truncated", "body-trailing-comma", "body-single-quotes"):
+        finding = found.get((family, "response-schema"))
+        assert finding is not None, f"{family}: {sorted(found)}"
+        assert finding["reproduction"]["status"] == 400
+        assert "invalid_json" in finding["message"]
+
+
+def test_prism_accepts_invalid_utf8_inside_a_string(kept_alive: tuple[int, dict, bool]) -> None:
+    """Node decodes the body with replacement characters instead of refusing it, so a Webhook whose
+    target holds a byte that is not UTF-8 is registered."""
+    _, summary, _ = kept_alive
+    finding = fails(summary).get(("body-invalid-utf8", "status"))
+    assert finding is not None and finding["reproduction"]["status"] == 200
+
+
+def test_prism_hangs_on_a_non_latin1_property_name(kept_alive: tuple[int, dict, bool]) -> None:
+    """Kept alive, Prism never answers a request whose unknown property has a name outside
+    Latin-1: the suite reports a timeout (see the next test for what Prism as shipped does)."""
+    _, summary, _ = kept_alive
+    finding = fails(summary).get(("extra-property-unknown", "transport"))
+    assert finding is not None and finding["message"].startswith("timeout")
+    name = next(iter(json.loads(finding["reproduction"]["request_body"]).keys() - KNOWN_KEYS))
+    assert any(ord(c) > 0xFF for c in name), name
+
+
+def test_prism_as_shipped_crashes_on_the_request_the_suite_found(
+    kept_alive: tuple[int, dict, bool], prism_cli: Path, tmp_path: Path
+) -> None:
+    """Prism echoes request violations into an `sl-violations` response header; for a property name
+    outside Latin-1 Node's setHeader throws, the rejection is unhandled and the whole Prism process
+    exits (same root cause as stoplightio/prism#1934). Replaying the suite's reproduction of the
+    finding above against a fresh Prism, started as shipped, takes it down."""
+    _, summary, _ = kept_alive
+    reproduction = fails(summary)["extra-property-unknown", "transport"]["reproduction"]
+    headers = {k: v.replace("$FAXPLUS_TOKEN", TOKEN) for k, v in reproduction["request_headers"].items()}
+    body = reproduction["request_body"].encode("utf-8", "surrogateescape")
+    with prism_mock(prism_cli, tmp_path) as prism:
+        with pytest.raises(httpx.TransportError):  # the connection is dropped: no HTTP answer at all
+            httpx.post(f"{prism.base_url}/hooks", headers=headers, content=body, timeout=5)
+        deadline = time.monotonic() + 10
+        while prism.alive and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not prism.alive, "Prism survived: has the sl-violations crash been fixed? update docs/benchmarks.md"
+        log = prism.output()
+    assert "Invalid character in header content" in log and "sl-violations" in log, log[-1500:]
+
+
+def test_prism_validates_the_webhook_schema_like_the_reference(kept_alive: tuple[int, dict, bool]) -> None:
+    """Everything the schema itself decides, Prism decides as the reference mock does: valid
+    Webhooks get 200 with a WebhookId, and E.164, enum, required and type violations get 400
+    with an Error (ECMA `$` does not match before a trailing newline; `[0-9]` is ASCII only)."""
+    _, summary, _ = kept_alive
+    families = summary["families"]
+    clean = (
+        "valid-webhook",
+        "no-credentials",
+        "wrong-media-type",
+        "missing-target",
+        "missing-event",
+        "event-unknown",
+        "event-wrong-type",
+        "numbers-empty",
+        "numbers-letters",
+        "numbers-too-long",
+        "numbers-trailing-newline",
+        "numbers-non-ascii-digits",
+        "numbers-leading-zero",
+        "target-wrong-type",
+    )
+    for family in clean:
+        assert family in families, f"family {family} did not run"
+        assert families[family]["fail"] == 0, f"{family}: {families[family]}"
+    assert families["valid-webhook"]["pass"] > 0
