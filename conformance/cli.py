@@ -17,6 +17,7 @@ from typing import NoReturn
 
 from conformance.sdk import add_arguments as add_sdk_arguments
 from conformance.sdk import cmd_sdk
+from conformance.send import Redactor
 from conformance.target import TIERS, Target, UsageError, env_or, redact_url
 
 PROG = "faxplus-conformance"
@@ -232,6 +233,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `faxplus-conformance faults | head`: the reader left, nothing to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except Exception as error:  # noqa: BLE001 - the last resort: one redacted line, not a traceback
+        if os.environ.get("FAXPLUS_DEBUG"):
+            raise
+        redactor = Redactor(_secrets(args))
+        return _fail(
+            redactor.text(
+                f"internal error ({type(error).__name__}: {error}); "
+                "rerun with FAXPLUS_DEBUG=1 for the traceback and report it"
+            )
+        )
+
+
+def _secrets(args: argparse.Namespace) -> dict[str, str]:
+    token = env_or(getattr(args, "token", None), "FAXPLUS_TOKEN")
+    client_id = env_or(getattr(args, "client_id", None), "FAXPLUS_CLIENT_ID")
+    return {s: p for s, p in ((token, "$FAXPLUS_TOKEN"), (client_id, "$FAXPLUS_CLIENT_ID")) if s}
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -305,3 +305,20 @@ def test_nightly_run_prints_and_records_its_seed(nightly):
     assert data["seed"] == 1234
     assert data["tier"] == "nightly"
     assert "--seed 1234" in data["replay"]
+
+
+def test_an_unexpected_error_is_one_redacted_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    from conformance import cli
+
+    def explode(args: object) -> int:
+        raise RuntimeError("boom while sending Authorization: Bearer tok-LEAK-123")
+
+    monkeypatch.setitem(cli.COMMANDS, "faults", explode)
+    monkeypatch.setenv("FAXPLUS_TOKEN", "tok-LEAK-123")
+    monkeypatch.delenv("FAXPLUS_DEBUG", raising=False)
+    assert cli.main(["faults"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert "tok-LEAK-123" not in err and "$FAXPLUS_TOKEN" in err and "internal error" in err
