@@ -500,15 +500,52 @@ def markdown(results: Sequence[ServerResult], t: dict[str, Any], facts: dict[str
     return "\n".join(lines) + "\n"
 
 
-def write_docs(section: str) -> None:
+def write_docs(section: str, begin: str = BEGIN, end: str = END) -> None:
     DOCS.parent.mkdir(parents=True, exist_ok=True)
     text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n\n## Mutation score\n\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + section.rstrip("\n") + rest.split(END, 1)[1]
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        text = head + section.rstrip("\n") + rest.split(end, 1)[1]
     else:
         text = text.rstrip("\n") + "\n\n" + section
     DOCS.write_text(text, encoding="utf-8")
+
+
+STABILITY_BEGIN, STABILITY_END = "<!-- stability:begin -->", "<!-- stability:end -->"
+
+
+def stability(faults: Sequence[Fault | None], repeat: int, jobs: int) -> str:
+    """This suite alone, `repeat` times per server: are verdict, kill and findings identical?"""
+    token = secrets.token_hex(8)
+    started = time.perf_counter()
+    lines = [
+        STABILITY_BEGIN,
+        f"Measured {time.strftime('%a %b %d %H:%M:%S UTC %Y', time.gmtime())}: this suite's ci tier, "
+        f"{repeat} consecutive runs per server, {len(faults)} servers.",
+        "Regenerate with `python -m tests.bench.mutation --repeat 5`.",
+        "",
+    ]
+    unstable = []
+
+    def outcomes(fault: Fault | None) -> tuple[str, list[tuple[Any, ...]]]:
+        name = fault.name if fault else "reference"
+        runs = [run_ours(fault, token) for _ in range(repeat)]
+        return name, [(r.exit_code, r.killed, tuple(sorted(r.failures))) for r in runs]
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for name, seen in pool.map(outcomes, faults):
+            same = all(o == seen[0] for o in seen)
+            print(f"{name}: {'identical' if same else 'DIFFERENT'} over {repeat} runs (exit {seen[0][0]})", flush=True)
+            if not same:
+                unstable.append(name)
+    verdict = "identical in every run" if not unstable else f"different for {', '.join(unstable)}"
+    lines.append(
+        f"Exit code, kill and the set of failing findings per server: **{verdict}** "
+        f"({len(faults) - len(unstable)}/{len(faults)} servers stable; {time.perf_counter() - started:.0f} s wall)."
+    )
+    lines.append(STABILITY_END)
+    print(lines[-2])
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -519,6 +556,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md even for a subset")
     parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
     parser.add_argument("--json", type=Path, help="also write every measurement as JSON here")
+    parser.add_argument(
+        "--repeat", type=int, metavar="N", help="stability: run only this suite N times per server and compare"
+    )
     parser.add_argument(
         "--render", type=Path, metavar="JSON", help="re-render docs from a --json file, measure nothing"
     )
@@ -543,6 +583,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         faults = list(FAULTS)
     if not args.no_reference:
         faults.insert(0, None)
+
+    if args.repeat:
+        section = stability(faults, args.repeat, args.jobs)
+        if not args.faults and not args.no_reference and not args.no_write:
+            write_docs(section, STABILITY_BEGIN, STABILITY_END)
+            print(f"wrote {DOCS.relative_to(ROOT)}")
+        return 0
 
     facts = machine()
     started = time.perf_counter()
