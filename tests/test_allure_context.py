@@ -14,7 +14,7 @@ from conformance.judge._checks import run_checks
 from conformance.judge._expectation import Kind
 from conformance.judge._verdict import Category, Verdict, Violation
 from conformance.report import allure_context
-from conformance.report.html import reports_dir
+from conformance.report.html import ensure_allure, reports_dir
 from conformance.send import Exchange
 
 CURL = "curl -sS -i -X POST http://127.0.0.1:1/v3/hooks -H 'Content-Type: application/json' --data-binary '{}'"
@@ -240,9 +240,8 @@ def test_no_executor_outside_ci():
 @pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
 def test_allure3_reads_what_we_write(tmp_path):
     """Allure 3's own properties parser and category matcher, when the pinned package is installed."""
+    ensure_allure()  # npm ci of the pinned package, as the first HTML build would
     dist = reports_dir() / "node_modules" / "@allurereport"
-    if not (dist / "reader" / "dist" / "properties.js").is_file():
-        pytest.skip("pinned Allure 3 is not installed in reports/node_modules (npm ci runs on the first HTML build)")
     allure_context.write(
         tmp_path, base_url="http://u:p@127.0.0.1:8/v3", tier="ci", seed=0, spec_title="Fax é", spec_version="3"
     )

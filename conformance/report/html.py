@@ -334,6 +334,11 @@ def _find_node(deadline: float) -> str:
     return node
 
 
+def ensure_allure(timeout: float = 300) -> Path:
+    """The pinned Allure CLI, installed with `npm ci` on first use (raises HtmlUnavailable)."""
+    return _ensure_allure(reports_dir(), time.monotonic() + timeout)
+
+
 def _ensure_allure(pkg_dir: Path, deadline: float) -> Path:
     """Return the pinned Allure CLI entry point, running ``npm ci`` in ``pkg_dir`` if it is not installed."""
     if not (pkg_dir / "package.json").is_file() or not (pkg_dir / "package-lock.json").is_file():
