@@ -141,6 +141,8 @@ def test_report_in_chromium(faulty_run: tuple[Path, str], served: str, tmp_path:
             expect(leaves).to_have_count(sum(statuses.values()))
             failed_leaves = leaves.filter(has=page.get_by_test_id("tree-leaf-status-failed"))
             expect(failed_leaves).to_have_count(statuses["failed"])
+            # Broken rules first: the report opens sorted by status, failures on top.
+            expect(leaves.first.get_by_test_id("tree-leaf-status-failed")).to_be_visible()
 
             # The run's environment (conformance.report.allure_context) is shown, without credentials.
             metadata = page.get_by_test_id("metadata-list").inner_text()

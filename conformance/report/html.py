@@ -88,7 +88,14 @@ def _build(
             "name": name,
             "output": str(out),
             "plugins": {
-                "awesome": {"options": {"reportName": name, "singleFile": single_file, "reportLanguage": "en"}},
+                "awesome": {
+                    "options": {
+                        "reportName": name,
+                        "singleFile": single_file,
+                        "reportLanguage": "en",
+                        "defaultSortBy": "status,asc",
+                    }
+                },
                 "agent": {"enabled": False},  # otherwise auto-added; agent output is not wanted here
             },
         }
