@@ -65,7 +65,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.mock.record(request)
         self._answer(self.server.mock.respond(request))
 
-    do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = do_HEAD = do_OPTIONS = do_TRACE = _handle
+    def __getattr__(self, name: str) -> Any:
+        # Every method (QUERY, TRACE, PROPFIND, ...) is routed, so an unknown one gets a JSON 405
+        # with `Allow` instead of the stdlib's HTML 501.
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
 
 
 class _HTTPServer(ThreadingHTTPServer):
