@@ -7,6 +7,14 @@ from typing import Any
 ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌"}
 
 
+def family_table(families: dict[str, dict[str, int]]) -> list[str]:
+    """Markdown rows per family, fails first, then warns, then by name."""
+    lines = ["| family | cases | pass | warn | fail |", "|---|---:|---:|---:|---:|"]
+    for name, row in sorted(families.items(), key=lambda kv: (-kv[1]["fail"], -kv[1]["warn"], kv[0])):
+        lines.append(f"| {name} | {row['cases']} | {row['pass']} | {row['warn']} | {row['fail']} |")
+    return lines
+
+
 def render(data: dict[str, Any], top: int = 10) -> str:
     verdict = data["verdict"]
     seed = "derandomized" if data["seed"] is None else data["seed"]
@@ -16,11 +24,8 @@ def render(data: dict[str, Any], top: int = 10) -> str:
         f"Target: {data['target']['base_url']} · tier `{data['tier']}` · seed `{seed}` · "
         f"{data['counts']['cases']} cases, {data['requests']} requests, {data['duration_s']} s",
         "",
-        "| family | cases | pass | warn | fail |",
-        "|---|---:|---:|---:|---:|",
+        *family_table(data["families"]),
     ]
-    for name, row in sorted(data["families"].items(), key=lambda kv: (-kv[1]["fail"], -kv[1]["warn"], kv[0])):
-        lines.append(f"| {name} | {row['cases']} | {row['pass']} | {row['warn']} | {row['fail']} |")
     fails = [f for f in data["findings"] if f["verdict"] == "fail"]
     warns = [f for f in data["findings"] if f["verdict"] == "warn"]
     if fails:

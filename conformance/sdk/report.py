@@ -19,11 +19,11 @@ from typing import Any
 import conformance
 from conformance.contract import CONTRACT
 from conformance.judge import Verdict
+from conformance.report.markdown import ICON, family_table
 from conformance.report.summary import EXIT_CODES
 
 from .gate import REPLAY_ORIGIN, REPLAY_TOKEN, GateRun
 
-ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌"}
 _LOOPBACK = re.compile(r"http://127\.0\.0\.1:\d+")
 
 
@@ -87,11 +87,8 @@ def markdown(data: dict[str, Any], top: int = 15) -> str:
         f"Driver: `{data['sdk'].get('driver', '')}` · tier `{data['tier']}` · seed `{data['seed']}` · "
         f"{data['counts']['cases']} cases, {data['requests']} requests, {data['duration_s']} s",
         "",
-        "| family | cases | pass | warn | fail |",
-        "|---|---:|---:|---:|---:|",
+        *family_table(data["families"]),
     ]
-    for name, row in sorted(data["families"].items(), key=lambda kv: (-kv[1]["fail"], -kv[1]["warn"], kv[0])):
-        lines.append(f"| {name} | {row['cases']} | {row['pass']} | {row['warn']} | {row['fail']} |")
     fails = [f for f in data["findings"] if f["verdict"] == "fail"]
     warns = [f for f in data["findings"] if f["verdict"] == "warn"]
     if fails:
