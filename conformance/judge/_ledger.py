@@ -136,6 +136,17 @@ class Ledger:
     def verdict(self) -> Verdict:
         return max((f.verdict for f in self.findings.values()), default=Verdict.PASS)
 
+    def counts(self) -> dict[str, int]:
+        """Cases in all, and how many ended pass, warn and fail."""
+        counts = {"cases": len(self.results), **{str(v): 0 for v in Verdict}}
+        for result in self.results:
+            counts[str(result.verdict)] += 1
+        return counts
+
+    def ranked(self) -> list[Finding]:
+        """Findings, fails first, then by family and check."""
+        return sorted(self.findings.values(), key=lambda f: (-f.verdict, f.family, f.check))
+
     def families(self) -> dict[str, dict[str, int]]:
         """Per family: cases, pass, warn, fail."""
         table: dict[str, Counter[str]] = defaultdict(Counter)

@@ -14,7 +14,7 @@ def summary(run: Any, limit: int = 12) -> str:
     lines = [f"{'family':<{width}}  {'cases':>5}  {'pass':>5}  {'warn':>5}  {'fail':>5}"]
     for name, row in sorted(rows.items(), key=lambda kv: (-kv[1]["fail"], -kv[1]["warn"], kv[0])):
         lines.append(f"{name:<{width}}  {row['cases']:>5}  {row['pass']:>5}  {row['warn']:>5}  {row['fail']:>5}")
-    findings = sorted(ledger.findings.values(), key=lambda f: (-f.verdict, f.family, f.check))
+    findings = ledger.ranked()
     fails = [f for f in findings if f.verdict is Verdict.FAIL]
     warns = [f for f in findings if f.verdict is Verdict.WARN]
     if fails:

@@ -47,10 +47,8 @@ def replay_command(run: GateRun) -> str:
 
 def build(run: GateRun) -> dict[str, Any]:
     ledger = run.ledger
-    findings = sorted(ledger.findings.values(), key=lambda f: (-f.verdict, f.family, f.check))
-    counts = {"cases": len(ledger.results), **{str(v): 0 for v in Verdict}}
-    for result in ledger.results:
-        counts[str(result.verdict)] += 1
+    findings = ledger.ranked()
+    counts = ledger.counts()
     data = {
         "verdict": str(ledger.verdict),
         "exit_code": EXIT_CODES[ledger.verdict],
