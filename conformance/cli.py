@@ -154,6 +154,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from conformance.report import allure_context  # environment, categories, CI executor for Allure
 
     allure_context.write(out / "allure-results", **allure_context.run_target_info(run))
+    allure_context.drop_unfinished_fixtures(out / "allure-results")
     if not args.no_html:
         _html(out / "allure-results", out / "html", single_file=args.single_file, history=args.history)
     _say(f"reports: {out}/summary.json, {out}/summary.md, {out}/junit.xml, {out}/allure-results/")

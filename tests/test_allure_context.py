@@ -264,3 +264,13 @@ def test_allure3_reads_what_we_write(tmp_path):
     assert got["env"]["Base URL"] == "http://127.0.0.1:8/v3"
     assert got["env"]["Spec"] == "Fax é"
     assert got["category"] == "invalid payload accepted"
+
+
+def test_unfinished_fixture_teardowns_are_dropped(tmp_path):
+    finished = {"name": "probe::close", "status": "passed", "start": 1, "stop": 2}
+    unfinished = {"name": "probe::<lambda>", "start": 3}
+    container = tmp_path / "x-container.json"
+    container.write_text(json.dumps({"uuid": "x", "afters": [finished, unfinished], "befores": [finished]}))
+    assert allure_context.drop_unfinished_fixtures(tmp_path) == 1
+    data = json.loads(container.read_text())
+    assert data["afters"] == [finished] and data["befores"] == [finished]
