@@ -116,7 +116,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     # SIGTERM (CI cancelling a job) ends the run like Ctrl-C: what was measured is still written,
     # and what was registered is still deleted.
     def interrupt(signum: int, frame: object) -> None:
+        first = not run.interrupted
         run.interrupted = True
+        if first and run.sender.in_flight:
+            return  # the Probe raises once the answer is recorded; a second signal does not wait
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupt)

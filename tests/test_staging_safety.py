@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from conftest import CliResult, run_cli
@@ -51,6 +52,19 @@ def test_failing_run_leaves_nothing_registered(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert summary(tmp_path)["cleanup"]["deleted"] > 0
     assert left == []
+
+
+def test_webhooks_registered_without_a_usable_id_are_found_by_their_run_domain(tmp_path: Path) -> None:
+    # The server registers but answers {"webhook_id": ...}: the run never learns the ids, yet every
+    # URL target it sent lives on the run's own subdomain of example.com, so cleanup finds them.
+    # What it cannot attribute are schemathesis's non-URL edge targets ("", noise): never callable.
+    with MockServer(token=TOKEN, fault=FAULTS["webhook-id-renamed"]) as mock:
+        proc = cli("--base-url", mock.url, out=tmp_path)
+        left = mock.store.all()
+    assert proc.returncode == 1
+    assert summary(tmp_path)["cleanup"]["deleted"] > 20
+    urls = [hook["target"] for hook in left if urlsplit(str(hook["target"])).scheme in ("http", "https")]
+    assert urls == []
 
 
 def test_no_cleanup_keeps_what_was_registered(tmp_path: Path) -> None:
@@ -212,3 +226,15 @@ def test_baseline_turns_a_known_finding_into_a_pass_and_reports_stale_entries(tm
     assert fixed.returncode == 0
     assert summary(tmp_path / "d")["baseline"]["stale"] == ["numbers-empty::status"]
     assert "numbers-empty::status" in fixed.stdout
+
+
+def test_generated_targets_never_point_at_a_real_service() -> None:
+    from conformance.suite._probe import confine_target
+
+    domain = "run-1a2b.example.com"
+    moved = confine_target({"target": "http://myapp.com:8080/fax_received?x=1", "event": "fax_sent"}, domain)
+    assert moved == {"target": "http://myapp.com.run-1a2b.example.com:8080/fax_received?x=1", "event": "fax_sent"}
+    mine = {"target": f"https://hooks.{domain}/x", "event": "fax_sent"}
+    assert confine_target(mine, domain) == mine
+    for edge in ("", "Jd\U000b5018", "mailto:someone@example.org", "http://[::1"):
+        assert confine_target({"target": edge}, domain) == {"target": edge}

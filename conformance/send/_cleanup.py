@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -35,28 +36,52 @@ def _hooks_in(body: object) -> list | None:
     return None
 
 
-def cleanup(target: Target, ids: list[str]) -> Cleanup:
+def _marked(hook: object, marker: str | None) -> bool:
+    """A webhook whose target is on this run's own subdomain of the reserved domain."""
+    if not marker or not isinstance(hook, dict) or not isinstance(hook.get("target"), str):
+        return False
+    host = urlsplit(hook["target"]).hostname or ""
+    return host == marker or host.endswith("." + marker)
+
+
+def cleanup(target: Target, ids: list[str], marker: str | None = None) -> Cleanup:
+    """Delete `ids`, then every listed webhook whose target is on the run's `marker` domain: those
+    a server registered without telling us their id (an interrupted request, a wrong response)."""
     report = Cleanup()
-    if not ids or target.base_url is None:
+    if target.base_url is None or (not ids and not marker):
         return report
     with httpx.Client(timeout=httpx.Timeout(target.timeout), headers=target.auth_headers()) as client:
-        for hook_id in dict.fromkeys(ids):
+
+        def delete(hook_id: str) -> None:
             try:
                 response = client.delete(f"{target.hooks_url}/{hook_id}")
             except httpx.HTTPError as error:
                 report.failed[hook_id] = type(error).__name__
-                continue
+                return
             if response.status_code < 300 or response.status_code == 404:
                 report.deleted.append(hook_id)
             else:
                 report.failed[hook_id] = f"HTTP {response.status_code}"
-        try:
-            listing = client.get(target.hooks_url)
-            hooks = _hooks_in(listing.json()) if listing.status_code == 200 else None
-        except (httpx.HTTPError, ValueError):
-            hooks = None
+
+        def listed() -> list | None:
+            try:
+                listing = client.get(target.hooks_url)
+                return _hooks_in(listing.json()) if listing.status_code == 200 else None
+            except (httpx.HTTPError, ValueError):
+                return None
+
+        for hook_id in dict.fromkeys(ids):
+            delete(hook_id)
+        hooks = listed()
+        strays = [h["id"] for h in hooks or [] if _marked(h, marker) and isinstance(h.get("id"), str)]
+        for hook_id in strays:
+            delete(hook_id)
+        if strays:
+            hooks = listed()
     if isinstance(hooks, list):
         report.verified = True
         mine = set(ids)
-        report.leftovers = [h.get("id") for h in hooks if isinstance(h, dict) and h.get("id") in mine]
+        report.leftovers = [
+            h.get("id") for h in hooks if isinstance(h, dict) and (h.get("id") in mine or _marked(h, marker))
+        ]
     return report

@@ -41,6 +41,9 @@ class Sender:
         self.sent = 0
         self._unanswered_in_a_row = 0
         self._last_failure = ""
+        # True while a request is on the wire: an interrupt then waits for its answer, so that a
+        # webhook the server registers is still known, and deleted, by the cleanup.
+        self.in_flight = False
         self._client = httpx.Client(timeout=httpx.Timeout(target.timeout), follow_redirects=False)
         self.pace = Pace(target.rate)
         self.budget = WaitBudget(target.max_wait)
@@ -92,7 +95,11 @@ class Sender:
         while True:
             self.pace.wait()
             try:
-                response = self._client.request(method, url, headers=headers, content=content)
+                self.in_flight = True
+                try:
+                    response = self._client.request(method, url, headers=headers, content=content)
+                finally:
+                    self.in_flight = False
             except httpx.TimeoutException as exc:
                 self.sent += 1
                 self._unanswered_in_a_row += 1

@@ -11,6 +11,7 @@ import datetime
 import json
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import allure
 import httpx
@@ -70,6 +71,8 @@ class Probe:
 
     def case(self, case: Any, *, family: str) -> CaseResult | None:
         """Send a schemathesis-generated Case, re-labelled by what its body really is."""
+        if isinstance(case.body, dict):
+            case.body = confine_target(case.body, self.session.run_domain)
         body = getattr(case, "body", None)
         if isinstance(body, bytes | bytearray) or case.media_type != "application/json" or _is_unset(body):
             raw = None if _is_unset(body) else (body if isinstance(body, bytes) else json.dumps(body).encode())
@@ -108,11 +111,13 @@ class Probe:
             violations += self._schemathesis_opinion(case, exchange, violations)
         violations = self.session.baseline.apply(family, violations)
         result = CaseResult(self.test, family, kind, tuple(violations), self._reproduce(exchange))
-        if exchange.status == 200 and kind is not Kind.NO_CREDENTIALS:
-            self._remember_registration(exchange)
+        if exchange.status is not None and 200 <= exchange.status < 300:
+            self._remember_registration(exchange)  # whatever the case, a 2xx may have registered
         opened = self.session.ledger.add(result)
         self.results.append(result)
         self._report(result, opened)
+        if self.session.interrupted:
+            raise KeyboardInterrupt  # deferred by the CLI while this request was in flight
         return result
 
     def _remember_registration(self, exchange: Exchange) -> None:
@@ -197,6 +202,37 @@ class Probe:
 
     def failures(self) -> list[CaseResult]:
         return [r for r in self.results if r.verdict is Verdict.FAIL]
+
+
+def confine_target(body: dict[str, Any], domain: str) -> dict[str, Any]:
+    """Move a generated URL target onto the run's reserved domain, keeping scheme, path and query.
+
+    Generation reuses the spec's own example (`http://myapp.com/fax_received`), a real domain: a
+    webhook registered on staging must never point at a real service. Targets that are not URLs
+    (`""`, noise) stay as generated: they test the schema's edges and can never be called.
+
+    >>> confine_target({"target": "http://myapp.com/fax", "event": "fax_sent"}, "run-1.example.com")
+    {'target': 'http://myapp.com.run-1.example.com/fax', 'event': 'fax_sent'}
+    """
+    target = body.get("target")
+    if not isinstance(target, str):
+        return body
+    try:
+        parts = urlsplit(target)
+        host = parts.hostname
+    except ValueError:
+        return body
+    if parts.scheme.lower() not in ("http", "https") or not host or host == domain or host.endswith("." + domain):
+        return body
+    port = f":{parts.port}" if _safe_port(parts) else ""
+    return {**body, "target": urlunsplit(parts._replace(netloc=f"{host}.{domain}{port}"))}
+
+
+def _safe_port(parts: Any) -> bool:
+    try:
+        return parts.port is not None
+    except ValueError:
+        return False
 
 
 def _is_unset(body: Any) -> bool:

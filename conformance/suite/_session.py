@@ -34,10 +34,14 @@ class Session:
     # Set by the CLI's SIGINT/SIGTERM handler. Some layer between the signal and pytest may
     # swallow one KeyboardInterrupt; the Probe raises it again before every send.
     interrupted: bool = False
+    run_domain: str = field(init=False)
     sender: Sender = field(init=False)
     redactor: Redactor = field(init=False)
 
     def __post_init__(self) -> None:
+        # Every realistic target this run registers lives on its own subdomain of the reserved
+        # domain, so cleanup can find webhooks whose id the run never learnt.
+        self.run_domain = f"run-{secrets.token_hex(4)}.{self.target.target_domain}"
         # With --update-baseline the old file is being replaced: judge without it.
         self.baseline = Baseline() if self.target.update_baseline else Baseline.load(self.target.baseline)
         if self.target.embedded:

@@ -20,7 +20,7 @@ from ._session import OPERATION, current
 
 SESSION = current()
 TIER = SESSION.tier
-DOMAIN = SESSION.target.target_domain
+DOMAIN = SESSION.run_domain  # e.g. run-1a2b3c4d.example.com: reserved, and marks this run's webhooks
 SPEC_EXAMPLE = {"target": f"http://myapp.{DOMAIN}/fax_received", "event": "fax_received"}
 # Always sent first: every event, `numbers` null, and both E.164 length boundaries.
 VALID_EXAMPLES = [
