@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from hypothesis import strategies as st
+
+from conformance.registry import Registry
 
 from ._payload import Payload
 
@@ -43,30 +44,5 @@ class Family:
         return st.one_of(st.sampled_from(self.examples), self.strategy)
 
 
-class Registry:
-    """Ordered, name-unique catalogue of families."""
-
-    def __init__(self) -> None:
-        self._families: dict[str, Family] = {}
-
-    def register(self, family: Family) -> Family:
-        if family.name in self._families:
-            raise ValueError(f"family {family.name!r} is registered twice")
-        self._families[family.name] = family
-        return family
-
-    def __getitem__(self, name: str) -> Family:
-        return self._families[name]
-
-    def __iter__(self) -> Iterator[Family]:
-        return iter(self._families.values())
-
-    def __len__(self) -> int:
-        return len(self._families)
-
-    def names(self) -> list[str]:
-        return list(self._families)
-
-
-FAMILIES = Registry()
+FAMILIES: Registry[Family] = Registry("family")
 register = FAMILIES.register

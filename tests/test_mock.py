@@ -13,7 +13,8 @@ from schemathesis import GenerationMode
 import conformance
 from conformance.contract import CONTRACT
 from conformance.judge import CHECKS
-from conformance.mock import FAULTS, Fault, FaultRegistry, MockServer
+from conformance.mock import FAULTS, Fault, MockServer
+from conformance.registry import Registry
 from strategies import FAMILIES
 
 VALID = {"target": "https://hooks.example.com/fax", "event": "fax_received"}
@@ -221,7 +222,7 @@ def test_every_fault_is_named_described_and_caught_by_a_real_rule():
 
 
 def test_fault_registry_refuses_duplicate_names():
-    registry = FaultRegistry()
+    registry: Registry[Fault] = Registry("fault")
     registry.register(Fault("x", "one", frozenset({"status"})))
     with pytest.raises(ValueError, match="twice"):
         registry.register(Fault("x", "two", frozenset({"status"})))

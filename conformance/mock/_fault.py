@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from conformance.registry import Registry
 
 from ._behaviour import Context, Stage
 from ._reply import Reply, Request
@@ -30,30 +32,4 @@ class Fault:
     reply: ReplyPatch | None = None
 
 
-class FaultRegistry:
-    def __init__(self) -> None:
-        self._faults: dict[str, Fault] = {}
-
-    def register(self, fault: Fault) -> Fault:
-        if fault.name in self._faults:
-            raise ValueError(f"fault {fault.name!r} is registered twice")
-        self._faults[fault.name] = fault
-        return fault
-
-    def get(self, name: str) -> Fault | None:
-        return self._faults.get(name)
-
-    def __getitem__(self, name: str) -> Fault:
-        return self._faults[name]
-
-    def __iter__(self) -> Iterator[Fault]:
-        return iter(self._faults.values())
-
-    def __len__(self) -> int:
-        return len(self._faults)
-
-    def names(self) -> list[str]:
-        return list(self._faults)
-
-
-FAULTS = FaultRegistry()
+FAULTS: Registry[Fault] = Registry("fault")

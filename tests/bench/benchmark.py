@@ -35,9 +35,9 @@ if __package__ in (None, ""):  # `python tests/bench/benchmark.py`
 import httpx
 
 from conformance.mock import MockServer
+from tests.bench._docs import DOCS, write_section
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCS = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- speed:begin -->", "<!-- speed:end -->"
 WEBHOOK = {"target": "https://example.com/fax-hook", "event": "fax_received", "numbers": ["+12135550123"]}
 
@@ -141,14 +141,7 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list
 
 
 def write_docs(section: str) -> None:
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n\n## Speed\n\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + section.rstrip("\n") + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOCS.write_text(text, encoding="utf-8")
+    write_section(section, BEGIN, END, "Speed")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

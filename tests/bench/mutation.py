@@ -55,9 +55,9 @@ if __package__ in (None, ""):  # `python tests/bench/mutation.py`
 
 from conformance.contract import spec_path
 from conformance.mock import FAULTS, Fault, MockServer, Reply, Request
+from tests.bench._docs import DOCS, write_section
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCS = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- mutation:begin -->", "<!-- mutation:end -->"
 TOOL_TIMEOUT = 900.0  # seconds: a guard against a wedged tool, never a measured limit
 _HEX_ID = re.compile(rb"[0-9a-f]{24}")
@@ -500,15 +500,8 @@ def markdown(results: Sequence[ServerResult], t: dict[str, Any], facts: dict[str
     return "\n".join(lines) + "\n"
 
 
-def write_docs(section: str, begin: str = BEGIN, end: str = END) -> None:
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n\n## Mutation score\n\n"
-    if begin in text and end in text:
-        head, rest = text.split(begin, 1)
-        text = head + section.rstrip("\n") + rest.split(end, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOCS.write_text(text, encoding="utf-8")
+def write_docs(section: str, begin: str = BEGIN, end: str = END, heading: str = "Mutation score") -> None:
+    write_section(section, begin, end, heading)
 
 
 STABILITY_BEGIN, STABILITY_END = "<!-- stability:begin -->", "<!-- stability:end -->"
@@ -587,7 +580,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.repeat:
         section = stability(faults, args.repeat, args.jobs)
         if not args.faults and not args.no_reference and not args.no_write:
-            write_docs(section, STABILITY_BEGIN, STABILITY_END)
+            write_docs(section, STABILITY_BEGIN, STABILITY_END, "Stability")
             print(f"wrote {DOCS.relative_to(ROOT)}")
         return 0
 
