@@ -52,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-cleanup", action="store_true", help="keep the webhooks the run registered")
     run.add_argument("--baseline", type=Path, help="accepted findings of this target: fail only on new ones")
     run.add_argument("--update-baseline", action="store_true", help="write this run's fails to --baseline")
+    run.add_argument(
+        "--shrink-budget", type=int, default=150, help="requests spent shrinking fails to minimal examples (0: off)"
+    )
 
     mock = sub.add_parser("mock", help="serve the reference mock on 127.0.0.1")
     mock.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
@@ -101,6 +104,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         cleanup=not args.no_cleanup,
         baseline=args.baseline,
         update_baseline=args.update_baseline,
+        shrink_budget=args.shrink_budget,
     )
     if args.update_baseline and args.baseline is None:
         raise UsageError("--update-baseline needs --baseline FILE to write to")

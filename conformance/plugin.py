@@ -40,6 +40,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add("--max-wait", dest="faxplus_max_wait", type=float, default=120.0, help="total seconds to wait out 429s")
     add("--no-cleanup", dest="faxplus_no_cleanup", action="store_true", help="keep registered webhooks")
     add("--baseline", dest="faxplus_baseline", default=None, help="accepted findings: fail only on new ones")
+    add("--shrink-budget", dest="faxplus_shrink_budget", type=int, default=150, help="requests spent shrinking fails")
 
 
 def target_from_options(config: pytest.Config) -> Target:
@@ -60,6 +61,7 @@ def target_from_options(config: pytest.Config) -> Target:
         max_wait=opt("faxplus_max_wait"),
         cleanup=not opt("faxplus_no_cleanup"),
         baseline=Path(opt("faxplus_baseline")) if opt("faxplus_baseline") else None,
+        shrink_budget=opt("faxplus_shrink_budget"),
     )
 
 
@@ -112,13 +114,17 @@ class ContractViolation(AssertionError):
 
 
 def _explain(probe: Any) -> str:
+    from conformance.judge._ledger import group_id
+
     lines, seen = [], set()
     for result in probe.failures():
         for v in result.violations:
             if v.verdict.name != "FAIL" or (result.family, v.check) in seen:
                 continue
             seen.add((result.family, v.check))
-            lines.append(f"[{result.family} :: {v.check}] {v.message}\n    replay: {result.reproduction.curl}")
+            # `root cause <id>` lets Allure categories gather one root cause across tests.
+            root = f"root cause {group_id(v.root, v.verdict)}"
+            lines.append(f"[{result.family} :: {v.check}] {v.message} ({root})\n    replay: {result.reproduction.curl}")
     total = len(probe.results)
     return f"{len(probe.failures())} of {total} cases broke the contract\n" + "\n".join(lines)
 
@@ -132,6 +138,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = _session._CURRENT
     if run is None:
         return
+    if run.target.shrink_budget and not run.interrupted and not run.ledger.stopped:
+        from conformance.suite._shrink import Shrinker
+
+        Shrinker(run, run.target.shrink_budget).run()
     outputs.finish(run, write=session.config.getoption("faxplus_output") is not None or _PRESET is not None)
 
 

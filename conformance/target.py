@@ -40,6 +40,7 @@ class Target:
     cleanup: bool = True  # delete every webhook the run registered
     baseline: Path | None = None  # accepted findings of this target (known deviations)
     update_baseline: bool = False
+    shrink_budget: int = 150  # requests spent shrinking fails to their smallest reproduction (0: off)
 
     def __post_init__(self) -> None:
         if self.tier not in TIERS:
@@ -48,6 +49,8 @@ class Target:
             raise UsageError(f"--rate must be a positive number of requests per second, not {self.rate}")
         if self.max_wait < 0:
             raise UsageError(f"--max-wait must be zero or more seconds, not {self.max_wait}")
+        if self.shrink_budget < 0:
+            raise UsageError(f"--shrink-budget must be zero or more requests, not {self.shrink_budget}")
         if self.timeout <= 0:
             raise UsageError(f"--timeout must be a positive number of seconds, not {self.timeout}")
         if self.base_url is not None:

@@ -9,22 +9,32 @@ True
 """
 
 from . import _families  # noqa: F401  (registers every family)
+from ._envelopes import CREDENTIALS, ENVELOPES, Credential, Envelope
 from ._family import FAMILIES, NO_BODY, NOT_JSON, Family, Registry, Rule, register
 from ._payload import Payload, RawBody
-from ._webhook import DEFAULT_TARGET_DOMAIN, e164_numbers, targets, webhooks
+from ._valid_space import exotic_space, valid_space
+from ._webhook import DEFAULT_TARGET_DOMAIN, client_ids, e164_numbers, number_lists, targets, webhooks
 
 __all__ = [
+    "CREDENTIALS",
     "DEFAULT_TARGET_DOMAIN",
+    "ENVELOPES",
     "FAMILIES",
     "NOT_JSON",
     "NO_BODY",
+    "Credential",
+    "Envelope",
     "Family",
     "Payload",
     "RawBody",
     "Registry",
     "Rule",
+    "client_ids",
     "e164_numbers",
+    "exotic_space",
+    "number_lists",
     "register",
     "targets",
+    "valid_space",
     "webhooks",
 ]

@@ -586,3 +586,32 @@ family(
     {NO_BODY},
     [RawBody(None, None), RawBody(None, "application/json")],
 )
+
+# --- escaped lone surrogates: legal JSON text (`"\ud800"`), no Unicode scalar value --------------------
+LONE_SURROGATES = ("\ud800", "\udfff", "\udbff")
+
+
+def escaped(value: Any) -> RawBody:
+    """A JSON body with every non-ASCII character escaped, so lone surrogates survive as `\\ud800`."""
+    return RawBody(json.dumps(value, ensure_ascii=True).encode("ascii"), "application/json")
+
+
+family(
+    "surrogate-in-event",
+    "`event` holds an escaped lone surrogate (`\\ud800`), alone or inside a valid event name",
+    st.builds(
+        lambda w, s, at: escaped({**w, "event": w["event"][:at] + s + w["event"][at:]}),
+        webhooks(),
+        st.sampled_from(LONE_SURROGATES),
+        st.integers(0, 12),
+    ),
+    {EVENT_ENUM},
+    [escaped(sample(event="\ud800")), escaped(sample(event="fax_received\udfff"))],
+)
+family(
+    "surrogate-in-key",
+    "an extra property whose name holds an escaped lone surrogate",
+    st.builds(lambda w, s: escaped({**w, s: True}), webhooks(), st.sampled_from(LONE_SURROGATES)),
+    {EXTRA_KEY},
+    [escaped({**BASE, "\ud800": 1}), escaped({**BASE, "numbers\udfff": [VALID_NUMBER]})],
+)

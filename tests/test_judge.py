@@ -19,6 +19,7 @@ from conformance.judge import (
     Verdict,
     Violation,
     classify,
+    exotic,
     judge_status,
     run_checks,
 )
@@ -64,10 +65,47 @@ def overall(ex: Exchange, kind: Kind) -> Verdict:
 # --- status policy ------------------------------------------------------------------------------
 
 
-def test_422_for_an_invalid_payload_is_a_warn():
-    found = judged(exchange(422), Kind.INVALID)
+@pytest.mark.parametrize("kind", [Kind.INVALID, Kind.NOT_JSON, Kind.LENIENT])
+def test_422_for_an_invalid_or_non_json_body_fails(kind):
+    # Clients generated from the contract handle 400 only.
+    found = judged(exchange(422), kind)
     assert set(found) == {"status"}
-    assert found["status"].verdict is Verdict.WARN
+    assert found["status"].verdict is Verdict.FAIL
+    assert found["status"].category is Category.WRONG_STATUS
+
+
+def test_accepting_a_lenient_body_is_a_warn_in_its_own_category():
+    found = judged(exchange(200, WEBHOOK_ID), Kind.LENIENT)
+    assert set(found) == {"status"}
+    assert (found["status"].verdict, found["status"].category) == (Verdict.WARN, Category.LENIENT_PARSING)
+    assert overall(exchange(400), Kind.LENIENT) is Verdict.PASS
+
+
+def test_accepting_a_body_with_no_webhook_in_any_reading_fails():
+    found = judged(exchange(200, WEBHOOK_ID), Kind.NOT_JSON)
+    assert (found["status"].verdict, found["status"].category) == (Verdict.FAIL, Category.INVALID_ACCEPTED)
+
+
+@pytest.mark.parametrize(
+    ("status", "verdict"), [(401, Verdict.PASS), (403, Verdict.PASS), (200, Verdict.FAIL), (400, Verdict.WARN)]
+)
+def test_a_credential_that_must_be_refused(status, verdict):
+    body = WEBHOOK_ID if status == 200 else ERROR
+    assert (
+        overall(
+            exchange(status, body, content_type="text/plain" if status > 400 else "application/json"),
+            Kind.REFUSED_CREDENTIALS,
+        )
+        is verdict
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "verdict"), [(200, Verdict.PASS), (401, Verdict.WARN), (403, Verdict.WARN), (201, Verdict.FAIL)]
+)
+def test_lower_case_bearer_is_accepted_or_warned(status, verdict):
+    body = WEBHOOK_ID if status < 300 else ERROR
+    assert overall(exchange(status, body), Kind.CREDENTIALS_VARIANT) is verdict
 
 
 def test_200_for_an_invalid_payload_fails_as_invalid_accepted():
@@ -183,28 +221,94 @@ def test_every_check_is_registered():
 # --- classification -----------------------------------------------------------------------------
 
 
-def test_classify_relabels_a_negative_body_that_is_valid():
-    assert classify(VALID, realistic=False) is Kind.VALID_EDGE
-    assert classify(json.dumps(VALID).encode(), realistic=False, raw=True) is Kind.VALID_EDGE
-    assert classify(VALID, realistic=True) is Kind.VALID
+def test_classify_draws_the_realistic_line_by_value():
+    assert classify(VALID) is Kind.VALID
+    assert classify(json.dumps(VALID).encode(), raw=True) is Kind.VALID
+    assert classify({**VALID, "target": ""}) is Kind.VALID_EDGE
+
+
+HOOK = "https://hooks.example.com"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        f"{HOOK}:8443/fax",
+        f"{HOOK}/a/b/c/d/e/f/fax",
+        f"{HOOK}/fax?token=a%20b&next=%2Fdone%3Fok%3D1",
+        "http://192.0.2.10:8080/fax",
+        "http://[2001:db8::10]:8080/fax",
+        "https://xn--bcher-kva.example.com/fax",
+        "HTTPS://hooks.example.com/fax",
+        f"{HOOK}/fax/",
+        HOOK + "/" + "a" * (2048 - len(HOOK) - 1),
+    ],
+)
+def test_realistic_targets(target):
+    assert exotic({"target": target, "event": "fax_sent"}) is None
+
+
+@pytest.mark.parametrize(
+    ("webhook", "reason"),
+    [
+        ({"target": ""}, "not an http(s) URL"),
+        ({"target": "myapp"}, "not an http(s) URL"),
+        ({"target": "ftp://hooks.example.com/x"}, "not an http(s) URL"),
+        ({"target": HOOK + "/" + "a" * 2048}, "longer than 2,048"),
+        ({"target": f"{HOOK}/fax\ud800"}, "outside printable"),
+        ({"target": "http://127.0.0.1/fax"}, "internal address"),
+        ({"target": f"{HOOK}/x", "numbers": ["+12"] * 101}, "more than 100"),
+        ({"target": f"{HOOK}/x", "id": "\x00"}, "plain identifier"),
+    ],
+)
+def test_exotic_values(webhook, reason):
+    found = exotic({"event": "fax_sent", **webhook})
+    assert found is not None and reason in found
 
 
 @pytest.mark.parametrize(
     ("body", "raw", "kind"),
     [
         ({**VALID, "numbers": []}, False, Kind.INVALID),
-        ({**VALID, "numbers": None}, False, Kind.VALID_EDGE),
+        ({**VALID, "numbers": None}, False, Kind.VALID),
         ({**VALID, "numbers": ["+12135550123\n"]}, False, Kind.INVALID),
         (None, True, Kind.NO_BODY),
         (b"{", True, Kind.NOT_JSON),
         (b'{"target": NaN}', True, Kind.NOT_JSON),
         (b"\xff", True, Kind.NOT_JSON),
         (b"[]", True, Kind.INVALID),
+        (b'{"target": "https://a.example.com/x", "event": "fax_sent",}', True, Kind.LENIENT),
+        (b"{'target': 'https://a.example.com/x', 'event': 'fax_sent'}", True, Kind.LENIENT),
+        (b'/* c */ {target: "https://a.example.com/x", event: "fax_sent"}', True, Kind.LENIENT),
+        (b'{"target": "https://a.example.com/\xff", "event": "fax_sent"}', True, Kind.LENIENT),
+        (b'{"target": "https://a.example.com/\xed\xa0\x80", "event": "fax_sent"}', True, Kind.LENIENT),
+        (b'{"target": "https://a.example.com/x", "event": "fax_sent\xff"}', True, Kind.NOT_JSON),
+        (b'{"target": "https://a.example.com/x", "event": "fax_sent", "numbers": [NaN]}', True, Kind.NOT_JSON),
+        (b'{"target": "https://a.example.com/x\\ud800", "event": "fax_sent"}', True, Kind.VALID_EDGE),
+        (b'{"target": "https://a.example.com/x", "event": "\\ud800"}', True, Kind.INVALID),
     ],
-    ids=["empty-numbers", "null-numbers", "trailing-newline", "no-body", "truncated", "nan", "not-utf8", "array"],
+    ids=[
+        "empty-numbers",
+        "null-numbers",
+        "trailing-newline",
+        "no-body",
+        "truncated",
+        "nan",
+        "not-utf8",
+        "array",
+        "trailing-comma",
+        "single-quotes",
+        "comments-unquoted-keys",
+        "bad-utf8-in-target",
+        "cesu-surrogate-in-target",
+        "bad-utf8-in-event",
+        "nan-in-numbers",
+        "escaped-surrogate-in-target",
+        "escaped-surrogate-in-event",
+    ],
 )
 def test_classify_by_what_was_sent(body, raw, kind):
-    assert classify(body, realistic=False, raw=raw) is kind
+    assert classify(body, raw=raw) is kind
 
 
 # --- ledger -------------------------------------------------------------------------------------
@@ -221,11 +325,51 @@ def test_ledger_folds_a_rule_into_one_finding_and_a_fail_outranks_a_warn():
     assert len(ledger.add(result("numbers-empty", warn))) == 1
     assert ledger.add(result("numbers-empty", fail)) == []
     ledger.add(result("numbers-empty"))
+    ledger.add(result("numbers-empty", warn))
     (finding,) = ledger.findings.values()
-    assert (finding.key, finding.verdict, finding.count) == ("numbers-empty::status", Verdict.FAIL, 2)
+    # Occurrences count only the hits of the finding's own verdict: the two warns are not fails.
+    assert (finding.key, finding.verdict, finding.count) == ("numbers-empty::status", Verdict.FAIL, 1)
     assert finding.message == "200"  # the fail's message and reproduction replace the warn's
     assert ledger.verdict is Verdict.FAIL
-    assert ledger.families() == {"numbers-empty": {"cases": 3, "pass": 1, "warn": 1, "fail": 1}}
+    assert ledger.families() == {"numbers-empty": {"cases": 4, "pass": 1, "warn": 2, "fail": 1}}
+
+
+def test_findings_with_one_root_cause_are_one_group_across_families():
+    ledger = Ledger()
+    plain = exchange(400, b"Bad Request", content_type="text/plain")
+    for family in ("numbers-empty", "event-unknown", "missing-target"):
+        ledger.add(result(family, *run_checks(plain, Kind.INVALID)))
+    ledger.add(result("valid-webhook", *run_checks(exchange(400, b"nope", content_type="text/plain"), Kind.VALID)))
+    groups = {g.root: g for g in ledger.groups() if g.verdict is Verdict.FAIL}
+    assert set(groups) == {
+        "content-type: documented answers with text/plain",
+        "response-schema: Error body is not JSON",
+        "status: rejected a realistic valid Webhook with 400",
+    }
+    assert groups["content-type: documented answers with text/plain"].families == [
+        "event-unknown",
+        "missing-target",
+        "numbers-empty",
+        "valid-webhook",
+    ]
+    assert groups["content-type: documented answers with text/plain"].occurrences == 4
+
+
+def test_invalid_webhooks_accepted_are_grouped_by_the_rule_they_break():
+    def accepted(body: dict) -> list[Violation]:
+        ex = exchange(200, WEBHOOK_ID)
+        ex.request_body = json.dumps(body).encode()
+        return run_checks(ex, Kind.INVALID)
+
+    ledger = Ledger()
+    ledger.add(result("numbers-letters", *accepted({**VALID, "numbers": ["+1abc"]})))
+    ledger.add(result("numbers-separators", *accepted({**VALID, "numbers": ["+1 213"]})))
+    ledger.add(result("event-unknown", *accepted({**VALID, "event": "nope"})))
+    roots = sorted(g.root for g in ledger.groups())
+    assert roots == [
+        "status: accepted a Webhook that breaks event:enum",
+        "status: accepted a Webhook that breaks numbers/*:pattern",
+    ]
 
 
 # --- spec lint ----------------------------------------------------------------------------------

@@ -1,15 +1,17 @@
 """Judging: what the contract expects of a case, and the checks that hold a response to it."""
 
 from ._checks import CHECKS, check, run_checks
-from ._expectation import Kind, classify
-from ._ledger import CaseResult, Finding, Ledger, Reproduction
+from ._expectation import Kind, classify, lenient_readings, strict_json
+from ._ledger import CaseResult, Finding, Group, Ledger, Reproduction
 from ._policy import POLICY, judge_status
+from ._realism import exotic, target_exotic
 from ._verdict import SEVERITY, Category, Verdict, Violation
 
 __all__ = [
     "CHECKS",
     "CaseResult",
     "Finding",
+    "Group",
     "Ledger",
     "Reproduction",
     "POLICY",
@@ -20,6 +22,10 @@ __all__ = [
     "Violation",
     "check",
     "classify",
+    "exotic",
+    "lenient_readings",
+    "strict_json",
+    "target_exotic",
     "judge_status",
     "run_checks",
 ]

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from conformance.contract import CONTRACT
 from conformance.send import NOT_JSON, Exchange
 
-from ._expectation import Kind
+from ._expectation import MISSING, Kind, strict_json
 from ._policy import judge_status
 from ._verdict import Category, Verdict, Violation
 
@@ -38,7 +38,7 @@ def _answered(exchange: Exchange) -> bool:
 
 def _documented(exchange: Exchange, kind: Kind) -> str | None:
     """Name of the schema the contract documents for this answer, if any."""
-    if kind in (Kind.NO_CREDENTIALS, Kind.WRONG_CREDENTIALS) and exchange.status in (401, 403):
+    if kind.credentials and exchange.status in (401, 403):
         return None
     return DOCUMENTED.get(exchange.status or 0)
 
@@ -46,17 +46,19 @@ def _documented(exchange: Exchange, kind: Kind) -> str | None:
 @check("transport")
 def transport(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
     """An answer must arrive, within the timeout, as well-formed HTTP."""
-    if exchange.error == "timeout":
-        yield Violation("transport", Verdict.FAIL, Category.TRANSPORT, f"timeout: {exchange.error_detail}")
-    elif exchange.error is not None:
-        yield Violation("transport", Verdict.FAIL, Category.TRANSPORT, f"{exchange.error}: {exchange.error_detail}")
+    if exchange.error is not None:
+        message = f"{exchange.error}: {exchange.error_detail}"
+        yield Violation("transport", Verdict.FAIL, Category.TRANSPORT, message, cause=exchange.error)
 
 
 @check("no-server-error")
 def no_server_error(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
     """No client payload may cause a 5xx, documented 500 included: it is the server's fault."""
     if _answered(exchange) and exchange.status >= 500:  # type: ignore[operator]
-        yield Violation("no-server-error", Verdict.FAIL, Category.SERVER_ERROR, f"server error {exchange.status}")
+        message = f"server error {exchange.status}"
+        yield Violation(
+            "no-server-error", Verdict.FAIL, Category.SERVER_ERROR, message, cause=f"answered {exchange.status}"
+        )
 
 
 @check("status")
@@ -66,7 +68,38 @@ def status(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
         return
     rule = judge_status(kind, exchange.status)  # type: ignore[arg-type]
     if rule.verdict is not Verdict.PASS:
-        yield Violation("status", rule.verdict, rule.category, f"{exchange.status} for a {kind} request: {rule.reason}")
+        message = f"{exchange.status} for a {kind} request: {rule.reason}"
+        yield Violation(
+            "status", rule.verdict, rule.category, message, cause=_status_cause(exchange, kind, rule.category)
+        )
+
+
+def _broken_rule(body: bytes | None) -> str | None:
+    """The schema rule a request body breaks, as `path:keyword` with array indices as `*`."""
+    value = strict_json(body) if body is not None else MISSING
+    if value is MISSING:
+        return None
+    errors = CONTRACT.errors("Webhook", value)
+    if not errors:
+        return None
+    path = "/".join("*" if isinstance(p, int) else str(p) for p in errors[0].absolute_path)
+    return f"{path}:{errors[0].validator}" if path else str(errors[0].validator)
+
+
+def _status_cause(exchange: Exchange, kind: Kind, category: Category) -> str:
+    """One root cause per broken rule: an invalid Webhook accepted is grouped by the rule it breaks;
+    a wrong status by the kind of request and the status, whichever family sent it."""
+    if category is Category.INVALID_ACCEPTED and kind is Kind.INVALID:
+        return f"accepted a Webhook that breaks {_broken_rule(exchange.request_body) or 'the schema'}"
+    if category is Category.INVALID_ACCEPTED:
+        return f"accepted a {kind} request"
+    if category is Category.VALID_REJECTED:
+        return f"rejected a realistic valid Webhook with {exchange.status}"
+    if category is Category.AUTH:
+        return f"accepted a {kind} request"
+    if category is Category.LENIENT_PARSING:
+        return "accepted a non-JSON extension form of a valid Webhook"
+    return f"answered {exchange.status} to a {kind} request"
 
 
 @check("content-type")
@@ -79,6 +112,7 @@ def content_type(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
             Verdict.FAIL,
             Category.SCHEMA_MISMATCH,
             f"{exchange.status} answered with {got}, the contract documents application/json",
+            cause=f"documented answers with {exchange.media_type or 'no Content-Type'}",
         )
 
 
@@ -95,15 +129,20 @@ def response_schema(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
             Verdict.FAIL,
             Category.SCHEMA_MISMATCH,
             f"{exchange.status} body is not JSON; the contract documents {name}",
+            cause=f"{name} body is not JSON",
         )
         return
-    for error in CONTRACT.errors(name, body)[:3]:
-        where = "/".join(str(p) for p in error.absolute_path) or "body"
+    errors = CONTRACT.errors(name, body)
+    if errors:
+        # One violation per answer, named after its first broken rule: one root cause, one group.
+        where = ["/".join(str(p) for p in e.absolute_path) or "body" for e in errors]
+        details = "; ".join(f"{w}: {e.message}" for w, e in zip(where, errors[:3], strict=False))
         yield Violation(
             "response-schema",
             Verdict.FAIL,
             Category.SCHEMA_MISMATCH,
-            f"{exchange.status} body is not a valid {name}: {where}: {error.message}"[:300],
+            f"{exchange.status} body is not a valid {name}: {details}"[:300],
+            cause=f"{name} body breaks `{errors[0].validator}` at {where[0]}",
         )
 
 

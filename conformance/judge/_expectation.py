@@ -2,7 +2,8 @@
 
 Labels are never trusted blindly: a payload is re-labelled by validating it against the vendored
 Webhook schema, so a schemathesis "negative" case whose body happens to be valid is judged as
-valid, and a family member is judged by what it is, not by what it was meant to be.
+valid, and a family member is judged by what it is, not by what it was meant to be. Whether a
+valid Webhook is realistic or exotic is decided by its values (`_realism`), not by its generator.
 """
 
 from __future__ import annotations
@@ -13,40 +14,82 @@ from typing import Any
 
 from conformance.contract import CONTRACT
 
+from ._realism import exotic
+
 
 class Kind(enum.StrEnum):
     VALID = "valid"  # realistic Webhook: must be registered (200 + WebhookId)
-    VALID_EDGE = "valid-edge"  # schema-valid but odd (e.g. empty target): rejecting it is a warn
+    VALID_EDGE = "valid-edge"  # schema-valid but exotic (e.g. empty target): rejecting it is a warn
     INVALID = "invalid"  # JSON that breaks the Webhook schema: must be rejected (400 + Error)
-    NOT_JSON = "not-json"  # a body that is not JSON: must be rejected
+    NOT_JSON = "not-json"  # a body that is not JSON and holds no valid Webhook in any reading
+    LENIENT = "lenient"  # not JSON, but an extension form (JSON5, bad UTF-8 in a string) of a valid Webhook
     NO_BODY = "no-body"  # no request body: the spec does not require one, but nothing can be registered
     WRONG_MEDIA_TYPE = "wrong-media-type"  # a valid Webhook sent as text/plain
     NO_CREDENTIALS = "no-credentials"  # no Authorization header
     WRONG_CREDENTIALS = "wrong-credentials"  # a bearer token the server never issued
+    REFUSED_CREDENTIALS = "refused-credentials"  # a credential that must be refused (empty, other scheme, ...)
+    CREDENTIALS_VARIANT = "credentials-variant"  # the right token in a form RFC 7235 permits (`bearer`)
 
     @property
     def rejects(self) -> bool:
-        return self not in (Kind.VALID, Kind.VALID_EDGE)
+        return self not in (Kind.VALID, Kind.VALID_EDGE, Kind.CREDENTIALS_VARIANT)
+
+    @property
+    def credentials(self) -> bool:
+        """Kinds that probe authentication: their 401/403 answers are not the contract's to shape."""
+        return self in (Kind.NO_CREDENTIALS, Kind.WRONG_CREDENTIALS, Kind.REFUSED_CREDENTIALS, Kind.CREDENTIALS_VARIANT)
 
 
 _MISSING = object()
 
 
-def _strict_json(raw: bytes) -> Any:
+def _reject_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+def strict_json(raw: bytes) -> Any:
+    """RFC 8259 JSON (UTF-8, no NaN/Infinity), or `MISSING`.
+
+    Escaped lone surrogates (`"\\ud800"`) are legal JSON text and parse to a lone surrogate.
+    """
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=lambda name: (_ for _ in ()).throw(ValueError(name)))
-    except (UnicodeDecodeError, ValueError):
+        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return _MISSING
 
 
-def classify(body: Any, *, realistic: bool, raw: bool = False) -> Kind:
-    """The Kind of a JSON request body (`raw=True`: `body` is bytes or None as sent)."""
+MISSING = _MISSING
+
+
+def lenient_readings(raw: bytes) -> list[Any]:
+    """What lenient parsers make of a body that is not JSON: JSON5 forms (comments, trailing commas,
+    single quotes, unquoted keys) and ill-formed UTF-8 read as U+FFFD (Express) or as a lone
+    surrogate (Python's `json.loads(bytes)`, as Starlette calls it)."""
+    import json5  # only bodies that are not JSON get here
+
+    readings = []
+    for text in {raw.decode("utf-8", "replace"), raw.decode("utf-8", "surrogateescape")}:
+        for parse in (json.loads, json5.loads):
+            try:
+                readings.append(parse(text))
+                break
+            except Exception:  # noqa: BLE001, S112 - json5 raises several types; a failed reading is no reading
+                continue
+    return readings
+
+
+def classify(body: Any, *, raw: bool = False) -> Kind:
+    """The Kind of a request body: a JSON value, or (`raw=True`) the bytes sent, None for no body."""
+    size = None
     if raw:
         if body is None:
             return Kind.NO_BODY
-        body = _strict_json(body)
-        if body is _MISSING:
-            return Kind.NOT_JSON
+        size = len(body)
+        value = strict_json(body)
+        if value is _MISSING:
+            lenient = any(CONTRACT.is_valid("Webhook", v) for v in lenient_readings(body))
+            return Kind.LENIENT if lenient else Kind.NOT_JSON
+        body = value
     if not CONTRACT.is_valid("Webhook", body):
         return Kind.INVALID
-    return Kind.VALID if realistic else Kind.VALID_EDGE
+    return Kind.VALID_EDGE if exotic(body, size) else Kind.VALID

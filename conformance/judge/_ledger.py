@@ -1,11 +1,14 @@
 """Ledger: every judged case of a run, folded into per-family counts and stable Findings.
 
 A Finding is identified by (family, check): the same broken rule hit by a thousand random
-examples is one finding, reproduced by the first example that hit it.
+examples is one finding, reproduced by the first example that hit it (or, after shrinking, by the
+smallest). Findings that share a check and a root cause across families form one Group: one line
+per root cause in every report, the per-family detail kept beside it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -40,6 +43,8 @@ class CaseResult:
     kind: Kind
     violations: tuple[Violation, ...]
     reproduction: Reproduction
+    # How the case was sent (payload and envelope, unredacted): kept in memory for shrinking, never written.
+    sent: Any = field(default=None, repr=False, compare=False)
 
     @property
     def verdict(self) -> Verdict:
@@ -56,7 +61,11 @@ class Finding:
     kind: Kind
     reproduction: Reproduction
     test: str
-    count: int = 1
+    count: int = 1  # hits of this finding's own verdict (a warn of the same rule is not counted in a fail)
+    root: str = ""  # the root cause (`Violation.root`): findings with one root are one Group
+    sent: Any = field(default=None, repr=False)  # how the reproduction was sent, for shrinking
+    distinction: str | None = None  # what sets the (shrunk) reproduction apart, e.g. "target has a query string"
+    shrunk: bool = False
 
     @property
     def key(self) -> str:
@@ -77,6 +86,9 @@ class Finding:
             "message": self.message,
             "kind": str(self.kind),
             "occurrences": self.count,
+            "group": group_id(self.root, self.verdict),
+            "distinction": self.distinction,
+            "shrunk": self.shrunk,
             "test": self.test,
             "reproduction": self.reproduction.as_dict(),
         }
@@ -110,17 +122,21 @@ class Ledger:
                         result.reproduction,
                         result.test,
                         count=0,
+                        root=violation.root,
+                        sent=result.sent,
                     )
                     opened.append(known)
                 elif violation.verdict > known.verdict:
-                    # A fail outranks a warn of the same rule: show the fail's reproduction.
+                    # A fail outranks a warn of the same rule: show the fail's reproduction, count only fails.
                     known.verdict, known.category, known.message = (
                         violation.verdict,
                         violation.category,
                         violation.message,
                     )
                     known.reproduction, known.kind, known.test = result.reproduction, result.kind, result.test
-                known.count += 1
+                    known.root, known.sent, known.count = violation.root, result.sent, 0
+                if violation.verdict == known.verdict:
+                    known.count += 1
         return opened
 
     def note(self, family: str, message: str, check: str, verdict: Verdict, category: Category) -> Finding:
@@ -168,3 +184,79 @@ class Ledger:
             for name in set(table) | set(worst):
                 table.setdefault(name, Counter())[str(worst.get(name, Verdict.PASS))] += 1
         return {name: {k: row[k] for k in ("pass", "warn", "fail")} for name, row in table.items()}
+
+    def groups(self) -> list[Group]:
+        """Findings folded by root cause, fails first, the most widespread first."""
+        folded: dict[tuple[Verdict, str], list[Finding]] = defaultdict(list)
+        for finding in self.findings.values():
+            folded[(finding.verdict, finding.root or f"{finding.check}: {finding.message}")].append(finding)
+        groups = [
+            Group(root, verdict, tuple(sorted(fs, key=lambda f: f.key))) for (verdict, root), fs in folded.items()
+        ]
+        return sorted(groups, key=lambda g: (-g.verdict, -len(g.findings), g.root))
+
+
+def group_id(root: str, verdict: Verdict) -> str:
+    """A stable id for a root cause: `check#hash`, the same in every run that finds it."""
+    check = root.split(":", 1)[0]
+    return f"{check}#{hashlib.sha256(f'{verdict}|{root}'.encode()).hexdigest()[:8]}"
+
+
+@dataclass(frozen=True)
+class Group:
+    """One root cause: the findings of one check, across families, that share a cause."""
+
+    root: str
+    verdict: Verdict
+    findings: tuple[Finding, ...]
+
+    @property
+    def id(self) -> str:
+        return group_id(self.root, self.verdict)
+
+    @property
+    def check(self) -> str:
+        return self.root.split(": ", 1)[0]
+
+    @property
+    def category(self) -> Category:
+        return self.findings[0].category
+
+    @property
+    def cause(self) -> str:
+        return self.root.split(": ", 1)[-1]
+
+    @property
+    def families(self) -> list[str]:
+        return sorted({f.family for f in self.findings})
+
+    @property
+    def occurrences(self) -> int:
+        return sum(f.count for f in self.findings)
+
+    @property
+    def example(self) -> Finding:
+        """The smallest reproduction among the group's findings (shrunk ones first)."""
+        return min(self.findings, key=lambda f: (not f.shrunk, len(f.reproduction.request_body or ""), f.key))
+
+    @property
+    def title(self) -> str:
+        return self.cause  # a shrunk finding's root already names what sets it apart
+
+    def as_dict(self) -> dict[str, Any]:
+        example = self.example
+        return {
+            "id": self.id,
+            "check": self.check,
+            "verdict": str(self.verdict),
+            "category": str(self.category),
+            "severity": example.severity,
+            "cause": self.cause,
+            "title": self.title,
+            "message": example.message,
+            "families": self.families,
+            "findings": [f.key for f in self.findings],
+            "occurrences": self.occurrences,
+            "example": example.key,
+            "reproduction": example.reproduction.as_dict(),
+        }

@@ -35,26 +35,31 @@ POLICY: dict[Kind, tuple[Rule, ...]] = {
     Kind.VALID: (
         _SUCCESS,
         Rule("2xx", F, C.WRONG_STATUS, "success must be 200, the only documented success status"),
-        Rule("4xx", F, C.VALID_REJECTED, "a schema-valid, realistic Webhook was rejected"),
+        Rule("4xx", F, C.VALID_REJECTED, "a realistic, schema-valid Webhook was rejected"),
         Rule("*", F, C.WRONG_STATUS, "undocumented status for a valid Webhook"),
     ),
     Kind.VALID_EDGE: (
         _SUCCESS,
         Rule("2xx", F, C.WRONG_STATUS, "success must be 200, the only documented success status"),
-        Rule("400 422", W, C.SPEC_GAP, "server is stricter than the schema (the value is schema-valid)"),
+        Rule("4xx", W, C.SPEC_GAP, "server is stricter than the schema on an exotic value"),
         Rule("*", F, C.VALID_REJECTED, "a schema-valid Webhook got an undocumented status"),
     ),
+    # Clients generated from the contract handle 400 only: 422 is as wrong as any other status.
     Kind.INVALID: (
         Rule("400", P, C.WRONG_STATUS, "rejected with 400 as documented"),
-        Rule("422", W, C.WRONG_STATUS, "rejected, but with 422: the contract documents 400"),
         Rule("2xx", F, C.INVALID_ACCEPTED, "a payload that breaks the Webhook schema was accepted"),
-        Rule("*", F, C.WRONG_STATUS, "an invalid payload must be rejected with 400"),
+        Rule("*", F, C.WRONG_STATUS, "an invalid Webhook must be rejected with 400, the documented status"),
     ),
     Kind.NOT_JSON: (
         Rule("400", P, C.WRONG_STATUS, "rejected with 400 as documented"),
-        Rule("422", W, C.WRONG_STATUS, "rejected, but with 422: the contract documents 400"),
-        Rule("2xx", F, C.INVALID_ACCEPTED, "a body that is not JSON was accepted"),
-        Rule("*", F, C.WRONG_STATUS, "a body that is not JSON must be rejected with 400"),
+        Rule("2xx", F, C.INVALID_ACCEPTED, "a body that holds no Webhook in any reading was accepted"),
+        Rule("*", F, C.WRONG_STATUS, "a body that is not JSON must be rejected with 400, the documented status"),
+    ),
+    # RFC 8259 §9 lets a parser accept extensions: accepting their evident reading is lenient, not wrong.
+    Kind.LENIENT: (
+        Rule("400", P, C.WRONG_STATUS, "rejected with 400 as documented"),
+        Rule("2xx", W, C.LENIENT_PARSING, "accepted a non-JSON extension form of a valid Webhook (RFC 8259 §9)"),
+        Rule("*", F, C.WRONG_STATUS, "a body that is not JSON must be rejected with 400, the documented status"),
     ),
     Kind.NO_BODY: (
         Rule("400", P, C.WRONG_STATUS, "rejected with 400"),
@@ -82,6 +87,19 @@ POLICY: dict[Kind, tuple[Rule, ...]] = {
         Rule("401 403", P, C.AUTH, "refused a token it never issued"),
         Rule("2xx", F, C.AUTH, "accepted a token it never issued: credentials are not checked"),
         Rule("*", W, C.SPEC_GAP, "refused a wrong token, with a status other than 401/403"),
+    ),
+    Kind.REFUSED_CREDENTIALS: (
+        Rule("401 403", P, C.AUTH, "refused a credential that is not a bearer token it issued"),
+        Rule("2xx", F, C.AUTH, "accepted a credential that must be refused"),
+        Rule("*", W, C.SPEC_GAP, "refused a bad credential, with a status other than 401/403"),
+    ),
+    Kind.CREDENTIALS_VARIANT: (
+        _SUCCESS,
+        Rule("2xx", F, C.WRONG_STATUS, "success must be 200, the only documented success status"),
+        Rule(
+            "4xx", W, C.SPEC_GAP, "refused the right token under `bearer`: RFC 7235 makes auth schemes case-insensitive"
+        ),
+        Rule("*", F, C.WRONG_STATUS, "undocumented status for a valid Webhook with the right token"),
     ),
 }
 

@@ -27,6 +27,7 @@ class Category(enum.StrEnum):
     SERVER_ERROR = "server error"
     TRANSPORT = "timeout or transport"
     AUTH = "credentials not checked"
+    LENIENT_PARSING = "lenient parsing"  # accepted an extension form of JSON (RFC 8259 §9 permits it)
     SPEC_GAP = "spec gap"
 
 
@@ -39,18 +40,30 @@ SEVERITY = {
     Category.VALID_REJECTED: "critical",
     Category.WRONG_STATUS: "normal",
     Category.SCHEMA_MISMATCH: "normal",
+    Category.LENIENT_PARSING: "minor",
     Category.SPEC_GAP: "minor",
 }
 
 
 @dataclass(frozen=True)
 class Violation:
-    """One check's objection to one exchange."""
+    """One check's objection to one exchange.
+
+    `cause` names the root cause in words that do not depend on the example (no ids, no payload
+    values): violations of one check with one cause are one finding group, whichever families hit it.
+    """
 
     check: str
     verdict: Verdict
     category: Category
     message: str
+    cause: str = ""
+    joins: str = ""  # the root of another check's violation this one only seconds (schemathesis)
+
+    @property
+    def root(self) -> str:
+        """The group this violation belongs to: `check: cause` (the message when no cause is given)."""
+        return self.joins or f"{self.check}: {self.cause or self.message}"
 
     @property
     def severity(self) -> str:

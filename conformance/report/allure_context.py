@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 import platform
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,10 @@ __all__ = ["categories", "environment", "executor", "run_target_info", "safe_url
 ENVIRONMENT_FILE, CATEGORIES_FILE, EXECUTOR_FILE = "environment.properties", "categories.json", "executor.json"
 
 # Families whose only failing status verdicts are "the server did not check the credentials".
-_CREDENTIAL_FAMILIES = ("no-credentials", "wrong-credentials")
+def _credential_families() -> tuple[str, ...]:
+    from strategies import CREDENTIALS
+
+    return ("no-credentials", "wrong-credentials", *(c.name for c in CREDENTIALS if c.refused))
 # Checks other than `status` whose FAIL violations have one fixed category (see conformance/judge/_checks.py).
 _CHECK_CATEGORY = {
     "no-server-error": Category.SERVER_ERROR,
@@ -90,14 +93,26 @@ def _message_regex(category: Category) -> str:
         alternatives = "|".join(_escape(r) for r in reasons)
         parts.append(_line("status", f"\\d+ for an? [\\w-]+ request: (?:{alternatives})"))
     if category is Category.AUTH:
-        families = "|".join(_escape(f) for f in _CREDENTIAL_FAMILIES)
+        families = "|".join(_escape(f) for f in _credential_families())
         parts.append(f"{_ANY}\\[(?:{families}) :: status\\] {_ANY}")
     return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
 
 
-def categories() -> list[dict[str, Any]]:
-    """Allure categories sorting failed tests by the cause of their most severe finding."""
-    return [
+def categories(groups: Sequence[Mapping[str, Any]] = ()) -> list[dict[str, Any]]:
+    """Allure categories sorting failed tests: first by the run's root causes (`groups` of
+    summary.json, matched by the `root cause <id>` each failure message names), then by the
+    category of their most severe finding."""
+    roots = [
+        {
+            "name": f"{g['check']}: {g['title']}",
+            "description": f"{g['occurrences']} cases in {len(g['families'])} families: {', '.join(g['families'])}",
+            "matchedStatuses": ["failed"],
+            "messageRegex": f"{_ANY}root cause {_escape(g['id'])}{_ANY}",
+        }
+        for g in groups
+        if g["verdict"] == "fail"
+    ]
+    return roots + [
         {
             "name": str(category),
             "description": _DESCRIPTIONS[category],
@@ -217,6 +232,7 @@ def write(
     spec_title: str,
     spec_version: str,
     env: Mapping[str, str] | None = None,
+    groups: Sequence[Mapping[str, Any]] = (),
 ) -> list[Path]:
     """Write the three files into ``results_dir`` (created if missing); return the paths written.
 
@@ -227,7 +243,7 @@ def write(
     values = environment(base_url=base_url, tier=tier, seed=seed, spec_title=spec_title, spec_version=spec_version)
     written = [results_dir / ENVIRONMENT_FILE, results_dir / CATEGORIES_FILE]
     written[0].write_text(properties(values), encoding="latin-1")
-    written[1].write_text(json.dumps(categories(), indent=2) + "\n", encoding="utf-8")
+    written[1].write_text(json.dumps(categories(groups), indent=2) + "\n", encoding="utf-8")
     job = executor(env)
     executor_file = results_dir / EXECUTOR_FILE
     if job is None:
@@ -266,4 +282,5 @@ def run_target_info(run: Any) -> dict[str, Any]:
         "seed": run.seed,
         "spec_title": CONTRACT.title,
         "spec_version": CONTRACT.version,
+        "groups": [g.as_dict() for g in run.ledger.groups()],
     }

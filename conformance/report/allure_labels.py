@@ -16,13 +16,16 @@ SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")
 # What the contract (or the policy, where it is silent) expects, by Kind.
 EXPECTED = {
     Kind.VALID: "200 + WebhookId",
-    Kind.VALID_EDGE: "200 + WebhookId (400 tolerated as stricter than the schema)",
+    Kind.VALID_EDGE: "200 + WebhookId (a 4xx tolerated as stricter than the schema on an exotic value)",
     Kind.INVALID: "400 + Error",
     Kind.NOT_JSON: "400 + Error",
+    Kind.LENIENT: "400 + Error (accepting it is lenient parsing: a warn)",
     Kind.NO_BODY: "400 + Error",
     Kind.WRONG_MEDIA_TYPE: "400 + Error (or 415)",
     Kind.NO_CREDENTIALS: "401 or 403",
     Kind.WRONG_CREDENTIALS: "401 or 403",
+    Kind.REFUSED_CREDENTIALS: "401 or 403",
+    Kind.CREDENTIALS_VARIANT: "200 + WebhookId (RFC 7235: schemes are case-insensitive)",
 }
 
 # Plain words for the families the suite sends itself (the strategies' families describe themselves).
@@ -33,12 +36,24 @@ SENT = {
     "no-credentials": "a valid Webhook without credentials",
     "wrong-credentials": "a valid Webhook with a token the server never issued",
     "wrong-media-type": "a valid Webhook declared as text/plain",
+    "valid-numbers": "realistic Webhooks with 1 to 100 numbers, duplicates and mixed lengths",
+    "valid-events": "every event with and without `numbers`",
+    "valid-targets": "realistic targets: ports, deep paths, encoded queries, IP and punycode hosts, up to 2,048 chars",
+    "valid-ids": "client ids in several shapes (hex, UUID, digits, slug)",
+    "exotic-webhook": "schema-valid values no client sends (non-URL targets, over-long URLs, bodies over 64 KB)",
+    "surrogate-in-target": "a target with an escaped lone surrogate (legal JSON, exotic)",
 }
 
 
 def describe(family: str) -> str:
+    from strategies import CREDENTIALS, ENVELOPES
+
     if family in SENT:
         return SENT[family]
+    for catalogue in (ENVELOPES, CREDENTIALS):
+        entry = catalogue.get(family)
+        if entry is not None:
+            return entry.description
     try:
         return FAMILIES[family].description
     except KeyError:

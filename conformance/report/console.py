@@ -14,19 +14,23 @@ def summary(run: Any, limit: int = 12) -> str:
     lines = [f"{'family':<{width}}  {'cases':>5}  {'pass':>5}  {'warn':>5}  {'fail':>5}"]
     for name, row in sorted(rows.items(), key=lambda kv: (-kv[1]["fail"], -kv[1]["warn"], kv[0])):
         lines.append(f"{name:<{width}}  {row['cases']:>5}  {row['pass']:>5}  {row['warn']:>5}  {row['fail']:>5}")
-    findings = ledger.ranked()
-    fails = [f for f in findings if f.verdict is Verdict.FAIL]
-    warns = [f for f in findings if f.verdict is Verdict.WARN]
+    groups = ledger.groups()
+    fails = [g for g in groups if g.verdict is Verdict.FAIL]
+    warns = [g for g in groups if g.verdict is Verdict.WARN]
     if fails:
         lines.append("")
-        lines.append(f"{len(fails)} contract violation(s):")
-        for f in fails[:limit]:
-            lines.append(f"  FAIL [{f.family} :: {f.check}] {f.message}")
-            lines.append(f"       replay: {f.reproduction.curl}")
+        lines.append(f"{len(fails)} contract violation(s), one line per root cause:")
+        for g in fails[:limit]:
+            lines.append(f"  FAIL [{g.check}] {g.title} — {_spread(g)}")
+            lines.append(f"       e.g. [{g.example.key}] {g.example.message}")
+            lines.append(f"       replay: {g.example.reproduction.curl}")
         if len(fails) > limit:
             lines.append(f"  … {len(fails) - limit} more in summary.json")
     if warns:
-        lines.append(f"{len(warns)} warning(s) (spec gaps, tolerated deviations): see summary.json / summary.md")
+        lines.append(f"{len(warns)} warning(s) (spec gaps, tolerated deviations):")
+        lines += [f"  warn [{g.check}] {g.title} — {_spread(g)}" for g in warns[:limit]]
+        if len(warns) > limit:
+            lines.append(f"  … {len(warns) - limit} more in summary.json / summary.md")
     if ledger.not_sent:
         lines.append(f"not sent: {sum(ledger.not_sent.values())} case(s), because {ledger.stopped}")
     if run.sender.budget.throttled:
@@ -39,3 +43,10 @@ def summary(run: Any, limit: int = 12) -> str:
         lines.append(f"cleanup left webhooks behind: {', '.join(run.cleanup.leftovers or run.cleanup.failed)}")
     lines.append(f"verdict: {ledger.verdict}  ({len(ledger.results)} cases, {run.sender.sent} requests)")
     return run.redactor.text("\n".join(lines))
+
+
+def _spread(group: Any) -> str:
+    families = group.families
+    named = ", ".join(families[:3]) + (f" and {len(families) - 3} more" if len(families) > 3 else "")
+    cases = f"{group.occurrences} case{'s' if group.occurrences != 1 else ''}"
+    return f"{cases} in {len(families)} famil{'ies' if len(families) != 1 else 'y'} ({named})"

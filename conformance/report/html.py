@@ -102,9 +102,11 @@ def _build(
         if history_path is not None:
             config["historyPath"] = str(history_path)
         # Allure 3's default (awesome) report reads categories from its config, not categories.json.
-        from conformance.report.allure_context import categories
+        # The run's own categories (root causes first) when it wrote them, else the generic ones.
+        from conformance.report.allure_context import CATEGORIES_FILE, categories
 
-        config["categories"] = categories()
+        written = results_dir / CATEGORIES_FILE
+        config["categories"] = json.loads(written.read_text(encoding="utf-8")) if written.is_file() else categories()
         config_file = Path(tmp) / "allurerc.json"
         config_file.write_text(json.dumps(config, indent=2), encoding="utf-8")
         # cwd=results_dir and the pattern "." because Allure treats result paths as globs ([, *, { ...).

@@ -26,19 +26,25 @@ def render(data: dict[str, Any], top: int = 10) -> str:
         "",
         *family_table(data["families"]),
     ]
-    fails = [f for f in data["findings"] if f["verdict"] == "fail"]
-    warns = [f for f in data["findings"] if f["verdict"] == "warn"]
+    fails = [g for g in data["groups"] if g["verdict"] == "fail"]
+    warns = [g for g in data["groups"] if g["verdict"] == "warn"]
     if fails:
-        lines += ["", f"## Contract violations ({len(fails)})", ""]
-        for f in fails[:top]:
+        lines += ["", f"## Contract violations ({len(fails)} root causes)", ""]
+        for g in fails[:top]:
+            families = ", ".join(g["families"][:5]) + (" …" if len(g["families"]) > 5 else "")
             lines += [
-                f"- **{f['family']} :: {f['check']}** ({f['category']}, {f['severity']}): {f['message']}",
+                f"- **{g['check']}: {g['title']}** ({g['category']}, {g['severity']}) — "
+                f"{g['occurrences']} cases in {len(g['families'])} families: {families}",
+                f"  e.g. `{g['example']}`: {g['message']}",
                 "  ```sh",
-                f"  {f['reproduction']['curl']}",
+                f"  {g['reproduction']['curl']}",
                 "  ```",
             ]
     if warns:
-        lines += ["", f"## Warnings ({len(warns)})", ""]
-        lines += [f"- {f['family']} :: {f['check']}: {f['message']}" for f in warns[:top]]
+        lines += ["", f"## Warnings ({len(warns)} causes)", ""]
+        lines += [
+            f"- {g['check']}: {g['title']} ({g['category']}; {len(g['families'])} families, e.g. `{g['example']}`)"
+            for g in warns[:top]
+        ]
     lines += ["", f"Replay the run: `{data['replay']}`", ""]
     return "\n".join(lines)

@@ -52,6 +52,8 @@ def build(run: Any) -> dict[str, Any]:
         "counts": {**counts, "not_sent": sum(ledger.not_sent.values())},
         "families": ledger.families(),
         "checks": ledger.checks(),
+        # One entry per root cause (check + cause across families), smallest reproduction first.
+        "groups": [g.as_dict() for g in ledger.groups()],
         "findings": [f.as_dict() for f in findings],
         "not_sent": dict(ledger.not_sent),
         "cleanup": run.cleanup.as_dict() if run.cleanup else None,

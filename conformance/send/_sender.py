@@ -62,12 +62,15 @@ class Sender:
         body: bytes | None | object = ...,
         content_type: str | None | object = ...,
         authenticate: bool | str = True,
+        headers: dict[str, str | None] | None = None,
+        chunked: bool = False,
     ) -> Exchange:
         """Send `case`; `body`/`content_type` override what schemathesis serialised (raw bodies).
 
         `authenticate`: True sends the Target's credentials, False none, a string a wrong token.
         """
         kwargs = case.as_transport_kwargs(base_url=self.target.base_url)
+        extra = headers or {}
         headers = {k: str(v) for k, v in kwargs.get("headers", {}).items() if k.lower() not in DROP}
         content = _body(kwargs) if body is ... else body
         if content_type is not ...:
@@ -80,16 +83,25 @@ class Sender:
             headers.update(self.target.auth_headers())
         elif isinstance(authenticate, str):
             headers["Authorization"] = f"Bearer {authenticate}"
+        for name, value in extra.items():
+            headers = {k: v for k, v in headers.items() if k.lower() != name.lower()}
+            headers[name] = value  # type: ignore[assignment]
         url = str(httpx.URL(kwargs["url"], params=kwargs.get("params") or None))
-        return self.send(kwargs["method"], url, headers, content)  # type: ignore[arg-type]
+        return self.send(kwargs["method"], url, headers, content, chunked=chunked)  # type: ignore[arg-type]
 
-    def send(self, method: str, url: str, headers: dict[str, str], content: bytes | None) -> Exchange:
+    def send(
+        self, method: str, url: str, headers: dict[str, str | None], content: bytes | None, *, chunked: bool = False
+    ) -> Exchange:
         if self.hanging:
             raise TargetHanging(
                 f"{HANG_BREAKER} requests in a row got no answer (last: {self._last_failure}); "
                 "the target hangs or went away"
             )
-        exchange = Exchange(method, url, headers, content)
+        dropped = {k.lower() for k, v in headers.items() if v is None}
+        sent_headers = {k: v for k, v in headers.items() if v is not None}
+        if chunked:
+            sent_headers["Transfer-Encoding"] = "chunked"
+        exchange = Exchange(method, url, sent_headers, content)
         started = time.perf_counter()
         connect_failures = 0
         while True:
@@ -97,7 +109,11 @@ class Sender:
             try:
                 self.in_flight = True
                 try:
-                    response = self._client.request(method, url, headers=headers, content=content)
+                    body = iter([content]) if chunked and content is not None else content
+                    request = self._client.build_request(method, url, headers=sent_headers, content=body)
+                    for name in dropped:
+                        request.headers.pop(name, None)
+                    response = self._client.send(request)
                 finally:
                     self.in_flight = False
             except httpx.TimeoutException as exc:

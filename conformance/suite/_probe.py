@@ -27,10 +27,11 @@ from conformance.judge import (
     run_checks,
 )
 from conformance.judge import Category as C
-from conformance.send import Exchange, RateLimited, TargetHanging, curl
+from conformance.send import Exchange, RateLimited, Redactor, TargetHanging, curl
 from strategies import RawBody
 
-from ._session import OPERATION, Session
+from ._sent import Sent
+from ._session import Session
 
 ATTACHED_PASSING = 1  # passing exchanges kept per test as a sample; every finding is kept
 
@@ -60,14 +61,12 @@ class Probe:
     _passing_attached: int = 0
 
     # --- sending -------------------------------------------------------------------------
-    def payload(self, payload: Any, *, family: str, realistic: bool = False) -> CaseResult | None:
-        """Send a strategy's payload (JSON value or RawBody) through a schemathesis Case."""
-        if isinstance(payload, RawBody):
-            case = OPERATION.Case(media_type=payload.content_type)
-            kind = classify(payload.content, realistic=realistic, raw=True)
-            return self._send(case, family, kind, body=payload.content, content_type=payload.content_type)
-        case = OPERATION.Case(body=payload, media_type="application/json")
-        return self._send(case, family, classify(payload, realistic=realistic))
+    def payload(self, payload: Any, *, family: str, **how: Any) -> CaseResult | None:
+        """Send a strategy's payload (JSON value or RawBody), judged by what it is (`classify`).
+
+        `how` is the envelope (`headers`, `chunked`, `authenticate`, `query`): see `Sent`.
+        """
+        return self.send(Sent(payload, **how), family)
 
     def case(self, case: Any, *, family: str) -> CaseResult | None:
         """Send a schemathesis-generated Case, re-labelled by what its body really is."""
@@ -76,27 +75,27 @@ class Probe:
         body = getattr(case, "body", None)
         if isinstance(body, bytes | bytearray) or case.media_type != "application/json" or _is_unset(body):
             raw = None if _is_unset(body) else (body if isinstance(body, bytes) else json.dumps(body).encode())
-            kind = classify(raw, realistic=False, raw=True)
+            kind = classify(raw, raw=True)
         else:
-            kind = classify(body, realistic=False)
-        return self._send(case, family, kind, second_opinion=True)
+            kind = classify(body)
+        return self._send(case, family, kind, Sent(body), second_opinion=True)
 
-    def special(
-        self,
-        payload: Any,
-        *,
-        family: str,
-        kind: Kind,
-        content_type: str = "application/json",
-        authenticate: bool | str = True,
-    ) -> CaseResult | None:
+    def special(self, payload: Any, *, family: str, kind: Kind, **how: Any) -> CaseResult | None:
         """A dedicated case whose Kind is fixed by how it is sent (credentials, media type)."""
-        case = OPERATION.Case(body=payload, media_type="application/json")
-        content = json.dumps(payload).encode()
-        return self._send(case, family, kind, body=content, content_type=content_type, authenticate=authenticate)
+        return self.send(Sent(payload, **how), family, kind)
+
+    def send(self, sent: Sent, family: str, kind: Kind | None = None) -> CaseResult | None:
+        case, how = sent.case()
+        if kind is None:
+            kind = (
+                classify(sent.payload.content, raw=True)
+                if isinstance(sent.payload, RawBody)
+                else classify(sent.payload)
+            )
+        return self._send(case, family, kind, sent, **how)
 
     def _send(
-        self, case: Any, family: str, kind: Kind, *, second_opinion: bool = False, **how: Any
+        self, case: Any, family: str, kind: Kind, sent: Sent, *, second_opinion: bool = False, **how: Any
     ) -> CaseResult | None:
         if self.session.interrupted:
             raise KeyboardInterrupt
@@ -110,7 +109,7 @@ class Probe:
         if second_opinion and exchange.error is None:
             violations += self._schemathesis_opinion(case, exchange, violations)
         violations = self.session.baseline.apply(family, violations)
-        result = CaseResult(self.test, family, kind, tuple(violations), self._reproduce(exchange))
+        result = CaseResult(self.test, family, kind, tuple(violations), self._reproduce(exchange), sent)
         if exchange.status is not None and 200 <= exchange.status < 300:
             self._remember_registration(exchange)  # whatever the case, a 2xx may have registered
         opened = self.session.ledger.add(result)
@@ -121,9 +120,7 @@ class Probe:
         return result
 
     def _remember_registration(self, exchange: Exchange) -> None:
-        body = exchange.response_json()
-        if isinstance(body, dict) and isinstance(body.get("id"), str):
-            self.session.ledger.registered.append(body["id"])
+        remember_registration(self.session, exchange)
 
     def _schemathesis_opinion(self, case: Any, exchange: Exchange, ours: list[Violation]) -> list[Violation]:
         """schemathesis's verdict on the same exchange. Where it disagrees with ours it is a warn:
@@ -150,7 +147,8 @@ class Probe:
             title = self.session.redactor.text("; ".join(titles))
             agreed = next((v for v in ours if v.verdict is Verdict.FAIL), None)
             if agreed is not None:
-                return [Violation("schemathesis", Verdict.FAIL, agreed.category, title)]
+                # The same root cause as the suite's own fail: one group, not a second one.
+                return [Violation("schemathesis", Verdict.FAIL, agreed.category, title, joins=agreed.root)]
             note = " (the suite's policy accepts this; see README)"
             return [Violation("schemathesis", Verdict.WARN, C.SPEC_GAP, title + note)]
         except Exception as error:  # noqa: BLE001 - a second opinion must never break the run
@@ -159,18 +157,7 @@ class Probe:
 
     # --- reproduction and reporting ------------------------------------------------------
     def _reproduce(self, exchange: Exchange) -> Reproduction:
-        r = self.session.redactor
-        return Reproduction(
-            curl=curl(exchange, r),
-            method=exchange.method,
-            url=r.text(exchange.url),
-            request_headers=r.headers(exchange.request_headers),
-            request_body=r.text(_text(exchange.request_body)) if exchange.request_body is not None else None,
-            status=exchange.status,
-            response_headers=r.headers(exchange.response_headers),
-            response_body=r.text(_text(exchange.response_body) or ""),
-            error=r.text(f"{exchange.error}: {exchange.error_detail}") if exchange.error else None,
-        )
+        return reproduce(exchange, self.session.redactor)
 
     def _report(self, result: CaseResult, opened: list[Finding]) -> None:
         new = [f for f in opened if f.key not in self._attached]
@@ -202,6 +189,28 @@ class Probe:
 
     def failures(self) -> list[CaseResult]:
         return [r for r in self.results if r.verdict is Verdict.FAIL]
+
+
+def remember_registration(session: Session, exchange: Exchange) -> None:
+    """Keep the id of whatever a 2xx registered, so cleanup deletes it."""
+    body = exchange.response_json()
+    if isinstance(body, dict) and isinstance(body.get("id"), str):
+        session.ledger.registered.append(body["id"])
+
+
+def reproduce(exchange: Exchange, r: Redactor) -> Reproduction:
+    """All that replays `exchange`, secrets already replaced by placeholders."""
+    return Reproduction(
+        curl=curl(exchange, r),
+        method=exchange.method,
+        url=r.text(exchange.url),
+        request_headers=r.headers(exchange.request_headers),
+        request_body=r.text(_text(exchange.request_body)) if exchange.request_body is not None else None,
+        status=exchange.status,
+        response_headers=r.headers(exchange.response_headers),
+        response_body=r.text(_text(exchange.response_body) or ""),
+        error=r.text(f"{exchange.error}: {exchange.error_detail}") if exchange.error else None,
+    )
 
 
 def confine_target(body: dict[str, Any], domain: str) -> dict[str, Any]:

@@ -1,0 +1,118 @@
+"""Request envelopes and credentials: how a valid Webhook goes on the wire.
+
+Envelopes are what real HTTP clients wrap a request in (media-type parameters, Accept, Expect,
+chunked bodies, connection handling, the header sets of the clients on the contract page); each
+carries a valid Webhook and must be answered 200. Credentials are the ways a token can be
+presented; all but the RFC 7235 variants must be refused.
+
+>>> ENVELOPES["envelope-chunked"].chunked
+True
+>>> CREDENTIALS["auth-basic-scheme"].authorization("t0k3n")
+'Basic t0k3n'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from conformance.registry import Registry
+
+Headers = Mapping[str, str | None]  # None: the header is not sent at all
+
+
+@dataclass(frozen=True)
+class Envelope:
+    name: str
+    description: str
+    headers: Headers = field(default_factory=dict)
+    chunked: bool = False  # Transfer-Encoding: chunked, no Content-Length
+
+
+ENVELOPES: Registry[Envelope] = Registry("envelope")
+for _envelope in (
+    Envelope(
+        "envelope-charset-utf8",
+        "Content-Type: application/json; charset=utf-8",
+        {"Content-Type": "application/json; charset=utf-8"},
+    ),
+    Envelope(
+        "envelope-charset-upper",
+        "Content-Type: application/json;charset=UTF-8",
+        {"Content-Type": "application/json;charset=UTF-8"},
+    ),
+    Envelope("envelope-no-accept", "no Accept header", {"Accept": None}),
+    Envelope("envelope-accept-json", "Accept: application/json", {"Accept": "application/json"}),
+    Envelope("envelope-expect-continue", "Expect: 100-continue", {"Expect": "100-continue"}),
+    Envelope("envelope-chunked", "a chunked request body without Content-Length", chunked=True),
+    Envelope("envelope-connection-close", "Connection: close", {"Connection": "close"}),
+    # The clients shown on the contract page, as their default header sets.
+    Envelope(
+        "client-axios",
+        "Node axios 1.x defaults",
+        {
+            "Accept": "application/json, text/plain, */*",
+            "Content-Type": "application/json",
+            "User-Agent": "axios/1.7.9",
+            "Accept-Encoding": "gzip, compress, deflate, br",
+            "Connection": "keep-alive",
+        },
+    ),
+    Envelope(
+        "client-python-sdk",
+        "the Python SDK (urllib3) defaults",
+        {
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+            "User-Agent": "OpenAPI-Generator/3.0.5/python",
+            "Accept-Encoding": "identity",
+        },
+    ),
+    Envelope(
+        "client-java-httpclient",
+        "Java Apache HttpClient 4.5 defaults",
+        {
+            "Accept": None,
+            "Content-Type": "application/json; charset=UTF-8",
+            "Connection": "keep-alive",
+            "User-Agent": "Apache-HttpClient/4.5.14 (Java/17.0.15)",
+            "Accept-Encoding": "gzip,deflate",
+        },
+    ),
+    Envelope(
+        "client-go-net-http",
+        "Go net/http defaults",
+        {
+            "Accept": None,
+            "Content-Type": "application/json",
+            "User-Agent": "Go-http-client/1.1",
+            "Accept-Encoding": "gzip",
+            "Connection": None,
+        },
+    ),
+):
+    ENVELOPES.register(_envelope)
+
+
+@dataclass(frozen=True)
+class Credential:
+    name: str
+    description: str
+    authorization: Callable[[str], str | None]  # the Authorization header from the token; None: no header
+    query: bool = False  # the token as `?access_token=` (RFC 6750 §2.3)
+    refused: bool = True  # must be refused; False: the right token in a form RFC 7235 permits
+
+
+CREDENTIALS: Registry[Credential] = Registry("credential")
+for _credential in (
+    Credential("auth-empty-bearer", "`Authorization: Bearer ` with no token", lambda token: "Bearer "),
+    Credential("auth-bearer-without-token", "`Authorization: Bearer` alone", lambda token: "Bearer"),
+    Credential("auth-basic-scheme", "the token under the Basic scheme", lambda token: f"Basic {token}"),
+    Credential("auth-token-scheme", "the token under a `Token` scheme", lambda token: f"Token {token}"),
+    Credential("auth-query-param", "the token only as an `access_token` query parameter", lambda token: None, True),
+    Credential("auth-oversized-token", "an 8 KB bearer token", lambda token: "Bearer " + "A" * 8192),
+    Credential(
+        "auth-lowercase-scheme", "the token under `bearer` in lower case", lambda t: f"bearer {t}", refused=False
+    ),
+):
+    CREDENTIALS.register(_credential)
