@@ -33,11 +33,14 @@ __all__ = ["categories", "environment", "executor", "run_target_info", "safe_url
 
 ENVIRONMENT_FILE, CATEGORIES_FILE, EXECUTOR_FILE = "environment.properties", "categories.json", "executor.json"
 
+
 # Families whose only failing status verdicts are "the server did not check the credentials".
 def _credential_families() -> tuple[str, ...]:
     from strategies import CREDENTIALS
 
     return ("no-credentials", "wrong-credentials", *(c.name for c in CREDENTIALS if c.refused))
+
+
 # Checks other than `status` whose FAIL violations have one fixed category (see conformance/judge/_checks.py).
 _CHECK_CATEGORY = {
     "no-server-error": Category.SERVER_ERROR,
