@@ -85,7 +85,47 @@ REACHES: dict[str, Callable[[dict[str, Any]], bool]] = {
     "longest number (15 digits)": lambda w: 16 in _number_lengths(w),
     "both lengths in one list": lambda w: {3, 16} <= _number_lengths(w),
     "id present": lambda w: "id" in w,
+    # The valid space real clients use (issue: a server capping it must not pass unnoticed).
+    "more than 10 numbers": lambda w: len(w.get("numbers") or ()) > 10,
+    "duplicate numbers": lambda w: len(set(w.get("numbers") or ())) < len(w.get("numbers") or ()),
+    "target with a port": lambda w: re.match(r"^[A-Za-z]+://[^/]+:\d+/", w["target"]) is not None,
+    "target with several query parameters": lambda w: w["target"].count("=") >= 2,
+    "target with a percent-escape": lambda w: "%" in w["target"],
+    "target with an IPv4 literal": lambda w: "://192.0.2." in w["target"] or "://198.51.100." in w["target"],
+    "target with an IPv6 literal": lambda w: "://[2001:db8" in w["target"],
+    "target with a punycode host": lambda w: "xn--" in w["target"],
+    "target with an upper-case scheme": lambda w: w["target"].startswith("HTTPS://"),
+    "target with a trailing slash": lambda w: w["target"].endswith("/") and w["target"].count("/") > 3,
+    "target longer than 100 characters": lambda w: len(w["target"]) > 100,
+    "a UUID id": lambda w: (
+        re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", w.get("id", "")) is not None
+    ),
 }
+
+
+def test_every_generated_webhook_is_realistic() -> None:
+    """The line is drawn by value: what `webhooks()` draws must be realistic, or a rejection of it
+    would only be a warn."""
+    from conformance.judge import exotic
+
+    @SETTINGS
+    @given(webhooks())
+    def check(webhook: dict[str, Any]) -> None:
+        assert exotic(webhook) is None, (exotic(webhook), webhook)
+
+    check()
+
+
+def test_the_valid_space_edges_are_realistic_and_the_exotic_ones_are_not() -> None:
+    from conformance.judge import exotic
+    from strategies import exotic_space, valid_space
+
+    for family, hooks in valid_space("run-1.example.com").items():
+        for webhook in hooks:
+            assert CONTRACT.errors("Webhook", webhook) == [], (family, webhook)
+            assert exotic(webhook) is None, (family, exotic(webhook), webhook)
+    for webhook in exotic_space("run-1.example.com"):
+        assert CONTRACT.errors("Webhook", webhook) == [] and exotic(webhook) is not None, webhook
 
 
 @pytest.mark.parametrize("what", REACHES)
