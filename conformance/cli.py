@@ -15,10 +15,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from conformance.options import add_to_argparse as add_run_options
+from conformance.options import build_target
 from conformance.sdk import add_arguments as add_sdk_arguments
 from conformance.sdk import cmd_sdk
 from conformance.send import Redactor
-from conformance.target import TIERS, Target, UsageError, env_or, redact_url
+from conformance.target import UsageError, env_or, redact_url
 
 PROG = "faxplus-conformance"
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
@@ -35,26 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="run the conformance suite (default target: the embedded mock)")
-    run.add_argument("--base-url", help="prefix before /hooks, e.g. https://staging.example/v3; default: embedded mock")
-    run.add_argument("--token", help="PAT or OAuth bearer token (default: $FAXPLUS_TOKEN)")
-    run.add_argument("--client-id", help="OAuth client id, sent as x-fax-clientid (default: $FAXPLUS_CLIENT_ID)")
-    run.add_argument("--tier", choices=TIERS, default="ci", help="ci: deterministic gate (default); nightly: deeper")
-    run.add_argument("--seed", type=int, help="nightly seed to replay (printed by every nightly run)")
-    run.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for each answer (default 5)")
-    run.add_argument("--output-dir", type=Path, default=Path("reports"), help="where reports go (default reports/)")
-    run.add_argument("--target-base", default="example.com", help="domain of registered webhook targets")
-    run.add_argument("--no-html", action="store_true", help="skip the Allure HTML report")
-    run.add_argument("--single-file", action="store_true", help="HTML as one self-contained file")
-    run.add_argument("--history", type=Path, help="trend history file kept across runs")
-    run.add_argument("--allow-production", action="store_true", help="permit the production host")
-    run.add_argument("--rate", type=float, help="at most this many requests per second (default: no cap)")
-    run.add_argument("--max-wait", type=float, default=120.0, help="total seconds to wait out 429s (default 120)")
-    run.add_argument("--no-cleanup", action="store_true", help="keep the webhooks the run registered")
-    run.add_argument("--baseline", type=Path, help="accepted findings of this target: fail only on new ones")
-    run.add_argument("--update-baseline", action="store_true", help="write this run's fails to --baseline")
-    run.add_argument(
-        "--shrink-budget", type=int, default=150, help="requests spent shrinking fails to minimal examples (0: off)"
-    )
+    add_run_options(run)
 
     mock = sub.add_parser("mock", help="serve the reference mock on 127.0.0.1")
     mock.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
@@ -89,25 +72,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from conformance.report import console
     from conformance.suite import _session
 
-    target = Target(
-        base_url=args.base_url,
-        token=env_or(args.token, "FAXPLUS_TOKEN"),
-        client_id=env_or(args.client_id, "FAXPLUS_CLIENT_ID"),
-        timeout=args.timeout,
-        tier=args.tier,
-        seed=args.seed,
-        output_dir=args.output_dir,
-        target_domain=args.target_base,
-        allow_production=args.allow_production,
-        rate=args.rate,
-        max_wait=args.max_wait,
-        cleanup=not args.no_cleanup,
-        baseline=args.baseline,
-        update_baseline=args.update_baseline,
-        shrink_budget=args.shrink_budget,
-    )
-    if args.update_baseline and args.baseline is None:
-        raise UsageError("--update-baseline needs --baseline FILE to write to")
+    target = build_target(lambda dest: getattr(args, dest))
     run = _session.open_session(target)
     where = f"embedded reference mock at {run.target.base_url}" if run.mock else redact_url(target.base_url or "")
     _say(f"POST /hooks conformance · target: {where} · tier: {target.tier}")
@@ -162,8 +127,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     allure_context.write(out / "allure-results", **allure_context.run_target_info(run))
     allure_context.drop_unfinished_fixtures(out / "allure-results")
-    if not args.no_html:
-        _html(out / "allure-results", out / "html", single_file=args.single_file, history=args.history)
+    if not args.faxplus_no_html:
+        _html(out / "allure-results", out / "html", single_file=args.faxplus_single_file, history=args.faxplus_history)
     _say(f"reports: {out}/summary.json, {out}/summary.md, {out}/junit.xml, {out}/allure-results/")
     if target.update_baseline:
         accepted = sum(1 for f in run.ledger.findings.values() if f.verdict.name == "FAIL")
@@ -254,8 +219,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _secrets(args: argparse.Namespace) -> dict[str, str]:
-    token = env_or(getattr(args, "token", None), "FAXPLUS_TOKEN")
-    client_id = env_or(getattr(args, "client_id", None), "FAXPLUS_CLIENT_ID")
+    token = env_or(getattr(args, "faxplus_token", None) or getattr(args, "token", None), "FAXPLUS_TOKEN")
+    client_id = env_or(getattr(args, "faxplus_client_id", None), "FAXPLUS_CLIENT_ID")
     return {s: p for s, p in ((token, "$FAXPLUS_TOKEN"), (client_id, "$FAXPLUS_CLIENT_ID")) if s}
 
 

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Generator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conformance.target import TIERS, Target, env_or
+from conformance.target import Target
 
 _PROBES = pytest.StashKey[Any]()
 _PRESET: Target | None = None  # set by the CLI, which builds the Target itself
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    from conformance.options import add_to_pytest
+
     group = parser.getgroup("faxplus-conformance", "Fax.Plus POST /hooks conformance")
 
     def add(*names: str, **kwargs: Any) -> None:
@@ -27,42 +28,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         with contextlib.suppress(ValueError):
             group.addoption(*names, **kwargs)
 
-    add("--base-url", dest="base_url", default=None, help="prefix before /hooks; default: the embedded mock")
-    add("--token", dest="faxplus_token", default=None, help="PAT or OAuth bearer token (or FAXPLUS_TOKEN)")
-    add("--client-id", dest="faxplus_client_id", default=None, help="OAuth client id (or FAXPLUS_CLIENT_ID)")
-    add("--timeout", dest="faxplus_timeout", type=float, default=5.0, help="seconds to wait for an answer")
-    add("--tier", dest="faxplus_tier", choices=TIERS, default="ci", help="ci (deterministic) or nightly")
-    add("--seed", dest="faxplus_seed", type=int, default=None, help="nightly tier seed to replay")
-    add("--target-base", dest="faxplus_target_domain", default="example.com", help="domain of registered targets")
-    add("--conformance-output", dest="faxplus_output", default=None, help="write summary.json/summary.md here")
-    add("--allow-production", dest="faxplus_allow_production", action="store_true", help="permit restapi.fax.plus")
-    add("--rate", dest="faxplus_rate", type=float, default=None, help="at most this many requests per second")
-    add("--max-wait", dest="faxplus_max_wait", type=float, default=120.0, help="total seconds to wait out 429s")
-    add("--no-cleanup", dest="faxplus_no_cleanup", action="store_true", help="keep registered webhooks")
-    add("--baseline", dest="faxplus_baseline", default=None, help="accepted findings: fail only on new ones")
-    add("--shrink-budget", dest="faxplus_shrink_budget", type=int, default=150, help="requests spent shrinking fails")
+    add_to_pytest(add)
 
 
 def target_from_options(config: pytest.Config) -> Target:
     if _PRESET is not None:
         return _PRESET
-    opt = config.getoption
-    return Target(
-        base_url=opt("base_url"),
-        token=env_or(opt("faxplus_token"), "FAXPLUS_TOKEN"),
-        client_id=env_or(opt("faxplus_client_id"), "FAXPLUS_CLIENT_ID"),
-        timeout=opt("faxplus_timeout"),
-        tier=opt("faxplus_tier"),
-        seed=opt("faxplus_seed"),
-        output_dir=Path(opt("faxplus_output") or "reports"),
-        target_domain=opt("faxplus_target_domain"),
-        allow_production=opt("faxplus_allow_production"),
-        rate=opt("faxplus_rate"),
-        max_wait=opt("faxplus_max_wait"),
-        cleanup=not opt("faxplus_no_cleanup"),
-        baseline=Path(opt("faxplus_baseline")) if opt("faxplus_baseline") else None,
-        shrink_budget=opt("faxplus_shrink_budget"),
-    )
+    from conformance.options import build_target
+
+    return build_target(config.getoption)
 
 
 def _suite_loaded() -> bool:
@@ -142,7 +116,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         from conformance.suite._shrink import Shrinker
 
         Shrinker(run, run.target.shrink_budget).run()
-    outputs.finish(run, write=session.config.getoption("faxplus_output") is not None or _PRESET is not None)
+    outputs.finish(run, write=session.config.getoption("faxplus_output_dir") is not None or _PRESET is not None)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

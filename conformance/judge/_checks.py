@@ -95,8 +95,10 @@ def _status_cause(exchange: Exchange, kind: Kind, category: Category) -> str:
         return f"accepted a {kind} request"
     if category is Category.VALID_REJECTED:
         return f"rejected a realistic valid Webhook with {exchange.status}"
+    if category is Category.AUTH and kind is Kind.NO_CREDENTIALS:
+        return "accepted a request without credentials"
     if category is Category.AUTH:
-        return f"accepted a {kind} request"
+        return "accepted a credential it must refuse"  # a wrong token, another scheme, an empty bearer, ...
     if category is Category.LENIENT_PARSING:
         return "accepted a non-JSON extension form of a valid Webhook"
     return f"answered {exchange.status} to a {kind} request"

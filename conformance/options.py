@@ -1,0 +1,140 @@
+"""Run options, declared once: the one table that builds the CLI's `run` options, the pytest
+plugin's options and the `Target` they fill.
+
+Adding an option is one `Option(...)` row. `tests/test_options.py` proves that the CLI and the
+plugin offer the same options, so the two ways of running the suite cannot drift apart.
+
+>>> OPTIONS["--timeout"].dest
+'faxplus_timeout'
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from conformance.target import TIERS, Target, UsageError
+
+
+@dataclass(frozen=True)
+class Option:
+    flag: str
+    help: str
+    field: str | None = None  # the Target field it sets; None: used by the run, not the Target
+    type: Callable[[str], Any] | None = str
+    default: Any = None
+    flag_only: bool = False  # a switch (store_true)
+    choices: tuple[str, ...] | None = None
+    env: str | None = None  # where the value comes from when the flag is not given
+    negate: bool = False  # the switch sets `field` to False (`--no-cleanup` → cleanup=False)
+    cli_only: str | None = None  # why the pytest plugin does not take it (reports pytest does not build)
+    # The dest another pytest plugin uses for the same flag (pytest-base-url owns `--base-url`).
+    shared_dest: str | None = None
+    aliases: tuple[str, ...] = ()  # older names the plugin still accepts
+
+    @property
+    def dest(self) -> str:
+        return self.shared_dest or "faxplus_" + self.flag.removeprefix("--").replace("-", "_")
+
+    def kwargs(self) -> dict[str, Any]:
+        if self.flag_only:
+            return {"action": "store_true", "default": False, "help": self.help}
+        out: dict[str, Any] = {"type": self.type, "default": self.default, "help": self.help}
+        if self.choices:
+            out["choices"] = self.choices
+        return out
+
+
+def _opt(*args: Any, **kwargs: Any) -> Option:
+    return Option(*args, **kwargs)
+
+
+RUN_OPTIONS: tuple[Option, ...] = (
+    _opt(
+        "--base-url",
+        "prefix before /hooks, e.g. https://staging.example/v3; default: the embedded mock",
+        "base_url",
+        shared_dest="base_url",
+    ),
+    _opt("--token", "PAT or OAuth bearer token (default: $FAXPLUS_TOKEN)", "token", env="FAXPLUS_TOKEN"),
+    _opt(
+        "--client-id",
+        "OAuth client id, sent as x-fax-clientid (default: $FAXPLUS_CLIENT_ID)",
+        "client_id",
+        env="FAXPLUS_CLIENT_ID",
+    ),
+    _opt("--tier", "ci: deterministic gate (default); nightly: deeper", "tier", default="ci", choices=TIERS),
+    _opt("--seed", "nightly seed to replay (printed by every nightly run)", "seed", type=int),
+    _opt("--timeout", "seconds to wait for each answer (default 5)", "timeout", type=float, default=5.0),
+    _opt(
+        "--output-dir",
+        "where reports go (default reports/; the plugin writes none without it)",
+        "output_dir",
+        type=Path,
+        aliases=("--conformance-output",),
+    ),
+    _opt(
+        "--target-base",
+        "domain of registered webhook targets (default example.com)",
+        "target_domain",
+        default="example.com",
+    ),
+    _opt("--allow-production", "permit the production host", "allow_production", flag_only=True),
+    _opt("--rate", "at most this many requests per second (default: no cap)", "rate", type=float),
+    _opt("--max-wait", "total seconds to wait out 429s (default 120)", "max_wait", type=float, default=120.0),
+    _opt("--no-cleanup", "keep the webhooks the run registered", "cleanup", flag_only=True, negate=True),
+    _opt("--baseline", "accepted findings of this target: fail only on new ones", "baseline", type=Path),
+    _opt("--update-baseline", "write this run's fails to --baseline", "update_baseline", flag_only=True),
+    _opt(
+        "--shrink-budget",
+        "requests spent shrinking fails to minimal examples (default 150; 0: off)",
+        "shrink_budget",
+        type=int,
+        default=150,
+    ),
+    _opt("--no-html", "skip the Allure HTML report", flag_only=True, cli_only="pytest builds no HTML report"),
+    _opt("--single-file", "HTML as one self-contained file", flag_only=True, cli_only="pytest builds no HTML report"),
+    _opt("--history", "trend history file kept across runs", type=Path, cli_only="pytest builds no HTML report"),
+)
+OPTIONS: Mapping[str, Option] = {o.flag: o for o in RUN_OPTIONS}
+
+
+def add_to_argparse(parser: argparse.ArgumentParser) -> None:
+    for option in RUN_OPTIONS:
+        parser.add_argument(option.flag, dest=option.dest, **option.kwargs())
+
+
+def add_to_pytest(add: Callable[..., None]) -> None:
+    """`add(*names, **kwargs)` is the plugin's group.addoption (which tolerates a taken name)."""
+    for option in RUN_OPTIONS:
+        if option.cli_only is None:
+            add(option.flag, *option.aliases, dest=option.dest, **option.kwargs())
+
+
+def values(get: Callable[[str], Any]) -> Iterator[tuple[Option, Any]]:
+    for option in RUN_OPTIONS:
+        yield option, get(option.dest)
+
+
+def build_target(get: Callable[[str], Any], **overrides: Any) -> Target:
+    """The Target from option values (`get(dest)`: argparse's getattr or pytest's getoption)."""
+    fields: dict[str, Any] = {}
+    for option, value in values(get):
+        if option.field is None:
+            continue
+        if option.env and not value:
+            value = os.environ.get(option.env) or None
+        if option.negate:
+            value = not value
+        if value is None and option.default is None and option.field in ("output_dir",):
+            continue
+        if value is not None:
+            fields[option.field] = value
+    fields.update(overrides)
+    if fields.get("update_baseline") and fields.get("baseline") is None:
+        raise UsageError("--update-baseline needs --baseline FILE to write to")
+    return Target(**fields)
