@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import os
 import signal
 import sys
@@ -68,19 +67,18 @@ def _fail(message: str) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     import pytest
 
-    from conformance import plugin
+    from conformance.plugin import Run
     from conformance.report import console
-    from conformance.suite import _session
 
     target = build_target(lambda dest: getattr(args, dest))
-    run = _session.open_session(target)
+    owner = Run(target, owned_by_cli=True)
+    run = owner.open()
     where = f"embedded reference mock at {run.target.base_url}" if run.mock else redact_url(target.base_url or "")
     _say(f"POST /hooks conformance · target: {where} · tier: {target.tier}")
     if target.tier == "nightly":
         _say(f"seed: {run.seed}  (replay with: --tier nightly --seed {run.seed})")
     out = target.output_dir
     out.mkdir(parents=True, exist_ok=True)
-    plugin._PRESET = dataclasses.replace(run.target, seed=run.seed)
 
     # SIGTERM (CI cancelling a job) ends the run like Ctrl-C: what was measured is still written,
     # and what was registered is still deleted.
@@ -111,14 +109,14 @@ def cmd_run(args: argparse.Namespace) -> int:
                 f"--junitxml={out / 'junit.xml'}",
                 "-o",
                 "junit_suite_name=faxplus-conformance",
-            ]
+            ],
+            plugins=[owner],
         )
     finally:
-        plugin._PRESET = None
+        owner.close()
     _say("")
     _say(console.summary(run))
     verdict_code = EXIT_VIOLATIONS if run.ledger.verdict.name == "FAIL" else EXIT_OK
-    _session.close_session()
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.INTERRUPTED):
         return _fail(
             f"the suite could not run (pytest exit {int(code)}): rerun with `pytest --pyargs conformance.suite`"

@@ -116,24 +116,22 @@ def add_to_pytest(add: Callable[..., None]) -> None:
 
 
 def values(get: Callable[[str], Any]) -> Iterator[tuple[Option, Any]]:
+    """(option, value) of every option that fills the Target."""
     for option in RUN_OPTIONS:
-        yield option, get(option.dest)
+        if option.field is not None:
+            yield option, get(option.dest)
 
 
 def build_target(get: Callable[[str], Any], **overrides: Any) -> Target:
     """The Target from option values (`get(dest)`: argparse's getattr or pytest's getoption)."""
     fields: dict[str, Any] = {}
     for option, value in values(get):
-        if option.field is None:
-            continue
         if option.env and not value:
             value = os.environ.get(option.env) or None
         if option.negate:
             value = not value
-        if value is None and option.default is None and option.field in ("output_dir",):
-            continue
         if value is not None:
-            fields[option.field] = value
+            fields[option.field] = value  # type: ignore[index]
     fields.update(overrides)
     if fields.get("update_baseline") and fields.get("baseline") is None:
         raise UsageError("--update-baseline needs --baseline FILE to write to")

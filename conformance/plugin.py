@@ -1,21 +1,29 @@
-"""The pytest plugin: options, the `probe` fixture, verdicts per test, and end-of-run outputs.
+"""The pytest plugin: one `Run` object owns a conformance run — its Target, its Session (mock,
+sender, ledger), the verdict per test and the end-of-run outputs.
 
 Loaded through the `pytest11` entry point, so `pytest --pyargs conformance.suite --base-url URL`
-runs the suite; it stays inert in any pytest run that does not collect the suite.
+runs the suite: `pytest_configure` then registers a `Run` built from the command line. The CLI
+builds its own `Run` and hands it over with `pytest.main(..., plugins=[run])`. Either way the run
+lives in `config.stash` and tests reach it through the `conformance_run` fixture; collecting the
+suite starts nothing and sends nothing — the Session opens when the first test asks for it.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from conformance.target import Target
 
+if TYPE_CHECKING:
+    from conformance.suite._probe import Probe
+    from conformance.suite._session import Session
+
+RUN = pytest.StashKey["Run"]()
 _PROBES = pytest.StashKey[Any]()
-_PRESET: Target | None = None  # set by the CLI, which builds the Target itself
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -31,60 +39,97 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add_to_pytest(add)
 
 
-def target_from_options(config: pytest.Config) -> Target:
-    if _PRESET is not None:
-        return _PRESET
-    from conformance.options import build_target
-
-    return build_target(config.getoption)
-
-
-def _suite_loaded() -> bool:
-    import sys
-
-    return "conformance.suite._session" in sys.modules
-
-
-_CONFIG: pytest.Config | None = None
-
-
 def pytest_configure(config: pytest.Config) -> None:
-    global _CONFIG
-    _CONFIG = config
+    run = next((p for p in config.pluginmanager.get_plugins() if isinstance(p, Run)), None)
+    if run is None:  # plain pytest: the run comes from the command line, built when first needed
+        run = Run(None, writes=config.getoption("faxplus_output_dir", None) is not None)
+        config.pluginmanager.register(run, "faxplus-conformance-run")
+    run.config = config
+    config.stash[RUN] = run
 
 
-def configured_target() -> Target | None:
-    """The Target of the pytest run in progress (the suite module asks at import)."""
-    return target_from_options(_CONFIG) if _CONFIG is not None else _PRESET
+@pytest.fixture(scope="session")
+def conformance_run(pytestconfig: pytest.Config) -> Session:
+    """The run's Session, opened on first use (the mock starts, or the preflight goes out, here)."""
+    return pytestconfig.stash[RUN].open()
 
 
 @pytest.fixture
-def probe(request: pytest.FixtureRequest) -> Any:
+def probe(request: pytest.FixtureRequest, conformance_run: Session) -> Probe:
     from conformance.suite._probe import Probe
-    from conformance.suite._session import current
 
-    instance = Probe(current(), request.node.nodeid)
+    instance = Probe(conformance_run, request.node.nodeid)
     request.node.stash[_PROBES] = instance
     return instance
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
-    outcome = yield
-    probe = item.stash.get(_PROBES, None)
-    if probe is not None:
-        from conformance.report.allure_labels import label_test
-
-        label_test(item, probe)
-        item.user_properties.append(("verdict", str(probe.verdict)))
-        failures = probe.failures()
-        if failures:
-            raise ContractViolation(_explain(probe))
-    return outcome
-
-
 class ContractViolation(AssertionError):
     """A test's cases broke the contract; the message lists each finding with its replay line."""
+
+
+class Run:
+    """One conformance run: the only place its state lives."""
+
+    def __init__(self, target: Target | None, *, writes: bool = True, owned_by_cli: bool = False) -> None:
+        self.target = target
+        self.writes = writes
+        self.owned_by_cli = owned_by_cli  # the CLI prints its own summary and closes the session
+        self.config: pytest.Config | None = None
+        self.session: Session | None = None
+
+    def open(self) -> Session:
+        """The Session, opened on first use: starts the embedded mock or sends the preflight."""
+        if self.session is None:
+            from conformance.suite._session import Session
+
+            if self.target is None:
+                from conformance.options import build_target
+
+                assert self.config is not None
+                self.target = build_target(self.config.getoption)
+            seed = self.target.effective_seed() if self.target.tier == "nightly" else None
+            self.session = Session(self.target, seed)
+        return self.session
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.close()
+
+    # --- hooks ---------------------------------------------------------------------------
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
+        outcome = yield
+        probe = item.stash.get(_PROBES, None)
+        if probe is not None:
+            from conformance.report.allure_labels import label_test
+
+            label_test(item, probe)
+            item.user_properties.append(("verdict", str(probe.verdict)))
+            if probe.failures():
+                raise ContractViolation(_explain(probe))
+        return outcome
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        run = self.session
+        if run is None:
+            return
+        if run.target.shrink_budget and not run.interrupted and not run.ledger.stopped:
+            from conformance.suite._shrink import Shrinker
+
+            Shrinker(run, run.target.shrink_budget).run()
+        from conformance.report import outputs
+
+        outputs.finish(run, write=self.writes)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.session is not None and not self.owned_by_cli:
+            from conformance.report import console
+
+            terminalreporter.write_line(console.summary(self.session))
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if not self.owned_by_cli:
+            self.close()
 
 
 def _explain(probe: Any) -> str:
@@ -101,39 +146,3 @@ def _explain(probe: Any) -> str:
             lines.append(f"[{result.family} :: {v.check}] {v.message} ({root})\n    replay: {result.reproduction.curl}")
     total = len(probe.results)
     return f"{len(probe.failures())} of {total} cases broke the contract\n" + "\n".join(lines)
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if not _suite_loaded():
-        return
-    from conformance.report import outputs
-    from conformance.suite import _session
-
-    run = _session._CURRENT
-    if run is None:
-        return
-    if run.target.shrink_budget and not run.interrupted and not run.ledger.stopped:
-        from conformance.suite._shrink import Shrinker
-
-        Shrinker(run, run.target.shrink_budget).run()
-    outputs.finish(run, write=session.config.getoption("faxplus_output_dir") is not None or _PRESET is not None)
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if not _suite_loaded() or _PRESET is not None:
-        return  # the CLI prints its own summary
-    from conformance.report import console
-    from conformance.suite import _session
-
-    run = _session._CURRENT
-    if run is not None:
-        terminalreporter.write_line(console.summary(run))
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    global _CONFIG
-    _CONFIG = None
-    if _suite_loaded() and _PRESET is None:
-        from conformance.suite import _session
-
-        _session.close_session()  # the CLI closes its own session after reading the ledger

@@ -105,8 +105,9 @@ class Credential:
 
 CREDENTIALS: Registry[Credential] = Registry("credential")
 for _credential in (
-    Credential("auth-empty-bearer", "`Authorization: Bearer ` with no token", lambda token: "Bearer "),
-    Credential("auth-bearer-without-token", "`Authorization: Bearer` alone", lambda token: "Bearer"),
+    # `Bearer ` with a trailing space is the same header on the wire: HTTP strips trailing whitespace.
+    Credential("auth-empty-bearer", "`Authorization: Bearer` with no token", lambda token: "Bearer"),
+    Credential("auth-empty-header", "an empty `Authorization` header", lambda token: ""),
     Credential("auth-basic-scheme", "the token under the Basic scheme", lambda token: f"Basic {token}"),
     Credential("auth-token-scheme", "the token under a `Token` scheme", lambda token: f"Token {token}"),
     Credential("auth-query-param", "the token only as an `access_token` query parameter", lambda token: None, True),

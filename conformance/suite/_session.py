@@ -1,4 +1,8 @@
-"""Session: one run's shared state — the Target, the embedded mock, the Sender, the Ledger."""
+"""Session: one run's shared state — the Target, the embedded mock, the Sender, the Ledger.
+
+Owned by `conformance.plugin.Run` (one per pytest session, kept in `config.stash`); nothing here
+is global, and nothing starts until the Run opens its Session for the first test.
+"""
 
 from __future__ import annotations
 
@@ -64,34 +68,3 @@ class Session:
         if self.mock is not None:
             self.mock.stop()
             self.mock = None
-
-
-_CURRENT: Session | None = None
-
-
-def open_session(target: Target) -> Session:
-    global _CURRENT
-    if _CURRENT is None:
-        seed = target.effective_seed() if target.tier == "nightly" else None
-        _CURRENT = Session(target, seed)
-    return _CURRENT
-
-
-def current() -> Session:
-    if _CURRENT is None:
-        from conformance import plugin
-
-        target = plugin.configured_target()
-        if target is not None:
-            open_session(target)
-    if _CURRENT is None:
-        raise RuntimeError("no conformance session: run through `faxplus-conformance run` or the pytest plugin")
-    return _CURRENT
-
-
-def close_session() -> Session | None:
-    global _CURRENT
-    session, _CURRENT = _CURRENT, None
-    if session is not None:
-        session.close()
-    return session

@@ -28,70 +28,79 @@ from strategies import (
 )
 from strategies._families import escaped
 
-from ._session import OPERATION, current
+from ._session import OPERATION, Session
 
-SESSION = current()
-TIER = SESSION.tier
-DOMAIN = SESSION.run_domain  # e.g. run-1a2b3c4d.example.com: reserved, and marks this run's webhooks
-SPEC_EXAMPLE = {"target": f"http://myapp.{DOMAIN}/fax_received", "event": "fax_received"}
-# Always sent first: every event, `numbers` null, and both E.164 length boundaries.
-VALID_EXAMPLES = [
-    SPEC_EXAMPLE,
-    *({"target": f"https://hooks.{DOMAIN}/{event}", "event": event} for event in CONTRACT.events),
-    {**SPEC_EXAMPLE, "numbers": None},
-    {**SPEC_EXAMPLE, "numbers": ["+12", "+123456789012345"]},
-    {**SPEC_EXAMPLE, "id": "6048b47181dbe1a7d67fcc98"},
-]
-# The valid space real clients use: fixed edges per aspect, then generation between them.
-VALID_SPACE = valid_space(DOMAIN)
-VALID_SPACE_STRATEGIES = {
-    "valid-numbers": st.builds(lambda w, n: {**w, "numbers": n}, webhooks(DOMAIN), number_lists()),
-    "valid-events": webhooks(DOMAIN),
-    "valid-targets": st.builds(lambda w, t: {**w, "target": t}, webhooks(DOMAIN), targets(DOMAIN)),
-    "valid-ids": st.builds(lambda w, i: {**w, "id": i}, webhooks(DOMAIN), client_ids()),
-}
+VALID_SPACE_FAMILIES = ("valid-numbers", "valid-events", "valid-targets", "valid-ids")
 
 
-def explore(max_examples: int):
+def spec_example(session: Session) -> dict:
+    """The contract's own example, on the run's reserved subdomain (run-1a2b3c4d.example.com)."""
+    return {"target": f"http://myapp.{session.run_domain}/fax_received", "event": "fax_received"}
+
+
+def valid_examples(session: Session) -> list[dict]:
+    """Always sent first: every event, `numbers` null, and both E.164 length boundaries."""
+    example, domain = spec_example(session), session.run_domain
+    return [
+        example,
+        *({"target": f"https://hooks.{domain}/{event}", "event": event} for event in CONTRACT.events),
+        {**example, "numbers": None},
+        {**example, "numbers": ["+12", "+123456789012345"]},
+        {**example, "id": "6048b47181dbe1a7d67fcc98"},
+    ]
+
+
+def valid_space_strategy(family: str, domain: str) -> st.SearchStrategy[dict]:
+    """Generation between the edges of one aspect of the valid space."""
+    return {
+        "valid-numbers": st.builds(lambda w, n: {**w, "numbers": n}, webhooks(domain), number_lists()),
+        "valid-events": webhooks(domain),
+        "valid-targets": st.builds(lambda w, t: {**w, "target": t}, webhooks(domain), targets(domain)),
+        "valid-ids": st.builds(lambda w, i: {**w, "id": i}, webhooks(domain), client_ids()),
+    }[family]
+
+
+def explore(session: Session, max_examples: int):
     """Hypothesis settings of the tier, seeded in the nightly tier so a run can be replayed."""
 
     def decorate(test):
-        test = TIER.hypothesis(max_examples)(test)
-        return test if TIER.derandomize else seed(SESSION.seed)(test)
+        test = session.tier.hypothesis(max_examples)(test)
+        return test if session.tier.derandomize else seed(session.seed)(test)
 
     return decorate
 
 
-def test_contract_lint():
+def test_contract_lint(conformance_run):
     """The contract's own defects, as warns: they are for the spec's authors to fix."""
     lints = run_lints()
     for name, message in lints:
-        SESSION.ledger.note("spec-lint", message, check=name, verdict=Verdict.WARN, category=Category.SPEC_GAP)
+        conformance_run.ledger.note("spec-lint", message, check=name, verdict=Verdict.WARN, category=Category.SPEC_GAP)
     allure.attach("\n".join(f"[{name}] {message}" for name, message in lints) or "no defects", name="spec lint")
 
 
 def test_valid_webhook_is_registered(probe):
     """Every realistic, schema-valid Webhook gets 200 and a WebhookId."""
-    for example in VALID_EXAMPLES:
+    for example in valid_examples(probe.session):
         probe.payload(example, family="valid-webhook")
 
-    @explore(TIER.valid_examples)
-    @given(webhook=webhooks(DOMAIN))
+    @explore(probe.session, probe.session.tier.valid_examples)
+    @given(webhook=webhooks(probe.session.run_domain))
     def send(webhook):
         probe.payload(webhook, family="valid-webhook")
 
     send()
 
 
-@pytest.mark.parametrize("family", list(VALID_SPACE))
+@pytest.mark.parametrize("family", VALID_SPACE_FAMILIES)
 def test_valid_space_is_registered(probe, family):
     """The valid space real clients use (long number lists, duplicates, IP and punycode hosts, long
     URLs, client ids, ...): every realistic Webhook gets 200; a rejection is a fail."""
-    for example in VALID_SPACE[family]:
+    session = probe.session
+    for example in valid_space(session.run_domain)[family]:
         probe.payload(example, family=family)
 
-    @explore(max(4, TIER.valid_examples // 4))
-    @given(webhook=VALID_SPACE_STRATEGIES[family])
+    @explore(session, max(4, session.tier.valid_examples // 4))
+    @given(webhook=valid_space_strategy(family, session.run_domain))
     def send(webhook):
         probe.payload(webhook, family=family)
 
@@ -101,33 +110,36 @@ def test_valid_space_is_registered(probe, family):
 def test_exotic_values_are_tolerated(probe):
     """Schema-valid values no client sends (non-URL targets, URLs over 2,048 characters, bodies over
     64 KB, escaped lone surrogates): 200 passes, a rejection is a warn (stricter than the schema)."""
-    for example in exotic_space(DOMAIN):
+    domain = probe.session.run_domain
+    for example in exotic_space(domain):
         probe.payload(example, family="exotic-webhook")
     for surrogate in ("\ud800", "\udfff"):
-        target = f"https://hooks.{DOMAIN}/fax{surrogate}"
-        probe.payload(escaped({**SPEC_EXAMPLE, "target": target}), family="surrogate-in-target")
+        target = f"https://hooks.{domain}/fax{surrogate}"
+        probe.payload(escaped({**spec_example(probe.session), "target": target}), family="surrogate-in-target")
 
 
 @pytest.mark.parametrize("envelope", list(ENVELOPES), ids=ENVELOPES.names())
 def test_client_envelope_is_accepted(probe, envelope):
     """Envelopes real clients send (charset, Accept, Expect, chunked, Connection: close, the header
     sets of axios, the Python SDK, Apache HttpClient, Go): each carries a valid Webhook, must get 200."""
-    probe.payload(SPEC_EXAMPLE, family=envelope.name, headers=envelope.headers, chunked=envelope.chunked)
+    example = spec_example(probe.session)
+    probe.payload(example, family=envelope.name, headers=envelope.headers, chunked=envelope.chunked)
 
 
 @pytest.mark.parametrize("credential", list(CREDENTIALS), ids=CREDENTIALS.names())
 def test_credential_is_judged(probe, credential):
     """A credential that must be refused (empty bearer, another scheme, the token only in the query,
     an 8 KB token) is refused; the right token under `bearer` is accepted (RFC 7235)."""
-    token = SESSION.target.token or ""
+    target = probe.session.target
+    token = target.token or ""
     value = credential.authorization(token)
     kind = Kind.REFUSED_CREDENTIALS if credential.refused else Kind.CREDENTIALS_VARIANT
     how = {"authenticate": False, "headers": {"Authorization": value} if value is not None else None}
     if credential.query:
         how["query"] = {"access_token": token}
-    if SESSION.target.client_id:
-        how["headers"] = {**(how["headers"] or {}), "x-fax-clientid": SESSION.target.client_id}
-    probe.special(SPEC_EXAMPLE, family=credential.name, kind=kind, **how)
+    if target.client_id:
+        how["headers"] = {**(how["headers"] or {}), "x-fax-clientid": target.client_id}
+    probe.special(spec_example(probe.session), family=credential.name, kind=kind, **how)
 
 
 @pytest.mark.parametrize("family", list(FAMILIES), ids=FAMILIES.names())
@@ -136,7 +148,7 @@ def test_invalid_family_is_rejected(probe, family):
     for example in family.examples:
         probe.payload(example, family=family.name)
 
-    @explore(TIER.family_examples)
+    @explore(probe.session, probe.session.tier.family_examples)
     @given(payload=family.strategy)
     def send(payload):
         probe.payload(payload, family=family.name)
@@ -149,7 +161,7 @@ def test_schemathesis_generation(probe, mode):
     """schemathesis's own generation, judged by the suite's checks and by its own as a second opinion."""
     family = f"schemathesis-{mode.value}"
 
-    @explore(TIER.schemathesis_examples)
+    @explore(probe.session, probe.session.tier.schemathesis_examples)
     @given(case=OPERATION.as_strategy(generation_mode=mode))
     def send(case):
         probe.case(case, family=family)
@@ -168,4 +180,4 @@ def test_schemathesis_generation(probe, mode):
 )
 def test_request_envelope(probe, family, kind, how):
     """Credentials and media type: refused as the policy table says (undocumented in the spec)."""
-    probe.special(SPEC_EXAMPLE, family=family, kind=kind, **how)
+    probe.special(spec_example(probe.session), family=family, kind=kind, **how)

@@ -1,0 +1,68 @@
+"""A run is one object (`conformance.plugin.Run`): no module global carries run state, there is no
+import cycle, and collecting the suite starts nothing and sends nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+MODULES = ("conformance.plugin", "conformance.suite._session", "conformance.suite._probe", "conformance.cli")
+
+
+def python(code: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env, cwd=cwd)
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_each_module_imports_first_without_a_cycle(module: str) -> None:
+    # Imported first in a fresh interpreter, a module inside a cycle fails on a partly initialised peer.
+    proc = python(f"import {module}")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])  # closed again when this returns: nothing listens there
+
+
+def test_collecting_the_suite_starts_nothing_and_sends_nothing(tmp_path: Path) -> None:
+    # A base URL where nothing listens: any preflight or request would fail the collection.
+    url = f"http://127.0.0.1:{closed_port()}/v3"
+    proc = python(
+        textwrap.dedent(f"""
+            import sys, threading, pytest
+            code = pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider", "--pyargs", "conformance.suite",
+                                "--base-url", "{url}", "--token", "t0k3n-collect"])
+            mocks = [t.name for t in threading.enumerate() if t.name == "faxplus-mock"]
+            print("EXIT", int(code), "MOCKS", len(mocks))
+        """),
+        cwd=tmp_path,
+    )
+    assert "EXIT 0 MOCKS 0" in proc.stdout, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "test_valid_webhook_is_registered" in proc.stdout
+
+
+def test_two_runs_in_one_process_are_independent(tmp_path: Path) -> None:
+    proc = python(
+        textwrap.dedent(f"""
+            from conformance import cli
+            codes = [cli.main(["run", "--no-html", "--shrink-budget", "0", "--output-dir", r"{tmp_path}/run-" + str(i)])
+                     for i in range(2)]
+            print("CODES", codes)
+        """),
+        cwd=tmp_path,
+    )
+    first, second = (json.loads((tmp_path / f"run-{i}" / "summary.json").read_text()) for i in range(2))
+    assert "CODES" in proc.stdout, proc.stderr[-3000:]
+    # Same cases, same counts: the second run started from nothing the first one left behind.
+    assert first["counts"] == second["counts"] and first["counts"]["cases"] > 300
+    assert first["families"] == second["families"]
