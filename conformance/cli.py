@@ -41,9 +41,12 @@ def _parser() -> argparse.ArgumentParser:
     mock = sub.add_parser("mock", help="serve the reference mock on 127.0.0.1")
     mock.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
     mock.add_argument("--token", help="bearer token the mock accepts (default: $FAXPLUS_TOKEN or 'mock-token')")
-    mock.add_argument("--fault", help="break exactly one rule (see `faults`)")
+    change = mock.add_mutually_exclusive_group()
+    change.add_argument("--fault", help="break exactly one rule (see `faults`)")
+    change.add_argument("--variant", help="differ only where the contract allows it (see `faults`)")
 
-    sub.add_parser("faults", help="list the mock's fault catalogue")
+    faults = sub.add_parser("faults", help="list the mock's fault catalogue (or its conformant variants)")
+    faults.add_argument("--variants", action="store_true", help="list the variants: servers the suite must pass")
 
     add_sdk_arguments(sub.add_parser("sdk", help="release gate: drive an official SDK through the contract"))
 
@@ -152,34 +155,34 @@ def _html(results: Path, html: Path, *, single_file: bool, history: Path | None)
 
 
 def cmd_mock(args: argparse.Namespace) -> int:
-    from conformance.mock import DEFAULT_TOKEN, FAULTS, MockServer
+    from conformance.mock import DEFAULT_TOKEN, FAULTS, VARIANTS, MockServer
 
-    fault = None
-    if args.fault:
-        fault = FAULTS.get(args.fault)
-        if fault is None:
-            return _fail(f"unknown fault {args.fault!r}: `{PROG} faults` lists them")
+    fault = FAULTS.get(args.fault) if args.fault else None
+    if args.fault and fault is None:
+        return _fail(f"unknown fault {args.fault!r}: `{PROG} faults` lists them")
+    variant = VARIANTS.get(args.variant) if args.variant else None
+    if args.variant and variant is None:
+        return _fail(f"unknown variant {args.variant!r}: `{PROG} faults` lists them")
     token = env_or(args.token, "FAXPLUS_TOKEN") or DEFAULT_TOKEN
     try:
-        server = MockServer(port=args.port, token=token, fault=fault)
+        server = MockServer(port=args.port, token=token, fault=fault, variant=variant)
     except OSError as error:
         return _fail(f"cannot listen on 127.0.0.1:{args.port} ({error.strerror}): pick another --port")
     note = "the default token 'mock-token'" if token == DEFAULT_TOKEN else "the token you gave"
-    _say(
-        f"reference mock on {server.url} (fault: {fault.name if fault else 'none'}); "
-        f"it accepts {note}. Ctrl-C stops it."
-    )
+    what = f"fault: {fault.name}" if fault else f"variant: {variant.name}" if variant else "faithful"
+    _say(f"reference mock on {server.url} ({what}); it accepts {note}. Ctrl-C stops it.")
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
     return EXIT_OK
 
 
 def cmd_faults(args: argparse.Namespace) -> int:
-    from conformance.mock import FAULTS
+    from conformance.mock import FAULTS, VARIANTS
 
-    width = max((len(f.name) for f in FAULTS), default=10)
-    for fault in FAULTS:
-        _say(f"{fault.name:<{width}}  {fault.description}")
+    entries = list(VARIANTS) if args.variants else list(FAULTS)
+    width = max((len(entry.name) for entry in entries), default=10)
+    for entry in entries:
+        _say(f"{entry.name:<{width}}  {entry.description}")
     return EXIT_OK
 
 

@@ -1,8 +1,11 @@
-"""The reference mock server and its catalogue of Faults."""
+"""The reference mock server, its catalogue of Faults and its catalogue of conformant Variants."""
 
-from . import faults as _faults  # noqa: F401,E402  (registers the catalogue)
+from . import faults as _faults  # noqa: F401,E402  (registers the fault catalogue)
+from . import variants as _variants  # noqa: F401,E402  (registers the variant catalogue)
 from ._fault import FAULTS, Fault
 from ._reply import Reply, Request
 from ._server import DEFAULT_TOKEN, MockServer
+from ._variant import VARIANTS, Variant
+from ._wire import Wire
 
-__all__ = ["DEFAULT_TOKEN", "FAULTS", "Fault", "MockServer", "Reply", "Request"]
+__all__ = ["DEFAULT_TOKEN", "FAULTS", "VARIANTS", "Fault", "MockServer", "Reply", "Request", "Variant", "Wire"]

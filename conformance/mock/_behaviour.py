@@ -27,8 +27,8 @@ class Store:
         self._lock = threading.Lock()
         self._hooks: dict[str, dict[str, Any]] = {}
 
-    def add(self, webhook: dict[str, Any]) -> str:
-        hook_id = secrets.token_hex(12)  # the shape Fax.Plus ids have: 24 hex characters
+    def add(self, webhook: dict[str, Any], hook_id: str | None = None) -> str:
+        hook_id = hook_id or secrets.token_hex(12)  # the shape Fax.Plus ids have: 24 hex characters
         with self._lock:
             # A faulty pipeline may let a non-object through; store it rather than crash.
             stored = webhook if isinstance(webhook, dict) else {"body": webhook}
@@ -49,17 +49,42 @@ class Context:
     token: str
     store: Store
     validator: jsonschema.protocols.Validator
+    serial: int = 0  # 1-based number of this request on this server (rate limits count with it)
     body: Any = None
 
 
 Stage = Callable[[Request, Context], Reply | None]
 
 
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of `Authorization: Bearer <token>`, or None.
+
+    The scheme is case-insensitive (RFC 7235 §2.1: `bearer` is `Bearer`); an empty token, another
+    scheme, or a token only in the query string (RFC 6750 §2.3, which the API does not offer) is none.
+    """
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def unauthorized() -> Reply:
+    return error_reply(401, "unauthorized", "Missing or invalid access token")
+
+
 def check_auth(request: Request, ctx: Context) -> Reply | None:
     # Undocumented in the contract; 401 is what every OAuth2/PAT API answers.
-    if request.header("authorization") != f"Bearer {ctx.token}":
-        return error_reply(401, "unauthorized", "Missing or invalid access token")
+    token = bearer_token(request.header("authorization"))
+    if token is None or not secrets.compare_digest(token.encode(), ctx.token.encode()):
+        return unauthorized()
     return None
+
+
+def no_limit(request: Request, ctx: Context) -> Reply | None:
+    return None  # the reference never rate-limits; a Variant answers 429 here, before any work
+
+
+def accept_envelope(request: Request, ctx: Context) -> Reply | None:
+    return None  # Accept, Expect and chunked framing are all fine; a Fault refuses one here
 
 
 def check_content_type(request: Request, ctx: Context) -> Reply | None:
@@ -101,7 +126,9 @@ def register(request: Request, ctx: Context) -> Reply | None:
 class Pipeline:
     stages: dict[str, Stage] = field(
         default_factory=lambda: {
+            "limit": no_limit,
             "auth": check_auth,
+            "envelope": accept_envelope,
             "content_type": check_content_type,
             "parse": parse_body,
             "validate": validate_webhook,

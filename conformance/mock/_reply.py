@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 JSON = "application/json"
 
@@ -18,6 +19,12 @@ class Request:
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
+
+    def query(self, name: str) -> list[str]:
+        return parse_qs(urlsplit(self.path).query).get(name, [])
+
+    def with_body(self, body: bytes | None) -> Request:
+        return replace(self, body=body)
 
 
 @dataclass(frozen=True)
@@ -39,7 +46,9 @@ class Reply:
 
 
 def json_reply(status: int, value: Any) -> Reply:
-    return Reply(status, json.dumps(value, ensure_ascii=False).encode())
+    # ASCII with `\u` escapes: a lone surrogate (legal JSON text, `"\ud800"`) that was stored or is
+    # echoed in an error message has no UTF-8 encoding and would crash the answer.
+    return Reply(status, json.dumps(value, ensure_ascii=True).encode("ascii"))
 
 
 def error_reply(status: int, error: str, description: str) -> Reply:

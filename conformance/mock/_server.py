@@ -8,18 +8,28 @@ with or without the `/v3` prefix of the contract's servers.
 from __future__ import annotations
 
 import collections
+import gzip
+import itertools
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from ._behaviour import Context, Pipeline, Store, check_auth, webhook_validator
+from ._change import Change
 from ._fault import Fault
 from ._reply import Reply, Request, error_reply, json_reply
+from ._variant import Variant
+from ._wire import FAITHFUL, Wire
 
 DEFAULT_TOKEN = "mock-token"  # documented: the mock's credential when none is given
 PREFIX = "/v3"
 HANG_LIMIT = 60.0  # a hanging request is dropped after this long, or when the server stops
+MAX_LINE = 65537  # longest chunk-size or trailer line read, as the stdlib limits header lines
+
+
+class BadFraming(ValueError):
+    """A request body whose chunked framing cannot be read."""
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -31,11 +41,44 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass  # silent: request lines are recorded, and headers (tokens) are never logged
 
-    def _request(self) -> Request:
+    def handle_expect_100(self) -> bool:
+        # The stdlib answers `100 Continue` before the handler runs; a server may instead read the
+        # body at once (clients such as httpx send it without waiting) and answer finally.
+        if self.server.mock.wire.interim_continue:
+            return super().handle_expect_100()
+        return True
+
+    def _body(self) -> bytes | None:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            return self._chunked_body()
         length = self.headers.get("Content-Length")
-        body = self.rfile.read(int(length)) if length and int(length) > 0 else None
-        if length == "0":
-            body = b""
+        if length is None:
+            return None
+        try:
+            size = int(length)
+        except ValueError:
+            raise BadFraming(f"Content-Length {length!r} is not a number") from None
+        return self.rfile.read(size) if size > 0 else b""
+
+    def _chunked_body(self) -> bytes:
+        """RFC 9112 §7.1: hex-sized chunks (extensions ignored), a zero chunk, optional trailers."""
+        chunks = []
+        while True:
+            line = self.rfile.readline(MAX_LINE)
+            try:
+                size = int(line.split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                raise BadFraming("a chunk size is not hexadecimal") from None
+            if size == 0:
+                break
+            chunks.append(self.rfile.read(size))
+            if self.rfile.readline(MAX_LINE) not in (b"\r\n", b"\n"):
+                raise BadFraming("a chunk is not followed by CRLF")
+        while self.rfile.readline(MAX_LINE) not in (b"\r\n", b"\n", b""):
+            pass  # trailer fields: nothing here needs them
+        return b"".join(chunks)
+
+    def _request(self, body: bytes | None) -> Request:
         headers = {name.lower(): value for name, value in self.headers.items()}
         return Request(self.command, self.path, headers, body)
 
@@ -50,20 +93,43 @@ class _Handler(BaseHTTPRequestHandler):
             if self.server.stopping.is_set():
                 self.close_connection = True
                 return
+        wire = self.server.mock.wire
+        body = reply.body
         self.send_response(reply.status)
         if reply.content_type:
             self.send_header("Content-Type", reply.content_type)
         for name, value in reply.headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(reply.body)))
+        if wire.gzip and body and "gzip" in (self.headers.get("Accept-Encoding") or "").lower():
+            body = gzip.compress(body, mtime=0)
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Vary", "Accept-Encoding")
+        if wire.chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(len(body)))
+        if wire.close or (self.headers.get("Connection") or "").lower() == "close":
+            self.send_header("Connection", "close")  # also sets close_connection
         self.end_headers()
         if self.command != "HEAD":  # HEAD: the headers of the answer, never a body
-            self.wfile.write(reply.body)
+            self.wfile.write(_chunked(body) if wire.chunked else body)
+        if wire.drop_idle:
+            self.close_connection = True  # silently: the client finds out when it reuses the connection
 
     def _handle(self) -> None:
-        request = self._request()
+        try:
+            body = self._body()
+        except BadFraming as error:
+            self.close_connection = True  # the rest of the stream cannot be trusted
+            self._answer(error_reply(400, "invalid_body", str(error)))
+            return
+        request = self._request(body)
         self.server.mock.record(request)
-        self._answer(self.server.mock.respond(request))
+        try:
+            reply = self.server.mock.respond(request)
+        except Exception:  # noqa: BLE001 - what any framework does with a handler's bug: a 500, not a dead socket
+            reply = error_reply(500, "internal_server_error", "An unexpected error happened, please contact support")
+        self._answer(reply)
 
     def __getattr__(self, name: str) -> Any:
         # Every method (QUERY, TRACE, PROPFIND, ...) is routed, so an unknown one gets a JSON 405
@@ -73,6 +139,10 @@ class _Handler(BaseHTTPRequestHandler):
         raise AttributeError(name)
 
 
+def _chunked(body: bytes) -> bytes:
+    return (f"{len(body):x}\r\n".encode() + body + b"\r\n" if body else b"") + b"0\r\n\r\n"
+
+
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     mock: MockServer
@@ -80,21 +150,34 @@ class _HTTPServer(ThreadingHTTPServer):
 
 
 class MockServer:
-    """The reference mock, optionally with one Fault.
+    """The reference mock, optionally with one Fault or one Variant.
 
     >>> with MockServer() as mock:  # doctest: +SKIP
     ...     httpx.post(f"{mock.url}/hooks", json={...}, headers={"Authorization": "Bearer mock-token"})
     """
 
     def __init__(
-        self, *, host: str = "127.0.0.1", port: int = 0, token: str = DEFAULT_TOKEN, fault: Fault | None = None
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        token: str = DEFAULT_TOKEN,
+        fault: Fault | None = None,
+        variant: Variant | None = None,
     ) -> None:
+        if fault and variant:
+            raise ValueError("a mock serves one change: a fault or a variant, not both")
         self.token = token
         self.fault = fault
+        self.variant = variant
+        change: Change | None = fault or variant
+        self.change = change
+        self.wire: Wire = change.wire if change else FAITHFUL
         self.store = Store()
         self.requests: collections.deque[Request] = collections.deque(maxlen=10_000)
-        self._pipeline = Pipeline(stages={**Pipeline().stages, **(fault.stages if fault else {})})
-        self._validator = webhook_validator(fault.schema if fault else None)
+        self._serial = itertools.count(1)  # next() is atomic under the GIL: no lock on the hot path
+        self._pipeline = Pipeline(stages={**Pipeline().stages, **(change.stages if change else {})})
+        self._validator = webhook_validator(change.schema if change else None)
         self._httpd = _HTTPServer((host, port), _Handler)
         self._httpd.mock = self
         self._httpd.stopping = threading.Event()
@@ -116,10 +199,10 @@ class MockServer:
         path = request.path.split("?", 1)[0]
         if path.startswith(PREFIX + "/"):
             path = path[len(PREFIX) :]
-        ctx = Context(token=self.token, store=self.store, validator=self._validator)
+        ctx = Context(token=self.token, store=self.store, validator=self._validator, serial=next(self._serial))
         if path == "/hooks" and request.method == "POST":
             reply = self._pipeline.run(request, ctx)
-            return self.fault.reply(request, ctx, reply) if self.fault and self.fault.reply else reply
+            return self.change.reply(request, ctx, reply) if self.change and self.change.reply else reply
         if path == "/hooks" and request.method == "GET":
             return check_auth(request, ctx) or json_reply(200, {"data": self.store.all()})
         if path.startswith("/hooks/") and request.method == "DELETE":

@@ -1,21 +1,36 @@
 """The fault catalogue: one entry per way of breaking the contract, everything else faithful.
 
-Each fault names the family or check that must catch it (`caught_by`). Equivalent mutants are
-left out on purpose: dropping `maxLength` alone changes nothing, because the pattern already
-caps a number at 16 characters.
+Each fault names the family or check that must catch it (`caught_by`) and the verdict it must
+get (`expect`: a fail, or a warn in a named category for what the contract tolerates). Equivalent
+mutants are left out on purpose: dropping `maxLength` alone changes nothing, because the pattern
+already caps a number at 16 characters.
 """
 
 from __future__ import annotations
 
 import copy
+import ipaddress
 import json
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
-from ._behaviour import Context, Stage, parse_body, validate_webhook
+from conformance.contract import CONTRACT
+
+from ._behaviour import (
+    Context,
+    Stage,
+    check_auth,
+    check_content_type,
+    parse_body,
+    unauthorized,
+    validate_webhook,
+)
 from ._fault import FAULTS, Fault
+from ._lenient import json5_body, replacing_utf8_body
 from ._reply import Reply, Request, error_reply
+from ._wire import Wire
 
 NUMBER = ("properties", "numbers", "items")
 
@@ -365,6 +380,8 @@ F(
         "a lenient JSON parser that accepts comments",
         frozenset({"body-comments"}),
         stages={"parse": _strip_comments},
+        expect="warn",
+        category="lenient parsing",
     )
 )
 F(
@@ -559,5 +576,346 @@ F(
         "WebhookId is sent without a Content-Type",
         frozenset({"content-type"}),
         reply=successes(lambda reply: reply.with_(content_type=None)),
+    )
+)
+
+
+# --- the valid space real clients use: stricter than the contract -------------------------------
+def also_reject(why: str, rule: Callable[[dict[str, Any]], bool]) -> Stage:
+    """A validate stage with one rule of the server's own on top of the contract's: a schema-valid
+    Webhook that `rule` dislikes gets a 400."""
+
+    def stage(request: Request, ctx: Context) -> Reply | None:
+        reply = validate_webhook(request, ctx)
+        if reply is None and isinstance(ctx.body, dict) and rule(ctx.body):
+            return error_reply(400, "invalid_webhook", why)
+        return reply
+
+    return stage
+
+
+def on_target(test: Callable[[str], bool]) -> Callable[[dict[str, Any]], bool]:
+    def rule(body: dict[str, Any]) -> bool:
+        target = body.get("target")
+        try:
+            return isinstance(target, str) and test(target)
+        except ValueError:  # not a URL urllib can split: the home-made check lets it through
+            return False
+
+    return rule
+
+
+def _has_query(target: str) -> bool:
+    return bool(urlsplit(target).query)
+
+
+def _has_port(target: str) -> bool:
+    return urlsplit(target).port is not None
+
+
+def _ip_literal(target: str) -> bool:
+    host = urlsplit(target).hostname or ""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _scheme_not_lower(target: str) -> bool:
+    scheme = target.split("://", 1)[0] if "://" in target else ""
+    return scheme.lower() in ("http", "https") and scheme not in ("http", "https")
+
+
+def _page_event_without_numbers(body: dict[str, Any]) -> bool:
+    return body.get("event") == "fax_page_received" and not body.get("numbers")
+
+
+F(
+    Fault(
+        "numbers-capped-at-10",
+        "rejects `numbers` lists longer than 10 (an undocumented maxItems)",
+        frozenset({"valid-numbers"}),
+        schema=set_key("properties", "numbers", key="maxItems", value=10),
+    )
+)
+F(
+    Fault(
+        "numbers-duplicates-rejected",
+        "rejects a `numbers` list with a duplicate (an undocumented uniqueItems)",
+        frozenset({"valid-numbers"}),
+        schema=set_key("properties", "numbers", key="uniqueItems", value=True),
+    )
+)
+F(
+    Fault(
+        "target-query-rejected",
+        "rejects targets with a query string",
+        frozenset({"valid-targets"}),
+        stages={"validate": also_reject("target must not have a query", on_target(_has_query))},
+    )
+)
+F(
+    Fault(
+        "target-port-rejected",
+        "rejects targets with an explicit port",
+        frozenset({"valid-targets"}),
+        stages={"validate": also_reject("target must not have a port", on_target(_has_port))},
+    )
+)
+F(
+    Fault(
+        "target-ip-literal-rejected",
+        "rejects targets whose host is an IPv4 or IPv6 literal",
+        frozenset({"valid-targets"}),
+        stages={"validate": also_reject("target host must be a domain name", on_target(_ip_literal))},
+    )
+)
+F(
+    Fault(
+        "target-length-capped-255",
+        "rejects targets longer than 255 characters (a VARCHAR(255) column)",
+        frozenset({"valid-targets"}),
+        schema=set_key("properties", "target", key="maxLength", value=255),
+    )
+)
+F(
+    Fault(
+        "target-scheme-case-sensitive",
+        "compares the URL scheme case-sensitively: `HTTPS://...` is rejected",
+        frozenset({"valid-targets"}),
+        stages={"validate": also_reject("target must start with http:// or https://", on_target(_scheme_not_lower))},
+    )
+)
+F(
+    Fault(
+        "id-shape-enforced",
+        "accepts only 24-hex client ids (the shape of the server's own ids)",
+        frozenset({"valid-ids"}),
+        schema=set_key("properties", "id", key="pattern", value=r"^[0-9a-f]{24}\Z"),
+    )
+)
+F(
+    Fault(
+        "fax-page-received-needs-numbers",
+        "rejects `fax_page_received` without `numbers` (a rule the contract does not have)",
+        frozenset({"valid-events"}),
+        stages={"validate": also_reject("fax_page_received needs numbers", _page_event_without_numbers)},
+    )
+)
+
+
+# --- request envelopes real clients send ---------------------------------------------------------
+def _refuse(status: int, error: str, why: str, when: Callable[[Request], bool]) -> Stage:
+    return lambda request, ctx: error_reply(status, error, why) if when(request) else None
+
+
+def _media_type_exact(request: Request, ctx: Context) -> Reply | None:
+    if request.body and ";" in (request.header("content-type") or ""):
+        return error_reply(400, "invalid_content_type", "Content-Type must be exactly application/json")
+    return check_content_type(request, ctx)
+
+
+F(
+    Fault(
+        "charset-param-rejected",
+        "rejects `application/json; charset=utf-8`: the media type is compared as a whole string",
+        frozenset({"envelope-charset-utf8", "envelope-charset-upper"}),
+        stages={"content_type": _media_type_exact},
+    )
+)
+F(
+    Fault(
+        "accept-header-required",
+        "answers 406 to a request without an Accept header",
+        frozenset({"envelope-no-accept"}),
+        stages={"envelope": _refuse(406, "not_acceptable", "Accept header required", lambda r: not r.header("accept"))},
+    )
+)
+F(
+    Fault(
+        "expect-continue-rejected",
+        "answers 417 to `Expect: 100-continue`",
+        frozenset({"envelope-expect-continue"}),
+        stages={
+            "envelope": _refuse(
+                417, "expectation_failed", "Expect is not supported", lambda r: bool(r.header("expect"))
+            )
+        },
+        wire=Wire(interim_continue=False),
+    )
+)
+F(
+    Fault(
+        "chunked-body-rejected",
+        "answers 411 to a chunked request body (no Content-Length)",
+        frozenset({"envelope-chunked"}),
+        stages={
+            "envelope": _refuse(
+                411,
+                "length_required",
+                "Content-Length required",
+                lambda r: "chunked" in (r.header("transfer-encoding") or "").lower(),
+            )
+        },
+    )
+)
+
+
+# --- credentials -----------------------------------------------------------------------------------
+def _auth_also(accepts: Callable[[Request, Context], bool]) -> Stage:
+    """An auth stage that lets through what `accepts` likes, besides the right bearer token."""
+    return lambda request, ctx: None if accepts(request, ctx) else check_auth(request, ctx)
+
+
+def _empty_bearer(request: Request, ctx: Context) -> bool:
+    return (request.header("authorization") or "").strip().lower() == "bearer"
+
+
+def _right_token_any_scheme(request: Request, ctx: Context) -> bool:
+    return (request.header("authorization") or "").strip().partition(" ")[2].strip() == ctx.token
+
+
+def _query_token(request: Request, ctx: Context) -> bool:
+    return request.query("access_token") == [ctx.token]
+
+
+def _oversized_crash(request: Request, ctx: Context) -> Reply | None:
+    if len(request.header("authorization") or "") > 4096:  # a fixed-size header buffer overflows
+        return error_reply(500, "internal_server_error", "An unexpected error happened, please contact support")
+    return check_auth(request, ctx)
+
+
+def _bearer_exact(request: Request, ctx: Context) -> Reply | None:
+    return None if request.header("authorization") == f"Bearer {ctx.token}" else unauthorized()
+
+
+F(
+    Fault(
+        "empty-bearer-accepted",
+        "accepts `Authorization: Bearer` with an empty token",
+        frozenset({"auth-empty-bearer", "auth-bearer-without-token"}),
+        stages={"auth": _auth_also(_empty_bearer)},
+    )
+)
+F(
+    Fault(
+        "any-scheme-accepted",
+        "accepts the right token under any scheme (`Basic <token>`, `Token <token>`)",
+        frozenset({"auth-basic-scheme", "auth-token-scheme"}),
+        stages={"auth": _auth_also(_right_token_any_scheme)},
+    )
+)
+F(
+    Fault(
+        "query-token-accepted",
+        "accepts the token as an `access_token` query parameter",
+        frozenset({"auth-query-param"}),
+        stages={"auth": _auth_also(_query_token)},
+    )
+)
+F(
+    Fault(
+        "oversized-token-crash",
+        "crashes (500) on an Authorization header over 4 KB",
+        frozenset({"no-server-error"}),
+        stages={"auth": _oversized_crash},
+    )
+)
+F(
+    Fault(
+        "bearer-case-sensitive",
+        "refuses the right token under `bearer`: the scheme compared case-sensitively (RFC 7235 says it is not)",
+        frozenset({"auth-lowercase-scheme"}),
+        stages={"auth": _bearer_exact},
+        expect="warn",
+        category="spec gap",
+    )
+)
+
+# --- statuses, lenient parsing, lone surrogates, crashes --------------------------------------------
+F(
+    Fault(
+        "invalid-422",
+        "answers schema-invalid Webhooks with 422 instead of the documented 400",
+        frozenset({"status"}),
+        stages={"validate": lambda r, c: (reply := validate_webhook(r, c)) and reply.with_(status=422)},
+    )
+)
+F(
+    Fault(
+        "lenient-json5-parser",
+        "parses bodies as JSON5 (comments, trailing commas, single quotes, unquoted keys) and registers them",
+        frozenset({"body-comments", "body-trailing-comma", "body-single-quotes", "body-unquoted-keys"}),
+        stages={"parse": json5_body},
+        expect="warn",
+        category="lenient parsing",
+    )
+)
+F(
+    Fault(
+        "lenient-utf8",
+        "decodes ill-formed UTF-8 with U+FFFD replacement and registers the result",
+        frozenset({"body-invalid-utf8"}),
+        stages={"parse": replacing_utf8_body},
+        expect="warn",
+        category="lenient parsing",
+    )
+)
+
+
+def _has_lone_surrogate(request: Request, ctx: Context) -> bool:
+    try:
+        json.dumps(ctx.body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _surrogate_target(body: dict[str, Any]) -> bool:
+    target = body.get("target")
+    return isinstance(target, str) and any("\ud800" <= c <= "\udfff" for c in target)
+
+
+def _unknown_event(request: Request, ctx: Context) -> bool:
+    event = ctx.body.get("event") if isinstance(ctx.body, dict) else None
+    return isinstance(event, str) and event not in CONTRACT.events
+
+
+def _dies_on(predicate: Callable[[Request, Context], bool]) -> Stage:
+    """A validate stage whose worker dies on `predicate`: the connection closes with no answer."""
+
+    def stage(request: Request, ctx: Context) -> Reply | None:
+        if predicate(request, ctx):
+            return error_reply(500, "internal_server_error", "never sent").with_(drop=True)
+        return validate_webhook(request, ctx)
+
+    return stage
+
+
+F(
+    Fault(
+        "crash-on-surrogate",
+        "crashes (500) when the parsed body holds a lone surrogate (UTF-8 encoding it fails)",
+        frozenset({"no-server-error"}),
+        stages={"validate": crash_when(_has_lone_surrogate, validate_webhook)},
+    )
+)
+F(
+    Fault(
+        "surrogate-target-rejected",
+        "rejects a target holding an escaped lone surrogate (schema-valid, but not Unicode text)",
+        frozenset({"surrogate-in-target"}),
+        stages={"validate": also_reject("target is not valid Unicode", _surrogate_target)},
+        expect="warn",
+        category="spec gap",
+    )
+)
+F(
+    Fault(
+        "crash-kills-connection",
+        "its worker dies on an unknown event: the connection closes without an answer",
+        frozenset({"event-unknown::transport"}),
+        stages={"validate": _dies_on(_unknown_event)},
     )
 )

@@ -1,0 +1,29 @@
+"""Variant: a server that differs from the reference only where the contract leaves it free.
+
+Every variant must pass the suite (exit 0, warns allowed): a fail against one is a false positive
+of the suite, not a finding about the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from conformance.registry import Registry
+
+from ._behaviour import Stage
+from ._change import ReplyPatch, SchemaPatch
+from ._wire import FAITHFUL, Wire
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    description: str  # what differs, and why the contract allows it
+    schema: SchemaPatch | None = None
+    stages: Mapping[str, Stage] = field(default_factory=dict)
+    reply: ReplyPatch | None = None
+    wire: Wire = FAITHFUL
+
+
+VARIANTS: Registry[Variant] = Registry("variant")

@@ -1,0 +1,22 @@
+"""Wire: how an answer travels, beyond its status, headers and body.
+
+Framing and connection handling are the server's choice under HTTP/1.1 (RFC 9112): chunked or
+Content-Length, gzip when the client accepts it, closing the connection with or without saying so.
+A conformant client copes with every combination; a Variant picks one, a Fault may break one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Wire:
+    chunked: bool = False  # Transfer-Encoding: chunked instead of Content-Length
+    gzip: bool = False  # Content-Encoding: gzip when the request's Accept-Encoding allows it
+    close: bool = False  # `Connection: close` on every answer, then close
+    drop_idle: bool = False  # close after every answer without announcing it (an idle-timeout of 0)
+    interim_continue: bool = True  # answer `Expect: 100-continue` with `100 Continue` before the body
+
+
+FAITHFUL = Wire()
