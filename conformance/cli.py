@@ -78,18 +78,26 @@ def cmd_run(args: argparse.Namespace) -> int:
     run = owner.open()
     where = f"embedded reference mock at {run.target.base_url}" if run.mock else redact_url(target.base_url or "")
     _say(f"POST /hooks conformance · target: {where} · tier: {target.tier}")
+    for placeholder in Redactor(target.secrets).weak:
+        _say(f"warning: {placeholder} is shorter than 8 characters: a weak secret, masked only where it stands alone")
     if target.tier == "nightly":
         _say(f"seed: {run.seed}  (replay with: --tier nightly --seed {run.seed})")
     out = target.output_dir
     out.mkdir(parents=True, exist_ok=True)
 
     # SIGTERM (CI cancelling a job) ends the run like Ctrl-C: what was measured is still written,
-    # and what was registered is still deleted.
+    # and what was registered is still deleted. The first signal stops sending: the request in
+    # flight ends within its deadline, then cleanup runs within its budget. A second signal cancels
+    # whatever is on the wire (cleanup included); the summary is still written.
     def interrupt(signum: int, frame: object) -> None:
-        first = not run.interrupted
+        if run.interrupted:
+            run.sender.cancel()
+            if not run.finishing:
+                raise KeyboardInterrupt
+            return
         run.interrupted = True
-        if first and run.sender.in_flight:
-            return  # the Probe raises once the answer is recorded; a second signal does not wait
+        if run.finishing or run.sender.in_flight:
+            return  # the Probe raises once the answer is recorded; shrinking stops on the flag
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupt)

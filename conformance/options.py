@@ -69,7 +69,27 @@ RUN_OPTIONS: tuple[Option, ...] = (
     ),
     _opt("--tier", "ci: deterministic gate (default); nightly: deeper", "tier", default="ci", choices=TIERS),
     _opt("--seed", "nightly seed to replay (printed by every nightly run)", "seed", type=int),
-    _opt("--timeout", "seconds to wait for each answer (default 5)", "timeout", type=float, default=5.0),
+    _opt(
+        "--timeout",
+        "seconds each request may take, connect to last response byte (default 5)",
+        "timeout",
+        type=float,
+        default=5.0,
+    ),
+    _opt(
+        "--max-response-bytes",
+        "a longer response body is cut, and that is a fail (default 1048576)",
+        "max_response_bytes",
+        type=int,
+        default=1024 * 1024,
+    ),
+    _opt(
+        "--cleanup-timeout",
+        "total seconds for deleting what the run registered (default 30)",
+        "cleanup_timeout",
+        type=float,
+        default=30.0,
+    ),
     _opt(
         "--output-dir",
         "where reports go (default reports/; the plugin writes none without it)",

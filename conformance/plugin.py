@@ -113,6 +113,7 @@ class Run:
         run = self.session
         if run is None:
             return
+        run.finishing = True
         if run.target.shrink_budget and not run.interrupted and not run.ledger.stopped:
             from conformance.suite._shrink import Shrinker
 

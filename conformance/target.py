@@ -41,6 +41,8 @@ class Target:
     baseline: Path | None = None  # accepted findings of this target (known deviations)
     update_baseline: bool = False
     shrink_budget: int = 150  # requests spent shrinking fails to their smallest reproduction (0: off)
+    max_response_bytes: int = 1024 * 1024  # a longer answer is cut, and the cut is a fail
+    cleanup_timeout: float = 30.0  # total seconds the cleanup may take, each request still under `timeout`
 
     def __post_init__(self) -> None:
         if self.tier not in TIERS:
@@ -53,6 +55,10 @@ class Target:
             raise UsageError(f"--shrink-budget must be zero or more requests, not {self.shrink_budget}")
         if self.timeout <= 0:
             raise UsageError(f"--timeout must be a positive number of seconds, not {self.timeout}")
+        if self.max_response_bytes <= 0:
+            raise UsageError(f"--max-response-bytes must be a positive number of bytes, not {self.max_response_bytes}")
+        if self.cleanup_timeout < 0:
+            raise UsageError(f"--cleanup-timeout must be zero or more seconds, not {self.cleanup_timeout}")
         if self.base_url is not None:
             parts = urlsplit(self.base_url)
             if parts.scheme not in ("http", "https") or not parts.hostname:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import httpx
 
 from conformance.target import Target
+
+from ._wire import Answer, Cancelled, Overdue, Wire
 
 
 @dataclass
@@ -44,44 +48,87 @@ def _marked(hook: object, marker: str | None) -> bool:
     return host == marker or host.endswith("." + marker)
 
 
-def cleanup(target: Target, ids: list[str], marker: str | None = None) -> Cleanup:
+def cleanup(target: Target, ids: list[str], marker: str | None = None, *, wire: Wire | None = None) -> Cleanup:
     """Delete `ids`, then every listed webhook whose target is on the run's `marker` domain: those
-    a server registered without telling us their id (an interrupted request, a wrong response)."""
+    a server registered without telling us their id (an interrupted request, a wrong response).
+
+    Each request runs under the run's deadline, and all of them within `target.cleanup_timeout`:
+    whatever the server does, cleanup ends, and what it could not delete is listed in `failed`.
+    `wire`: the run's own (so a second signal cancels the cleanup too); None opens one.
+    """
     report = Cleanup()
     if target.base_url is None or (not ids and not marker):
         return report
-    with httpx.Client(timeout=httpx.Timeout(target.timeout), headers=target.auth_headers()) as client:
+    own = wire is None
+    wire = wire or Wire(target.max_response_bytes)
+    try:
+        _clean(report, _Budgeted(wire, target), ids, marker)
+    finally:
+        if own:
+            wire.close()
+    return report
 
-        def delete(hook_id: str) -> None:
-            try:
-                response = client.delete(f"{target.hooks_url}/{hook_id}")
-            except httpx.HTTPError as error:
-                report.failed[hook_id] = type(error).__name__
-                return
-            if response.status_code < 300 or response.status_code == 404:
-                report.deleted.append(hook_id)
-            else:
-                report.failed[hook_id] = f"HTTP {response.status_code}"
 
-        def listed() -> list | None:
-            try:
-                listing = client.get(target.hooks_url)
-                return _hooks_in(listing.json()) if listing.status_code == 200 else None
-            except (httpx.HTTPError, ValueError):
-                return None
+class _Budgeted:
+    """Requests under the run's deadline, cut short when the cleanup budget runs out."""
 
-        for hook_id in dict.fromkeys(ids):
-            delete(hook_id)
+    def __init__(self, wire: Wire, target: Target) -> None:
+        self.wire, self.target = wire, target
+        self.ends = time.monotonic() + target.cleanup_timeout
+
+    def __call__(self, method: str, url: str) -> Answer:
+        left = self.ends - time.monotonic()
+        if left <= 0:
+            raise BudgetSpent(f"cleanup budget of {self.target.cleanup_timeout} s spent")
+        headers = self.target.auth_headers()
+        return self.wire.exchange(method, url, headers, None, deadline=min(self.target.timeout, left))
+
+
+class BudgetSpent(Exception):
+    """The cleanup's total time is up: what is left stays listed for removal by hand."""
+
+
+def _why(error: Exception) -> str:
+    return str(error) if isinstance(error, BudgetSpent | Overdue | Cancelled) else type(error).__name__
+
+
+def _clean(report: Cleanup, send: _Budgeted, ids: list[str], marker: str | None) -> None:
+    hooks_url = send.target.hooks_url
+
+    def delete(hook_id: str) -> None:
+        try:
+            answer = send("DELETE", f"{hooks_url}/{hook_id}")
+        except (httpx.HTTPError, BudgetSpent, Overdue, Cancelled) as error:
+            report.failed[hook_id] = _why(error)
+            return
+        if answer.status < 300 or answer.status == 404:
+            report.deleted.append(hook_id)
+        else:
+            report.failed[hook_id] = f"HTTP {answer.status}"
+
+    def listed() -> list | None:
+        try:
+            answer = send("GET", hooks_url)
+        except (httpx.HTTPError, BudgetSpent, Overdue, Cancelled):
+            return None
+        if answer.status != 200 or answer.too_large:
+            return None
+        try:
+            return _hooks_in(json.loads(answer.body))
+        except ValueError:
+            return None
+
+    for hook_id in dict.fromkeys(ids):
+        delete(hook_id)
+    hooks = listed()
+    strays = [h["id"] for h in hooks or [] if _marked(h, marker) and isinstance(h.get("id"), str)]
+    for hook_id in strays:
+        delete(hook_id)
+    if strays:
         hooks = listed()
-        strays = [h["id"] for h in hooks or [] if _marked(h, marker) and isinstance(h.get("id"), str)]
-        for hook_id in strays:
-            delete(hook_id)
-        if strays:
-            hooks = listed()
     if isinstance(hooks, list):
         report.verified = True
         mine = set(ids)
         report.leftovers = [
             h.get("id") for h in hooks if isinstance(h, dict) and (h.get("id") in mine or _marked(h, marker))
         ]
-    return report

@@ -1,5 +1,6 @@
 """Preflight: one harmless request before the suite, so that a wrong URL or token ends the run
-with exit 2 and one line, instead of hundreds of identical transport findings."""
+with exit 2 and one line, instead of hundreds of identical transport findings. It runs under the
+same deadline and response cap as every other request."""
 
 from __future__ import annotations
 
@@ -9,16 +10,25 @@ import httpx
 
 from conformance.target import Target, UsageError, redact_url
 
+from ._wire import Overdue, Wire
+
 
 def preflight(target: Target) -> None:
     """Send a body the contract rejects (`[]`): it registers nothing on a faithful server."""
     assert target.base_url is not None
     headers = {"Content-Type": "application/json", **target.auth_headers()}
     where = redact_url(target.hooks_url)
+    wire = Wire(target.max_response_bytes)
     try:
-        with httpx.Client(timeout=httpx.Timeout(target.timeout)) as client:
-            response = client.post(target.hooks_url, content=json.dumps([]).encode(), headers=headers)
-    except httpx.TimeoutException:
+        _check(wire, target, headers, where)
+    finally:
+        wire.close()
+
+
+def _check(wire: Wire, target: Target, headers: dict[str, str], where: str) -> None:
+    try:
+        answer = wire.exchange("POST", target.hooks_url, headers, json.dumps([]).encode(), deadline=target.timeout)
+    except Overdue:
         return  # a server that hangs is a finding, judged case by case, not a usage error
     except httpx.ConnectError as error:
         reason = str(error) or type(error).__name__
@@ -30,24 +40,23 @@ def preflight(target: Target) -> None:
     except (httpx.RemoteProtocolError, httpx.ReadError):
         # Dropping the connection on a bad body is a finding, judged case by case; but a server
         # that cannot answer a plain read either does not speak HTTP at all.
-        _speaks_http(target, where)
+        _speaks_http(wire, target, where)
         return
     except httpx.HTTPError as error:
         raise UsageError(f"{where} did not speak HTTP ({type(error).__name__}): check --base-url") from None
-    if response.status_code in (401, 403):
+    if answer.status in (401, 403):
         raise UsageError(
-            f"{where} refused the credentials (HTTP {response.status_code}): check --token / FAXPLUS_TOKEN "
+            f"{where} refused the credentials (HTTP {answer.status}): check --token / FAXPLUS_TOKEN "
             "and, for OAuth tokens, --client-id / FAXPLUS_CLIENT_ID"
         )
-    if response.status_code == 404:
+    if answer.status == 404:
         raise UsageError(f"{where} answered 404: --base-url must be the prefix before /hooks (e.g. …/v3)")
 
 
-def _speaks_http(target: Target, where: str) -> None:
+def _speaks_http(wire: Wire, target: Target, where: str) -> None:
     try:
-        with httpx.Client(timeout=httpx.Timeout(target.timeout)) as client:
-            client.get(target.hooks_url, headers=target.auth_headers())
-    except httpx.TimeoutException:
+        wire.exchange("GET", target.hooks_url, target.auth_headers(), None, deadline=target.timeout)
+    except Overdue:
         return
     except httpx.HTTPError as error:
         raise UsageError(

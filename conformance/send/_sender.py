@@ -16,6 +16,7 @@ from conformance.target import Target
 
 from ._exchange import Exchange
 from ._politeness import CONNECT_BACKOFF, CONNECT_RETRIES, Pace, RateLimited, WaitBudget, retry_after
+from ._wire import Cancelled, Overdue, Wire
 
 DROP = {"authorization", "x-fax-clientid", "cookie", "x-schemathesis-testcaseid"}
 HANG_BREAKER = 3  # requests in a row without an answer (timeouts, refusals) before the run stops sending
@@ -44,12 +45,16 @@ class Sender:
         # True while a request is on the wire: an interrupt then waits for its answer, so that a
         # webhook the server registers is still known, and deleted, by the cleanup.
         self.in_flight = False
-        self._client = httpx.Client(timeout=httpx.Timeout(target.timeout), follow_redirects=False)
+        self.wire = Wire(target.max_response_bytes)
         self.pace = Pace(target.rate)
         self.budget = WaitBudget(target.max_wait)
 
     def close(self) -> None:
-        self._client.close()
+        self.wire.close()
+
+    def cancel(self) -> None:
+        """A second signal: end the request in flight now and send nothing more."""
+        self.wire.cancel()
 
     @property
     def hanging(self) -> bool:
@@ -97,9 +102,9 @@ class Sender:
                 f"{HANG_BREAKER} requests in a row got no answer (last: {self._last_failure}); "
                 "the target hangs or went away"
             )
-        dropped = {k.lower() for k, v in headers.items() if v is None}
+        dropped = tuple(sorted({k.lower() for k, v in headers.items() if v is None}))
         sent_headers = {k: v for k, v in headers.items() if v is not None}
-        exchange = Exchange(method, url, sent_headers, content, removed_headers=tuple(sorted(dropped)))
+        exchange = Exchange(method, url, sent_headers, content, removed_headers=dropped)
         started = time.perf_counter()
         connect_failures = 0
         while True:
@@ -107,23 +112,24 @@ class Sender:
             try:
                 self.in_flight = True
                 try:
-                    body = iter([content]) if chunked and content is not None else content
-                    request = self._client.build_request(method, url, headers=sent_headers, content=body)
-                    for name in dropped:
-                        request.headers.pop(name, None)
-                    # What goes on the wire, names as sent: httpx's own defaults included.
-                    exchange.request_headers = {
-                        k.decode("latin-1"): v.decode("latin-1") for k, v in request.headers.raw
-                    }
-                    response = self._client.send(request)
+                    answer = self.wire.exchange(
+                        method,
+                        url,
+                        sent_headers,
+                        content,
+                        deadline=self.target.timeout,
+                        removed=dropped,
+                        chunked=chunked,
+                    )
                 finally:
                     self.in_flight = False
-            except httpx.TimeoutException as exc:
+            except Cancelled:
+                raise KeyboardInterrupt from None  # a second signal: the run ends now
+            except Overdue as exc:
                 self.sent += 1
                 self._unanswered_in_a_row += 1
-                self._last_failure = f"timeout after {self.target.timeout}s"
-                exchange.error = "timeout"
-                exchange.error_detail = f"no answer within {self.target.timeout}s ({type(exc).__name__})"
+                self._last_failure = str(exc)
+                exchange.error, exchange.error_detail = "timeout", str(exc)
             except httpx.ConnectError as exc:
                 if connect_failures < CONNECT_RETRIES:  # never reached the server: safe to retry
                     connect_failures += 1
@@ -132,15 +138,17 @@ class Sender:
                 self._unanswered_in_a_row += 1  # refused after retries: as good as no answer
                 self._last_failure = "connection refused"
                 exchange.error, exchange.error_detail = "connect", str(exc) or type(exc).__name__
-            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
-                # Not retried: the server may have registered the webhook before the connection broke.
+            except httpx.TransportError as exc:
+                # Not retried (beyond a stale keep-alive connection, see Wire): the server may have
+                # registered the webhook before the connection broke.
                 self.sent += 1
                 self._unanswered_in_a_row = 0
                 exchange.error, exchange.error_detail = "protocol", str(exc) or type(exc).__name__
             else:
                 self.sent += 1
-                if response.status_code == 429:
-                    delay = retry_after(response.headers.get("retry-after"))
+                exchange.request_headers = answer.request_headers
+                if answer.status == 429 and not answer.too_large:
+                    delay = retry_after(answer.headers.get("retry-after"))
                     if not self.budget.take(delay):
                         raise RateLimited(
                             f"still answering 429 after {self.budget.spent:.0f}s of waiting: lower --rate"
@@ -148,8 +156,11 @@ class Sender:
                     time.sleep(delay)
                     continue
                 self._unanswered_in_a_row = 0
-                exchange.status = response.status_code
-                exchange.response_headers = {k.lower(): v for k, v in response.headers.items()}
-                exchange.response_body = response.content
+                exchange.status = answer.status
+                exchange.response_headers = answer.headers
+                exchange.response_body = answer.body
+                if answer.too_large:
+                    exchange.error = "too-large"
+                    exchange.error_detail = f"response over {self.wire.cap} bytes"
             exchange.elapsed = time.perf_counter() - started
             return exchange

@@ -38,6 +38,8 @@ class Session:
     # Set by the CLI's SIGINT/SIGTERM handler. Some layer between the signal and pytest may
     # swallow one KeyboardInterrupt; the Probe raises it again before every send.
     interrupted: bool = False
+    # Tests are over (shrinking, cleanup, summary): a signal must no longer raise, only cut short.
+    finishing: bool = False
     run_domain: str = field(init=False)
     sender: Sender = field(init=False)
     redactor: Redactor = field(init=False)
