@@ -32,7 +32,8 @@ def _quote_bytes(body: bytes) -> str:
 
 
 def curl(exchange: Exchange, redactor: Redactor) -> str:
-    parts = ["curl", "-sS", "-i", "-X", exchange.method, shlex.quote(exchange.url)]
+    # The URL too: a probe may carry the token as `?access_token=`.
+    parts = ["curl", "-sS", "-i", "-X", exchange.method, _quote(redactor.text(exchange.url))]
     for name, value in redactor.headers(exchange.request_headers).items():
         if name.lower() in NOISE:
             continue

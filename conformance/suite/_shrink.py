@@ -23,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 from conformance.judge import Category, Finding, Verdict, classify, run_checks
 from conformance.send import RateLimited, TargetHanging
 from strategies import RawBody
+from strategies._webhook import ip_path_marker
 
 from ._probe import remember_registration, reproduce
 from ._session import Session
@@ -90,19 +91,29 @@ def _without(key: str) -> Variant:
 # Features of a realistic Webhook, each with the variant that takes it away.
 def features(domain: str) -> dict[str, Variant]:
     plain = f"hooks.{domain}"
+    marker = ip_path_marker(domain)
+
+    def short(p: Any) -> str:
+        """A one-segment path; an IP literal host keeps the run's label, which cleanup looks for."""
+        return f"/{marker}/fax" if marker and _is_ip(p.hostname or "") else "/fax"
+
     return {
         "target has a query string": _on_target(lambda p: p._replace(query="") if p.query else None),
         "target has a port": _on_target(lambda p: _without_port(p) if p.port else None),
-        "target has a deep path": _on_target(lambda p: p._replace(path="/fax") if p.path.count("/") > 1 else None),
+        "target has a deep path": _on_target(
+            lambda p: p._replace(path=short(p)) if p.path.count("/") > short(p).count("/") else None
+        ),
         "target ends with a slash": _on_target(
-            lambda p: p._replace(path=p.path.rstrip("/") or "/fax") if p.path.endswith("/") else None
+            lambda p: p._replace(path=p.path.rstrip("/") or short(p)) if p.path.endswith("/") else None
         ),
         "target host is an IP literal": _on_target(lambda p: _host(p, plain) if _is_ip(p.hostname or "") else None),
         "target host is punycode": _on_target(lambda p: _host(p, plain) if "xn--" in (p.hostname or "") else None),
         "target scheme is not lower-case": _on_target(
             lambda p: p._replace(scheme=p.scheme.lower()) if p.scheme != p.scheme.lower() else None
         ),
-        "target is long": _on_target(lambda p: p._replace(path="/fax", query="") if len(urlunsplit(p)) > 200 else None),
+        "target is long": _on_target(
+            lambda p: p._replace(path=short(p), query="") if len(urlunsplit(p)) > 200 else None
+        ),
         "numbers has duplicates": _numbers_feature(
             lambda n: len(set(map(str, n))) < len(n), lambda n: list(dict.fromkeys(map(str, n)))
         ),
