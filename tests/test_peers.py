@@ -379,3 +379,31 @@ def test_only_connexion_accepts_a_trailing_newline(shared_runs: SharedRuns) -> N
         "fastapi": {"pass": True, "fail": False},
         "connexion": {"pass": False, "fail": True},
     }, verdicts
+
+
+def _sent_bytes(finding: Finding) -> bytes:
+    """The request body as sent: undo the suite's `backslashreplace` of bytes that are not UTF-8."""
+    text = finding["reproduction"]["request_body"]
+    return re.sub(rb"\\x([89a-f][0-9a-f])", lambda m: bytes([int(m[1], 16)]), text.encode("utf-8"))
+
+
+def test_fastapi_lists_nothing_while_an_accepted_surrogate_is_stored(shared_runs: SharedRuns, tmp_path: Path) -> None:
+    """Why the audit keeps `body-invalid-utf8 :: status` a real finding on FastAPI: the lone surrogate
+    it accepted cannot be encoded back to UTF-8, so `GET /hooks` answers 500 until that webhook is
+    deleted (the suite's cleanup deletes by id first, so its run does not see this). Replays the
+    suite's own reproduction against a fresh peer."""
+    finding = next(
+        f
+        for f in peer_run(FASTAPI, shared_runs)[1]["findings"]
+        if (f["family"], f["check"]) == ("body-invalid-utf8", "status")
+    )
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    # One connection per request: uvicorn closes the connection after the unhandled exception.
+    with serving(FASTAPI, peer_python(FASTAPI), tmp_path / "peer.log") as base_url:
+        registered = httpx.post(f"{base_url}/hooks", headers=headers, content=_sent_bytes(finding))
+        assert registered.status_code == 200, registered.text
+        assert httpx.get(f"{base_url}/hooks", headers=headers).status_code == 500
+        hook_id = registered.json()["id"]
+        assert httpx.delete(f"{base_url}/hooks/{hook_id}", headers=headers).status_code == 204
+        assert httpx.get(f"{base_url}/hooks", headers=headers).json() == {"data": []}
+    assert "surrogates not allowed" in (tmp_path / "peer.log").read_text(errors="replace")
