@@ -17,8 +17,6 @@ from conformance.mock import FAULTS, VARIANTS, MockServer, Variant
 
 # Variants the suite cannot pass yet, and why: each is an expected failure (not strict) until then.
 PENDING: dict[str, str] = {
-    "gzip-responses": "needs the suite's fix: the schemathesis second opinion rebuilds an httpx.Response with "
-    "the server's Content-Encoding over the already decoded body (DecodingError): the case is lost",
     "idle-close": "needs the sender's retry of a reused keep-alive connection closed before any response byte",
 }
 
