@@ -67,3 +67,6 @@ def test_fault_is_reported_by_its_rule(fault: Fault, tmp_path: Path) -> None:
     assert code == fault.exit_code, f"{fault.name}: exit {code}, expected {fault.exit_code}; findings {seen}"
     want = f"a {fault.expect}" + (f" in {fault.category!r}" if fault.category else "")
     assert killing, f"{fault.name}: no {want} from {sorted(fault.caught_by)}; findings: {seen}"
+    # One root cause, one line: a single-fault server shows at most 3 groups of its verdict.
+    groups = [g["title"] for g in summary["groups"] if g["verdict"] == fault.expect and g["families"] != ["spec-lint"]]
+    assert len(groups) <= 3, f"{fault.name}: {len(groups)} root-cause groups for one fault: {groups}"

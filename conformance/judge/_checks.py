@@ -99,6 +99,8 @@ def _status_cause(exchange: Exchange, kind: Kind, category: Category) -> str:
         return "accepted a request without credentials"
     if category is Category.AUTH:
         return "accepted a credential it must refuse"  # a wrong token, another scheme, an empty bearer, ...
+    if not kind.rejects and 200 <= (exchange.status or 0) < 300:
+        return f"answered {exchange.status} instead of 200 to a valid Webhook"  # valid, exotic or `bearer` alike
     if category is Category.LENIENT_PARSING:
         return "accepted a non-JSON extension form of a valid Webhook"
     return f"answered {exchange.status} to a {kind} request"
