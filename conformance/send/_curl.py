@@ -32,12 +32,13 @@ def _quote_bytes(body: bytes) -> str:
 
 
 def curl(exchange: Exchange, redactor: Redactor) -> str:
-    # The URL too: a probe may carry the token as `?access_token=`.
     parts = ["curl", "-sS", "-i", "-X", exchange.method, _quote(redactor.text(exchange.url))]
     for name, value in redactor.headers(exchange.request_headers).items():
-        if name.lower() in NOISE:
-            continue
+        if name.lower() in NOISE or (name.lower() == "accept" and value == "*/*"):
+            continue  # `Accept: */*` is curl's own default too
         parts += ["-H", _quote(f"{name}: {value}")]
+    for name in exchange.removed_headers:
+        parts += ["-H", shlex.quote(f"{name}:")]  # `-H 'Name:'` stops curl sending its own default
     if exchange.request_body is not None:
         parts += ["--data-binary", _quote_bytes(redactor.bytes(exchange.request_body))]
     return " ".join(parts)

@@ -22,6 +22,8 @@ class Exchange:
     # Transport failure: "timeout", "connect", "protocol", or None when a response arrived.
     error: str | None = None
     error_detail: str = ""
+    # Headers a client adds by default that this request deliberately did not send (lower case).
+    removed_headers: tuple[str, ...] = ()
 
     @property
     def media_type(self) -> str:

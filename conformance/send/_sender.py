@@ -99,9 +99,7 @@ class Sender:
             )
         dropped = {k.lower() for k, v in headers.items() if v is None}
         sent_headers = {k: v for k, v in headers.items() if v is not None}
-        if chunked:
-            sent_headers["Transfer-Encoding"] = "chunked"
-        exchange = Exchange(method, url, sent_headers, content)
+        exchange = Exchange(method, url, sent_headers, content, removed_headers=tuple(sorted(dropped)))
         started = time.perf_counter()
         connect_failures = 0
         while True:
@@ -113,6 +111,10 @@ class Sender:
                     request = self._client.build_request(method, url, headers=sent_headers, content=body)
                     for name in dropped:
                         request.headers.pop(name, None)
+                    # What goes on the wire, names as sent: httpx's own defaults included.
+                    exchange.request_headers = {
+                        k.decode("latin-1"): v.decode("latin-1") for k, v in request.headers.raw
+                    }
                     response = self._client.send(request)
                 finally:
                     self.in_flight = False
