@@ -135,6 +135,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         accepted = sum(1 for f in run.ledger.findings.values() if f.verdict.name == "FAIL")
         _say(f"baseline: {accepted} accepted finding(s) written to {target.baseline}")
         verdict_code = EXIT_OK
+    if owner.broken:
+        first = owner.broken[0]
+        message = (
+            f"the suite could not judge {len(owner.broken)} test(s), first {first}: their remaining cases were "
+            "not sent; rerun that test with `pytest --pyargs conformance.suite -k NAME` to see why"
+        )
+        if verdict_code == EXIT_OK:
+            return _fail(message)
+        print(f"{PROG}: {message}", file=sys.stderr, flush=True)
     if run.ledger.stopped and verdict_code == EXIT_OK:
         return _fail(f"incomplete: {run.ledger.stopped}; the summary covers what was measured")
     if (code == pytest.ExitCode.INTERRUPTED or run.interrupted) and verdict_code == EXIT_OK:
