@@ -150,6 +150,7 @@ class ToolRun:
     warns: list[str] = field(default_factory=list)  # ours: family::check (category) of each warn finding
     errors: list[str] = field(default_factory=list)  # schemathesis: "METHOD /path Network Error"
     reported_requests: int | None = None  # ours: summary.json `requests` (the mock count also has cleanup)
+    groups: int | None = None  # ours: root-cause groups of the fault's expected verdict (spec lint aside)
     note: str = ""
 
     @property
@@ -205,6 +206,8 @@ def run_ours(fault: Fault | None, token: str, variant: Variant | None = None) ->
     run.failures = [f"{f['family']}::{f['check']}" for f in findings if f["verdict"] == "fail"]
     run.warns = [f"{f['family']}::{f['check']} ({f['category']})" for f in findings if f["verdict"] == "warn"]
     run.killed = fault is not None and code == fault.exit_code and any(fault.killed_by(f) for f in findings)
+    expect = fault.expect if fault is not None else "fail"
+    run.groups = sum(1 for g in summary.get("groups", ()) if g["verdict"] == expect and g["families"] != ["spec-lint"])
     run.accidental = code == 1 and not run.killed
     return run
 
@@ -429,6 +432,7 @@ def totals(results: Sequence[ServerResult], variants: Sequence[VariantResult] = 
         }
 
     ours = per_tool("ours")
+    ours["max_groups_per_fault"] = max((r.ours.groups or 0 for r in faults), default=0)
     ours["variants_passed"] = sum(v.passed for v in variants)
     ours["variants"] = len(variants)
     return {
@@ -458,7 +462,8 @@ def totals_lines(t: dict[str, Any]) -> list[str]:
     for name in t:
         s = t[name]
         extra = (
-            f"{s['accidental']} by accident; variants passed {s.get('variants_passed', 0)}/{s.get('variants', 0)}"
+            f"{s['accidental']} by accident; variants passed {s.get('variants_passed', 0)}/{s.get('variants', 0)}; "
+            f"at most {s.get('max_groups_per_fault', 0)} root-cause groups per fault"
             if name == "ours"
             else f"only {s['new_vs_reference']} with a failure or error the reference run did not have"
         )
