@@ -27,7 +27,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +35,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import CliResult, SharedRuns, run_cli
+from processes import stop, wait_serving
 
 from conformance.contract import spec_path
 
@@ -277,27 +277,16 @@ def serving(peer: Peer, python: Path, log: Path) -> Iterator[str]:
         process = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}{peer.prefix}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                tail = log.read_text(errors="replace")[-1500:]
-                pytest.fail(f"the {peer.name} peer exited ({process.returncode}) before answering:\n{tail}")
-            try:
-                httpx.get(f"{base_url}/hooks", timeout=1)  # any HTTP answer (401 here) means it serves
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"the {peer.name} peer did not answer within 30 s:\n{log.read_text()[-1500:]}")
-                time.sleep(0.1)
+        wait_serving(
+            f"{base_url}/hooks",
+            alive=lambda: process.poll() is None,
+            log=lambda: log.read_text(errors="replace"),
+            what=f"the {peer.name} peer",
+            seconds=30,
+        )
         yield base_url
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(process)
 
 
 @pytest.fixture(params=sorted(PEERS))

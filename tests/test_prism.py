@@ -34,6 +34,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from processes import stop, wait_serving
 
 from conformance.contract import spec_path
 
@@ -131,27 +132,11 @@ def prism_mock(cli: Path, workdir: Path, *, node_options: str | None = None) -> 
         process = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT)
     prism = Prism(process, f"http://127.0.0.1:{port}", log)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if not prism.alive:
-                pytest.fail(f"Prism exited ({process.returncode}) before answering:\n{prism.output()[-1500:]}")
-            try:
-                # Any HTTP answer means it is serving (GET /hooks is not in the spec: 405).
-                httpx.get(f"{prism.base_url}/hooks", timeout=1)
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"Prism did not answer within 60 s:\n{prism.output()[-1500:]}")
-                time.sleep(0.2)
+        # GET /hooks is not in the spec: Prism's 405 shows it is serving.
+        wait_serving(f"{prism.base_url}/hooks", alive=lambda: prism.alive, log=prism.output, what="Prism", seconds=60)
         yield prism
     finally:
-        if prism.alive:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(process)
 
 
 def run_suite(base_url: str, out: Path) -> tuple[int, dict]:
