@@ -102,6 +102,8 @@ def _status_cause(exchange: Exchange, kind: Kind, category: Category) -> str:
         return "accepted a request without credentials"
     if category is Category.AUTH:
         return "accepted a credential it must refuse"  # a wrong token, another scheme, an empty bearer, ...
+    if kind is Kind.VALID_EDGE and 400 <= (exchange.status or 0) < 500:
+        return f"rejected an exotic schema-valid value with {exchange.status} (stricter than the schema)"
     if not kind.rejects and 200 <= (exchange.status or 0) < 300:
         return f"answered {exchange.status} instead of 200 to a valid Webhook"  # valid, exotic or `bearer` alike
     if category is Category.LENIENT_PARSING:
