@@ -43,7 +43,8 @@ def render(data: dict[str, Any], top: int = 10) -> str:
     if warns:
         lines += ["", f"## Warnings ({len(warns)} causes)", ""]
         lines += [
-            f"- {g['check']}: {g['title']} ({g['category']}; {_count(len(g['families']), 'family')}, e.g. `{g['example']}`)"
+            f"- {g['check']}: {g['title']} "
+            f"({g['category']}; {_count(len(g['families']), 'family')}, e.g. `{g['example']}`)"
             for g in warns[:top]
         ]
     lines += ["", f"Replay the run: `{data['replay']}`", ""]
