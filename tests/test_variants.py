@@ -16,9 +16,7 @@ from test_faults import TOKEN, findings, run_suite
 from conformance.mock import FAULTS, VARIANTS, MockServer, Variant
 
 # Variants the suite cannot pass yet, and why: each is an expected failure (not strict) until then.
-PENDING: dict[str, str] = {
-    "idle-close": "needs the sender's retry of a reused keep-alive connection closed before any response byte",
-}
+PENDING: dict[str, str] = {}
 
 
 def _params() -> list[object]:
