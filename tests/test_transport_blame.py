@@ -3,6 +3,10 @@ keep-alive connection that was closed before any answer)."""
 
 from __future__ import annotations
 
+import socket
+
+from wire_servers import WireServer, answer
+
 from conformance.mock import FAULTS, VARIANTS, MockServer
 from conformance.send import Sender
 from conformance.target import Target
@@ -13,7 +17,7 @@ UNKNOWN_EVENT = b'{"target": "https://hooks.example.com/fax", "event": "fax_lost
 HEADERS = {"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"}
 
 
-def outcomes(mock: MockServer, bodies: list[bytes]) -> list[str]:
+def outcomes(mock: MockServer | WireServer, bodies: list[bytes]) -> list[str]:
     sender = Sender(Target(base_url=mock.url, token=TOKEN, timeout=2))
     try:
         return [
@@ -22,6 +26,27 @@ def outcomes(mock: MockServer, bodies: list[bytes]) -> list[str]:
         ]
     finally:
         sender.close()
+
+
+def one_answer_per_connection() -> object:
+    """Answers the first request of a connection, then drops the connection when the next one
+    arrives on it: the race of an idle timeout, made deterministic."""
+    answered: set[int] = set()
+
+    def behaviour(request: object, sock: socket.socket) -> bool:
+        if id(sock) in answered:  # the server keeps every socket object: ids are not reused
+            return False
+        answered.add(id(sock))
+        answer(sock)
+        return True
+
+    return behaviour
+
+
+def test_a_reused_connection_closed_before_any_answer_is_retried_on_a_fresh_one() -> None:
+    with WireServer(one_answer_per_connection()) as server:  # type: ignore[arg-type]
+        assert outcomes(server, [VALID] * 5) == ["200"] * 5
+        assert server.connections == 5  # every request after the first needed a fresh connection
 
 
 def test_a_server_closing_idle_connections_silently_answers_every_request() -> None:

@@ -171,7 +171,7 @@ class Sender:
                     # A kept-alive connection the server had already closed (an idle timeout, or a
                     # crash on the previous request): what browsers do is send once more on a fresh
                     # connection, so the error lands on the request that caused it, if any.
-                    retried_reused = False
+                    retried_reused = True
                     continue
                 # Otherwise not retried: the server may have registered the webhook before the connection broke.
                 self.sent += 1
