@@ -56,6 +56,7 @@ class Sender:
         self.target = target
         self.sent = 0
         self._unanswered_in_a_row = 0
+        self._gone = False  # the harmless request got no answer either: stop sending
         self._last_failure = ""
         # True while a request is on the wire: an interrupt then waits for its answer, so that a
         # webhook the server registers is still known, and deleted, by the cleanup.
@@ -122,7 +123,8 @@ class Sender:
     def send(
         self, method: str, url: str, headers: dict[str, str | None], content: bytes | None, *, chunked: bool = False
     ) -> Exchange:
-        if self.hanging and not self._alive():
+        if self._gone or (self.hanging and not self._alive()):
+            self._gone = True  # asked once: every later request would only wait as long
             raise TargetHanging(
                 f"{HANG_BREAKER} requests in a row got no answer (last: {self._last_failure}); "
                 "the target hangs or went away"
