@@ -19,6 +19,7 @@ from conformance.options import build_target
 from conformance.sdk import add_arguments as add_sdk_arguments
 from conformance.sdk import cmd_sdk
 from conformance.send import Redactor
+from conformance.send._redact import WEAK, weak
 from conformance.target import UsageError, env_or, redact_url
 
 PROG = "faxplus-conformance"
@@ -78,6 +79,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     run = owner.open()
     where = f"embedded reference mock at {run.target.base_url}" if run.mock else redact_url(target.base_url or "")
     _say(f"POST /hooks conformance · target: {where} · tier: {target.tier}")
+    if target.token and weak(target.token):
+        _say(
+            f"warning: the token is shorter than {WEAK} characters, so it is masked only where it stands "
+            "alone (never inside a word); fine for a local mock, weak for anything else"
+        )
     if target.tier == "nightly":
         _say(f"seed: {run.seed}  (replay with: --tier nightly --seed {run.seed})")
     out = target.output_dir
