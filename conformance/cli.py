@@ -19,6 +19,7 @@ from conformance.options import build_target
 from conformance.sdk import add_arguments as add_sdk_arguments
 from conformance.sdk import cmd_sdk
 from conformance.send import Redactor
+from conformance.send._redact import WEAK, weak
 from conformance.target import UsageError, env_or, redact_url
 
 PROG = "faxplus-conformance"
@@ -78,8 +79,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     run = owner.open()
     where = f"embedded reference mock at {run.target.base_url}" if run.mock else redact_url(target.base_url or "")
     _say(f"POST /hooks conformance · target: {where} · tier: {target.tier}")
-    for placeholder in Redactor(target.secrets).weak:
-        _say(f"warning: {placeholder} is shorter than 8 characters: a weak secret, masked only where it stands alone")
+    if target.token and weak(target.token):
+        _say(
+            f"warning: the token is shorter than {WEAK} characters, so it is masked only where it stands "
+            "alone (never inside a word); fine for a local mock, weak for anything else"
+        )
     if target.tier == "nightly":
         _say(f"seed: {run.seed}  (replay with: --tier nightly --seed {run.seed})")
     out = target.output_dir
@@ -143,6 +147,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         accepted = sum(1 for f in run.ledger.findings.values() if f.verdict.name == "FAIL")
         _say(f"baseline: {accepted} accepted finding(s) written to {target.baseline}")
         verdict_code = EXIT_OK
+    if owner.broken:
+        first = owner.broken[0]
+        message = (
+            f"the suite could not judge {len(owner.broken)} test(s), first {first}: their remaining cases were "
+            "not sent; rerun that test with `pytest --pyargs conformance.suite -k NAME` to see why"
+        )
+        if verdict_code == EXIT_OK:
+            return _fail(message)
+        print(f"{PROG}: {message}", file=sys.stderr, flush=True)
     if run.ledger.stopped and verdict_code == EXIT_OK:
         return _fail(f"incomplete: {run.ledger.stopped}; the summary covers what was measured")
     if (code == pytest.ExitCode.INTERRUPTED or run.interrupted) and verdict_code == EXIT_OK:

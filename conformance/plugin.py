@@ -76,6 +76,7 @@ class Run:
         self.owned_by_cli = owned_by_cli  # the CLI prints its own summary and closes the session
         self.config: pytest.Config | None = None
         self.session: Session | None = None
+        self.broken: list[str] = []  # tests that raised something other than a contract violation
 
     def open(self) -> Session:
         """The Session, opened on first use: starts the embedded mock or sends the preflight."""
@@ -108,6 +109,19 @@ class Run:
             if probe.failures():
                 raise ContractViolation(_explain(probe))
         return outcome
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+        report = yield
+        # A test that raised lost its remaining cases: the verdict is incomplete, not conformant.
+        if (
+            self.session is not None
+            and report.failed
+            and not (call.excinfo and call.excinfo.errisinstance(ContractViolation))
+        ):
+            reason = call.excinfo.typename if call.excinfo else "failed"
+            self.broken.append(f"{item.nodeid.rsplit('::', 1)[-1]} ({call.when}: {reason})")
+        return report
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         run = self.session

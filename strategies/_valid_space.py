@@ -14,7 +14,7 @@ from typing import Any
 
 from conformance.contract import CONTRACT
 
-from ._webhook import IPV4_HOSTS, IPV6_HOSTS, MAX_TARGET, PUNYCODE_LABELS
+from ._webhook import IPV4_HOSTS, IPV6_HOSTS, MAX_TARGET, PUNYCODE_LABELS, ip_path_marker
 
 Webhook = dict[str, Any]
 NUMBER = "+12135550123"
@@ -50,15 +50,16 @@ def valid_space(domain: str) -> dict[str, list[Webhook]]:
         for extra in ({}, {"numbers": None}, {"numbers": [NUMBER]})
     ]
     path = f"{hook}/fax"
+    run = "/" + ip_path_marker(domain) if ip_path_marker(domain) else ""  # IP hosts: the run's label in the path
     targets = [
         webhook(f"{hook}:8443/fax"),
         webhook(f"http://hooks.{domain}:8080/fax"),
         webhook(f"{hook}/a/b/c/d/e/f/g/h/fax-received"),
         webhook(f"{path}?token=a%20b&next=%2Fdone%3Fok%3D1&list=1%2C2&name=caf%C3%A9"),
-        webhook(f"http://{IPV4_HOSTS[0]}:8080/fax"),
-        webhook(f"https://{IPV4_HOSTS[1]}/fax"),
-        webhook(f"http://{IPV6_HOSTS[0]}:8080/fax"),
-        webhook(f"https://{IPV6_HOSTS[1]}/fax"),
+        webhook(f"http://{IPV4_HOSTS[0]}:8080{run}/fax"),
+        webhook(f"https://{IPV4_HOSTS[1]}{run}/fax"),
+        webhook(f"http://{IPV6_HOSTS[0]}:8080{run}/fax"),
+        webhook(f"https://{IPV6_HOSTS[1]}{run}/fax"),
         webhook(f"https://{PUNYCODE_LABELS[0]}.{domain}/fax"),
         webhook(f"HTTPS://hooks.{domain}/fax"),
         webhook(f"{path}/"),

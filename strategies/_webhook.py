@@ -76,17 +76,26 @@ def targets(domain: str = DEFAULT_TARGET_DOMAIN) -> st.SearchStrategy[str]:
     'HTTPS://hooks.example.com:8443/fax/received/?token=a%20b&id=7'
     """
     label = st.text(alphabet=_ALNUM, min_size=1, max_size=12)
+    # An IP literal host has no subdomain to mark the run: its path starts with the run's label
+    # instead (`/run-1a2b3c4d/...`), so cleanup still finds what it registered.
+    marker = ip_path_marker(domain)
     host = st.one_of(
         st.builds(lambda sub: f"{sub}{domain}", st.one_of(st.just(""), label.map(lambda s: s + "."))),
         st.sampled_from(PUNYCODE_LABELS).map(lambda p: f"{p}.{domain}"),
-        st.sampled_from(IPV4_HOSTS + IPV6_HOSTS),
+        st.sampled_from(IPV4_HOSTS + IPV6_HOSTS).map(lambda ip: ip + "\0"),
     )
     segment = st.text(alphabet=_ALNUM + "-_.~", min_size=1, max_size=12).filter(lambda s: s not in (".", ".."))
     query = st.lists(st.tuples(label, _percent_encoded()), max_size=4).map(
         lambda kv: "?" + "&".join(f"{k}={v}" for k, v in kv) if kv else ""
     )
+
+    def url_of(scheme: str, h: str, port: str, path: list[str], slash: str, q: str) -> str:
+        if h.endswith("\0"):  # an IP literal: the run's label leads the path
+            h, path = h[:-1], [marker, *path] if marker else path
+        return f"{scheme}://{h}{port}/{'/'.join(path)}{slash}{q}"
+
     url = st.builds(
-        lambda scheme, h, port, path, slash, q: f"{scheme}://{h}{port}/{'/'.join(path)}{slash}{q}",
+        url_of,
         st.sampled_from(["https", "http", "HTTPS", "Https"]),
         host,
         st.one_of(st.just(""), st.integers(1, 65535).map(lambda p: f":{p}")),
@@ -95,6 +104,12 @@ def targets(domain: str = DEFAULT_TARGET_DOMAIN) -> st.SearchStrategy[str]:
         query,
     )
     return url.filter(lambda u: len(u) <= MAX_TARGET and "//" not in u.split("://", 1)[1])
+
+
+def ip_path_marker(domain: str) -> str:
+    """The run's label (`run-1a2b3c4d` of `run-1a2b3c4d.example.com`), or "" for a plain domain."""
+    label = domain.split(".", 1)[0]
+    return label if label.startswith("run-") else ""
 
 
 def client_ids() -> st.SearchStrategy[str]:

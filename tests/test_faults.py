@@ -1,5 +1,7 @@
-"""The fault sweep: the reference mock passes, and every fault in the catalogue is killed in the
-`ci` tier by the family or check that names its broken rule (a kill by accident does not count).
+"""The fault sweep: the reference mock passes, and every fault in the catalogue is reported in the
+`ci` tier by the family or check that names its broken rule, with the verdict it must get
+(`Fault.expect`): a fail-fault exits 1 with a `fail` finding of that rule; a warn-fault exits 0
+with a `warn` finding of that rule in its category. A report by another rule does not count.
 
 Each case runs the real CLI in a subprocess against a real mock on 127.0.0.1, so adding a
 fault to the catalogue adds a test here.
@@ -14,6 +16,9 @@ import pytest
 from conftest import run_cli
 
 from conformance.mock import FAULTS, Fault, MockServer
+
+# Faults the suite cannot report yet, and why: each is an expected failure (not strict) until then.
+PENDING: dict[str, str] = {}
 
 TOKEN = "sweep-token-7f3a"
 
@@ -30,6 +35,10 @@ def fails(summary: dict) -> list[tuple[str, str]]:
     return [(f["family"], f["check"]) for f in summary["findings"] if f["verdict"] == "fail"]
 
 
+def findings(summary: dict) -> list[str]:
+    return [f"{f['verdict']} {f['family']}::{f['check']} ({f['category']})" for f in summary["findings"]]
+
+
 def test_reference_mock_is_conformant(tmp_path: Path) -> None:
     with MockServer(token=TOKEN) as mock:
         code, summary = run_suite(mock, tmp_path)
@@ -40,11 +49,24 @@ def test_reference_mock_is_conformant(tmp_path: Path) -> None:
     assert mock.store.all() == []
 
 
-@pytest.mark.parametrize("fault", list(FAULTS), ids=FAULTS.names())
-def test_fault_is_killed_by_its_rule(fault: Fault, tmp_path: Path) -> None:
+def _sweep_params() -> list[object]:
+    marks = {name: pytest.mark.xfail(strict=False, reason=why) for name, why in PENDING.items()}
+    return [pytest.param(fault, id=fault.name, marks=marks.get(fault.name, ())) for fault in FAULTS]
+
+
+def test_pending_names_real_faults() -> None:
+    assert set(PENDING) <= set(FAULTS.names())
+
+
+@pytest.mark.parametrize("fault", _sweep_params())
+def test_fault_is_reported_by_its_rule(fault: Fault, tmp_path: Path) -> None:
     with MockServer(token=TOKEN, fault=fault) as mock:
         code, summary = run_suite(mock, tmp_path)
-    found = fails(summary)
-    named = [(family, check) for family, check in found if family in fault.caught_by or check in fault.caught_by]
-    assert code == 1, f"{fault.name}: exit {code}, findings {found}"
-    assert named, f"{fault.name} was not caught by {sorted(fault.caught_by)}; findings: {found}"
+    seen = findings(summary)
+    killing = [f for f in summary["findings"] if fault.killed_by(f)]
+    assert code == fault.exit_code, f"{fault.name}: exit {code}, expected {fault.exit_code}; findings {seen}"
+    want = f"a {fault.expect}" + (f" in {fault.category!r}" if fault.category else "")
+    assert killing, f"{fault.name}: no {want} from {sorted(fault.caught_by)}; findings: {seen}"
+    # One root cause, one line: a single-fault server shows at most 3 groups of its verdict.
+    groups = [g["title"] for g in summary["groups"] if g["verdict"] == fault.expect and g["families"] != ["spec-lint"]]
+    assert len(groups) <= 3, f"{fault.name}: {len(groups)} root-cause groups for one fault: {groups}"

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import socket
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import run_cli
 from schemathesis import GenerationMode
 
 import conformance
@@ -574,3 +578,48 @@ def test_crash_kills_connection_only_on_an_unknown_event():
         with pytest.raises(httpx.RemoteProtocolError):
             c.post("/hooks", json=UNKNOWN_EVENT)
         assert c.post("/hooks", json={**VALID, "event": 3}).status_code == 400
+
+
+# --- the CLI's mock and faults commands --------------------------------------------------------------
+
+
+def test_faults_variants_lists_the_variant_catalogue():
+    result = run_cli("faults", "--variants", timeout=60)
+    assert result.returncode == 0, result.output
+    listed = [line.split()[0] for line in result.stdout.splitlines()]
+    assert listed == VARIANTS.names()
+    assert all(
+        VARIANTS[name].description in line for name, line in zip(listed, result.stdout.splitlines(), strict=True)
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--variant", "no-such-variant"], ["--fault", "success-201", "--variant", "uuid-ids"]],
+    ids=["unknown", "both"],
+)
+def test_mock_refuses_a_bad_variant_in_one_line(args):
+    result = run_cli("mock", "--port", "0", *args, timeout=60)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_mock_command_serves_a_variant():
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")}
+    with subprocess.Popen(
+        [sys.executable, "-m", "conformance", "mock", "--port", "0", "--variant", "uuid-ids", "--token", "cli-token"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=clean,
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            banner = proc.stdout.readline()
+            assert "variant: uuid-ids" in banner and "cli-token" not in banner
+            url = re.search(r"http://127\.0\.0\.1:\d+/v3", banner).group()  # type: ignore[union-attr]
+            response = httpx.post(f"{url}/hooks", json=VALID, headers=auth("cli-token"), timeout=5)
+            assert response.status_code == 200
+            assert str(uuid.UUID(response.json()["id"])) == response.json()["id"]
+        finally:
+            proc.terminate()

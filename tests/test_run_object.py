@@ -66,3 +66,27 @@ def test_two_runs_in_one_process_are_independent(tmp_path: Path) -> None:
     # Same cases, same counts: the second run started from nothing the first one left behind.
     assert first["counts"] == second["counts"] and first["counts"]["cases"] > 300
     assert first["families"] == second["families"]
+
+
+def test_a_suite_test_that_raises_makes_the_run_exit_2_not_conformant(tmp_path: Path) -> None:
+    # A bug of the suite's own (here: a probe that raises for one family) loses that test's cases:
+    # the verdict is incomplete, so the run must not report "conformant".
+    proc = python(
+        textwrap.dedent(f"""
+            import sys
+            from conformance import cli
+            from conformance.suite import _probe
+
+            original = _probe.Probe.payload
+            def payload(self, payload, *, family, **how):
+                if family == "valid-ids":
+                    raise RuntimeError("a bug in the suite")
+                return original(self, payload, family=family, **how)
+            _probe.Probe.payload = payload
+            sys.exit(cli.main(["run", "--no-html", "--shrink-budget", "0", "--output-dir", r"{tmp_path}"]))
+        """),
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 2, proc.stdout[-1500:] + proc.stderr[-1500:]
+    assert "could not judge 1 test(s), first test_valid_space_is_registered[valid-ids]" in proc.stderr
+    assert (tmp_path / "summary.json").is_file()  # what was measured is still written

@@ -89,6 +89,9 @@ def _broken_rule(body: bytes | None) -> str | None:
 def _status_cause(exchange: Exchange, kind: Kind, category: Category) -> str:
     """One root cause per broken rule: an invalid Webhook accepted is grouped by the rule it breaks;
     a wrong status by the kind of request and the status, whichever family sent it."""
+    if category is Category.INVALID_ACCEPTED and _says_error(exchange):
+        # The body refuses (an Error, no WebhookId): one wrong status, not a rule left unchecked.
+        return f"answered {exchange.status} with an Error to a request it must reject"
     if category is Category.INVALID_ACCEPTED and kind is Kind.INVALID:
         return f"accepted a Webhook that breaks {_broken_rule(exchange.request_body) or 'the schema'}"
     if category is Category.INVALID_ACCEPTED:
@@ -99,9 +102,20 @@ def _status_cause(exchange: Exchange, kind: Kind, category: Category) -> str:
         return "accepted a request without credentials"
     if category is Category.AUTH:
         return "accepted a credential it must refuse"  # a wrong token, another scheme, an empty bearer, ...
+    if kind is Kind.VALID_EDGE and 400 <= (exchange.status or 0) < 500:
+        return f"rejected an exotic schema-valid value with {exchange.status} (stricter than the schema)"
+    if not kind.rejects and 200 <= (exchange.status or 0) < 300:
+        return f"answered {exchange.status} instead of 200 to a valid Webhook"  # valid, exotic or `bearer` alike
     if category is Category.LENIENT_PARSING:
         return "accepted a non-JSON extension form of a valid Webhook"
+    if kind in (Kind.INVALID, Kind.NOT_JSON, Kind.LENIENT, Kind.NO_BODY, Kind.WRONG_MEDIA_TYPE):
+        return f"answered {exchange.status} instead of 400 to a request it must reject"
     return f"answered {exchange.status} to a {kind} request"
+
+
+def _says_error(exchange: Exchange) -> bool:
+    body = exchange.response_json()
+    return isinstance(body, dict) and bool(body) and CONTRACT.is_valid("Error", body) and "id" not in body
 
 
 @check("content-type")

@@ -794,7 +794,7 @@ F(
     Fault(
         "empty-bearer-accepted",
         "accepts `Authorization: Bearer` with an empty token",
-        frozenset({"auth-empty-bearer", "auth-bearer-without-token"}),
+        frozenset({"auth-empty-bearer", "auth-empty-header"}),
         stages={"auth": _auth_also(_empty_bearer)},
     )
 )

@@ -34,7 +34,7 @@ def render(data: dict[str, Any], top: int = 10) -> str:
             families = ", ".join(g["families"][:5]) + (" …" if len(g["families"]) > 5 else "")
             lines += [
                 f"- **{g['check']}: {g['title']}** ({g['category']}, {g['severity']}) — "
-                f"{g['occurrences']} cases in {len(g['families'])} families: {families}",
+                f"{_count(g['occurrences'], 'case')} in {_count(len(g['families']), 'family')}: {families}",
                 f"  e.g. `{g['example']}`: {g['message']}",
                 "  ```sh",
                 f"  {g['reproduction']['curl']}",
@@ -43,8 +43,14 @@ def render(data: dict[str, Any], top: int = 10) -> str:
     if warns:
         lines += ["", f"## Warnings ({len(warns)} causes)", ""]
         lines += [
-            f"- {g['check']}: {g['title']} ({g['category']}; {len(g['families'])} families, e.g. `{g['example']}`)"
+            f"- {g['check']}: {g['title']} "
+            f"({g['category']}; {_count(len(g['families']), 'family')}, e.g. `{g['example']}`)"
             for g in warns[:top]
         ]
     lines += ["", f"Replay the run: `{data['replay']}`", ""]
     return "\n".join(lines)
+
+
+def _count(n: int, noun: str) -> str:
+    plural = noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+    return f"{n} {noun if n == 1 else plural}"

@@ -41,11 +41,17 @@ def _hooks_in(body: object) -> list | None:
 
 
 def _marked(hook: object, marker: str | None) -> bool:
-    """A webhook whose target is on this run's own subdomain of the reserved domain."""
+    """A webhook whose target is on this run's own subdomain of the reserved domain, or, for an IP
+    literal host (which has no subdomain), whose path starts with the run's label (`/run-1a2b3c4d/`)."""
     if not marker or not isinstance(hook, dict) or not isinstance(hook.get("target"), str):
         return False
-    host = urlsplit(hook["target"]).hostname or ""
-    return host == marker or host.endswith("." + marker)
+    try:
+        parts = urlsplit(hook["target"])
+        host = parts.hostname or ""
+    except ValueError:
+        return False
+    label = marker.split(".", 1)[0]
+    return host == marker or host.endswith("." + marker) or f"{parts.path}/".startswith(f"/{label}/")
 
 
 def cleanup(target: Target, ids: list[str], marker: str | None = None, *, wire: Wire | None = None) -> Cleanup:

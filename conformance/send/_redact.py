@@ -1,4 +1,8 @@
-"""Redaction: every secret becomes its placeholder before anything is written or printed."""
+"""Redaction: every secret becomes its placeholder before anything is written or printed.
+
+A secret shorter than `WEAK` characters (`t`, `test`: what people pass to local mocks) is masked only
+where it stands as a whole token, never inside a word, so that "status" stays readable with `--token t`.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,15 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 SECRET_HEADERS = ("authorization", "x-fax-clientid", "cookie", "proxy-authorization")
+WEAK = 8  # shorter secrets are masked as whole tokens only
+# Characters a token is made of (RFC 6750 b64token, plus `_`): a short secret counts only where it is
+# not glued to more of them. `=` may end a token (base64 padding) but starts a query value.
+_BEFORE = r"(?<![A-Za-z0-9\-._~+/])"
+_AFTER = r"(?![A-Za-z0-9\-._~+/=])"
 
 
-WEAK = 8  # a secret shorter than this is masked only where it stands alone, never inside a word
-# Characters that can be part of a token (RFC 6750 b64token, URL-safe base64, JWT dots). A short
-# secret touching one of them is part of a longer word, not the secret: it is left alone. `=` may
-# end a token (padding) but also precedes a value (`?access_token=t`), so it only bounds the end.
-_BEFORE = r"(?<![A-Za-z0-9_.~+/-])"
-_AFTER = r"(?![A-Za-z0-9_.~+/=-])"
+def weak(secret: str) -> bool:
+    return len(secret) < WEAK
 
 
 class Redactor:
@@ -23,31 +28,29 @@ class Redactor:
 
     >>> Redactor({"s3cr3t-token": "$FAXPLUS_TOKEN"}).text("Bearer s3cr3t-token")
     'Bearer $FAXPLUS_TOKEN'
-    >>> Redactor({"t": "$FAXPLUS_TOKEN"}).text("target status: Bearer t")
-    'target status: Bearer $FAXPLUS_TOKEN'
+    >>> Redactor({"t": "$FAXPLUS_TOKEN"}).text("status: Bearer t, ?access_token=t")
+    'status: Bearer $FAXPLUS_TOKEN, ?access_token=$FAXPLUS_TOKEN'
     """
 
     def __init__(self, secrets: Mapping[str, str]) -> None:
+        # As written, and percent-encoded as it travels in a URL (`?access_token=a%2Bb`).
         forms: dict[str, str] = {}
         for secret, placeholder in secrets.items():
-            if secret:
-                # As written, and as it appears percent-encoded in a URL (`?access_token=a%2Bb`).
-                for form in (secret, quote(secret, safe=""), quote_plus(secret, safe="")):
-                    forms.setdefault(form, placeholder)
+            for form in (secret, quote(secret, safe=""), quote_plus(secret, safe="")) if secret else ():
+                forms.setdefault(form, placeholder)
         # Longest first, so a secret that contains another is replaced whole.
-        ordered = sorted(forms.items(), key=lambda sp: -len(sp[0]))
-        self.weak = sorted({p for s, p in secrets.items() if s and len(s) < WEAK})
-        self._text = [(_pattern(s, str), p.replace("\\", r"\\")) for s, p in ordered]  # literal replacements
-        self._bytes = [(_pattern(s.encode(), bytes), p.replace("\\", r"\\").encode()) for s, p in ordered]
+        self._secrets = sorted(forms.items(), key=lambda sp: -len(sp[0]))
+        self._text = [(_pattern(s), p) for s, p in self._secrets]
+        self._bytes = [(re.compile(_pattern(s).pattern.encode()), p.encode()) for s, p in self._secrets]
 
     def text(self, value: str) -> str:
         for pattern, placeholder in self._text:
-            value = pattern.sub(placeholder, value)
+            value = pattern.sub(placeholder.replace("\\", "\\\\"), value)
         return value
 
     def bytes(self, value: bytes) -> bytes:
         for pattern, placeholder in self._bytes:
-            value = pattern.sub(placeholder, value)
+            value = pattern.sub(placeholder.replace(b"\\", b"\\\\"), value)
         return value
 
     def headers(self, headers: Mapping[str, str]) -> dict[str, str]:
@@ -72,10 +75,6 @@ class Redactor:
         return value
 
 
-def _pattern(secret: Any, kind: type) -> re.Pattern[Any]:
+def _pattern(secret: str) -> re.Pattern[str]:
     escaped = re.escape(secret)
-    if len(secret) >= WEAK:
-        return re.compile(escaped)
-    if kind is bytes:
-        return re.compile(_BEFORE.encode() + escaped + _AFTER.encode())
-    return re.compile(_BEFORE + escaped + _AFTER)
+    return re.compile(f"{_BEFORE}{escaped}{_AFTER}" if weak(secret) else escaped)

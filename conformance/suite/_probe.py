@@ -33,6 +33,7 @@ from strategies import RawBody
 from ._sent import Sent
 from ._session import Session
 
+_FRAMING = {"content-encoding", "transfer-encoding", "content-length"}
 ATTACHED_PASSING = 1  # passing exchanges kept per test as a sample; every finding is kept
 
 # schemathesis's own response checks, run as a second opinion on schemathesis-generated cases.
@@ -134,8 +135,10 @@ class Probe:
         request = httpx.Request(
             exchange.method, exchange.url, headers=exchange.request_headers, content=exchange.request_body or b""
         )
+        # The body is already decoded: its framing and encoding headers no longer describe it.
+        headers = {k: v for k, v in exchange.response_headers.items() if k.lower() not in _FRAMING}
         response = httpx.Response(
-            exchange.status or 0, headers=exchange.response_headers, content=exchange.response_body, request=request
+            exchange.status or 0, headers=headers, content=exchange.response_body, request=request
         )
         response.elapsed = datetime.timedelta(seconds=exchange.elapsed)
         try:

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 from conformance.judge import Category, Finding, Verdict, classify, run_checks
 from conformance.send import RateLimited, TargetHanging
 from strategies import RawBody
+from strategies._webhook import ip_path_marker
 
 from ._probe import remember_registration, reproduce
 from ._session import Session
@@ -90,19 +91,29 @@ def _without(key: str) -> Variant:
 # Features of a realistic Webhook, each with the variant that takes it away.
 def features(domain: str) -> dict[str, Variant]:
     plain = f"hooks.{domain}"
+    marker = ip_path_marker(domain)
+
+    def short(p: Any) -> str:
+        """A one-segment path; an IP literal host keeps the run's label, which cleanup looks for."""
+        return f"/{marker}/fax" if marker and _is_ip(p.hostname or "") else "/fax"
+
     return {
         "target has a query string": _on_target(lambda p: p._replace(query="") if p.query else None),
         "target has a port": _on_target(lambda p: _without_port(p) if p.port else None),
-        "target has a deep path": _on_target(lambda p: p._replace(path="/fax") if p.path.count("/") > 1 else None),
+        "target has a deep path": _on_target(
+            lambda p: p._replace(path=short(p)) if p.path.count("/") > short(p).count("/") else None
+        ),
         "target ends with a slash": _on_target(
-            lambda p: p._replace(path=p.path.rstrip("/") or "/fax") if p.path.endswith("/") else None
+            lambda p: p._replace(path=p.path.rstrip("/") or short(p)) if p.path.endswith("/") else None
         ),
         "target host is an IP literal": _on_target(lambda p: _host(p, plain) if _is_ip(p.hostname or "") else None),
         "target host is punycode": _on_target(lambda p: _host(p, plain) if "xn--" in (p.hostname or "") else None),
         "target scheme is not lower-case": _on_target(
             lambda p: p._replace(scheme=p.scheme.lower()) if p.scheme != p.scheme.lower() else None
         ),
-        "target is long": _on_target(lambda p: p._replace(path="/fax", query="") if len(urlunsplit(p)) > 200 else None),
+        "target is long": _on_target(
+            lambda p: p._replace(path=short(p), query="") if len(urlunsplit(p)) > 200 else None
+        ),
         "numbers has duplicates": _numbers_feature(
             lambda n: len(set(map(str, n))) < len(n), lambda n: list(dict.fromkeys(map(str, n)))
         ),
@@ -153,12 +164,27 @@ class Shrinker:
     _seen: dict[str, bool] = field(default_factory=dict)
 
     def run(self) -> None:
-        fails = [f for f in self.session.ledger.findings.values() if f.verdict is Verdict.FAIL]
-        for finding in sorted(fails, key=lambda f: f.key):
-            if self.spent >= self.budget or self.session.interrupted:
+        """Shrink one finding per root-cause group (its smallest), until every group has one.
+
+        A rejected valid Webhook that turns out to have its own distinction leaves its group, so
+        the rest of that group is tried again: two causes hiding in one group come apart.
+        """
+        tried: set[str] = set()
+        while self.spent < self.budget and not self.session.interrupted:
+            finding = self._next(tried)
+            if finding is None:
                 return
-            if _shrinkable(finding):
-                self.shrink(finding)
+            tried.add(finding.key)
+            self.shrink(finding)
+
+    def _next(self, tried: set[str]) -> Finding | None:
+        for group in self.session.ledger.groups():
+            if group.verdict is not Verdict.FAIL or any(f.shrunk for f in group.findings):
+                continue
+            left = [f for f in group.findings if f.key not in tried and _shrinkable(f)]
+            if left:
+                return min(left, key=lambda f: (finding_size(f), f.key))
+        return None
 
     def _fails(self, finding: Finding, payload: Webhook) -> tuple[bool, Any]:
         """Does `payload`, sent as the finding was, still fail with the finding's root cause?"""
@@ -208,7 +234,8 @@ class Shrinker:
             exchange, violation = evidence
             finding.reproduction, finding.message = reproduce(exchange, self.session.redactor), violation.message
             finding.sent = finding.sent.with_payload(current)
-            finding.shrunk = True
+        # Searched to the end: nothing smaller fails the same way (the budget did not cut it short).
+        finding.shrunk = self.spent < self.budget or evidence is not None
         if distinction:
             finding.distinction = f"rejected: {distinction}"
             finding.root = f"{finding.root} — {distinction}"
@@ -250,6 +277,10 @@ def _describe(label: str, webhook: Webhook) -> str:
 def _plainer(candidate: Webhook, current: Webhook) -> bool:
     """A variant of the same size that is plainer (lower-case scheme, plain host) is progress too."""
     return candidate.get("target") != current.get("target") and _size(candidate) <= _size(current)
+
+
+def finding_size(finding: Finding) -> int:
+    return len(finding.reproduction.request_body or "")
 
 
 def _shrinkable(finding: Finding) -> bool:

@@ -1,14 +1,20 @@
-"""Mutation score: this suite and vanilla schemathesis against the reference mock and every Fault.
+"""Mutation score: this suite and vanilla schemathesis against every Fault; this suite against every Variant.
+
+A conformant Variant must pass (a fail against one is a false positive of the suite).
 
     python -m tests.bench.mutation                  # full sweep, writes docs/benchmarks.md
     python -m tests.bench.mutation --faults a,b,c   # a subset (prints only, unless --write)
+    python -m tests.bench.mutation --faults a --variants b --no-reference   # one of each
 
 For each server (the reference, then each entry of FAULTS) a fresh MockServer is started on a
 free port of 127.0.0.1 for each tool, with the same token, and the tool is run against it:
 
 * ours:          `faxplus-conformance run --base-url URL --timeout 1 --no-html` (ci tier, FAXPLUS_TOKEN)
-                 killed = exit 1 AND a `fail` finding whose family or check is in `fault.caught_by`;
-                 exit 1 without such a finding is counted as "killed by accident".
+                 killed = the exit code the fault expects AND a finding `fault.killed_by` accepts:
+                 for a fail-fault exit 1 and a `fail` of a rule in `fault.caught_by`; for a warn-fault
+                 (lenient parsing, stricter than the schema) exit 0 and a `warn` of that rule in the
+                 fault's category. Exit 1 without being killed is counted as "killed by accident".
+                 A variant passes when the run exits 0 with no `fail` finding.
 * schemathesis:  `st run SPEC --url URL --checks all -H "Authorization: Bearer TOKEN"
                  --request-timeout 1 --seed 0 --generation-database none` (its defaults otherwise),
                  and once more with `--continue-on-failure` (st+cof)
@@ -54,7 +60,7 @@ if __package__ in (None, ""):  # `python tests/bench/mutation.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from conformance.contract import spec_path
-from conformance.mock import FAULTS, Fault, MockServer, Reply, Request
+from conformance.mock import FAULTS, VARIANTS, Fault, MockServer, Reply, Request, Variant
 from tests.bench._docs import DOCS, write_section
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,8 +81,8 @@ class WatchingMock(MockServer):
     to both, and ids are normalised in bodies before comparing.
     """
 
-    def __init__(self, *, token: str, fault: Fault | None) -> None:
-        super().__init__(port=0, token=token, fault=fault)
+    def __init__(self, *, token: str, fault: Fault | None, variant: Variant | None = None) -> None:
+        super().__init__(port=0, token=token, fault=fault, variant=variant)
         self.shadow = MockServer(port=0, token=token)  # never started: only its respond() is used
         self.shadow._httpd.server_close()  # release the port it bound; shutdown() would block
         self._lock = threading.Lock()
@@ -141,8 +147,10 @@ class ToolRun:
     accidental: bool = False  # ours: exit 1 without the named rule
     new_failure: bool = False  # schemathesis: a failure or error the reference run did not have
     failures: list[str] = field(default_factory=list)  # ours: family::check; st: "METHOD /path STxxx"
+    warns: list[str] = field(default_factory=list)  # ours: family::check (category) of each warn finding
     errors: list[str] = field(default_factory=list)  # schemathesis: "METHOD /path Network Error"
     reported_requests: int | None = None  # ours: summary.json `requests` (the mock count also has cleanup)
+    groups: int | None = None  # ours: root-cause groups of the fault's expected verdict (spec lint aside)
     note: str = ""
 
     @property
@@ -166,8 +174,11 @@ def _run(cmd: list[str], *, env: dict[str, str], cwd: Path) -> tuple[int | None,
     return proc.returncode, time.perf_counter() - started, proc.stdout + proc.stderr
 
 
-def run_ours(fault: Fault | None, token: str) -> ToolRun:
-    with tempfile.TemporaryDirectory(prefix="mut-ours-") as tmp, WatchingMock(token=token, fault=fault) as mock:
+def run_ours(fault: Fault | None, token: str, variant: Variant | None = None) -> ToolRun:
+    with (
+        tempfile.TemporaryDirectory(prefix="mut-ours-") as tmp,
+        WatchingMock(token=token, fault=fault, variant=variant) as mock,
+    ):
         env = {**os.environ, "FAXPLUS_TOKEN": token}
         env.pop("FAXPLUS_CLIENT_ID", None)
         cmd = [
@@ -191,12 +202,18 @@ def run_ours(fault: Fault | None, token: str) -> ToolRun:
             return run
         summary = json.loads(summary_file.read_text(encoding="utf-8"))
     run.reported_requests = summary.get("requests")
-    failing = [(f["family"], f["check"]) for f in summary["findings"] if f["verdict"] == "fail"]
-    run.failures = [f"{family}::{check}" for family, check in failing]
-    named = fault is not None and any(fam in fault.caught_by or chk in fault.caught_by for fam, chk in failing)
-    run.killed = code == 1 and named
-    run.accidental = code == 1 and not named
+    findings = summary["findings"]
+    run.failures = [f"{f['family']}::{f['check']}" for f in findings if f["verdict"] == "fail"]
+    run.warns = [f"{f['family']}::{f['check']} ({f['category']})" for f in findings if f["verdict"] == "warn"]
+    run.killed = fault is not None and code == fault.exit_code and any(fault.killed_by(f) for f in findings)
+    expect = fault.expect if fault is not None else "fail"
+    run.groups = sum(1 for g in summary.get("groups", ()) if g["verdict"] == expect and g["families"] != ["spec-lint"])
+    run.accidental = code == 1 and not run.killed
     return run
+
+
+def variant_passed(run: ToolRun) -> bool:
+    return run.exit_code == 0 and not run.failures
 
 
 _ST_SECTION = re.compile(r"^_{3,} (.+?) _{3,}$")
@@ -296,6 +313,31 @@ def measure(fault: Fault | None) -> ServerResult:
     )
 
 
+@dataclass
+class VariantResult:
+    variant: str
+    ours: ToolRun
+
+    @property
+    def passed(self) -> bool:
+        return variant_passed(self.ours)
+
+
+def measure_variant(variant: Variant) -> VariantResult:
+    """Only this suite: a variant is a conformant server, so there is nothing for a tool to kill."""
+    return VariantResult(variant.name, run_ours(None, "bench-" + secrets.token_urlsafe(12), variant))
+
+
+def variant_lines(variants: Sequence[VariantResult]) -> list[str]:
+    passed = sum(v.passed for v in variants)
+    lines = [f"variants passed {passed}/{len(variants)} (exit 0, no fail finding; warns allowed)"]
+    for v in variants:
+        mark = "pass" if v.passed else f"FALSE POSITIVE (exit {v.ours.exit_code})"
+        fails = f"; fails: {', '.join(v.ours.failures[:5])}" if v.ours.failures else ""
+        lines.append(f"  {v.variant}: {mark}, {len(v.ours.warns)} warn(s), {v.ours.seconds:.1f} s{fails}")
+    return lines
+
+
 # --- table ---------------------------------------------------------------------------------------
 
 
@@ -367,7 +409,7 @@ def rows(results: Sequence[ServerResult]) -> list[tuple[str, ...]]:
     return out
 
 
-def totals(results: Sequence[ServerResult]) -> dict[str, Any]:
+def totals(results: Sequence[ServerResult], variants: Sequence[VariantResult] = ()) -> dict[str, Any]:
     faults = [r for r in results if r.server != "reference"]
     reference = next((r for r in results if r.server == "reference"), None)
 
@@ -389,8 +431,12 @@ def totals(results: Sequence[ServerResult]) -> dict[str, Any]:
             "median_first_divergence": statistics.median(seen) if (seen := _seen(runs)) else None,
         }
 
+    ours = per_tool("ours")
+    ours["max_groups_per_fault"] = max((r.ours.groups or 0 for r in faults), default=0)
+    ours["variants_passed"] = sum(v.passed for v in variants)
+    ours["variants"] = len(variants)
     return {
-        "ours": per_tool("ours"),
+        "ours": ours,
         "schemathesis": per_tool("st"),
         "schemathesis --continue-on-failure": per_tool("stc"),
     }
@@ -416,7 +462,8 @@ def totals_lines(t: dict[str, Any]) -> list[str]:
     for name in t:
         s = t[name]
         extra = (
-            f"{s['accidental']} by accident"
+            f"{s['accidental']} by accident; variants passed {s.get('variants_passed', 0)}/{s.get('variants', 0)}; "
+            f"at most {s.get('max_groups_per_fault', 0)} root-cause groups per fault"
             if name == "ours"
             else f"only {s['new_vs_reference']} with a failure or error the reference run did not have"
         )
@@ -441,7 +488,14 @@ def machine() -> dict[str, str]:
     }
 
 
-def markdown(results: Sequence[ServerResult], t: dict[str, Any], facts: dict[str, str], wall: float, jobs: int) -> str:
+def markdown(
+    results: Sequence[ServerResult],
+    t: dict[str, Any],
+    facts: dict[str, str],
+    wall: float,
+    jobs: int,
+    variants: Sequence[VariantResult] = (),
+) -> str:
     from importlib.metadata import version
 
     header = "| " + " | ".join(HEADER) + " |"
@@ -476,20 +530,29 @@ def markdown(results: Sequence[ServerResult], t: dict[str, Any], facts: dict[str
             note = f" ({run.note})" if run.note else ""
             lines.append(f"- `{r.server}`: {', '.join(marks) or 'none'}{note}")
         lines.append("")
+    if variants:
+        lines += [
+            "Conformant variants (this suite only; each must exit 0 with no fail finding):",
+            "",
+            *(f"- {line.strip()}" for line in variant_lines(variants)),
+            "",
+        ]
     lines += [
-        "Our fail findings per server (family::check): how many name the fault's rule (`caught_by`), "
-        "the first few of them, and how many others (the same broken answer judged by another check):",
+        "Our findings per server (family::check) of the fault's expected verdict (`fail`, or `warn` for a "
+        "warn-fault): how many name the fault's rule (`caught_by`), the first few of them, and how many "
+        "others (the same broken answer judged by another check):",
         "",
     ]
     for r in results:
         fault = FAULTS.get(r.server)
         named, other = [], []
-        for f in r.ours.failures:
-            family, check = f.split("::", 1)
-            hit = fault is not None and (family in fault.caught_by or check in fault.caught_by)
+        expected = r.ours.warns if fault is not None and fault.expect == "warn" else r.ours.failures
+        for f in expected:
+            family, check = f.split(" ", 1)[0].split("::", 1)
+            hit = fault is not None and fault.covers(family, check)
             (named if hit else other).append(f)
         note = f" ({r.ours.note})" if r.ours.note else ""
-        if not r.ours.failures:
+        if not expected:
             lines.append(f"- `{r.server}`: none{note}")
             continue
         more = f" (+{len(named) - 3} more)" if len(named) > 3 else ""
@@ -544,6 +607,9 @@ def stability(faults: Sequence[Fault | None], repeat: int, jobs: int) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.bench.mutation", description=__doc__.split("\n")[0])
     parser.add_argument("--faults", help="comma-separated fault names (default: every fault)")
+    parser.add_argument(
+        "--variants", help="comma-separated variant names, or `all` (default: all in a full sweep, none with --faults)"
+    )
     parser.add_argument("--no-reference", action="store_true", help="skip the reference server")
     parser.add_argument("--jobs", type=int, default=2, help="servers measured at once (default 2)")
     parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md even for a subset")
@@ -562,7 +628,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         results = [
             ServerResult(r["server"], *(ToolRun(**r[attr]) for attr in ("ours", "st", "stc"))) for r in saved["results"]
         ]
-        write_docs(markdown(results, totals(results), saved["facts"], saved["wall"], saved["jobs"]))
+        variants = [VariantResult(v["variant"], ToolRun(**v["ours"])) for v in saved.get("variants", [])]
+        t = totals(results, variants)
+        write_docs(markdown(results, t, saved["facts"], saved["wall"], saved["jobs"], variants))
         print(f"wrote {DOCS.relative_to(ROOT)}")
         return 0
 
@@ -576,6 +644,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         faults = list(FAULTS)
     if not args.no_reference:
         faults.insert(0, None)
+    chosen = args.variants if args.variants is not None else ("" if args.faults else "all")
+    if chosen == "all":
+        variants = list(VARIANTS)
+    else:
+        wanted = [n.strip() for n in chosen.split(",") if n.strip()]
+        unknown = [n for n in wanted if VARIANTS.get(n) is None]
+        if unknown:
+            parser.error(f"unknown variant(s): {', '.join(unknown)}")
+        variants = [VARIANTS[n] for n in wanted]
 
     if args.repeat:
         section = stability(faults, args.repeat, args.jobs)
@@ -598,6 +675,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"st+cof exit {c.exit_code} {c.seconds:.1f}s {c.requests} req",
                 flush=True,
             )
+        variant_results: list[VariantResult] = []
+        for done in pool.map(measure_variant, variants):
+            variant_results.append(done)
+            print(
+                f"[variant {len(variant_results)}/{len(variants)}] {done.variant}: "
+                f"{'pass' if done.passed else 'FALSE POSITIVE'} exit {done.ours.exit_code} {done.ours.seconds:.1f}s",
+                flush=True,
+            )
     wall = time.perf_counter() - started
 
     reference = next((r for r in results if r.server == "reference"), None)
@@ -606,19 +691,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         for r in results:
             getattr(r, attr).new_failure = bool(set(getattr(r, attr).signature) - base)
 
-    t = totals(results)
+    t = totals(results, variant_results)
     print()
-    print(text_table(results))
-    print()
+    if results:
+        print(text_table(results))
+        print()
     for line in totals_lines(t):
+        print(line)
+    for line in variant_lines(variant_results):
         print(line)
     print(f"wall time for the sweep: {wall:.0f} s")
     if args.json:
-        saved = {"results": [asdict(r) for r in results], "totals": t, "facts": facts, "wall": wall, "jobs": args.jobs}
+        saved = {
+            "results": [asdict(r) for r in results],
+            "variants": [{"variant": v.variant, "ours": asdict(v.ours)} for v in variant_results],
+            "totals": t,
+            "facts": facts,
+            "wall": wall,
+            "jobs": args.jobs,
+        }
         args.json.write_text(json.dumps(saved, indent=2) + "\n")
     full = not args.faults and not args.no_reference
     if (full or args.write) and not args.no_write:
-        write_docs(markdown(results, t, facts, wall, args.jobs))
+        write_docs(markdown(results, t, facts, wall, args.jobs, variant_results))
         print(f"wrote {DOCS.relative_to(ROOT)}")
     return 0
 

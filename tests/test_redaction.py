@@ -1,0 +1,65 @@
+"""Redaction that never garbles: short, long and regex-special tokens never leak into any artifact
+or the console, and a short token is masked only as a whole token (never inside a word)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+
+from conformance.mock import MockServer
+from conformance.send._redact import _AFTER, _BEFORE
+
+TOKENS = {"short": "t", "regex-special": "a.b*c+?", "long": "long-SECRET-token-0123456789"}
+
+
+def whole(token: str) -> re.Pattern[bytes]:
+    """Where `token` stands as a token (for a long token: anywhere)."""
+    escaped = re.escape(token)
+    return re.compile((f"{_BEFORE}{escaped}{_AFTER}" if len(token) < 8 else escaped).encode())
+
+
+@pytest.fixture(scope="module", params=list(TOKENS), ids=list(TOKENS))
+def planted(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path, str]:
+    token = TOKENS[request.param]
+    out = tmp_path_factory.mktemp(f"redact-{request.param}")
+    with MockServer(token=token) as mock:
+        result = run_cli(
+            "run",
+            "--base-url",
+            mock.url,
+            "--no-html",
+            "--shrink-budget",
+            "0",
+            "--output-dir",
+            out,
+            env={"FAXPLUS_TOKEN": token},
+        )
+    assert result.returncode == 0, result.output[-2000:]
+    return token, out, result.output
+
+
+def test_no_artifact_and_no_console_line_holds_the_token(planted: tuple[str, Path, str]) -> None:
+    token, out, console = planted
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert len(files) > 5 and any("attachment" in p.name for p in files)
+    pattern = whole(token)
+    for path in files:
+        assert not pattern.search(path.read_bytes()), f"{token!r} leaked into {path}"
+    assert not pattern.search(console.encode())
+    # The credential probes sent it in headers and in the query: those are where it was masked.
+    assert b"$FAXPLUS_TOKEN" in b"".join(p.read_bytes() for p in files if "attachment" in p.name)
+
+
+def test_the_console_stays_readable_with_a_one_letter_token(planted: tuple[str, Path, str]) -> None:
+    token, _, console = planted
+    if token != "t":
+        pytest.skip("the readability check is about a token that is a letter of ordinary words")
+    assert "$FAXPLUS_TOKEN" not in console.replace("Bearer $FAXPLUS_TOKEN", "")
+    assert re.search(r"\w\$FAXPLUS_TOKEN|\$FAXPLUS_TOKEN\w", console) is None  # never inside a word
+    for word in ("target", "tier", "verdict", "family", "cases", "not readOnly", "requests"):
+        assert word in console, word
+    assert "shorter than 8 characters" in console  # the run warns once that the token is weak
+    assert console.count("shorter than 8 characters") == 1
