@@ -302,7 +302,13 @@ def test_cleanup_deletes_what_was_registered_and_nothing_else(mock):
     assert report.verified is True
     assert report.leftovers == []
     assert [hook["id"] for hook in mock.store.all()] == [someone_elses]
-    assert report.as_dict() == {"deleted": 3, "failed": {}, "leftovers": [], "verified": True}
+    assert report.as_dict() == {
+        "deleted": 3,
+        "failed": {},
+        "leftovers": [],
+        "undeleted": [],
+        "verified": True,
+    }
 
 
 def test_cleanup_reports_what_it_could_not_delete():

@@ -39,8 +39,14 @@ def summary(run: Any, limit: int = 12) -> str:
     stale = run.baseline.stale() if run.target.baseline and not run.target.update_baseline else []
     if stale:
         lines.append(f"baseline entries that no longer occur (remove them): {', '.join(stale)}")
-    if run.cleanup and (run.cleanup.leftovers or run.cleanup.failed):
-        lines.append(f"cleanup left webhooks behind: {', '.join(run.cleanup.leftovers or run.cleanup.failed)}")
+    if run.cleanup and run.cleanup.undeleted:
+        left = run.cleanup.undeleted
+        why = next(iter(run.cleanup.failed.values()), "still listed after cleanup")
+        lines.append(
+            f"cleanup could not delete {len(left)} webhook(s) ({why}); remove them by hand "
+            f"(DELETE /hooks/ID, ids under cleanup.undeleted in summary.json): {', '.join(left[:limit])}"
+            + (f" … and {len(left) - limit} more" if len(left) > limit else "")
+        )
     lines.append(f"verdict: {ledger.verdict}  ({len(ledger.results)} cases, {run.sender.sent} requests)")
     return run.redactor.text("\n".join(lines))
 

@@ -59,6 +59,7 @@ def build(run: Any) -> dict[str, Any]:
         "cleanup": run.cleanup.as_dict() if run.cleanup else None,
         "baseline": run.baseline.as_dict() if run.target.baseline and not run.target.update_baseline else None,
         "stopped": ledger.stopped,
+        "interrupted": run.interrupted,  # by a signal: the counts cover what was measured until then
         "throttled": {"answers_429": run.sender.budget.throttled, "waited_s": round(run.sender.budget.spent, 3)},
         "versions": {
             "faxplus-conformance": conformance.__version__,
