@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import quote, quote_plus
 
 import pytest
 from conftest import run_cli
@@ -45,10 +46,12 @@ def test_no_artifact_and_no_console_line_holds_the_token(planted: tuple[str, Pat
     token, out, console = planted
     files = [p for p in out.rglob("*") if p.is_file()]
     assert len(files) > 5 and any("attachment" in p.name for p in files)
-    pattern = whole(token)
-    for path in files:
-        assert not pattern.search(path.read_bytes()), f"{token!r} leaked into {path}"
-    assert not pattern.search(console.encode())
+    # As written, and percent-encoded as the `?access_token=` probe sent it.
+    for form in {token, quote(token, safe=""), quote_plus(token, safe="")}:
+        pattern = whole(form)
+        for path in files:
+            assert not pattern.search(path.read_bytes()), f"{form!r} leaked into {path}"
+        assert not pattern.search(console.encode())
     # The credential probes sent it in headers and in the query: those are where it was masked.
     assert b"$FAXPLUS_TOKEN" in b"".join(p.read_bytes() for p in files if "attachment" in p.name)
 
