@@ -396,6 +396,7 @@ family(
         sample(url=BASE["target"]),
         {**BASE, "target ": BASE["target"]},
         sample(phone_numbers=[VALID_NUMBER]),
+        {**BASE, "t\u0430rget": BASE["target"]},  # a Cyrillic а: a homoglyph, and a name outside Latin-1
     ],
 )
 family(

@@ -146,6 +146,9 @@ def _chunked(body: bytes) -> bytes:
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog is 5: a client opening 8 connections at once would see some SYNs
+    # dropped and retried a second later, slower than a short --timeout. Servers listen with 128+.
+    request_queue_size = 128
     mock: MockServer
     stopping: threading.Event
 

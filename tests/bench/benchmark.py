@@ -1,16 +1,19 @@
-"""Speed of the `ci` tier and of the reference mock.
+"""Speed of a run, each figure measured against its yardstick in the same invocation.
 
-    python -m tests.bench.benchmark [--runs 3] [--mock-requests 2000] [--write]
+    python -m tests.bench.benchmark [--runs 3] [--mock-requests 2000] [--nightly] [--write]
 
-1. `faxplus-conformance run --no-html --tier ci` against the embedded mock, `--runs` times, each in
-   a fresh process: wall time including interpreter start-up and imports, requests sent (from
-   summary.json), requests per second.
-2. The reference mock alone: one keep-alive httpx client sends `--mock-requests` registrations of
-   a valid Webhook, once to a mock served by a separate process (`faxplus-conformance mock`) and
-   once to a mock served in this process (client and server share the GIL); requests per second
-   and p50/p99 latency.
+1. The `ci` tier against the embedded mock (case cache warm, the default), `--runs` times, each a
+   fresh process, next to a raw loop: a fresh process that starts the same mock and sends the same
+   requests (the cached cases' bodies) over one keep-alive httpx connection. Wall time includes
+   interpreter start-up and imports on both sides; the ratio is what the suite costs over the wire.
+2. The `ci` tier against a mock 30 ms away (`mock --latency 0.03`, a separate process): one request
+   at a time (`--concurrency 1`) and the default (`--concurrency 8`, cases sent ahead).
+3. With `--nightly`: the nightly tier against a mock 100 ms away (no cache: the nightly tier draws).
+4. The reference mock alone: one keep-alive client, in a separate process and in the client's own
+   process (where client and server share the GIL); requests per second and p50/p99 latency.
 
-Nothing is asserted: timings depend on the machine and on what else it is doing.
+Targets (issue 10, 2-core machine): embedded ≤ 1.5 s and ≤ 3x the raw loop; 30 ms server ≤ 4 s;
+100 ms nightly ≤ 60 s. Nothing is asserted: timings depend on the machine and on what else runs.
 """
 
 from __future__ import annotations
@@ -42,19 +45,76 @@ BEGIN, END = "<!-- speed:begin -->", "<!-- speed:end -->"
 WEBHOOK = {"target": "https://example.com/fax-hook", "event": "fax_received", "numbers": ["+12135550123"]}
 
 
-def suite_run() -> tuple[float, int, float, str]:
-    """One `run --tier ci` in a fresh process: (wall seconds, requests, suite-reported seconds, verdict)."""
+def suite_run(*args: str, cache: Path | None = None) -> tuple[float, int, float, str]:
+    """One `run` in a fresh process: (wall seconds, requests, suite-reported seconds, verdict)."""
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         env = {k: v for k, v in os.environ.items() if k not in ("FAXPLUS_TOKEN", "FAXPLUS_CLIENT_ID")}
-        cmd = [sys.executable, "-m", "conformance", "run", "--no-html", "--tier", "ci", "--output-dir", tmp]
+        cmd = [sys.executable, "-m", "conformance", "run", "--no-html", "--output-dir", tmp, *args]
+        cmd += ["--cache-dir", str(cache)] if cache else ["--no-case-cache"]
         started = time.perf_counter()
-        proc = subprocess.run(cmd, env=env, cwd=tmp, capture_output=True, text=True, timeout=900)
+        proc = subprocess.run(cmd, env=env, cwd=tmp, capture_output=True, text=True, timeout=1800)
         wall = time.perf_counter() - started
         summary_file = Path(tmp) / "summary.json"
         if not summary_file.is_file():
             raise SystemExit(f"run failed (exit {proc.returncode}):\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
         summary = json.loads(summary_file.read_text(encoding="utf-8"))
     return wall, int(summary["requests"]), float(summary["duration_s"]), summary["verdict"]
+
+
+RAW_LOOP = """
+import json, sys, time, httpx
+from conformance.mock import MockServer
+bodies = json.load(open(sys.argv[1]))
+with MockServer(token="t") as mock, httpx.Client(headers={"Authorization": "Bearer t"}) as client:
+    for body, media_type in bodies:
+        client.post(mock.url + "/hooks", content=body.encode("latin-1"), headers={"Content-Type": media_type})
+"""
+
+
+def raw_loop(cache: Path) -> tuple[float, int]:
+    """A fresh process sending the cached cases' bodies to the embedded mock, one after another."""
+    from conformance.suite._cases import Record
+
+    (stored,) = cache.glob("cases-*.json")
+    bodies = []
+    for records in json.loads(stored.read_text(encoding="utf-8"))["tests"].values():
+        for data in records:
+            case, how = Record.decode(data, "run-00000000.example.com").request()
+            kwargs = case.as_transport_kwargs(base_url="http://x")
+            body = how.get("body", kwargs.get("data") or json.dumps(kwargs.get("json")).encode())
+            media = how.get("content_type") or case.media_type or "application/json"
+            bodies.append(((body or b"").decode("latin-1"), media))
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as out:
+        json.dump(bodies, out)
+    try:
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", RAW_LOOP, out.name], check=True, timeout=600, cwd=ROOT)
+        return time.perf_counter() - started, len(bodies)
+    finally:
+        os.unlink(out.name)
+
+
+def distant_mock(latency: float) -> tuple[subprocess.Popen[str], str, str]:
+    """`faxplus-conformance mock --latency S` in a separate process: (process, base URL, token)."""
+    token = secrets.token_urlsafe(16)
+    port = _free_port()
+    cmd = [sys.executable, "-m", "conformance", "mock", "--port", str(port), "--token", token]
+    cmd += ["--latency", str(latency)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    line = proc.stdout.readline() if proc.stdout else ""
+    if "reference mock on" not in line:
+        proc.kill()
+        raise SystemExit(f"the mock did not start: {line}")
+    return proc, f"http://127.0.0.1:{port}/v3", token
+
+
+def against(latency: float, *args: str, cache: Path | None) -> tuple[float, int, float, str]:
+    proc, url, token = distant_mock(latency)
+    try:
+        return suite_run("--base-url", url, "--token", token, *args, cache=cache)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def _percentile(values: Sequence[float], q: float) -> float:
@@ -148,6 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.bench.benchmark", description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="suite runs (default 3)")
     parser.add_argument("--mock-requests", type=int, default=2000, help="requests per mock measurement (default 2000)")
+    parser.add_argument("--nightly", action="store_true", help="also the nightly tier against a 100 ms server")
     parser.add_argument("--write", action="store_true", help="update the speed section of docs/benchmarks.md")
     args = parser.parse_args(argv)
     if args.runs < 1 or args.mock_requests < 1:
@@ -160,16 +221,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         flush=True,
     )
 
-    suite_header = ("run", "wall s", "suite s", "requests", "req/s (wall)", "verdict")
+    cache = Path(tempfile.mkdtemp(prefix="bench-cache-"))
+    suite_run("--tier", "ci", cache=cache)  # fills the case cache, as any earlier run would have
+    suite_header = ("run", "wall s", "suite s", "requests", "raw loop s", "ratio", "verdict")
     suite_rows = []
-    walls, rates = [], []
+    walls, ratios = [], []
     for i in range(1, args.runs + 1):
-        wall, requests, duration, verdict = suite_run()
+        wall, requests, duration, verdict = suite_run("--tier", "ci", cache=cache)
+        raw, _ = raw_loop(cache)
         walls.append(wall)
-        rates.append(requests / wall)
-        suite_rows.append((str(i), f"{wall:.2f}", f"{duration:.2f}", str(requests), f"{requests / wall:.0f}", verdict))
-        print(f"run {i}: {wall:.2f} s wall, {requests} requests", flush=True)
-    suite_rows.append(("median", f"{statistics.median(walls):.2f}", "", "", f"{statistics.median(rates):.0f}", ""))
+        ratios.append(wall / raw)
+        suite_rows.append(
+            (str(i), f"{wall:.2f}", f"{duration:.2f}", str(requests), f"{raw:.2f}", f"{wall / raw:.1f}x", verdict)
+        )
+        print(f"embedded run {i}: {wall:.2f} s wall, {requests} requests; raw loop {raw:.2f} s", flush=True)
+    suite_rows.append(
+        ("median", f"{statistics.median(walls):.2f}", "", "", "", f"{statistics.median(ratios):.1f}x", "")
+    )
+
+    far_header = ("server", "tier", "concurrency", "wall s", "requests", "verdict")
+    far_rows = []
+    for label, latency, tier, concurrency in (
+        ("30 ms away", 0.03, "ci", "1"),
+        ("30 ms away", 0.03, "ci", "8"),
+        *((("100 ms away", 0.1, "nightly", "8"),) if args.nightly else ()),
+    ):
+        extra = ("--seed", "1") if tier == "nightly" else ()
+        wall, requests, _, verdict = against(
+            latency, "--tier", tier, "--concurrency", concurrency, *extra, cache=cache if tier == "ci" else None
+        )
+        far_rows.append((label, tier, concurrency, f"{wall:.2f}", str(requests), verdict))
+        print(f"{label}, {tier}, concurrency {concurrency}: {wall:.2f} s wall, {requests} requests", flush=True)
 
     mock_header = ("reference mock", "requests", "req/s", "p50 ms", "p99 ms")
     mock_rows = []
@@ -181,6 +263,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print("\n".join(table(suite_header, suite_rows)))
     print()
+    print("\n".join(table(far_header, far_rows)))
+    print()
     print("\n".join(table(mock_header, mock_rows)))
 
     if args.write:
@@ -191,10 +275,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             "Regenerate with `python -m tests.bench.benchmark --write` (`tox -e bench -- --write`).",
             "",
             f"`faxplus-conformance run --no-html --tier ci` against the embedded mock, {args.runs} runs, "
-            "each a fresh process (wall time includes start-up and imports; `suite s` is summary.json "
-            "`duration_s`):",
+            "each a fresh process with the case cache warm (the default after any first run), next to a raw "
+            "loop: a fresh process that starts the same mock and sends the same requests over one keep-alive "
+            "httpx connection. Wall times include start-up and imports on both sides:",
             "",
             *markdown_table(suite_header, suite_rows),
+            "",
+            "Against a mock in a separate process that answers every request S seconds late "
+            "(`faxplus-conformance mock --latency S`), same case cache:",
+            "",
+            *markdown_table(far_header, far_rows),
             "",
             f"The reference mock alone: one keep-alive httpx client, {args.mock_requests} valid registrations "
             "(`POST /hooks`) after 20 warm-up requests:",
