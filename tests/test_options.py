@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conformance import cli
-from conformance.options import OPTIONS, RUN_OPTIONS, build_target
+from conformance.options import BASELINE_OPTION, OPTIONS, OUTPUT_OPTIONS, RUN_OPTIONS, build_target
 
 
 def run_parser() -> argparse.ArgumentParser:
@@ -70,3 +70,41 @@ def test_cli_and_plugin_build_the_same_target(monkeypatch: pytest.MonkeyPatch) -
         2.5,
     )
     assert (target.cleanup, target.shrink_budget, target.output_dir) == (False, 0, Path("out"))
+
+
+def subparsers() -> dict[str, argparse.ArgumentParser]:
+    parser = cli._parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(sub.choices)
+
+
+def option_actions(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
+    return {s: a for a in parser._actions for s in a.option_strings if s.startswith("--")}
+
+
+def test_every_reporting_command_takes_the_same_output_options() -> None:
+    commands = subparsers()
+    output = {o.flag: o for o in OUTPUT_OPTIONS}
+    assert {"run", "sdk"} <= set(cli.REPORTING) <= set(commands)
+    for name in sorted(commands):
+        actions = option_actions(commands[name])
+        wanted = set(output) | ({BASELINE_OPTION.flag} if name == "sdk" else set())
+        if name in cli.REPORTING:
+            assert wanted <= set(actions), (name, wanted - set(actions))
+        # Wherever an output option appears (`report` takes the HTML ones), it is the table's row.
+        for flag in (set(output) | {BASELINE_OPTION.flag}) & set(actions):
+            row = OPTIONS[flag]
+            # Shared, not copied: the same dest, type, help and default as the one table row.
+            action = actions[flag]
+            assert (action.dest, action.help, action.default) == (row.dest, row.help, row.kwargs()["default"]), flag
+            assert action.type is (None if row.flag_only else row.type), flag
+
+
+def test_sdk_output_options_parse_as_for_run(tmp_path: Path) -> None:
+    flags = ["--output-dir", str(tmp_path), "--no-html", "--single-file", "--history", str(tmp_path / "h")]
+    for name in ("run", "sdk"):
+        args = subparsers()[name].parse_args(flags)
+        assert args.faxplus_output_dir == tmp_path and args.faxplus_no_html and args.faxplus_single_file
+        assert args.faxplus_history == tmp_path / "h"
+    args = subparsers()["sdk"].parse_args(["--baseline", str(tmp_path / "b.json")])
+    assert args.faxplus_baseline == tmp_path / "b.json"
