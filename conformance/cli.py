@@ -16,6 +16,8 @@ from typing import NoReturn
 
 from conformance.options import OPTIONS, add_options, build_target
 from conformance.options import add_to_argparse as add_run_options
+from conformance.replay import add_arguments as add_replay_arguments
+from conformance.replay import cmd_replay
 from conformance.sdk import add_arguments as add_sdk_arguments
 from conformance.sdk import cmd_sdk
 from conformance.send import Redactor
@@ -52,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     faults.add_argument("--variants", action="store_true", help="list the variants: servers the suite must pass")
 
     add_sdk_arguments(sub.add_parser("sdk", help="release gate: drive an official SDK through the contract"))
+
+    add_replay_arguments(sub.add_parser("replay", help="re-send findings of a summary.json: still failing or fixed?"))
 
     report = sub.add_parser("report", help="build the Allure HTML report from allure-results")
     report.add_argument("results_dir", nargs="?", type=Path, default=Path("reports/allure-results"))
@@ -236,6 +240,7 @@ COMMANDS = {
     "faults": cmd_faults,
     "report": cmd_report,
     "sdk": cmd_sdk_with_reports,
+    "replay": lambda args: cmd_replay(args, _say),
 }
 
 
