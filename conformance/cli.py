@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from conformance.config import FILE as CONFIG_FILE
+from conformance.config import apply as apply_config
 from conformance.options import OPTIONS, add_options, build_target
 from conformance.options import add_to_argparse as add_run_options
 from conformance.replay import add_arguments as add_replay_arguments
@@ -61,6 +63,13 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("results_dir", nargs="?", type=Path, default=Path("reports/allure-results"))
     report.add_argument("--output", type=Path, help="HTML folder (default: next to the results, html/)")
     add_options(report, (OPTIONS["--single-file"], OPTIONS["--history"]))  # the HTML options `run` and `sdk` take
+    for command in sub.choices.values():
+        command.add_argument(
+            "--config",
+            metavar="FILE",
+            help=f"options from this TOML file (default: ./{CONFIG_FILE}, or ./pyproject.toml's "
+            "[tool.faxplus-conformance])",
+        )
     return parser
 
 
@@ -245,7 +254,13 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = _parser()
+    try:
+        apply_config(parser, argv)  # the config file's values become defaults: flags still win
+    except UsageError as error:
+        return _fail(str(error))
+    args = parser.parse_args(argv)
     try:
         return COMMANDS[args.command](args)
     except UsageError as error:
