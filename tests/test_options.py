@@ -4,6 +4,8 @@ the same ones, with the same types and defaults, and both build the same Target.
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -108,3 +110,26 @@ def test_sdk_output_options_parse_as_for_run(tmp_path: Path) -> None:
         assert args.faxplus_history == tmp_path / "h"
     args = subparsers()["sdk"].parse_args(["--baseline", str(tmp_path / "b.json")])
     assert args.faxplus_baseline == tmp_path / "b.json"
+
+
+def test_sdk_honours_the_output_options_and_the_baseline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One gate run of a client that swallows errors (two fails), both accepted in a baseline."""
+    built: list[tuple[Path, Path, bool, Path | None]] = []
+
+    def html(results: Path, out: Path, *, single_file: bool, history: Path | None) -> bool:
+        built.append((results, out, single_file, history))
+        return True
+
+    monkeypatch.setattr(cli, "_html", html)
+    accepted = ["response/400::error-surfaced", "response/500::error-surfaced"]
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text(json.dumps({"accepted": [{"id": key} for key in accepted]}), encoding="utf-8")
+    driver = f"{sys.executable} {Path(__file__).parent / 'sdk_clients' / 'conformant.py'} --break swallow-errors"
+    out = tmp_path / "gate"
+    argv = ["sdk", "--sdk-driver", driver, "--output-dir", str(out), "--single-file", "--history", str(tmp_path / "h")]
+    code = cli.main([*argv, "--baseline", str(baseline)])
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert code == 0 == summary["exit_code"] and summary["verdict"] == "warn"
+    found = {f["id"]: f for f in summary["findings"]}
+    assert all(found[key]["verdict"] == "warn" and found[key]["message"].startswith("[baseline] ") for key in accepted)
+    assert built == [(out / "allure-results", out / "html", True, tmp_path / "h")]
