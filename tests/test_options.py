@@ -21,7 +21,9 @@ def run_parser() -> argparse.ArgumentParser:
 
 
 def cli_flags() -> set[str]:
-    return {s for a in run_parser()._actions for s in a.option_strings if s.startswith("--") and s != "--help"}
+    """The run's flags, but for `--config`, which every command takes (conformance.config) and no run keeps."""
+    skip = ("--help", "--config")
+    return {s for a in run_parser()._actions for s in a.option_strings if s.startswith("--") and s not in skip}
 
 
 def plugin_flags(pytestconfig: pytest.Config) -> set[str]:
