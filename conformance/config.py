@@ -114,19 +114,27 @@ def apply(parser: argparse.ArgumentParser, argv: Sequence[str], cwd: Path | None
     config = find(argv, cwd)
     if config is None:
         return None
+    command = next((arg for arg in argv if not arg.startswith("-")), None)
+    found = defaults(config, parser, command)
+    if command is not None and found:
+        commands(parser)[command].set_defaults(**found)
+    return config
+
+
+def defaults(config: Config, parser: argparse.ArgumentParser, command: str | None) -> dict[str, Any]:
+    """Check the whole file; return `command`'s values from it as {argparse dest: value}."""
     parsers = commands(parser)
     settings = dict(_validated(config, parsers))
-    command = next((arg for arg in argv if not arg.startswith("-")), None)
-    if command in parsers:
-        defaults = {}
-        for key, value in {**settings.get("", {}), **settings.get(command, {})}.items():
-            action = keys(parsers[command]).get(key.removesuffix(ENV_SUFFIX))
-            if action is not None:
-                converted = _value(config, key, value, action)
-                if converted is not None:
-                    defaults[action.dest] = converted
-        parsers[command].set_defaults(**defaults)
-    return config
+    found: dict[str, Any] = {}
+    if command not in parsers:
+        return found
+    for key, value in {**settings.get("", {}), **settings.get(command, {})}.items():
+        action = keys(parsers[command]).get(key.removesuffix(ENV_SUFFIX))
+        if action is not None:
+            converted = _value(config, key, value, action)
+            if converted is not None:
+                found[action.dest] = converted
+    return found
 
 
 def _validated(config: Config, parsers: Mapping[str, argparse.ArgumentParser]) -> Iterator[tuple[str, dict]]:

@@ -11,7 +11,7 @@ import pytest
 from conftest import run_cli
 
 from conformance import cli, config
-from conformance.options import RUN_OPTIONS
+from conformance.options import RUN_OPTIONS, add_to_pytest
 from conformance.target import UsageError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,3 +143,18 @@ def test_token_env_unset_falls_back_to_the_usual_variable(tmp_path: Path, monkey
     monkeypatch.setenv("NOT_SET_ANYWHERE_42", "from-env")
     assert parse(["run"], tmp_path).faxplus_token == "from-env"
     assert parse(["run", "--token", "flag"], tmp_path).faxplus_token == "flag"
+
+
+def test_plain_pytest_takes_the_run_values_of_the_file(tmp_path: Path) -> None:
+    write(tmp_path / config.FILE, 'timeout = 9\n[run]\ntier = "nightly"\noutput-dir = "out"\n[sdk]\ntier = "ci"\n')
+    added: dict[str, object] = {}
+    add_to_pytest(lambda *names, dest, **kwargs: added.__setitem__(dest, kwargs["default"]), cwd=tmp_path)
+    assert (added["faxplus_timeout"], added["faxplus_tier"], added["faxplus_output_dir"]) == (
+        9.0,
+        "nightly",
+        tmp_path / "out",
+    )
+    assert added["faxplus_seed"] is None  # not in the file: the table's own default
+    write(tmp_path / config.FILE, "timout = 9\n")
+    with pytest.raises(pytest.UsageError, match="did you mean 'timeout'"):
+        add_to_pytest(lambda *names, **kwargs: None, cwd=tmp_path)
