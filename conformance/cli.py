@@ -21,7 +21,7 @@ from conformance.options import add_to_argparse as add_run_options
 from conformance.replay import add_arguments as add_replay_arguments
 from conformance.replay import cmd_replay
 from conformance.sdk import add_arguments as add_sdk_arguments
-from conformance.sdk import cmd_sdk
+from conformance.sdk import cmd_sdk as sdk_gate
 from conformance.send import Redactor
 from conformance.send._redact import WEAK, weak
 from conformance.target import UsageError, env_or, redact_url
@@ -232,11 +232,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK if built else EXIT_USAGE
 
 
-def cmd_sdk_with_reports(args: argparse.Namespace) -> int:
+def cmd_sdk(args: argparse.Namespace) -> int:
     """The SDK gate, then the HTML report from its allure-results, as `run` builds it."""
     from conformance.sdk.command import output_dir
 
-    code = cmd_sdk(args)
+    code = sdk_gate(args)
     out = output_dir(args)
     if not args.faxplus_no_html:
         _html(out / "allure-results", out / "html", single_file=args.faxplus_single_file, history=args.faxplus_history)
@@ -248,8 +248,8 @@ COMMANDS = {
     "mock": cmd_mock,
     "faults": cmd_faults,
     "report": cmd_report,
-    "sdk": cmd_sdk_with_reports,
-    "replay": lambda args: cmd_replay(args, _say),
+    "sdk": cmd_sdk,
+    "replay": cmd_replay,
 }
 
 

@@ -53,7 +53,7 @@ def _opt(*args: Any, **kwargs: Any) -> Option:
     return Option(*args, **kwargs)
 
 
-_RUN_ONLY: tuple[Option, ...] = (
+RUN_OPTIONS: tuple[Option, ...] = (
     _opt(
         "--base-url",
         "prefix before /hooks, e.g. https://staging.example/v3; default: the embedded mock",
@@ -91,6 +91,13 @@ _RUN_ONLY: tuple[Option, ...] = (
         default=30.0,
     ),
     _opt(
+        "--output-dir",
+        "where reports go (default reports/, sdk: reports/sdk; the plugin writes none without it)",
+        "output_dir",
+        type=Path,
+        aliases=("--conformance-output",),
+    ),
+    _opt(
         "--target-base",
         "domain of registered webhook targets (default example.com)",
         "target_domain",
@@ -100,6 +107,7 @@ _RUN_ONLY: tuple[Option, ...] = (
     _opt("--rate", "at most this many requests per second (default: no cap)", "rate", type=float),
     _opt("--max-wait", "total seconds to wait out 429s (default 120)", "max_wait", type=float, default=120.0),
     _opt("--no-cleanup", "keep the webhooks the run registered", "cleanup", flag_only=True, negate=True),
+    _opt("--baseline", "accepted findings of this target: fail only on new ones", "baseline", type=Path),
     _opt("--update-baseline", "write this run's fails to --baseline", "update_baseline", flag_only=True),
     _opt(
         "--shrink-budget",
@@ -108,23 +116,16 @@ _RUN_ONLY: tuple[Option, ...] = (
         type=int,
         default=150,
     ),
-)
-# What every command that writes reports takes (`run`, `sdk`, `diff`): one table, added by `add_output_options`.
-OUTPUT_OPTIONS: tuple[Option, ...] = (
-    _opt(
-        "--output-dir",
-        "where reports go (default reports/, sdk: reports/sdk; the plugin writes none without it)",
-        "output_dir",
-        type=Path,
-        aliases=("--conformance-output",),
-    ),
     _opt("--no-html", "skip the Allure HTML report", flag_only=True, cli_only="pytest builds no HTML report"),
     _opt("--single-file", "HTML as one self-contained file", flag_only=True, cli_only="pytest builds no HTML report"),
     _opt("--history", "trend history file kept across runs", type=Path, cli_only="pytest builds no HTML report"),
 )
-BASELINE_OPTION = _opt("--baseline", "accepted findings of this target: fail only on new ones", "baseline", type=Path)
-RUN_OPTIONS: tuple[Option, ...] = (*_RUN_ONLY, *OUTPUT_OPTIONS, BASELINE_OPTION)
 OPTIONS: Mapping[str, Option] = {o.flag: o for o in RUN_OPTIONS}
+# What every command that writes reports takes (`run`, `sdk`, `diff`): rows of the one table, not copies,
+# added by `add_output_options`.
+OUTPUT_FLAGS = ("--output-dir", "--no-html", "--single-file", "--history")
+OUTPUT_OPTIONS: tuple[Option, ...] = tuple(OPTIONS[flag] for flag in OUTPUT_FLAGS)
+BASELINE_OPTION = OPTIONS["--baseline"]
 
 
 def add_to_argparse(parser: argparse.ArgumentParser) -> None:

@@ -184,7 +184,11 @@ def choose(data: Mapping[str, Any], ids: Iterable[str]) -> list[dict[str, Any]]:
 # --- the command -----------------------------------------------------------------------------------
 
 
-def cmd_replay(args: argparse.Namespace, say: Callable[[str], None] = print) -> int:
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+def cmd_replay(args: argparse.Namespace, say: Callable[[str], None] = _say) -> int:
     from conformance.mock import MockServer
 
     data = load(args.summary)

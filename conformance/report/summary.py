@@ -40,7 +40,7 @@ def replay_command(run: Any) -> str:
     parts = ["faxplus-conformance run", f"--tier {t.tier}"]
     if t.tier == "nightly":
         parts.append(f"--seed {run.seed}")
-    if run.mock is None:  # the embedded mock is started afresh by the command itself
+    if not t.embedded or run.mock is None:
         parts.append(f"--base-url {redact_url(t.base_url or '')}")
         parts.append('--token "$FAXPLUS_TOKEN"')
         if t.client_id:
@@ -49,15 +49,17 @@ def replay_command(run: Any) -> str:
 
 
 def build(run: Any) -> dict[str, Any]:
+    return {"schema_version": SCHEMA_VERSION, **_fields(run)}
+
+
+def _fields(run: Any) -> dict[str, Any]:
     ledger = run.ledger
     findings = ledger.ranked()
     counts = ledger.counts()
     import hypothesis
     import schemathesis
 
-    base = run.target.base_url
     return {
-        "schema_version": SCHEMA_VERSION,
         "verdict": str(ledger.verdict),
         "exit_code": EXIT_CODES[ledger.verdict],
         "contract": {"title": CONTRACT.title, "version": CONTRACT.version, "operation": "POST /hooks"},
@@ -74,8 +76,8 @@ def build(run: Any) -> dict[str, Any]:
         "families": ledger.families(),
         "checks": ledger.checks(),
         # One entry per root cause (check + cause across families), smallest reproduction first.
-        "groups": [_replayable(g.as_dict(), base) for g in ledger.groups()],
-        "findings": [_replayable(f.as_dict(), base) for f in findings],
+        "groups": [_replayable(g.as_dict(), run.target.base_url) for g in ledger.groups()],
+        "findings": [_replayable(f.as_dict(), run.target.base_url) for f in findings],
         "not_sent": dict(ledger.not_sent),
         "cleanup": run.cleanup.as_dict() if run.cleanup else None,
         "baseline": run.baseline.as_dict() if run.target.baseline and not run.target.update_baseline else None,
