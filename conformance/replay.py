@@ -4,7 +4,8 @@ Each chosen finding's reproduction (method, path, headers, body, as `summary.jso
 secrets as placeholders) is sent again, to the summary's target or another `--base-url`, with the
 credentials of this invocation put back where the placeholders stand. The answer is judged by the
 same checks (`conformance.judge.run_checks`) under the finding's `kind`, and one line says
-`still failing` or `fixed`. Whatever a replay registers is deleted afterwards, as a run does.
+`still failing` (naming the checks that object) or `fixed`. Whatever a replay registers is
+deleted afterwards, as a run does.
 
 Exit codes: 0 every chosen finding fixed, 1 any still failing, 2 usage or infrastructure error
 (including a finding that cannot be replayed: no exchange behind it, or a credential it needs was
@@ -24,10 +25,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from conformance.judge import CHECKS, Kind, Verdict, run_checks
+from conformance.judge import Kind, Verdict, run_checks
 from conformance.options import OPTIONS, add_options, build_target
 from conformance.report.summary import SCHEMA_VERSION
-from conformance.send import Exchange, Sender, cleanup
+from conformance.send import Exchange, RateLimited, Sender, TargetHanging, cleanup
 from conformance.target import Target, UsageError, redact_url
 
 # The run options a replay needs, the same rows as `run` takes (flag, type, default, env).
@@ -109,13 +110,14 @@ class Replay:
             removed=tuple(name for name in _CLIENT_DEFAULTS if name not in recorded),
         )
 
+    def failing(self, exchange: Exchange) -> list[str]:
+        """The checks that still object, judged as in the run (the finding's kind, every check), at the
+        finding's verdict or worse. Empty: fixed. Not only the finding's own check: a request that now
+        times out or gets a 500 has not been fixed, it fails another way."""
+        return sorted({v.check for v in run_checks(exchange, self.kind) if v.verdict >= self.verdict})
+
     def still_failing(self, exchange: Exchange) -> bool:
-        """Judged as in the run: the finding's own check (or, for a second opinion such as
-        `schemathesis`, any check) still gives at least the finding's verdict."""
-        own = self.check in CHECKS
-        return any(
-            v.verdict >= self.verdict and (v.check == self.check or not own) for v in run_checks(exchange, self.kind)
-        )
+        return bool(self.failing(exchange))
 
 
 def _hooks_path(url: str) -> str | None:
@@ -228,18 +230,24 @@ def _replay_all(target: Target, findings: list[dict[str, Any]], say: Callable[[s
                 outcome["not replayable"] += 1
                 say(f"{finding['id']:<{width}}  not replayable: {why}")
                 continue
-            exchange = sender.send(
-                replay.method,
-                target.base_url.rstrip("/") + replay.path,  # type: ignore[union-attr]
-                {**replay.headers, **{name: None for name in replay.removed}},  # type: ignore[dict-item]
-                replay.body,
-                chunked=replay.chunked,
-            )
+            try:
+                exchange = sender.send(
+                    replay.method,
+                    target.base_url.rstrip("/") + replay.path,  # type: ignore[union-attr]
+                    {**replay.headers, **{name: None for name in replay.removed}},  # type: ignore[dict-item]
+                    replay.body,
+                    chunked=replay.chunked,
+                )
+            except (TargetHanging, RateLimited) as stop:
+                outcome["not replayable"] += len(findings) - sum(outcome.values())
+                say(f"stopped sending: {stop}")
+                break
             registered += _registered(exchange)
-            failing = replay.still_failing(exchange)
+            failing = replay.failing(exchange)
             outcome["still failing" if failing else "fixed"] += 1
-            answer = f"answered {exchange.status}" if exchange.error is None else exchange.error
-            say(f"{finding['id']:<{width}}  {'still failing' if failing else 'fixed'} ({answer})")
+            answer = f"answered {exchange.status}" if exchange.error is None else f"no answer: {exchange.error}"
+            verdict = f"still failing: {', '.join(failing)}" if failing else "fixed"
+            say(f"{finding['id']:<{width}}  {verdict} ({answer})")
     finally:
         sender.close()
         if registered:

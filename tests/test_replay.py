@@ -56,7 +56,7 @@ def assert_no_secret(result: CliResult) -> None:
 def test_against_the_same_fault_the_finding_is_still_failing(summary_path: Path) -> None:
     result = replay(summary_path, fault=FAULT)
     assert result.returncode == 1, result.output
-    assert lines(result)[FINDING].startswith("still failing (answered 200)")
+    assert lines(result)[FINDING] == "still failing: status (answered 200)"
     assert_no_secret(result)
 
 
@@ -173,8 +173,12 @@ def test_judged_by_the_findings_own_check_under_its_kind() -> None:
     replay = Replay.of(finding(), SECRETS)
     accepted = Exchange("POST", "u", {}, b"[]", 200, {"content-type": "application/json"}, b'{"id": "1"}')
     rejected = Exchange("POST", "u", {}, b"[]", 400, {"content-type": "application/json"}, b'{"error": "x"}')
-    assert replay.still_failing(accepted) and not replay.still_failing(rejected)
+    assert replay.failing(accepted) == ["status"] and replay.failing(rejected) == []
     assert replay.verdict is Verdict.FAIL
+    # Fixed means no fail at all: a 500 or no answer is a request that fails another way.
+    crashed = Exchange("POST", "u", {}, b"[]", 500, {"content-type": "application/json"}, b'{"error": "x"}')
+    assert replay.failing(crashed) == ["no-server-error"]
+    assert replay.failing(Exchange("POST", "u", {}, b"[]", error="timeout", error_detail="late")) == ["transport"]
 
 
 def test_choose_defaults_to_every_fail() -> None:
@@ -183,3 +187,19 @@ def test_choose_defaults_to_every_fail() -> None:
     assert [f["id"] for f in choose(data, ["w::status"])] == ["w::status"]
     with pytest.raises(UsageError, match="did you mean 'w::status'"):
         choose(data, ["w::statux"])
+
+
+def test_a_hanging_target_stops_the_replay_in_one_line(summary_path: Path, tmp_path: Path) -> None:
+    data = json.loads(summary_path.read_text(encoding="utf-8"))
+    one = next(f for f in data["findings"] if f["id"] == FINDING)
+    data["findings"] = [{**one, "id": f"copy-{i}::status"} for i in range(4)]  # the breaker trips after 3
+    (tmp_path / "summary.json").write_text(json.dumps(data), encoding="utf-8")
+    with MockServer(port=0, token=TOKEN, fault=FAULTS["slow-answers"]) as server:
+        result = run_cli(
+            "replay", tmp_path / "summary.json", "--base-url", server.url, "--timeout", "0.2", env=SECRET_ENV
+        )
+    assert result.returncode == 1, result.output  # the first three timed out: still failing
+    assert list(lines(result).values()) == ["still failing: transport (no answer: timeout)"] * 3
+    assert "stopped sending: 3 requests in a row got no answer" in result.stdout
+    assert "Traceback" not in result.output
+    assert_no_secret(result)
