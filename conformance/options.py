@@ -162,11 +162,14 @@ def file_defaults(cwd: Path | None = None) -> dict[str, Any]:
     import pytest
 
     from conformance import config
-    from conformance.cli import _parser  # here, not at the top: the CLI imports this module
 
     try:
         found = config.find((), cwd)
-        return config.defaults(found, _parser(), "run") if found is not None else {}
+        if found is None:
+            return {}
+        from conformance.cli import _parser  # here, not at the top: the CLI imports this module
+
+        return config.defaults(found, _parser(), "run")
     except UsageError as error:
         raise pytest.UsageError(str(error)) from None
 
