@@ -14,16 +14,22 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from conformance.config import FILE as CONFIG_FILE
+from conformance.config import apply as apply_config
+from conformance.options import OPTIONS, add_options, build_target
 from conformance.options import add_to_argparse as add_run_options
-from conformance.options import build_target
+from conformance.replay import add_arguments as add_replay_arguments
+from conformance.replay import cmd_replay
 from conformance.sdk import add_arguments as add_sdk_arguments
-from conformance.sdk import cmd_sdk
+from conformance.sdk import cmd_sdk as sdk_gate
 from conformance.send import Redactor
 from conformance.send._redact import WEAK, weak
 from conformance.target import UsageError, env_or, redact_url
 
 PROG = "faxplus-conformance"
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
+# Commands that write reports: each takes the shared output options (conformance.options.OUTPUT_OPTIONS).
+REPORTING = ("run", "sdk")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -54,11 +60,19 @@ def _parser() -> argparse.ArgumentParser:
 
     add_sdk_arguments(sub.add_parser("sdk", help="release gate: drive an official SDK through the contract"))
 
+    add_replay_arguments(sub.add_parser("replay", help="re-send findings of a summary.json: still failing or fixed?"))
+
     report = sub.add_parser("report", help="build the Allure HTML report from allure-results")
     report.add_argument("results_dir", nargs="?", type=Path, default=Path("reports/allure-results"))
     report.add_argument("--output", type=Path, help="HTML folder (default: next to the results, html/)")
-    report.add_argument("--single-file", action="store_true", help="one self-contained index.html")
-    report.add_argument("--history", type=Path, help="trend history file kept across runs")
+    add_options(report, (OPTIONS["--single-file"], OPTIONS["--history"]))  # the HTML options `run` and `sdk` take
+    for command in sub.choices.values():
+        command.add_argument(
+            "--config",
+            metavar="FILE",
+            help=f"options from this TOML file (default: ./{CONFIG_FILE}, or ./pyproject.toml's "
+            "[tool.faxplus-conformance])",
+        )
     return parser
 
 
@@ -219,14 +233,39 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not args.results_dir.is_dir():
         return _fail(f"no allure results at {args.results_dir}: run `{PROG} run` first or name the folder")
     html = args.output or args.results_dir.parent / "html"
-    return EXIT_OK if _html(args.results_dir, html, single_file=args.single_file, history=args.history) else EXIT_USAGE
+    built = _html(args.results_dir, html, single_file=args.faxplus_single_file, history=args.faxplus_history)
+    return EXIT_OK if built else EXIT_USAGE
 
 
-COMMANDS = {"run": cmd_run, "mock": cmd_mock, "faults": cmd_faults, "report": cmd_report, "sdk": cmd_sdk}
+def cmd_sdk(args: argparse.Namespace) -> int:
+    """The SDK gate, then the HTML report from its allure-results, as `run` builds it."""
+    from conformance.sdk.command import output_dir
+
+    code = sdk_gate(args)
+    out = output_dir(args)
+    if not args.faxplus_no_html:
+        _html(out / "allure-results", out / "html", single_file=args.faxplus_single_file, history=args.faxplus_history)
+    return code
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "mock": cmd_mock,
+    "faults": cmd_faults,
+    "report": cmd_report,
+    "sdk": cmd_sdk,
+    "replay": cmd_replay,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = _parser()
+    try:
+        apply_config(parser, argv)  # the config file's values become defaults: flags still win
+    except UsageError as error:
+        return _fail(str(error))
+    args = parser.parse_args(argv)
     try:
         return COMMANDS[args.command](args)
     except UsageError as error:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,7 +92,7 @@ RUN_OPTIONS: tuple[Option, ...] = (
     ),
     _opt(
         "--output-dir",
-        "where reports go (default reports/; the plugin writes none without it)",
+        "where reports go (default reports/, sdk: reports/sdk; the plugin writes none without it)",
         "output_dir",
         type=Path,
         aliases=("--conformance-output",),
@@ -141,18 +141,57 @@ RUN_OPTIONS: tuple[Option, ...] = (
     _opt("--history", "trend history file kept across runs", type=Path, cli_only="pytest builds no HTML report"),
 )
 OPTIONS: Mapping[str, Option] = {o.flag: o for o in RUN_OPTIONS}
+# What every command that writes reports takes (`run`, `sdk`, `diff`): rows of the one table, not copies,
+# added by `add_output_options`.
+OUTPUT_FLAGS = ("--output-dir", "--no-html", "--single-file", "--history")
+OUTPUT_OPTIONS: tuple[Option, ...] = tuple(OPTIONS[flag] for flag in OUTPUT_FLAGS)
+BASELINE_OPTION = OPTIONS["--baseline"]
 
 
 def add_to_argparse(parser: argparse.ArgumentParser) -> None:
-    for option in RUN_OPTIONS:
+    add_options(parser, RUN_OPTIONS)
+
+
+def add_options(parser: argparse.ArgumentParser, options: Iterable[Option]) -> None:
+    """Rows of the table as argparse options (same flag, dest, type and default wherever used)."""
+    for option in options:
         parser.add_argument(option.flag, dest=option.dest, **option.kwargs())
 
 
-def add_to_pytest(add: Callable[..., None]) -> None:
-    """`add(*names, **kwargs)` is the plugin's group.addoption (which tolerates a taken name)."""
+def add_output_options(parser: argparse.ArgumentParser, *, baseline: bool = False) -> None:
+    """The output options every reporting command shares (and `--baseline` where the run has no other)."""
+    add_options(parser, (*OUTPUT_OPTIONS, BASELINE_OPTION) if baseline else OUTPUT_OPTIONS)
+
+
+def add_to_pytest(add: Callable[..., None], cwd: Path | None = None) -> None:
+    """`add(*names, **kwargs)` is the plugin's group.addoption (which tolerates a taken name).
+
+    Plain pytest reads the config file of the working directory too (its `run` values become the
+    defaults; pytest's own flags still win)."""
+    from_file = file_defaults(cwd)
     for option in RUN_OPTIONS:
         if option.cli_only is None:
-            add(option.flag, *option.aliases, dest=option.dest, **option.kwargs())
+            kwargs = option.kwargs()
+            if option.dest in from_file:
+                kwargs["default"] = from_file[option.dest]
+            add(option.flag, *option.aliases, dest=option.dest, **kwargs)
+
+
+def file_defaults(cwd: Path | None = None) -> dict[str, Any]:
+    """The `run` values of the working directory's config file, {dest: value}; a bad file is a usage error."""
+    import pytest
+
+    from conformance import config
+
+    try:
+        found = config.find((), cwd)
+        if found is None:
+            return {}
+        from conformance.cli import _parser  # here, not at the top: the CLI imports this module
+
+        return config.defaults(found, _parser(), "run")
+    except UsageError as error:
+        raise pytest.UsageError(str(error)) from None
 
 
 def values(get: Callable[[str], Any]) -> Iterator[tuple[Option, Any]]:

@@ -99,3 +99,40 @@ def mock(reference_mock: MockServer) -> MockServer:
         assert c.get("/hooks").json() == {"data": []}
     reference_mock.requests.clear()
     return reference_mock
+
+
+# --- every summary.json the tests produce conforms to the published schema ----------------------
+
+
+def summaries_under(root: Path) -> list[Path]:
+    """The suite's summary.json files under `root` (not Allure's own `html/summary.json`)."""
+    return sorted(p for p in root.rglob("summary.json") if "html" not in p.relative_to(root).parts)
+
+
+def schema_errors(path: Path) -> list[str]:
+    import jsonschema
+
+    from conformance.report.summary import schema
+
+    validator = jsonschema.Draft202012Validator(schema())
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}" for e in validator.iter_errors(data)]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Validate every summary.json written under this session's temp dir. Under xdist the controller
+    does it once the workers are done: their temp dirs (and the shared runs) live under its own."""
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if os.environ.get("PYTEST_XDIST_WORKER") or factory is None or factory._basetemp is None:
+        return
+    root = factory.getbasetemp()
+    bad = {str(p): errors for p in summaries_under(root) if (errors := schema_errors(p))}
+    if bad:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        report = "\n".join(f"{p}: {'; '.join(errs[:3])}" for p, errs in bad.items())
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = f"\nsummary.json not valid against conformance/report/summary.schema.json:\n{report}"
+        if reporter is not None:
+            reporter.write_line(message, red=True)
+        else:
+            print(message, file=sys.stderr)

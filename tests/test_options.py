@@ -4,12 +4,14 @@ the same ones, with the same types and defaults, and both build the same Target.
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from pathlib import Path
 
 import pytest
 
 from conformance import cli
-from conformance.options import OPTIONS, RUN_OPTIONS, build_target
+from conformance.options import BASELINE_OPTION, OPTIONS, OUTPUT_OPTIONS, RUN_OPTIONS, build_target
 
 
 def run_parser() -> argparse.ArgumentParser:
@@ -19,7 +21,9 @@ def run_parser() -> argparse.ArgumentParser:
 
 
 def cli_flags() -> set[str]:
-    return {s for a in run_parser()._actions for s in a.option_strings if s.startswith("--") and s != "--help"}
+    """The run's flags, but for `--config`, which every command takes (conformance.config) and no run keeps."""
+    skip = ("--help", "--config")
+    return {s for a in run_parser()._actions for s in a.option_strings if s.startswith("--") and s not in skip}
 
 
 def plugin_flags(pytestconfig: pytest.Config) -> set[str]:
@@ -70,3 +74,64 @@ def test_cli_and_plugin_build_the_same_target(monkeypatch: pytest.MonkeyPatch) -
         2.5,
     )
     assert (target.cleanup, target.shrink_budget, target.output_dir) == (False, 0, Path("out"))
+
+
+def subparsers() -> dict[str, argparse.ArgumentParser]:
+    parser = cli._parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(sub.choices)
+
+
+def option_actions(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
+    return {s: a for a in parser._actions for s in a.option_strings if s.startswith("--")}
+
+
+def test_every_reporting_command_takes_the_same_output_options() -> None:
+    commands = subparsers()
+    output = {o.flag: o for o in OUTPUT_OPTIONS}
+    assert {"run", "sdk"} <= set(cli.REPORTING) <= set(commands)
+    for name in sorted(commands):
+        actions = option_actions(commands[name])
+        wanted = set(output) | ({BASELINE_OPTION.flag} if name == "sdk" else set())
+        if name in cli.REPORTING:
+            assert wanted <= set(actions), (name, wanted - set(actions))
+        # Wherever an output option appears (`report` takes the HTML ones), it is the table's row.
+        for flag in (set(output) | {BASELINE_OPTION.flag}) & set(actions):
+            row = OPTIONS[flag]
+            # Shared, not copied: the same dest, type, help and default as the one table row.
+            action = actions[flag]
+            assert (action.dest, action.help, action.default) == (row.dest, row.help, row.kwargs()["default"]), flag
+            assert action.type is (None if row.flag_only else row.type), flag
+
+
+def test_sdk_output_options_parse_as_for_run(tmp_path: Path) -> None:
+    flags = ["--output-dir", str(tmp_path), "--no-html", "--single-file", "--history", str(tmp_path / "h")]
+    for name in ("run", "sdk"):
+        args = subparsers()[name].parse_args(flags)
+        assert args.faxplus_output_dir == tmp_path and args.faxplus_no_html and args.faxplus_single_file
+        assert args.faxplus_history == tmp_path / "h"
+    args = subparsers()["sdk"].parse_args(["--baseline", str(tmp_path / "b.json")])
+    assert args.faxplus_baseline == tmp_path / "b.json"
+
+
+def test_sdk_honours_the_output_options_and_the_baseline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One gate run of a client that swallows errors (two fails), both accepted in a baseline."""
+    built: list[tuple[Path, Path, bool, Path | None]] = []
+
+    def html(results: Path, out: Path, *, single_file: bool, history: Path | None) -> bool:
+        built.append((results, out, single_file, history))
+        return True
+
+    monkeypatch.setattr(cli, "_html", html)
+    accepted = ["response/400::error-surfaced", "response/500::error-surfaced"]
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text(json.dumps({"accepted": [{"id": key} for key in accepted]}), encoding="utf-8")
+    driver = f"{sys.executable} {Path(__file__).parent / 'sdk_clients' / 'conformant.py'} --break swallow-errors"
+    out = tmp_path / "gate"
+    argv = ["sdk", "--sdk-driver", driver, "--output-dir", str(out), "--single-file", "--history", str(tmp_path / "h")]
+    code = cli.main([*argv, "--baseline", str(baseline)])
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert code == 0 == summary["exit_code"] and summary["verdict"] == "warn"
+    found = {f["id"]: f for f in summary["findings"]}
+    assert all(found[key]["verdict"] == "warn" and found[key]["message"].startswith("[baseline] ") for key in accepted)
+    assert built == [(out / "allure-results", out / "html", True, tmp_path / "h")]

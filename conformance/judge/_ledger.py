@@ -31,6 +31,8 @@ class Reproduction:
     response_headers: dict[str, str]
     response_body: str
     error: str | None = None
+    # The body as sent (secrets masked), base64, when it is not UTF-8: `request_body` then cannot replay it.
+    request_body_base64: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

@@ -1,4 +1,9 @@
-"""summary.json: the machine-readable verdict a CI gate reads."""
+"""summary.json: the machine-readable verdict a CI gate reads.
+
+Its shape is versioned (`schema_version`, see CHANGELOG.md) and published as a JSON Schema,
+`summary.schema.json` next to this module: a new key is a minor version, a changed or removed one
+a major version. `faxplus-conformance replay` reads it back.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,20 @@ from conformance.judge import Verdict
 from conformance.target import redact_url
 
 EXIT_CODES = {Verdict.PASS: 0, Verdict.WARN: 0, Verdict.FAIL: 1}
+SCHEMA_VERSION = "1.0"
+SCHEMA_PATH = Path(__file__).with_name("summary.schema.json")
+
+
+def schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def with_path(reproduction: dict[str, Any], base_url: str | None) -> dict[str, Any]:
+    """The reproduction plus `path`: its URL after the base URL (`/hooks?…`), what replay re-sends
+    to any other base URL. None when there was no exchange (spec lint) or the URL is elsewhere."""
+    url, base = reproduction.get("url") or "", (base_url or "").rstrip("/")
+    path = url[len(base) :] if base and url.startswith(base + "/") else None
+    return {**reproduction, "path": path}
 
 
 def replay_command(run: Any) -> str:
@@ -30,6 +49,10 @@ def replay_command(run: Any) -> str:
 
 
 def build(run: Any) -> dict[str, Any]:
+    return {"schema_version": SCHEMA_VERSION, **_fields(run)}
+
+
+def _fields(run: Any) -> dict[str, Any]:
     ledger = run.ledger
     findings = ledger.ranked()
     counts = ledger.counts()
@@ -53,8 +76,8 @@ def build(run: Any) -> dict[str, Any]:
         "families": ledger.families(),
         "checks": ledger.checks(),
         # One entry per root cause (check + cause across families), smallest reproduction first.
-        "groups": [g.as_dict() for g in ledger.groups()],
-        "findings": [f.as_dict() for f in findings],
+        "groups": [_replayable(g.as_dict(), run.target.base_url) for g in ledger.groups()],
+        "findings": [_replayable(f.as_dict(), run.target.base_url) for f in findings],
         "not_sent": dict(ledger.not_sent),
         "cleanup": run.cleanup.as_dict() if run.cleanup else None,
         "baseline": run.baseline.as_dict() if run.target.baseline and not run.target.update_baseline else None,
@@ -75,3 +98,7 @@ def write(run: Any, path: Path) -> dict[str, Any]:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return data
+
+
+def _replayable(entry: dict[str, Any], base_url: str | None) -> dict[str, Any]:
+    return {**entry, "reproduction": with_path(entry["reproduction"], base_url)}

@@ -8,9 +8,11 @@ import shlex
 import sys
 from pathlib import Path
 
+from conformance.options import add_output_options
 from conformance.target import TIERS, UsageError
 
 SDKS = ("python",)
+DEFAULT_OUTPUT = Path("reports/sdk")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -26,14 +28,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         metavar="CMD",
         help="command of any driver speaking the gate's JSON-lines protocol (replaces --sdk/--sdk-spec)",
     )
-    parser.add_argument("--output-dir", type=Path, default=Path("reports/sdk"), help="default: reports/sdk")
     parser.add_argument("--tier", choices=TIERS, default="ci", help="ci: deterministic (default); nightly: deeper")
     parser.add_argument("--seed", type=int, help="nightly seed to replay")
     parser.add_argument("--refresh", action="store_true", help="reinstall the SDK even when it is cached")
+    add_output_options(parser, baseline=True)  # the same output options as `run`, from the one table
     return parser
 
 
+def output_dir(args: argparse.Namespace) -> Path:
+    return args.faxplus_output_dir or DEFAULT_OUTPUT
+
+
 def cmd_sdk(args: argparse.Namespace) -> int:
+    from conformance.judge.baseline import Baseline
+
     from .gate import Gate, GateRun, iter_corpus
     from .install import install
     from .protocol import Driver, DriverError, python_driver
@@ -85,13 +93,15 @@ def cmd_sdk(args: argparse.Namespace) -> int:
             sdk=sdk,
             tier=args.tier,
             seed=seed,
-            output_dir=args.output_dir,
+            output_dir=output_dir(args),
             spec=spec,
         )
         Gate(run).run_all(list(iter_corpus(args.tier, seed)))
+    if args.faxplus_baseline is not None:
+        Baseline.load(args.faxplus_baseline).relabel(run.ledger)
     data = write(run)
     say("")
     say(console(data))
-    out = args.output_dir
+    out = output_dir(args)
     say(f"reports: {out}/summary.json, {out}/summary.md, {out}/allure-results/")
     return int(data["exit_code"])

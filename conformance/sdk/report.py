@@ -20,7 +20,7 @@ import conformance
 from conformance.contract import CONTRACT
 from conformance.judge import Verdict
 from conformance.report.markdown import ICON, family_table
-from conformance.report.summary import EXIT_CODES
+from conformance.report.summary import EXIT_CODES, SCHEMA_VERSION
 
 from .gate import REPLAY_ORIGIN, REPLAY_TOKEN, GateRun
 
@@ -50,6 +50,7 @@ def build(run: GateRun) -> dict[str, Any]:
     findings = ledger.ranked()
     counts = ledger.counts()
     data = {
+        "schema_version": SCHEMA_VERSION,
         "verdict": str(ledger.verdict),
         "exit_code": EXIT_CODES[ledger.verdict],
         "contract": {"title": CONTRACT.title, "version": CONTRACT.version, "operation": "POST /hooks"},

@@ -9,6 +9,7 @@ from the case cache (`_cases.py`) instead of being drawn, and their answers may 
 
 from __future__ import annotations
 
+import base64
 import datetime
 import json
 from collections import deque
@@ -332,7 +333,16 @@ def reproduce(exchange: Exchange, r: Redactor) -> Reproduction:
         response_headers=r.headers(exchange.response_headers),
         response_body=r.text(_text(exchange.response_body) or ""),
         error=r.text(f"{exchange.error}: {exchange.error_detail}") if exchange.error else None,
+        request_body_base64=_base64_unless_utf8(r.bytes(exchange.request_body)) if exchange.request_body else None,
     )
+
+
+def _base64_unless_utf8(body: bytes) -> str | None:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return base64.b64encode(body).decode("ascii")
+    return None
 
 
 def confine_target(body: dict[str, Any], domain: str) -> dict[str, Any]:

@@ -1,0 +1,160 @@
+"""The config file: found where documented, driven by the parsers (so by the options table), flags win,
+secrets never read from it, unknown keys named with the nearest valid one, README's example loads."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+
+from conformance import cli, config
+from conformance.options import RUN_OPTIONS, add_to_pytest
+from conformance.target import UsageError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def parse(argv: list[str], cwd: Path) -> argparse.Namespace:
+    parser = cli._parser()
+    config.apply(parser, argv, cwd)
+    return parser.parse_args(argv)
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def readme_example() -> str:
+    """The first TOML block of README's "Configuration file" section, verbatim."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Configuration file", 1)[1].split("\n## ", 1)[0]
+    match = re.search(r"```toml\n(.*?)```", section, re.S)
+    assert match, "README's Configuration file section has no ```toml example"
+    return match.group(1)
+
+
+def test_the_readme_example_loads_and_lands_where_it_says(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path / "pyproject.toml", readme_example())
+    monkeypatch.setenv("STAGING_FAXPLUS_TOKEN", "staging-token-value")
+    monkeypatch.setenv("STAGING_FAXPLUS_CLIENT_ID", "staging-client")
+    run = parse(["run"], tmp_path)
+    assert (run.base_url, run.faxplus_token, run.faxplus_client_id) == (
+        "https://staging.example/v3",
+        "staging-token-value",
+        "staging-client",
+    )
+    assert (run.faxplus_tier, run.faxplus_timeout, run.faxplus_rate, run.faxplus_single_file) == (
+        "nightly",
+        10.0,
+        20.0,
+        True,
+    )
+    assert run.faxplus_output_dir == tmp_path / "reports/staging"  # relative to the file
+    assert run.faxplus_baseline == tmp_path / "conformance/staging-baseline.json"
+    assert run.faxplus_history == tmp_path / "reports/history.jsonl"
+    sdk = parse(["sdk"], tmp_path)
+    assert (sdk.sdk_spec, sdk.faxplus_output_dir, sdk.faxplus_no_html, sdk.faxplus_baseline) == (
+        "faxplus-api==3.0.5",
+        tmp_path / "reports/sdk",
+        True,
+        None,  # the run's baseline is in [run]: an SDK gate's findings are other ones
+    )
+    assert sdk.faxplus_history == tmp_path / "reports/history.jsonl"  # top level: every command that has it
+    assert parse(["mock"], tmp_path).port == 8080
+
+
+def test_flags_override_the_file_and_faxplus_toml_wins_over_pyproject(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", '[tool.faxplus-conformance]\ntier = "ci"\ntimeout = 3\n')
+    assert parse(["run"], tmp_path).faxplus_timeout == 3.0
+    write(tmp_path / config.FILE, "timeout = 7\n[run]\nseed = 11\n")
+    args = parse(["run", "--seed", "12"], tmp_path)
+    assert (args.faxplus_timeout, args.faxplus_seed) == (7.0, 12)
+    assert parse(["run"], tmp_path).faxplus_seed == 11
+
+
+def test_config_flag_names_any_file(tmp_path: Path) -> None:
+    other = write(tmp_path / "ci.toml", 'shrink-budget = 0\ntarget-base = "example.org"\n')
+    write(tmp_path / config.FILE, "shrink-budget = 5\n")
+    args = parse(["run", "--config", str(other)], tmp_path)
+    assert (args.faxplus_shrink_budget, args.faxplus_target_base) == (0, "example.org")
+    args = parse(["run", f"--config={tmp_path / config.FILE}"], tmp_path)
+    assert args.faxplus_shrink_budget == 5
+
+
+def test_a_pyproject_without_the_table_is_no_config(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", '[project]\nname = "x"\n')
+    assert parse(["run"], tmp_path).faxplus_tier == "ci"
+
+
+def test_every_run_option_is_a_valid_key(tmp_path: Path) -> None:
+    """Driven by the table: each row is accepted in the file with no code of its own."""
+    for option in RUN_OPTIONS:
+        key = option.flag.removeprefix("--")
+        if config.is_secret(key):
+            continue
+        value = "true" if option.flag_only else ('"ci"' if option.choices else '"1"')
+        write(tmp_path / config.FILE, f"[run]\n{key} = {value}\n")
+        args = parse(["run"], tmp_path)
+        assert getattr(args, option.dest) not in (None, False), key
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('token = "s3cret-in-file"\n', "token must not be in a config file (secrets never are): name the environment"),
+        ('[run]\nclient-id = "c"\n', "[run] client-id must not be in a config file"),
+        ("timout = 3\n", "unknown key timout: did you mean 'timeout'?"),
+        ("[sdk]\nrate = 3\n", "unknown key [sdk] rate"),  # a run option, not the SDK gate's
+        ('[sdkk]\ntier = "ci"\n', "unknown section [sdkk]: did you mean 'sdk'?"),
+        ('tier = "weekly"\n', "tier = 'weekly' is not one of ci, nightly"),
+        ('timeout = "soon"\n', "timeout = 'soon' is not a valid value for --timeout"),
+        ('no-html = "yes"\n', "no-html = 'yes' must be true or false"),
+        ("timeout = [1, 2]\n", "must be a single value, as after --timeout"),
+        ("token-env = 3\n", "must name an environment variable"),
+        ("tier = \n", "is not valid TOML"),
+    ],
+)
+def test_a_bad_file_is_a_usage_error_that_says_what(tmp_path: Path, text: str, message: str) -> None:
+    write(tmp_path / config.FILE, text)
+    with pytest.raises(UsageError) as error:
+        parse(["run"], tmp_path)
+    assert message in str(error.value)
+    assert "s3cret-in-file" not in str(error.value)
+
+
+def test_through_the_cli_one_line_exit_2_and_the_secret_not_echoed(tmp_path: Path) -> None:
+    write(tmp_path / config.FILE, 'token = "s3cret-in-file"\n')
+    result = run_cli("faults", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "token must not be in a config file" in result.stderr
+    assert "s3cret-in-file" not in result.output
+    result = run_cli("faults", "--config", tmp_path / "missing.toml", cwd=tmp_path)
+    assert result.returncode == 2 and "no such file" in result.stderr
+
+
+def test_token_env_unset_falls_back_to_the_usual_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path / config.FILE, 'token-env = "NOT_SET_ANYWHERE_42"\n')
+    monkeypatch.delenv("NOT_SET_ANYWHERE_42", raising=False)
+    assert parse(["run"], tmp_path).faxplus_token is None  # then build_target reads $FAXPLUS_TOKEN
+    monkeypatch.setenv("NOT_SET_ANYWHERE_42", "from-env")
+    assert parse(["run"], tmp_path).faxplus_token == "from-env"
+    assert parse(["run", "--token", "flag"], tmp_path).faxplus_token == "flag"
+
+
+def test_plain_pytest_takes_the_run_values_of_the_file(tmp_path: Path) -> None:
+    write(tmp_path / config.FILE, 'timeout = 9\n[run]\ntier = "nightly"\noutput-dir = "out"\n[sdk]\ntier = "ci"\n')
+    added: dict[str, object] = {}
+    add_to_pytest(lambda *names, dest, **kwargs: added.__setitem__(dest, kwargs["default"]), cwd=tmp_path)
+    assert (added["faxplus_timeout"], added["faxplus_tier"], added["faxplus_output_dir"]) == (
+        9.0,
+        "nightly",
+        tmp_path / "out",
+    )
+    assert added["faxplus_seed"] is None  # not in the file: the table's own default
+    write(tmp_path / config.FILE, "timout = 9\n")
+    with pytest.raises(pytest.UsageError, match="did you mean 'timeout'"):
+        add_to_pytest(lambda *names, **kwargs: None, cwd=tmp_path)
