@@ -20,6 +20,7 @@ from conformance.sdk import add_arguments as add_sdk_arguments
 from conformance.sdk import cmd_sdk
 from conformance.send import Redactor
 from conformance.send._redact import WEAK, weak
+from conformance.send._tls import warnings as tls_warnings
 from conformance.target import UsageError, env_or, redact_url
 
 PROG = "faxplus-conformance"
@@ -75,6 +76,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from conformance.report import console
 
     target = build_target(lambda dest: getattr(args, dest))
+    for line in tls_warnings(target):  # before anything is sent: they concern every request
+        _say(line)
     owner = Run(target, owned_by_cli=True)
     run = owner.open()
     where = f"embedded reference mock at {run.target.base_url}" if run.mock else redact_url(target.base_url or "")

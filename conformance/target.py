@@ -43,6 +43,12 @@ class Target:
     shrink_budget: int = 150  # requests spent shrinking fails to their smallest reproduction (0: off)
     max_response_bytes: int = 1024 * 1024  # a longer answer is cut, and the cut is a fail
     cleanup_timeout: float = 30.0  # total seconds the cleanup may take, each request still under `timeout`
+    # TLS and proxies (conformance/send/_tls.py makes every decision from these).
+    ca_bundle: Path | None = None  # PEM CAs to trust instead of the default bundle
+    client_cert: Path | None = None  # PEM client certificate for mutual TLS (key included, or --client-key)
+    client_key: Path | None = None
+    insecure: bool = False  # no certificate verification: warned about on the console and in the report
+    no_proxy: bool = False  # ignore HTTP(S)_PROXY / ALL_PROXY
 
     def __post_init__(self) -> None:
         if self.tier not in TIERS:
@@ -59,6 +65,7 @@ class Target:
             raise UsageError(f"--max-response-bytes must be a positive number of bytes, not {self.max_response_bytes}")
         if self.cleanup_timeout < 0:
             raise UsageError(f"--cleanup-timeout must be zero or more seconds, not {self.cleanup_timeout}")
+        self._check_tls_files()
         if self.base_url is not None:
             parts = urlsplit(self.base_url)
             if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -75,6 +82,18 @@ class Target:
                 )
             if not self.token:
                 raise UsageError("--base-url needs credentials: pass --token or set FAXPLUS_TOKEN")
+
+    def _check_tls_files(self) -> None:
+        if self.client_key is not None and self.client_cert is None:
+            raise UsageError("--client-key needs --client-cert FILE: the certificate it belongs to")
+        files = (
+            ("--ca-bundle", self.ca_bundle),
+            ("--client-cert", self.client_cert),
+            ("--client-key", self.client_key),
+        )
+        for flag, path in files:
+            if path is not None and not Path(path).is_file():
+                raise UsageError(f"{flag} {path}: no such file")
 
     @property
     def embedded(self) -> bool:

@@ -24,6 +24,7 @@ def render(data: dict[str, Any], top: int = 10) -> str:
         f"Target: {data['target']['base_url']} · tier `{data['tier']}` · seed `{seed}` · "
         f"{data['counts']['cases']} cases, {data['requests']} requests, {data['duration_s']} s",
         "",
+        *[item for line in data.get("warnings", []) for item in (f"> ⚠️ {line}", "")],
         *family_table(data["families"]),
     ]
     fails = [g for g in data["groups"] if g["verdict"] == "fail"]

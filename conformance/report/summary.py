@@ -11,6 +11,7 @@ from typing import Any
 import conformance
 from conformance.contract import CONTRACT
 from conformance.judge import Verdict
+from conformance.send._tls import warnings as run_warnings
 from conformance.target import redact_url
 
 EXIT_CODES = {Verdict.PASS: 0, Verdict.WARN: 0, Verdict.FAIL: 1}
@@ -44,6 +45,8 @@ def build(run: Any) -> dict[str, Any]:
             "base_url": "embedded reference mock" if run.mock is not None else redact_url(run.target.base_url or ""),
             "embedded": run.mock is not None,
         },
+        # Run-wide warnings about how the run was made (e.g. --insecure): they weaken its evidence.
+        "warnings": run_warnings(run.target),
         "tier": run.target.tier,
         "seed": run.seed,
         "replay": replay_command(run),

@@ -11,6 +11,7 @@ import httpx
 
 from conformance.target import Target
 
+from ._tls import client_options
 from ._wire import Answer, Cancelled, Overdue, Wire
 
 
@@ -72,7 +73,7 @@ def cleanup(target: Target, ids: list[str], marker: str | None = None, *, wire: 
     if target.base_url is None or (not ids and not marker):
         return report
     own = wire is None
-    wire = wire or Wire(target.max_response_bytes)
+    wire = wire or Wire(target.max_response_bytes, client_options(target))
     try:
         _clean(report, _Budgeted(wire, target), ids, marker)
     finally:

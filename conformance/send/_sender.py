@@ -16,6 +16,7 @@ from conformance.target import Target
 
 from ._exchange import Exchange
 from ._politeness import CONNECT_BACKOFF, CONNECT_RETRIES, Pace, RateLimited, WaitBudget, retry_after
+from ._tls import client_options
 from ._wire import Cancelled, Overdue, Wire
 
 DROP = {"authorization", "x-fax-clientid", "cookie", "x-schemathesis-testcaseid"}
@@ -46,7 +47,7 @@ class Sender:
         # True while a request is on the wire: an interrupt then waits for its answer, so that a
         # webhook the server registers is still known, and deleted, by the cleanup.
         self.in_flight = False
-        self.wire = Wire(target.max_response_bytes)
+        self.wire = Wire(target.max_response_bytes, client_options(target))
         self.pace = Pace(target.rate)
         self.budget = WaitBudget(target.max_wait)
 
