@@ -50,7 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     faults = sub.add_parser("faults", help="list the mock's fault catalogue (or its conformant variants)")
     faults.add_argument("--variants", action="store_true", help="list the variants: servers the suite must pass")
 
-    add_sdk_arguments(sub.add_parser("sdk", help="release gate: drive an official SDK through the contract"))
+    sdk = add_sdk_arguments(sub.add_parser("sdk", help="release gate: drive an official SDK through the contract"))
+    for command in (mock, sdk):  # `run` has it among its run options
+        command.add_argument("--spec", type=Path, help="the contract: another version of the OpenAPI file")
 
     report = sub.add_parser("report", help="build the Allure HTML report from allure-results")
     report.add_argument("results_dir", nargs="?", type=Path, default=Path("reports/allure-results"))
@@ -58,6 +60,13 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--single-file", action="store_true", help="one self-contained index.html")
     report.add_argument("--history", type=Path, help="trend history file kept across runs")
     return parser
+
+
+def _contract_note() -> str:
+    """` · contract: FILE (title version)` under --spec; nothing for the vendored contract."""
+    from conformance.contract import CONTRACT
+
+    return f" · contract: {CONTRACT.source} ({CONTRACT.title} {CONTRACT.version})" if CONTRACT.source else ""
 
 
 def _say(line: str) -> None:
@@ -81,7 +90,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     owner = Run(target, owned_by_cli=True)
     run = owner.open()
     where = f"embedded reference mock at {run.target.base_url}" if run.mock else redact_url(target.base_url or "")
-    _say(f"POST /hooks conformance · target: {where} · tier: {target.tier}")
+    _say(f"POST /hooks conformance · target: {where} · tier: {target.tier}{_contract_note()}")
     if target.token and weak(target.token):
         _say(
             f"warning: the token is shorter than {WEAK} characters, so it is masked only where it stands "
@@ -197,7 +206,7 @@ def cmd_mock(args: argparse.Namespace) -> int:
         return _fail(f"cannot listen on 127.0.0.1:{args.port} ({error.strerror}): pick another --port")
     note = "the default token 'mock-token'" if token == DEFAULT_TOKEN else "the token you gave"
     what = f"fault: {fault.name}" if fault else f"variant: {variant.name}" if variant else "faithful"
-    _say(f"reference mock on {server.url} ({what}); it accepts {note}. Ctrl-C stops it.")
+    _say(f"reference mock on {server.url} ({what}{_contract_note()}); it accepts {note}. Ctrl-C stops it.")
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
     return EXIT_OK
@@ -226,6 +235,11 @@ COMMANDS = {"run": cmd_run, "mock": cmd_mock, "faults": cmd_faults, "report": cm
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        spec = getattr(args, "faxplus_spec", None) or getattr(args, "spec", None) or os.environ.get("FAXPLUS_SPEC")
+        if spec:
+            from conformance.contract import use_spec
+
+            use_spec(spec)  # before anything reads the contract; a bad file is one line, exit 2
         return COMMANDS[args.command](args)
     except UsageError as error:
         return _fail(str(error))

@@ -131,6 +131,13 @@ RUN_OPTIONS: tuple[Option, ...] = (
     _opt("--client-key", "PEM private key of --client-cert, if not in the same file", "client_key", type=Path),
     _opt("--insecure", "do not verify TLS certificates (warned on every run; last resort)", "insecure", flag_only=True),
     _opt("--no-proxy", "ignore HTTP_PROXY / HTTPS_PROXY / ALL_PROXY (honoured by default)", "no_proxy", flag_only=True),
+    _opt(
+        "--spec",
+        "the contract: another version of the OpenAPI file (default: the vendored one)",
+        "spec",
+        type=Path,
+        env="FAXPLUS_SPEC",
+    ),
     _opt("--no-html", "skip the Allure HTML report", flag_only=True, cli_only="pytest builds no HTML report"),
     _opt("--single-file", "HTML as one self-contained file", flag_only=True, cli_only="pytest builds no HTML report"),
     _opt("--history", "trend history file kept across runs", type=Path, cli_only="pytest builds no HTML report"),

@@ -49,6 +49,7 @@ class Target:
     client_key: Path | None = None
     insecure: bool = False  # no certificate verification: warned about on the console and in the report
     no_proxy: bool = False  # ignore HTTP(S)_PROXY / ALL_PROXY
+    spec: Path | None = None  # the contract file (--spec); None: the vendored one
 
     def __post_init__(self) -> None:
         if self.tier not in TIERS:

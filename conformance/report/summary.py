@@ -22,6 +22,8 @@ def replay_command(run: Any) -> str:
     parts = ["faxplus-conformance run", f"--tier {t.tier}"]
     if t.tier == "nightly":
         parts.append(f"--seed {run.seed}")
+    if CONTRACT.source:
+        parts.append(f"--spec {CONTRACT.source}")
     if not t.embedded or run.mock is None:
         parts.append(f"--base-url {redact_url(t.base_url or '')}")
         parts.append('--token "$FAXPLUS_TOKEN"')
@@ -40,7 +42,14 @@ def build(run: Any) -> dict[str, Any]:
     return {
         "verdict": str(ledger.verdict),
         "exit_code": EXIT_CODES[ledger.verdict],
-        "contract": {"title": CONTRACT.title, "version": CONTRACT.version, "operation": "POST /hooks"},
+        "contract": {
+            "title": CONTRACT.title,
+            "version": CONTRACT.version,
+            "operation": "POST /hooks",
+            "spec": CONTRACT.source,  # the --spec file, or None for the vendored contract
+        },
+        # Invalid families this contract makes moot (its version lacks the rule they break).
+        "skipped_families": dict(getattr(run, "skipped", {})),
         "target": {
             "base_url": "embedded reference mock" if run.mock is not None else redact_url(run.target.base_url or ""),
             "embedded": run.mock is not None,

@@ -40,6 +40,8 @@ class Session:
     interrupted: bool = False
     # Tests are over (shrinking, cleanup, summary): a signal must no longer raise, only cut short.
     finishing: bool = False
+    # Families skipped because this contract does not have the rule they break: name → one-line reason.
+    skipped: dict[str, str] = field(default_factory=dict)
     run_domain: str = field(init=False)
     sender: Sender = field(init=False)
     redactor: Redactor = field(init=False)
