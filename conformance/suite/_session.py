@@ -56,7 +56,8 @@ class Session:
             # The embedded mock gets a fresh random token, so the wrong-token case means something.
             token = secrets.token_urlsafe(24)
             self.mock = MockServer(token=token).start()
-            self.target = dataclasses.replace(self.target, base_url=self.mock.url, token=token)
+            # It listens on loopback in this process: a proxy from the environment could only get in the way.
+            self.target = dataclasses.replace(self.target, base_url=self.mock.url, token=token, no_proxy=True)
         else:
             preflight(self.target)
         SCHEMA.config.update(base_url=self.target.base_url)
