@@ -20,7 +20,7 @@ from conformance.sdk import add_arguments as add_sdk_arguments
 from conformance.sdk import cmd_sdk
 from conformance.send import Redactor
 from conformance.send._redact import WEAK, weak
-from conformance.send._tls import warnings as tls_warnings
+from conformance.send._tls import tls_warnings
 from conformance.target import UsageError, env_or, redact_url
 
 PROG = "faxplus-conformance"

@@ -7,6 +7,7 @@ Which file is the contract is decided once per process, before anything reads it
 (the CLI's and the plugin's `--spec`) puts the path in `$FAXPLUS_SPEC`, and `CONTRACT` is loaded
 from there on first import. Child processes (an SDK driver, pytest workers) inherit the choice.
 
+>>> from conformance.contract import CONTRACT
 >>> CONTRACT.events
 ('fax_received', 'fax_sent', 'fax_page_received')
 >>> CONTRACT.is_valid("Webhook", {"target": "https://a.example", "event": "fax_sent"})

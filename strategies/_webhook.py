@@ -167,13 +167,13 @@ def property_values(domain: str = DEFAULT_TARGET_DOMAIN) -> dict[str, st.SearchS
 
 def _numbers() -> st.SearchStrategy[list[str] | None]:
     low, _ = number_bounds()
-    shortest, longest = _number_edges()
+    shortest, longest = number_edges()
     edges = [st.just([shortest]), st.just([shortest, longest])] if low <= 1 else []  # both length boundaries
     nullable = "null" in ((CONTRACT.numbers_schema or {}).get("type") or [])
     return st.one_of(*([st.none()] if nullable else []), number_lists(), *edges)
 
 
-def _number_edges() -> tuple[str, str]:
+def number_edges() -> tuple[str, str]:
     """The shortest and the longest E.164 number the contract's lengths allow: `+12`, `+123456789012345`."""
     item = CONTRACT.number_schema
     low, high = max(2, item.get("minLength", 0) - 1), min(15, item.get("maxLength", 16) - 1)

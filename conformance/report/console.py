@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.judge import Verdict
-from conformance.send._tls import warnings as run_warnings
+from conformance.send._tls import tls_warnings as run_warnings
 
 
 def summary(run: Any, limit: int = 12) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 import conformance
 from conformance.contract import CONTRACT
 from conformance.judge import Verdict
-from conformance.send._tls import warnings as run_warnings
+from conformance.send._tls import tls_warnings as run_warnings
 from conformance.target import redact_url
 
 EXIT_CODES = {Verdict.PASS: 0, Verdict.WARN: 0, Verdict.FAIL: 1}

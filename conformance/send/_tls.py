@@ -88,7 +88,7 @@ def client_options(target: Target) -> dict[str, Any]:
     return {"verify": ssl_context(target), "trust_env": not target.no_proxy}
 
 
-def warnings(target: Target) -> list[str]:
+def tls_warnings(target: Target) -> list[str]:
     """What every run with these options must say on the console and in the report."""
     return [INSECURE_WARNING] if target.insecure else []
 

@@ -28,7 +28,7 @@ from strategies import (
 )
 from strategies._families import escaped
 from strategies._schema_values import MISSING, sample_value
-from strategies._webhook import number_bounds
+from strategies._webhook import number_bounds, number_edges
 
 from ._session import OPERATION, Session
 
@@ -51,7 +51,7 @@ def valid_examples(session: Session) -> list[dict]:
         example,
         *({"target": f"https://hooks.{domain}/{event}", "event": event} for event in CONTRACT.events),
         {**example, "numbers": None},
-        {**example, "numbers": ["+12", "+123456789012345"]},
+        {**example, "numbers": list(number_edges())},  # ["+12", "+123456789012345"] under the vendored spec
         {**example, "id": "6048b47181dbe1a7d67fcc98"},
         *([{**example, "numbers": []}] if number_bounds()[0] == 0 else []),
         *([{**example, **others}] if others else []),
