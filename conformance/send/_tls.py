@@ -16,6 +16,7 @@ CAs, present the same client certificate and go through the same proxy.
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import ssl
@@ -44,6 +45,7 @@ _EXPIRED = {9, 10}  # not yet valid, expired
 _HOSTNAME_MISMATCH = 62
 
 
+@functools.lru_cache(maxsize=4)  # loading a CA bundle costs ~60 ms; one context serves every client of a run
 def ssl_context(target: Target) -> ssl.SSLContext:
     """The client-side SSLContext of the run: the trust store, verification and client certificate."""
     context = ssl.create_default_context()  # system defaults: TLS >= 1.2, hostname checked
