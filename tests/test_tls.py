@@ -166,7 +166,9 @@ def test_unknown_ca_is_one_line_naming_ca_bundle(https_mock: MockServer, tmp_pat
 
 def test_with_ca_bundle_the_run_passes(https_mock: MockServer, pki: dict[str, Path], tmp_path: Path) -> None:
     result = run_cli(
-        "run", "--base-url", https_mock.url, "--token", TOKEN, "--ca-bundle", pki["ca"], "--output-dir", tmp_path
+        "run",
+        *("--base-url", https_mock.url, "--token", TOKEN, "--ca-bundle", pki["ca"], "--output-dir", tmp_path),
+        "--no-html",
     )
     assert result.returncode == 0, result.output
     assert any(r.path.endswith("/hooks") and r.method == "POST" for r in https_mock.requests)
@@ -178,13 +180,26 @@ def test_with_ca_bundle_the_run_passes(https_mock: MockServer, pki: dict[str, Pa
 def test_ca_bundle_that_is_not_pem_is_a_usage_error(https_mock: MockServer, tmp_path: Path) -> None:
     bogus = tmp_path / "ca.pem"
     bogus.write_text("not a certificate\n", encoding="utf-8")
-    result = run_cli("run", "--base-url", https_mock.url, "--token", TOKEN, "--ca-bundle", bogus, "--no-html")
+    result = run_cli(
+        "run",
+        "--base-url",
+        https_mock.url,
+        "--token",
+        TOKEN,
+        "--ca-bundle",
+        bogus,
+        "--no-html",
+        "--output-dir",
+        tmp_path,
+    )
     assert result.returncode == 2, result.output
     assert "--ca-bundle" in _one_line(result)
 
 
 def test_insecure_runs_and_says_so_on_console_and_in_the_report(https_mock: MockServer, tmp_path: Path) -> None:
-    result = run_cli("run", "--base-url", https_mock.url, "--token", TOKEN, "--insecure", "--output-dir", tmp_path)
+    result = run_cli(
+        "run", "--base-url", https_mock.url, "--token", TOKEN, "--insecure", "--output-dir", tmp_path, "--no-html"
+    )
     assert result.returncode == 0, result.output
     assert INSECURE_WARNING in result.stdout
     summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
