@@ -177,3 +177,32 @@ def test_mock_command_serves_the_new_contract(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "string", "maxLength": 140},
+        {"type": "string", "pattern": "^[a-z]{3,8}\\Z", "minLength": 3},
+        {"type": ["integer", "null"], "minimum": 1, "maximum": 9},
+        {"type": "array", "items": {"type": "boolean"}, "minItems": 1},
+        {"enum": ["low", "high"]},
+    ],
+    ids=["string", "pattern", "nullable-int", "array", "enum"],
+)
+def test_a_new_property_is_drawn_from_its_schema(schema: dict[str, Any]) -> None:
+    import jsonschema
+    from hypothesis import given, settings
+
+    from strategies._schema_values import MISSING, sample_value, values_of
+
+    validator = jsonschema.Draft7Validator(schema)
+
+    @settings(max_examples=30, deadline=None, database=None)
+    @given(values_of(schema))
+    def drawn_are_valid(value: Any) -> None:
+        assert validator.is_valid(value), value
+
+    drawn_are_valid()
+    plain = sample_value(schema)
+    assert plain is MISSING or validator.is_valid(plain)
