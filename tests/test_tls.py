@@ -24,7 +24,7 @@ import pytest
 from conftest import CliResult
 
 from conformance.mock import MockServer
-from conformance.send._tls import INSECURE_WARNING, client_options, tls_problem
+from conformance.send._tls import INSECURE_WARNING, client_options, ssl_context, tls_problem
 from conformance.target import Target, UsageError
 
 trustme = pytest.importorskip("trustme")
@@ -274,3 +274,43 @@ def test_client_options_follow_the_target(pki: dict[str, Path]) -> None:
 
 def test_tls_problem_ignores_what_is_not_tls() -> None:
     assert tls_problem(ConnectionRefusedError("refused"), Target(), "here") is None
+
+
+def test_ssl_cert_file_is_honoured_without_ca_bundle(
+    ca: trustme.CA, pki: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ours = ca.cert_pem.bytes()
+    der = ssl.PEM_cert_to_DER_cert(ours.decode("ascii"))
+    assert der not in ssl_context(Target()).get_ca_certs(binary_form=True)
+    monkeypatch.setenv("SSL_CERT_FILE", str(pki["ca"]))
+    assert ssl_context(Target()).get_ca_certs(binary_form=True) == [der]
+
+
+def test_wrong_host_name_is_one_line_naming_the_host(ca: trustme.CA, pki: dict[str, Path], tmp_path: Path) -> None:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(context)  # not valid for 127.0.0.1
+    with MockServer(token=TOKEN, tls=context) as mock:
+        result = run_cli(
+            "run",
+            *("--base-url", mock.url, "--token", TOKEN, "--ca-bundle", pki["ca"], "--output-dir", tmp_path),
+        )
+    assert result.returncode == 2, result.output
+    line = _one_line(result)
+    assert "not valid for 127.0.0.1" in line and "--base-url" in line
+
+
+def test_client_cert_of_another_ca_is_one_line_naming_client_cert(
+    mtls_mock: MockServer, pki: dict[str, Path], tmp_path: Path
+) -> None:
+    stranger = trustme.CA().issue_cert("someone@example.com")
+    cert, key = tmp_path / "stranger.pem", tmp_path / "stranger.key"
+    stranger.cert_chain_pems[0].write_to_path(str(cert))
+    stranger.private_key_pem.write_to_path(str(key))
+    result = run_cli(
+        "run",
+        *("--base-url", mtls_mock.url, "--token", TOKEN, "--ca-bundle", pki["ca"], "--output-dir", tmp_path),
+        *("--client-cert", cert, "--client-key", key),
+    )
+    assert result.returncode == 2, result.output
+    line = _one_line(result)
+    assert "refused the client certificate" in line and "--client-cert" in line

@@ -42,18 +42,24 @@ _UNTRUSTED = {
     21,  # unable to verify the first certificate
 }
 _EXPIRED = {9, 10}  # not yet valid, expired
-_HOSTNAME_MISMATCH = 62
+_NAME_MISMATCH = {62, 64}  # host name, IP address
+
+
+def ssl_context(target: Target) -> ssl.SSLContext:
+    """The client-side SSLContext of the run: the trust store, verification and client certificate."""
+    return _context(target, os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
 
 
 @functools.lru_cache(maxsize=4)  # loading a CA bundle costs ~60 ms; one context serves every client of a run
-def ssl_context(target: Target) -> ssl.SSLContext:
-    """The client-side SSLContext of the run: the trust store, verification and client certificate."""
-    context = ssl.create_default_context()  # system defaults: TLS >= 1.2, hostname checked
+def _context(target: Target, cafile: str | None, capath: str | None) -> ssl.SSLContext:
+    # Verification and hostname check on, TLS >= 1.2, and no CA yet: the trust store is exactly the one chosen.
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
     if target.insecure:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     else:
-        _load_trust(context, target)
+        _load_trust(context, target, cafile, capath)
     if target.client_cert is not None:
         try:
             context.load_cert_chain(target.client_cert, target.client_key)
@@ -66,7 +72,7 @@ def ssl_context(target: Target) -> ssl.SSLContext:
     return context
 
 
-def _load_trust(context: ssl.SSLContext, target: Target) -> None:
+def _load_trust(context: ssl.SSLContext, target: Target, cafile: str | None, capath: str | None) -> None:
     if target.ca_bundle is not None:
         try:
             context.load_verify_locations(cafile=str(target.ca_bundle))
@@ -75,8 +81,7 @@ def _load_trust(context: ssl.SSLContext, target: Target) -> None:
                 f"cannot read --ca-bundle {target.ca_bundle} ({_reason(error)}): give a PEM file of CA certificates"
             ) from None
         return
-    cafile, capath = os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
-    if cafile or capath:
+    if cafile or capath:  # as OpenSSL and httpx read them
         try:
             context.load_verify_locations(cafile=cafile or None, capath=capath or None)
         except (OSError, ssl.SSLError) as error:
@@ -109,7 +114,7 @@ def tls_problem(error: BaseException, target: Target, where: str) -> str | None:
                 f"the certificate of {where} is issued by a CA this machine does not trust ({reason}): "
                 "pass --ca-bundle FILE with that CA in PEM (--insecure skips verification: last resort only)"
             )
-        if code == _HOSTNAME_MISMATCH:
+        if code in _NAME_MISMATCH:
             return (
                 f"the certificate of {where} is not valid for {host} ({reason}): use a host name the certificate "
                 "names in --base-url (--insecure skips verification: last resort only)"
