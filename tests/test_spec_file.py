@@ -206,3 +206,16 @@ def test_a_new_property_is_drawn_from_its_schema(schema: dict[str, Any]) -> None
     drawn_are_valid()
     plain = sample_value(schema)
     assert plain is MISSING or validator.is_valid(plain)
+
+
+def test_the_sdk_gate_follows_the_new_contract(tmp_path: Path) -> None:
+    """A client with the old event list built in refuses the new event: a release-blocking gap."""
+    driver = f"{sys.executable} {Path(__file__).parent / 'sdk_clients' / 'conformant.py'}"
+    spec = write_spec(tmp_path, new_event)
+    out = tmp_path / "out"
+    result = run_cli("sdk", "--sdk-driver", driver, "--spec", spec, "--output-dir", out, timeout=240)
+    assert result.returncode == 1, result.output
+    data = summary(out)
+    assert data["contract"]["spec"] == str(spec.resolve())
+    fails = [f for f in data["findings"] if f["verdict"] == "fail"]
+    assert "valid/event=fax_failed" in {f["family"] for f in fails}, fails
