@@ -10,20 +10,20 @@ import dataclasses
 import secrets
 import time
 from dataclasses import dataclass, field
-
-import schemathesis
+from pathlib import Path
 
 from conformance.contract import spec_path
 from conformance.judge import Ledger
 from conformance.judge.baseline import Baseline
 from conformance.mock import MockServer
-from conformance.send import Cleanup, Redactor, Sender, preflight
+from conformance.send import Cleanup, Exchange, Redactor, Sender, preflight
 from conformance.target import Target
 from conformance.tiers import TIERS, TierSettings
 
-# Loaded once at import: schemathesis's pytest fixture loader does not work on pytest 9.2.
-SCHEMA = schemathesis.openapi.from_path(spec_path())
-OPERATION = SCHEMA["/hooks"]["POST"]
+from ._cases import CaseCache, Prefetch, cache_key, default_dir
+from ._operation import OPERATION, SCHEMA
+
+__all__ = ["OPERATION", "SCHEMA", "Session"]
 
 
 @dataclass
@@ -45,6 +45,8 @@ class Session:
     run_domain: str = field(init=False)
     sender: Sender = field(init=False)
     redactor: Redactor = field(init=False)
+    cases: CaseCache | None = None  # the ci tier's recorded cases (None: not kept)
+    prefetch: Prefetch | None = None  # recorded cases already on their way
 
     def __post_init__(self) -> None:
         # Every realistic target this run registers lives on its own subdomain of the reserved
@@ -63,6 +65,26 @@ class Session:
         SCHEMA.config.update(base_url=self.target.base_url)
         self.sender = Sender(self.target)
         self.redactor = Redactor(self.target.secrets)
+        if self.tier.derandomize and self.target.case_cache:
+            key = cache_key(Path(spec_path()).read_bytes(), self.target.tier, self.target.target_domain)
+            directory = self.target.cache_dir or default_dir()
+            self.cases = CaseCache.open(directory, key, self.run_domain, self.target.secrets)
+
+    def send_ahead(self, tests: list[str]) -> None:
+        """Put every recorded case of `tests` (in the order they will run) on the wire now."""
+        if self.cases is None or self.prefetch is not None or not tests:
+            return
+        plans = [(test, plan) for test in tests if (plan := self.cases.plan(test)) is not None]
+        if plans:
+            self.prefetch = Prefetch(self.sender, plans)
+
+    def remember(self, exchange: Exchange) -> None:
+        """Keep the id of whatever a 2xx registered, so cleanup deletes it."""
+        if exchange.status is None or not 200 <= exchange.status < 300:
+            return
+        body = exchange.response_json()
+        if isinstance(body, dict) and isinstance(body.get("id"), str):
+            self.ledger.registered.append(body["id"])
 
     @property
     def tier(self) -> TierSettings:
