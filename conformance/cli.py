@@ -24,6 +24,7 @@ from conformance.sdk import add_arguments as add_sdk_arguments
 from conformance.sdk import cmd_sdk as sdk_gate
 from conformance.send import Redactor
 from conformance.send._redact import WEAK, weak
+from conformance.send._tls import tls_warnings
 from conformance.target import UsageError, env_or, redact_url
 
 PROG = "faxplus-conformance"
@@ -58,7 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     faults = sub.add_parser("faults", help="list the mock's fault catalogue (or its conformant variants)")
     faults.add_argument("--variants", action="store_true", help="list the variants: servers the suite must pass")
 
-    add_sdk_arguments(sub.add_parser("sdk", help="release gate: drive an official SDK through the contract"))
+    sdk = add_sdk_arguments(sub.add_parser("sdk", help="release gate: drive an official SDK through the contract"))
+    for command in (mock, sdk):  # `run` has it among its run options
+        command.add_argument("--spec", type=Path, help="the contract: another version of the OpenAPI file")
 
     add_replay_arguments(sub.add_parser("replay", help="re-send findings of a summary.json: still failing or fixed?"))
 
@@ -74,6 +77,13 @@ def _parser() -> argparse.ArgumentParser:
             "[tool.faxplus-conformance])",
         )
     return parser
+
+
+def _contract_note() -> str:
+    """` · contract: FILE (title version)` under --spec; nothing for the vendored contract."""
+    from conformance.contract import CONTRACT
+
+    return f" · contract: {CONTRACT.source} ({CONTRACT.title} {CONTRACT.version})" if CONTRACT.source else ""
 
 
 def _say(line: str) -> None:
@@ -92,10 +102,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     from conformance.report import console
 
     target = build_target(lambda dest: getattr(args, dest))
+    for line in tls_warnings(target):  # before anything is sent: they concern every request
+        _say(line)
     owner = Run(target, owned_by_cli=True)
     run = owner.open()
     where = f"embedded reference mock at {run.target.base_url}" if run.mock else redact_url(target.base_url or "")
-    _say(f"POST /hooks conformance · target: {where} · tier: {target.tier}")
+    _say(f"POST /hooks conformance · target: {where} · tier: {target.tier}{_contract_note()}")
     if target.token and weak(target.token):
         _say(
             f"warning: the token is shorter than {WEAK} characters, so it is masked only where it stands "
@@ -213,7 +225,7 @@ def cmd_mock(args: argparse.Namespace) -> int:
         return _fail(f"cannot listen on 127.0.0.1:{args.port} ({error.strerror}): pick another --port")
     note = "the default token 'mock-token'" if token == DEFAULT_TOKEN else "the token you gave"
     what = f"fault: {fault.name}" if fault else f"variant: {variant.name}" if variant else "faithful"
-    _say(f"reference mock on {server.url} ({what}); it accepts {note}. Ctrl-C stops it.")
+    _say(f"reference mock on {server.url} ({what}{_contract_note()}); it accepts {note}. Ctrl-C stops it.")
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
     return EXIT_OK
@@ -267,6 +279,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(error))
     args = parser.parse_args(argv)
     try:
+        spec = getattr(args, "faxplus_spec", None) or getattr(args, "spec", None) or os.environ.get("FAXPLUS_SPEC")
+        if spec:
+            from conformance.contract import use_spec
+
+            use_spec(spec)  # before anything reads the contract; a bad file is one line, exit 2
         return COMMANDS[args.command](args)
     except UsageError as error:
         return _fail(str(error))

@@ -1,8 +1,13 @@
-"""The vendored OpenAPI contract: loaded once, the only source of schemas.
+"""The contract: the vendored OpenAPI file, or another version of it given with `--spec FILE`.
 
 Everything that generates, sends or judges a request reads the contract from here, so a change
-to the vendored YAML changes generation and checks together.
+to the YAML changes generation, checks, spec lint and the mock together.
 
+Which file is the contract is decided once per process, before anything reads it: `use_spec(path)`
+(the CLI's and the plugin's `--spec`) puts the path in `$FAXPLUS_SPEC`, and `CONTRACT` is loaded
+from there on first import. Child processes (an SDK driver, pytest workers) inherit the choice.
+
+>>> from conformance.contract import CONTRACT
 >>> CONTRACT.events
 ('fax_received', 'fax_sent', 'fax_page_received')
 >>> CONTRACT.is_valid("Webhook", {"target": "https://a.example", "event": "fax_sent"})
@@ -13,24 +18,34 @@ from __future__ import annotations
 
 import copy
 import functools
+import os
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import jsonschema
 import yaml
 
+from conformance.target import UsageError
+
 SPEC_FILE = "register-webhook.yaml"
+SPEC_ENV = "FAXPLUS_SPEC"  # the contract file of this process (and its children); unset: the vendored one
 PATH = "/hooks"
 METHOD = "post"
 
 
-def spec_text() -> str:
-    return resources.files("conformance").joinpath("spec", SPEC_FILE).read_text(encoding="utf-8")
+def vendored_path() -> str:
+    return str(resources.files("conformance").joinpath("spec", SPEC_FILE))
 
 
 def spec_path() -> str:
-    return str(resources.files("conformance").joinpath("spec", SPEC_FILE))
+    """The file the current contract comes from."""
+    return os.environ.get(SPEC_ENV) or vendored_path()
+
+
+def spec_text() -> str:
+    return Path(spec_path()).read_text(encoding="utf-8")
 
 
 def _to_json_schema(node: Any, components: dict[str, Any]) -> Any:
@@ -72,6 +87,7 @@ class Contract:
     """The parsed contract with ready-made JSON Schema validators for its named schemas."""
 
     document: dict[str, Any]
+    source: str | None = None  # the --spec file; None: the vendored contract
 
     @property
     def title(self) -> str:
@@ -105,37 +121,91 @@ class Contract:
     def errors(self, name: str, instance: Any) -> list[jsonschema.ValidationError]:
         return sorted(self.validator(name).iter_errors(instance), key=lambda e: list(e.absolute_path))
 
-    # Facts of the Webhook schema that strategies build on.
+    # Facts of the Webhook schema that strategies, families and the mock build on: read from the
+    # document, so another version of the contract changes them all.
+    def webhook_property(self, name: str) -> dict[str, Any] | None:
+        """A Webhook property as JSON Schema (`$ref`s inlined, `nullable` as a null type), or None."""
+        return self.json_schema("Webhook").get("properties", {}).get(name)
+
     @property
     def events(self) -> tuple[str, ...]:
-        return tuple(self.document["components"]["schemas"]["WebhookEventType"]["enum"])
+        return tuple((self.webhook_property("event") or {}).get("enum") or ())
+
+    @property
+    def numbers_schema(self) -> dict[str, Any] | None:
+        return self.webhook_property("numbers")
 
     @property
     def number_schema(self) -> dict[str, Any]:
-        return self.openapi_schema("Webhook")["properties"]["numbers"]["items"]
+        """The schema of one item of `numbers`, as written in the YAML (its pattern unconverted)."""
+        return self.openapi_schema("Webhook").get("properties", {}).get("numbers", {}).get("items", {})
 
     @property
     def webhook_properties(self) -> tuple[str, ...]:
-        return tuple(self.document["components"]["schemas"]["Webhook"]["properties"])
+        return tuple(self.json_schema("Webhook").get("properties", {}))
 
     @property
     def webhook_required(self) -> tuple[str, ...]:
-        return tuple(self.document["components"]["schemas"]["Webhook"]["required"])
+        return tuple(self.json_schema("Webhook").get("required", ()))
+
+    @property
+    def closed(self) -> bool:
+        """`additionalProperties: false`: a key the schema does not define makes a Webhook invalid."""
+        return self.json_schema("Webhook").get("additionalProperties", True) is False
 
     def documented_statuses(self) -> dict[int, str]:
         """Status code → name of the response schema the contract documents for it."""
-        responses = self.document["components"]["responses"]
+        responses = self.document.get("components", {}).get("responses", {})
         out: dict[int, str] = {}
-        for status, ref in self.operation["responses"].items():
-            response = responses[ref["$ref"].rsplit("/", 1)[-1]]
-            schema_ref = response["content"]["application/json"]["schema"]["$ref"]
-            out[int(status)] = schema_ref.rsplit("/", 1)[-1]
+        for status, response in self.operation.get("responses", {}).items():
+            if not str(status).isdigit():
+                continue  # `default`, `4XX`: no one status to judge by
+            if "$ref" in response:
+                response = responses[response["$ref"].rsplit("/", 1)[-1]]
+            schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+            if "$ref" in schema:
+                out[int(status)] = schema["$ref"].rsplit("/", 1)[-1]
         return out
 
 
 @functools.cache
-def load() -> Contract:
-    return Contract(yaml.safe_load(spec_text()))
+def load(path: str | None = None) -> Contract:
+    """The contract in `path` (default: the vendored one); a file that cannot be the contract is a UsageError."""
+    where = path or vendored_path()
+    try:
+        document = yaml.safe_load(Path(where).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise UsageError(f"--spec {where}: cannot read it ({error.strerror or error})") from None
+    except yaml.YAMLError as error:
+        raise UsageError(f"--spec {where}: not YAML ({str(error).splitlines()[0]})") from None
+    if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
+        raise UsageError(f"--spec {where}: not an OpenAPI document (no `paths`)")
+    if not isinstance(document["paths"].get(PATH), dict) or METHOD not in document["paths"][PATH]:
+        raise UsageError(f"--spec {where} has no POST {PATH}: this suite tests webhook registration only")
+    if "Webhook" not in document.get("components", {}).get("schemas", {}):
+        raise UsageError(f"--spec {where} has no components/schemas/Webhook: the request body the suite builds on")
+    contract = Contract(document, source=path)
+    try:
+        contract.json_schema("Webhook")
+    except (KeyError, TypeError) as error:
+        raise UsageError(f"--spec {where}: a `$ref` in Webhook does not resolve ({error})") from None
+    return contract
 
 
-CONTRACT = load()
+def use_spec(path: str | os.PathLike[str]) -> Contract:
+    """Make `path` the contract of this process and its children. Call before anything reads CONTRACT."""
+    chosen = str(Path(path).resolve())
+    contract = load(chosen)  # a bad file ends here, as one line
+    current = globals().get("CONTRACT")
+    if current is not None and current.source != chosen:
+        raise UsageError("--spec came too late: the contract was already loaded (a bug: please report it)")
+    os.environ[SPEC_ENV] = chosen
+    return contract
+
+
+def __getattr__(name: str) -> Any:
+    # `CONTRACT` is loaded on first use, not on import: importing `use_spec` must not fix the choice.
+    if name == "CONTRACT":
+        contract = globals()["CONTRACT"] = load(os.environ.get(SPEC_ENV) or None)
+        return contract
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

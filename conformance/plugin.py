@@ -46,6 +46,15 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(run, "faxplus-conformance-run")
     run.config = config
     config.stash[RUN] = run
+    spec = config.getoption("faxplus_spec", None)
+    if spec:  # before collection imports anything that reads the contract
+        from conformance.contract import use_spec
+        from conformance.target import UsageError
+
+        try:
+            use_spec(spec)
+        except UsageError as error:
+            raise pytest.UsageError(str(error)) from None
 
 
 @pytest.fixture(scope="session")

@@ -46,6 +46,13 @@ class Target:
     concurrency: int = 8  # requests in flight at once (1: one at a time)
     case_cache: bool = True  # the ci tier replays the cases an earlier run drew (same code, same contract)
     cache_dir: Path | None = None  # where; None: $XDG_CACHE_HOME/faxplus-conformance
+    # TLS and proxies (conformance/send/_tls.py makes every decision from these).
+    ca_bundle: Path | None = None  # PEM CAs to trust instead of the default bundle
+    client_cert: Path | None = None  # PEM client certificate for mutual TLS (key included, or --client-key)
+    client_key: Path | None = None
+    insecure: bool = False  # no certificate verification: warned about on the console and in the report
+    no_proxy: bool = False  # ignore HTTP(S)_PROXY / ALL_PROXY
+    spec: Path | None = None  # the contract file (--spec); None: the vendored one
 
     def __post_init__(self) -> None:
         if self.tier not in TIERS:
@@ -64,6 +71,7 @@ class Target:
             raise UsageError(f"--concurrency must be 1 or more requests in flight, not {self.concurrency}")
         if self.cleanup_timeout < 0:
             raise UsageError(f"--cleanup-timeout must be zero or more seconds, not {self.cleanup_timeout}")
+        self._check_tls_files()
         if self.base_url is not None:
             parts = urlsplit(self.base_url)
             if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -80,6 +88,18 @@ class Target:
                 )
             if not self.token:
                 raise UsageError("--base-url needs credentials: pass --token or set FAXPLUS_TOKEN")
+
+    def _check_tls_files(self) -> None:
+        if self.client_key is not None and self.client_cert is None:
+            raise UsageError("--client-key needs --client-cert FILE: the certificate it belongs to")
+        files = (
+            ("--ca-bundle", self.ca_bundle),
+            ("--client-cert", self.client_cert),
+            ("--client-key", self.client_key),
+        )
+        for flag, path in files:
+            if path is not None and not Path(path).is_file():
+                raise UsageError(f"{flag} {path}: no such file")
 
     @property
     def embedded(self) -> bool:

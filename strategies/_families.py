@@ -19,7 +19,7 @@ from . import _e164_breakers as e164
 from . import _near_misses as near
 from ._family import NO_BODY, NOT_JSON, Family, Rule, register
 from ._payload import Payload, RawBody
-from ._webhook import e164_numbers, targets, webhooks
+from ._webhook import e164_numbers, property_values, targets, webhooks
 
 Webhook = dict[str, Any]
 
@@ -357,7 +357,10 @@ _near_keys = st.one_of(
 )
 _any_json = st.one_of(*JSON_KINDS.values())
 # A case variant of a known key carries a value valid for that key, so only the key's spelling is wrong.
-_case_keys = st.sampled_from(PROPERTIES).flatmap(lambda p: st.tuples(near.case_variants([p]), VALID_VALUES[p]))
+_OTHER_VALUES = property_values()  # a property another version of the contract adds: drawn from its schema
+_case_keys = st.sampled_from(PROPERTIES).flatmap(
+    lambda p: st.tuples(near.case_variants([p]), VALID_VALUES[p] if p in VALID_VALUES else _OTHER_VALUES[p])
+)
 
 
 def _add_key(pairs: st.SearchStrategy[tuple[str, Any]]) -> st.SearchStrategy[Webhook]:

@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 
 from conformance.contract import CONTRACT
 
+from ._schema_values import values_of
+
 DEFAULT_TARGET_DOMAIN = "example.com"  # RFC 2606 reserved: a registered webhook can never fire at a real service
 MAX_TARGET = 2048  # the longest URL the suite calls realistic
 MAX_NUMBERS = 100
@@ -48,14 +50,35 @@ def e164_numbers(min_digits: int = 2, max_digits: int = 15) -> st.SearchStrategy
     return digits.flatmap(build)
 
 
+E164_PATTERN = r"^[+][1-9][0-9]{1,14}$"  # the vendored contract's; another one is drawn from its regex
+
+
+def number_strings() -> st.SearchStrategy[str]:
+    """Valid items of `numbers` under the contract: E.164 within its lengths, or its own pattern."""
+    item = CONTRACT.number_schema
+    low, high = item.get("minLength", 0), item.get("maxLength", 16)
+    pattern = item.get("pattern")
+    if pattern in (None, E164_PATTERN):
+        return e164_numbers(max(2, low - 1), min(15, high - 1))
+    return st.from_regex(CONTRACT.json_schema("Webhook")["properties"]["numbers"]["items"]["pattern"], fullmatch=True)
+
+
+def number_bounds() -> tuple[int, int]:
+    """How many items `numbers` may hold under the contract, capped at what real clients send."""
+    schema = CONTRACT.numbers_schema or {}
+    return schema.get("minItems", 0), min(schema.get("maxItems", MAX_NUMBERS), MAX_NUMBERS)
+
+
 def number_lists(max_size: int = MAX_NUMBERS) -> st.SearchStrategy[list[str]]:
     """1..100 valid numbers of mixed lengths, duplicates included: a small pool drawn with repeats.
+    (0..100 when the contract has no `minItems`.)
 
     >>> number_lists().example()  # doctest: +SKIP
     ['+12135550123', '+44', '+12135550123']
     """
-    return st.lists(e164_numbers(), min_size=1, max_size=8).flatmap(
-        lambda pool: st.lists(st.sampled_from(pool), min_size=1, max_size=max_size)
+    low, high = number_bounds()
+    return st.lists(number_strings(), min_size=1, max_size=8).flatmap(
+        lambda pool: st.lists(st.sampled_from(pool), min_size=low, max_size=min(max_size, high))
     )
 
 
@@ -126,20 +149,51 @@ def client_ids() -> st.SearchStrategy[str]:
     )
 
 
+def property_values(domain: str = DEFAULT_TARGET_DOMAIN) -> dict[str, st.SearchStrategy[Any]]:
+    """A strategy per Webhook property of the contract: realistic ones for the four the suite knows,
+    the property's schema for any other (a property a new version of the contract adds)."""
+    known: dict[str, st.SearchStrategy[Any]] = {
+        "target": targets(domain),
+        "numbers": _numbers(),
+        "id": client_ids(),
+    }
+    if CONTRACT.events:
+        known["event"] = st.sampled_from(CONTRACT.events)
+    return {
+        name: known[name] if name in known else values_of(CONTRACT.webhook_property(name) or {})
+        for name in CONTRACT.webhook_properties
+    }
+
+
+def _numbers() -> st.SearchStrategy[list[str] | None]:
+    low, _ = number_bounds()
+    shortest, longest = number_edges()
+    edges = [st.just([shortest]), st.just([shortest, longest])] if low <= 1 else []  # both length boundaries
+    nullable = "null" in ((CONTRACT.numbers_schema or {}).get("type") or [])
+    return st.one_of(*([st.none()] if nullable else []), number_lists(), *edges)
+
+
+def number_edges() -> tuple[str, str]:
+    """The shortest and the longest E.164 number the contract's lengths allow: `+12`, `+123456789012345`."""
+    item = CONTRACT.number_schema
+    low, high = max(2, item.get("minLength", 0) - 1), min(15, item.get("maxLength", 16) - 1)
+    digits = "1234567890" * 2
+    return "+" + digits[:low], "+" + digits[:high]
+
+
 def webhooks(domain: str = DEFAULT_TARGET_DOMAIN) -> st.SearchStrategy[dict[str, Any]]:
     """Every shape of realistic Webhook: all events, `numbers` absent, `null` or 1..100 E.164
-    numbers (duplicates, both length boundaries), and an optional client-chosen `id`.
+    numbers (duplicates, both length boundaries), and an optional client-chosen `id`. Which keys
+    are required, which events exist and which other properties a Webhook may carry come from the
+    contract.
 
     >>> webhooks().example()  # doctest: +SKIP
     {'target': 'https://example.com/fax', 'event': 'fax_sent', 'numbers': ['+12135550123']}
     """
-    numbers = st.one_of(
-        st.none(),
-        number_lists(),
-        st.just(["+12"]),  # shortest valid number
-        st.just(["+12", "+123456789012345"]),  # both length boundaries in one list
-    )
+    values = property_values(domain)
+    required = [name for name in CONTRACT.webhook_required if name in values]
+    # The vendored order first (`numbers`, then `id`): the ci tier draws the same examples as before.
+    optional = sorted((name for name in values if name not in required), key=lambda n: (n != "numbers", n != "id"))
     return st.fixed_dictionaries(
-        {"target": targets(domain), "event": st.sampled_from(CONTRACT.events)},
-        optional={"numbers": numbers, "id": client_ids()},
+        {name: values[name] for name in required}, optional={name: values[name] for name in optional}
     )

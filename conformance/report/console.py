@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.judge import Verdict
+from conformance.send._tls import tls_warnings as run_warnings
 
 
 def summary(run: Any, limit: int = 12) -> str:
@@ -47,6 +48,11 @@ def summary(run: Any, limit: int = 12) -> str:
             f"(DELETE /hooks/ID, ids under cleanup.undeleted in summary.json): {', '.join(left[:limit])}"
             + (f" … and {len(left) - limit} more" if len(left) > limit else "")
         )
+    skipped = getattr(run, "skipped", {})
+    if skipped:
+        lines.append(f"skipped {len(skipped)} famil{'ies' if len(skipped) != 1 else 'y'} this contract makes moot:")
+        lines += [f"  skip {reason}" for reason in skipped.values()]
+    lines += run_warnings(run.target)
     lines.append(f"verdict: {ledger.verdict}  ({len(ledger.results)} cases, {run.sender.sent} requests)")
     return run.redactor.text("\n".join(lines))
 

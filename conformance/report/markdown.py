@@ -24,6 +24,7 @@ def render(data: dict[str, Any], top: int = 10) -> str:
         f"Target: {data['target']['base_url']} · tier `{data['tier']}` · seed `{seed}` · "
         f"{data['counts']['cases']} cases, {data['requests']} requests, {data['duration_s']} s",
         "",
+        *[item for line in data.get("warnings", []) for item in (f"> ⚠️ {line}", "")],
         *family_table(data["families"]),
     ]
     fails = [g for g in data["groups"] if g["verdict"] == "fail"]
@@ -47,6 +48,9 @@ def render(data: dict[str, Any], top: int = 10) -> str:
             f"({g['category']}; {_count(len(g['families']), 'family')}, e.g. `{g['example']}`)"
             for g in warns[:top]
         ]
+    if data.get("skipped_families"):
+        lines += ["", "## Families this contract makes moot", ""]
+        lines += [f"- {reason}" for reason in data["skipped_families"].values()]
     lines += ["", f"Replay the run: `{data['replay']}`", ""]
     return "\n".join(lines)
 

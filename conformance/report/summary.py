@@ -16,6 +16,7 @@ from typing import Any
 import conformance
 from conformance.contract import CONTRACT
 from conformance.judge import Verdict
+from conformance.send._tls import tls_warnings as run_warnings
 from conformance.target import redact_url
 
 EXIT_CODES = {Verdict.PASS: 0, Verdict.WARN: 0, Verdict.FAIL: 1}
@@ -40,6 +41,8 @@ def replay_command(run: Any) -> str:
     parts = ["faxplus-conformance run", f"--tier {t.tier}"]
     if t.tier == "nightly":
         parts.append(f"--seed {run.seed}")
+    if CONTRACT.source:
+        parts.append(f"--spec {CONTRACT.source}")
     if not t.embedded or run.mock is None:
         parts.append(f"--base-url {redact_url(t.base_url or '')}")
         parts.append('--token "$FAXPLUS_TOKEN"')
@@ -62,11 +65,20 @@ def _fields(run: Any) -> dict[str, Any]:
     return {
         "verdict": str(ledger.verdict),
         "exit_code": EXIT_CODES[ledger.verdict],
-        "contract": {"title": CONTRACT.title, "version": CONTRACT.version, "operation": "POST /hooks"},
+        "contract": {
+            "title": CONTRACT.title,
+            "version": CONTRACT.version,
+            "operation": "POST /hooks",
+            "spec": CONTRACT.source,  # the --spec file, or None for the vendored contract
+        },
+        # Invalid families this contract makes moot (its version lacks the rule they break).
+        "skipped_families": dict(getattr(run, "skipped", {})),
         "target": {
             "base_url": "embedded reference mock" if run.mock is not None else redact_url(run.target.base_url or ""),
             "embedded": run.mock is not None,
         },
+        # Run-wide warnings about how the run was made (e.g. --insecure): they weaken its evidence.
+        "warnings": run_warnings(run.target),
         "tier": run.target.tier,
         "seed": run.seed,
         "replay": replay_command(run),

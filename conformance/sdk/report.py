@@ -53,7 +53,12 @@ def build(run: GateRun) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "verdict": str(ledger.verdict),
         "exit_code": EXIT_CODES[ledger.verdict],
-        "contract": {"title": CONTRACT.title, "version": CONTRACT.version, "operation": "POST /hooks"},
+        "contract": {
+            "title": CONTRACT.title,
+            "version": CONTRACT.version,
+            "operation": "POST /hooks",
+            "spec": CONTRACT.source,
+        },
         "target": {"base_url": "embedded reference mock", "embedded": True},
         "sdk": {k: v for k, v in run.sdk.items() if k != "driver_option"},
         "tier": run.tier,

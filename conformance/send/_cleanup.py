@@ -13,6 +13,7 @@ import httpx
 from conformance.target import Target
 
 from ._politeness import Pace
+from ._tls import client_options
 from ._wire import Answer, Cancelled, Overdue, Wire
 
 
@@ -82,7 +83,7 @@ def cleanup(
     if target.base_url is None or (not ids and not marker):
         return report
     own = wire is None
-    wire = wire or Wire(target.max_response_bytes)
+    wire = wire or Wire(target.max_response_bytes, client_options(target))
     try:
         _clean(report, _Budgeted(wire, target, pace), ids, marker)
     finally:

@@ -5,11 +5,13 @@ same deadline and response cap as every other request."""
 from __future__ import annotations
 
 import json
+import ssl
 
 import httpx
 
 from conformance.target import Target, UsageError, redact_url
 
+from ._tls import client_options, handshake_problem, tls_problem
 from ._wire import Overdue, Wire
 
 
@@ -18,7 +20,7 @@ def preflight(target: Target) -> None:
     assert target.base_url is not None
     headers = {"Content-Type": "application/json", **target.auth_headers()}
     where = redact_url(target.hooks_url)
-    wire = Wire(target.max_response_bytes)
+    wire = Wire(target.max_response_bytes, client_options(target))
     try:
         _check(wire, target, headers, where)
     finally:
@@ -30,20 +32,17 @@ def _check(wire: Wire, target: Target, headers: dict[str, str], where: str) -> N
         answer = wire.exchange("POST", target.hooks_url, headers, json.dumps([]).encode(), deadline=target.timeout)
     except Overdue:
         return  # a server that hangs is a finding, judged case by case, not a usage error
-    except httpx.ConnectError as error:
+    except (httpx.HTTPError, ssl.SSLError) as error:
+        # A TLS failure names the option that fixes it (--ca-bundle, --client-cert, ...).
+        tls = handshake_problem(target, where) if _vague(error) else None
+        tls = tls or tls_problem(error, target, where)
+        if tls is not None:
+            raise UsageError(tls) from None
+        if not isinstance(error, httpx.ConnectError):
+            _not_connected(error, wire, target, where)
+            return
         reason = str(error) or type(error).__name__
-        if "certificate" in reason.lower() or "ssl" in reason.lower():
-            raise UsageError(
-                f"TLS handshake with {where} failed ({reason}): check the URL and its certificate"
-            ) from None
         raise UsageError(f"cannot reach {where} ({reason}): check --base-url and that the server is up") from None
-    except (httpx.RemoteProtocolError, httpx.ReadError):
-        # Dropping the connection on a bad body is a finding, judged case by case; but a server
-        # that cannot answer a plain read either does not speak HTTP at all.
-        _speaks_http(wire, target, where)
-        return
-    except httpx.HTTPError as error:
-        raise UsageError(f"{where} did not speak HTTP ({type(error).__name__}): check --base-url") from None
     if answer.status in (401, 403):
         raise UsageError(
             f"{where} refused the credentials (HTTP {answer.status}): check --token / FAXPLUS_TOKEN "
@@ -53,12 +52,29 @@ def _check(wire: Wire, target: Target, headers: dict[str, str], where: str) -> N
         raise UsageError(f"{where} answered 404: --base-url must be the prefix before /hooks (e.g. …/v3)")
 
 
+def _vague(error: BaseException) -> bool:
+    """A dropped connection or a TLS EOF: under TLS 1.3 that may hide the server's alert."""
+    return isinstance(error, (httpx.ReadError, httpx.RemoteProtocolError, ssl.SSLEOFError)) or "EOF" in str(error)
+
+
+def _not_connected(error: httpx.HTTPError | ssl.SSLError, wire: Wire, target: Target, where: str) -> None:
+    if isinstance(error, (httpx.RemoteProtocolError, httpx.ReadError)):
+        # Dropping the connection on a bad body is a finding, judged case by case; but a server
+        # that cannot answer a plain read either does not speak HTTP at all.
+        _speaks_http(wire, target, where)
+        return
+    raise UsageError(f"{where} did not speak HTTP ({type(error).__name__}): check --base-url") from None
+
+
 def _speaks_http(wire: Wire, target: Target, where: str) -> None:
     try:
         wire.exchange("GET", target.hooks_url, target.auth_headers(), None, deadline=target.timeout)
     except Overdue:
         return
-    except httpx.HTTPError as error:
+    except (httpx.HTTPError, ssl.SSLError) as error:
+        tls = tls_problem(error, target, where)
+        if tls is not None:
+            raise UsageError(tls) from None
         raise UsageError(
             f"{where} does not speak HTTP ({type(error).__name__}): check --base-url and its port"
         ) from None

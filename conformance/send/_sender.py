@@ -18,6 +18,7 @@ from conformance.target import Target
 
 from ._exchange import Exchange
 from ._politeness import CONNECT_BACKOFF, CONNECT_RETRIES, Pace, RateLimited, WaitBudget, retry_after
+from ._tls import client_options
 from ._wire import Cancelled, Overdue, Wire
 
 DROP = {"authorization", "x-fax-clientid", "cookie", "x-schemathesis-testcaseid"}
@@ -50,7 +51,7 @@ class Sender:
         self._on_the_wire = 0
         self._lock = threading.Lock()  # counters shared by the sending threads
         self._breaker = threading.Lock()  # one thread at a time asks whether the target is alive
-        self.wire = Wire(target.max_response_bytes)
+        self.wire = Wire(target.max_response_bytes, client_options(target))
         self.pace = Pace(target.rate)
         self.budget = WaitBudget(target.max_wait)
         # Up to `concurrency` requests in flight; each thread waits on the Wire's event loop.

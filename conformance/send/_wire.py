@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import ssl
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -67,8 +68,10 @@ class _Trace:
 
 
 class Wire:
-    def __init__(self, max_response_bytes: int) -> None:
+    def __init__(self, max_response_bytes: int, client_options: Mapping[str, Any] | None = None) -> None:
         self.cap = max_response_bytes
+        # TLS trust, client certificate and proxies: `_tls.client_options(target)`, the same for every client.
+        self._options = dict(client_options or {})
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="faxplus-wire", daemon=True)
         self._thread.start()
@@ -76,10 +79,9 @@ class Wire:
         self._pending: set[concurrent.futures.Future[Any]] = set()
         self.cancelled = False
 
-    @staticmethod
-    async def _new_client() -> httpx.AsyncClient:
+    async def _new_client(self) -> httpx.AsyncClient:
         # The per-read timeout is only a backstop: the deadline below bounds the whole exchange.
-        return httpx.AsyncClient(timeout=httpx.Timeout(None), follow_redirects=False)
+        return httpx.AsyncClient(timeout=httpx.Timeout(None), follow_redirects=False, **self._options)
 
     def _call(self, coroutine: Any) -> Any:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
@@ -144,6 +146,9 @@ class Wire:
                 return await self._with_one_retry(method, url, headers, content, removed, chunked)
         except TimeoutError:
             raise Overdue(deadline) from None
+        except ssl.SSLError as error:
+            # anyio lets a TLS alert after the handshake through unwrapped: a transport failure like any other.
+            raise httpx.ReadError(f"TLS: {error.reason or error}") from error
 
     async def _with_one_retry(
         self,
@@ -161,7 +166,7 @@ class Wire:
             if not trace.reused or trace.answered:
                 raise  # a fresh connection broke, or the server began answering: this request's failure
         # Again on a connection of its own: if this one fails too, the failure is this request's.
-        async with httpx.AsyncClient(timeout=httpx.Timeout(None), follow_redirects=False) as fresh:
+        async with await self._new_client() as fresh:
             answer = await self._once(fresh, method, url, headers, content, removed, chunked, _Trace())
         answer.retried = True
         return answer

@@ -40,6 +40,8 @@ class Session:
     interrupted: bool = False
     # Tests are over (shrinking, cleanup, summary): a signal must no longer raise, only cut short.
     finishing: bool = False
+    # Families skipped because this contract does not have the rule they break: name → one-line reason.
+    skipped: dict[str, str] = field(default_factory=dict)
     run_domain: str = field(init=False)
     sender: Sender = field(init=False)
     redactor: Redactor = field(init=False)
@@ -56,7 +58,8 @@ class Session:
             # The embedded mock gets a fresh random token, so the wrong-token case means something.
             token = secrets.token_urlsafe(24)
             self.mock = MockServer(token=token).start()
-            self.target = dataclasses.replace(self.target, base_url=self.mock.url, token=token)
+            # It listens on loopback in this process: a proxy from the environment could only get in the way.
+            self.target = dataclasses.replace(self.target, base_url=self.mock.url, token=token, no_proxy=True)
         else:
             preflight(self.target)
         SCHEMA.config.update(base_url=self.target.base_url)
