@@ -39,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the conformance suite (default target: the embedded mock)")
     add_run_options(run)
 
+    diff = sub.add_parser("diff", help="send every case to the candidate and a reference; report where they part ways")
+    add_run_options(diff)  # the run's options, --reference-url required
+
     mock = sub.add_parser("mock", help="serve the reference mock on 127.0.0.1")
     mock.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
     mock.add_argument("--token", help="bearer token the mock accepts (default: $FAXPLUS_TOKEN or 'mock-token')")
@@ -73,12 +76,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from conformance.plugin import Run
     from conformance.report import console
+    from conformance.suite._reference import build_diff
 
     target = build_target(lambda dest: getattr(args, dest))
-    owner = Run(target, owned_by_cli=True)
+    owner = Run(target, owned_by_cli=True, diff=build_diff(lambda dest: getattr(args, dest)))
     run = owner.open()
     where = f"embedded reference mock at {run.target.base_url}" if run.mock else redact_url(target.base_url or "")
     _say(f"POST /hooks conformance · target: {where} · tier: {target.tier}")
+    if run.reference is not None:
+        _say(f"diff against reference: {', '.join(redact_url(url) for url in run.reference.urls)}")
     if target.token and weak(target.token):
         _say(
             f"warning: the token is shorter than {WEAK} characters, so it is masked only where it stands "
@@ -132,6 +138,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     _say("")
     _say(console.summary(run))
     verdict_code = EXIT_VIOLATIONS if run.ledger.verdict.name == "FAIL" else EXIT_OK
+    if run.reference is not None and run.reference.failing:
+        verdict_code = EXIT_VIOLATIONS  # divergences remain after noise and baseline
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.INTERRUPTED):
         return _fail(
             f"the suite could not run (pytest exit {int(code)}): rerun with `pytest --pyargs conformance.suite`"
@@ -140,6 +148,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     allure_context.write(out / "allure-results", **allure_context.run_target_info(run))
     allure_context.drop_unfinished_fixtures(out / "allure-results")
+    if run.reference is not None:
+        from conformance.report import divergence
+
+        divergence.write_allure(out / "allure-results", run)
     if not args.faxplus_no_html:
         _html(out / "allure-results", out / "html", single_file=args.faxplus_single_file, history=args.faxplus_history)
     _say(f"reports: {out}/summary.json, {out}/summary.md, {out}/junit.xml, {out}/allure-results/")
@@ -176,6 +188,12 @@ def _html(results: Path, html: Path, *, single_file: bool, history: Path | None)
         return False
     _say(f"HTML report: {index}")
     return True
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    if not args.faxplus_reference_url:
+        return _fail("diff needs --reference-url REFERENCE (the server to compare the candidate with)")
+    return cmd_run(args)
 
 
 def cmd_mock(args: argparse.Namespace) -> int:
@@ -217,7 +235,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK if _html(args.results_dir, html, single_file=args.single_file, history=args.history) else EXIT_USAGE
 
 
-COMMANDS = {"run": cmd_run, "mock": cmd_mock, "faults": cmd_faults, "report": cmd_report, "sdk": cmd_sdk}
+COMMANDS = {
+    "run": cmd_run,
+    "diff": cmd_diff,
+    "mock": cmd_mock,
+    "faults": cmd_faults,
+    "report": cmd_report,
+    "sdk": cmd_sdk,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -246,7 +271,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _secrets(args: argparse.Namespace) -> dict[str, str]:
     token = env_or(getattr(args, "faxplus_token", None) or getattr(args, "token", None), "FAXPLUS_TOKEN")
     client_id = env_or(getattr(args, "faxplus_client_id", None), "FAXPLUS_CLIENT_ID")
-    return {s: p for s, p in ((token, "$FAXPLUS_TOKEN"), (client_id, "$FAXPLUS_CLIENT_ID")) if s}
+    reference = env_or(getattr(args, "faxplus_reference_token", None), "FAXPLUS_REFERENCE_TOKEN")
+    pairs = ((token, "$FAXPLUS_TOKEN"), (client_id, "$FAXPLUS_CLIENT_ID"), (reference, "$FAXPLUS_REFERENCE_TOKEN"))
+    return {s: p for s, p in pairs if s}
 
 
 if __name__ == "__main__":  # pragma: no cover

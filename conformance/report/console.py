@@ -47,6 +47,10 @@ def summary(run: Any, limit: int = 12) -> str:
             f"(DELETE /hooks/ID, ids under cleanup.undeleted in summary.json): {', '.join(left[:limit])}"
             + (f" … and {len(left) - limit} more" if len(left) > limit else "")
         )
+    if getattr(run, "reference", None) is not None:
+        from .divergence import console_lines
+
+        lines += console_lines(run.reference, run.redactor.text)
     lines.append(f"verdict: {ledger.verdict}  ({len(ledger.results)} cases, {run.sender.sent} requests)")
     return run.redactor.text("\n".join(lines))
 

@@ -47,6 +47,9 @@ def render(data: dict[str, Any], top: int = 10) -> str:
             f"({g['category']}; {_count(len(g['families']), 'family')}, e.g. `{g['example']}`)"
             for g in warns[:top]
         ]
+    from .divergence import markdown_lines
+
+    lines += markdown_lines(data.get("divergences"))
     lines += ["", f"Replay the run: `{data['replay']}`", ""]
     return "\n".join(lines)
 

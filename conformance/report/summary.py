@@ -26,6 +26,10 @@ def replay_command(run: Any) -> str:
         parts.append('--token "$FAXPLUS_TOKEN"')
         if t.client_id:
             parts.append('--client-id "$FAXPLUS_CLIENT_ID"')
+    if getattr(run, "reference", None) is not None:
+        parts[0] = "faxplus-conformance diff"
+        parts += [f"--reference-url {redact_url(url)}" for url in run.reference.urls]
+        parts.append('--reference-token "$FAXPLUS_REFERENCE_TOKEN"')
     return " ".join(parts)
 
 
@@ -36,9 +40,11 @@ def build(run: Any) -> dict[str, Any]:
     import hypothesis
     import schemathesis
 
+    reference = getattr(run, "reference", None)  # a diff run
+    diverged = reference is not None and reference.failing
     return {
         "verdict": str(ledger.verdict),
-        "exit_code": EXIT_CODES[ledger.verdict],
+        "exit_code": max(EXIT_CODES[ledger.verdict], 1 if diverged else 0),
         "contract": {"title": CONTRACT.title, "version": CONTRACT.version, "operation": "POST /hooks"},
         "target": {
             "base_url": "embedded reference mock" if run.mock is not None else redact_url(run.target.base_url or ""),
@@ -59,6 +65,8 @@ def build(run: Any) -> dict[str, Any]:
         "cleanup": run.cleanup.as_dict() if run.cleanup else None,
         "baseline": run.baseline.as_dict() if run.target.baseline and not run.target.update_baseline else None,
         "stopped": ledger.stopped,
+        # A diff run: where candidate and reference part ways although both conform (None otherwise).
+        "divergences": reference.as_dict() if reference is not None else None,
         "interrupted": run.interrupted,  # by a signal: the counts cover what was measured until then
         "throttled": {"answers_429": run.sender.budget.throttled, "waited_s": round(run.sender.budget.spent, 3)},
         "versions": {

@@ -116,6 +116,8 @@ class Probe:
         opened = self.session.ledger.add(result)
         self.results.append(result)
         self._report(result, opened)
+        if self.session.reference is not None:  # a diff run: the same case to the reference, compared
+            self.session.reference.mirror(self.test, case, how, exchange, result)
         if self.session.interrupted:
             raise KeyboardInterrupt  # deferred by the CLI while this request was in flight
         return result

@@ -10,6 +10,7 @@ import dataclasses
 import secrets
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import schemathesis
 
@@ -24,6 +25,9 @@ from conformance.tiers import TIERS, TierSettings
 # Loaded once at import: schemathesis's pytest fixture loader does not work on pytest 9.2.
 SCHEMA = schemathesis.openapi.from_path(spec_path())
 OPERATION = SCHEMA["/hooks"]["POST"]
+
+if TYPE_CHECKING:
+    from ._reference import DiffSpec, Reference
 
 
 @dataclass
@@ -43,6 +47,8 @@ class Session:
     run_domain: str = field(init=False)
     sender: Sender = field(init=False)
     redactor: Redactor = field(init=False)
+    diff: DiffSpec | None = None  # a diff run: every case also goes to the reference(s)
+    reference: Reference | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         # Every realistic target this run registers lives on its own subdomain of the reserved
@@ -60,6 +66,15 @@ class Session:
         SCHEMA.config.update(base_url=self.target.base_url)
         self.sender = Sender(self.target)
         self.redactor = Redactor(self.target.secrets)
+        if self.diff is not None:
+            from ._reference import Reference
+
+            try:
+                self.reference = Reference(self.diff, self.target, self.target.secrets)
+            except BaseException:
+                self.close()  # the reference is unreachable: stop what already started
+                raise
+            self.redactor = Redactor({**self.target.secrets, **self.reference.secrets})
 
     @property
     def tier(self) -> TierSettings:
@@ -67,6 +82,8 @@ class Session:
 
     def close(self) -> None:
         self.sender.close()
+        if self.reference is not None:
+            self.reference.close()
         if self.mock is not None:
             self.mock.stop()
             self.mock = None
