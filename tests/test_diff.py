@@ -21,6 +21,7 @@ from test_prism import prism_cli, prism_mock  # noqa: F401 - the pinned Prism (a
 from conformance.judge import Kind, Reproduction, Verdict
 from conformance.judge._divergence import DivergenceGroup, Divergences, describe, differences, signature_of
 from conformance.mock import VARIANTS, MockServer, Variant
+from conformance.mock.variants import CREDENTIAL_KINDS
 
 TOKEN = "diff-candidate-token-31c9"
 REFERENCE_TOKEN = "diff-reference-token-8e2b"
@@ -231,3 +232,41 @@ def test_prism_diverges_where_known(prism_cli: Path, tmp_path: Path) -> None:  #
     # Prism's contract violations (any token accepted, no body registered) are the checks' to report.
     assert summary["divergences"]["contested"] > 0 and summary["verdict"] == "fail"
     assert result.returncode == 1 and left == []
+
+
+def test_plain_pytest_diffs_too(tmp_path: Path) -> None:
+    """One pipeline: the pytest plugin takes the same options, so `pytest --pyargs conformance.suite
+    --reference-url URL` compares as `diff` does (here only the credential tests, to stay fast)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")}
+    with MockServer(token=REFERENCE_TOKEN, variant=VARIANTS.get("forbidden-403")) as reference:
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "--pyargs",
+                "conformance.suite",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-k",
+                "credential or request_envelope",
+                "--reference-url",
+                reference.url,
+                "--output-dir",
+                str(tmp_path),
+            ],
+            env={**env, "FAXPLUS_REFERENCE_TOKEN": REFERENCE_TOKEN},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    # The embedded mock is the candidate here, the 403 variant the reference: 401 vs 403.
+    expected = {f"status 401 vs 403 ({kind})" for kind in CREDENTIAL_KINDS}
+    assert causes(summary) == expected, proc.stdout[-2000:]
+    assert summary["exit_code"] == 1 and "diff --tier ci" in summary["replay"]
