@@ -68,7 +68,7 @@ def markdown_lines(data: dict[str, Any] | None) -> list[str]:
         for g in groups[:LIMIT]:
             lines += [
                 "",
-                f"`{g['id']}` {g['cause']}",
+                f"`{g['id']}` {g['cause']} ({g['kind']})",
                 "```sh",
                 f"{g['candidate']['curl']}   # candidate",
                 f"{g['reference']['curl']}   # reference",
