@@ -168,6 +168,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         if verdict_code == EXIT_OK:
             return _fail(message)
         print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+    if run.reference is not None and run.reference.stopped:
+        message = f"incomplete diff: {run.reference.stopped}; {run.reference.not_compared} case(s) not compared"
+        if verdict_code == EXIT_OK:
+            return _fail(message)
+        print(f"{PROG}: {message}", file=sys.stderr, flush=True)  # its transport fails already decide the exit
     if run.ledger.stopped and verdict_code == EXIT_OK:
         return _fail(f"incomplete: {run.ledger.stopped}; the summary covers what was measured")
     if code == pytest.ExitCode.INTERRUPTED or run.interrupted:

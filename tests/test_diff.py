@@ -178,6 +178,7 @@ def test_variant_diverges_only_as_declared(variant: Variant, tmp_path: Path) -> 
     summary = result.summary()
     assert causes(summary) == set(variant.diverges), result.output[-3000:]
     assert [f["id"] for f in summary["findings"] if f["verdict"] == "fail"] == [], "the variant conforms"
+    assert summary["verdict"] in ("pass", "warn") and summary["divergences"]["not_compared"] == 0
     assert summary["divergences"]["reference_verdict"] != "fail"
     assert result.returncode == (1 if variant.diverges else 0), result.output[-2000:]
     assert left == [], "each side's cleanup deleted what it registered"
@@ -270,3 +271,20 @@ def test_plain_pytest_diffs_too(tmp_path: Path) -> None:
     expected = {f"status 401 vs 403 ({kind})" for kind in CREDENTIAL_KINDS}
     assert causes(summary) == expected, proc.stdout[-2000:]
     assert summary["exit_code"] == 1 and "diff --tier ci" in summary["replay"]
+
+
+def test_a_reference_that_stops_answering_makes_the_diff_incomplete(tmp_path: Path) -> None:
+    """Its timeouts are the reference's transport fails (exit 1, as in a run), and the cases it never
+    answered afterwards are reported as not compared."""
+    from wire_servers import WireServer, hold
+
+    def silent(request: object, sock: object) -> bool:
+        hold(sock, 30)  # type: ignore[arg-type]
+        return False
+
+    with WireServer(silent) as reference:
+        result = diff(tmp_path, reference.url, extra=("--timeout", "0.5", "--cleanup-timeout", "2"))
+    data = result.summary()["divergences"]
+    assert result.returncode == 1 and "incomplete diff: reference:" in result.stderr, result.output[-2000:]
+    assert data["not_compared"] > 500 and data["stopped"].startswith("reference:")
+    assert [g["check"] for g in data["reference_findings"]] == ["transport"]

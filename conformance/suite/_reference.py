@@ -70,11 +70,13 @@ class Side:
     sender: Sender
     registered: list[str] = field(default_factory=list)
     cleanup: Cleanup | None = None
+    stopped: str | None = None  # why this side stopped answering
 
     def send(self, case: Any, how: dict[str, Any]) -> Exchange | None:
         try:
             exchange = self.sender.send_case(case, **how)
-        except (TargetHanging, RateLimited):
+        except (TargetHanging, RateLimited) as stop:
+            self.stopped = f"reference: {stop}"
             return None  # the reference stopped answering: the case is compared no further
         if exchange.status is not None and 200 <= exchange.status < 300:
             body = exchange.response_json()
@@ -165,6 +167,11 @@ class Reference:
             side.sender.close()
 
     @property
+    def stopped(self) -> str | None:
+        """Why some cases could not be compared (the reference hangs, or rate-limits past --max-wait)."""
+        return next((side.stopped for side in self.sides if side.stopped), None)
+
+    @property
     def failing(self) -> bool:
         """Divergences remain after noise and baseline, or the reference itself broke the contract."""
         return bool(self.divergences.remaining()) or self.ledger.verdict is Verdict.FAIL
@@ -185,6 +192,7 @@ class Reference:
             "references": [redact_url(url) for url in self.urls],
             "exit_code": 1 if self.failing else 0,
             "not_compared": self.not_compared,
+            "stopped": self.stopped,
             **data,
             "reference_verdict": str(self.ledger.verdict),
             "reference_findings": [g.as_dict() for g in self.ledger.groups() if g.verdict is Verdict.FAIL],
