@@ -88,14 +88,15 @@ class Side:
 class Reference:
     """The reference (and its twin) of one diff run; owned by the Session."""
 
-    def __init__(self, spec: DiffSpec, like: Target, candidate_secrets: dict[str, str]) -> None:
+    def __init__(self, spec: DiffSpec, like: Target) -> None:
+        """`like`: the candidate's Target, whose settings (deadline, rate, cleanup, ...) each side shares."""
         self.spec = spec
         self.sides = [Side(t, Sender(t)) for t in (_reference_target(spec, url, like) for url in spec.urls)]
         self.secrets = {
             value: PLACEHOLDERS[name] for name in PLACEHOLDERS if (value := getattr(spec, name, None)) is not None
         }
         # Reference replay lines name the reference's own variables; the candidate's are masked too.
-        self.redactor = Redactor({**candidate_secrets, **self.secrets})
+        self.redactor = Redactor({**like.secrets, **self.secrets})
         # A credential probe carries the candidate's own token in a header or the query (`Basic T`,
         # `bearer T`, `?access_token=T`): the reference gets the same probe with its own token.
         own = ((like.token, spec.token), (like.client_id, spec.client_id))

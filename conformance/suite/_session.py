@@ -70,7 +70,7 @@ class Session:
             from ._reference import Reference
 
             try:
-                self.reference = Reference(self.diff, self.target, self.target.secrets)
+                self.reference = Reference(self.diff, self.target)
             except BaseException:
                 self.close()  # the reference is unreachable: stop what already started
                 raise
