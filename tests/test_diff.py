@@ -155,19 +155,27 @@ def test_noise_from_a_twin_reference_never_counts(tmp_path: Path) -> None:
     assert (data["groups"], result.returncode) == ([], 0), result.output[-2000:]
 
 
-def test_baseline_accepts_known_divergences(tmp_path: Path) -> None:
+def _group_id(declared: str) -> str:
+    """The id of a declared divergence `cause (kind)`: the same in every run that finds it."""
+    cause, kind = declared.rsplit(" (", 1)
+    return DivergenceGroup(cause, Kind(kind.removesuffix(")")), ()).id
+
+
+def test_update_baseline_writes_divergences_and_baseline_accepts_them(tmp_path: Path) -> None:
     variant = VARIANTS.get("forbidden-403")
-    accepted = [
-        DivergenceGroup(*c.rsplit(" (", 1)[0:1], Kind(c.rsplit(" (", 1)[1][:-1]), ()).id for c in variant.diverges
-    ]
+    accepted = sorted(_group_id(c) for c in variant.diverges)
     baseline = tmp_path / "baseline.json"
-    baseline.write_text(json.dumps({"accepted": [{"id": i} for i in accepted]}))
     with MockServer(token=TOKEN, variant=variant) as candidate, MockServer(token=REFERENCE_TOKEN) as reference:
-        result = diff(tmp_path / "out", reference.url, base_url=candidate.url, extra=("--baseline", str(baseline)))
-    summary = result.summary()
-    assert result.returncode == 0, result.output[-2000:]
+        update = ("--baseline", str(baseline), "--update-baseline")
+        written = diff(tmp_path / "update", reference.url, base_url=candidate.url, extra=update)
+        gated = diff(tmp_path / "gate", reference.url, base_url=candidate.url, extra=("--baseline", str(baseline)))
+    ids = [entry["id"] for entry in json.loads(baseline.read_text())["accepted"]]
+    assert written.returncode == 0 and sorted(i for i in ids if i.startswith("diff#")) == accepted
+    summary = gated.summary()
+    assert gated.returncode == 0, gated.output[-2000:]
     assert (summary["divergences"]["remaining"], summary["divergences"]["accepted"]) == (0, 3)
-    assert summary["baseline"]["stale"] == [] and sorted(summary["baseline"]["matched"]) == sorted(accepted)
+    assert summary["baseline"]["stale"] == [] and sorted(summary["baseline"]["matched"]) == accepted
+    assert "accepted [baseline]" in gated.stdout
 
 
 @pytest.mark.parametrize("variant", [pytest.param(v, id=v.name) for v in VARIANTS])
