@@ -296,3 +296,59 @@ def test_a_reference_that_stops_answering_makes_the_diff_incomplete(tmp_path: Pa
     assert result.returncode == 1 and "incomplete diff: reference:" in result.stderr, result.output[-2000:]
     assert data["not_compared"] > 500 and data["stopped"].startswith("reference:")
     assert [g["check"] for g in data["reference_findings"]] == ["transport"]
+
+
+def test_a_second_signal_ends_a_diff_at_once_while_the_reference_hangs(tmp_path: Path) -> None:
+    """The reference's requests go out on the run's own Wire: the first signal waits for the answer
+    on the wire, the second cancels it, the candidate's and the reference's alike."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from wire_servers import WireServer, answer, hold
+
+    def hangs_after_preflight(request: object, sock: object) -> bool:
+        if request.body.strip() == b"[]":  # type: ignore[attr-defined]
+            answer(sock, 400, b'{"error": "invalid", "description": "not an object"}')  # type: ignore[arg-type]
+            return True
+        hold(sock, 120)  # type: ignore[arg-type]
+        return False
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")}
+    with WireServer(hangs_after_preflight) as reference:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "conformance",
+                "diff",
+                "--reference-url",
+                reference.url,
+                "--timeout",
+                "60",
+                "--cleanup-timeout",
+                "60",
+                "--no-html",
+                "--output-dir",
+                str(tmp_path),
+            ],
+            env={**env, "FAXPLUS_REFERENCE_TOKEN": REFERENCE_TOKEN},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        limit = time.monotonic() + 60
+        while len(reference.requests) < 2 and time.monotonic() < limit and proc.poll() is None:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        assert proc.poll() is None, "the first signal waits for the answer on the wire"
+        signalled = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        stdout, stderr = proc.communicate(timeout=60)
+        took = time.monotonic() - signalled
+    assert proc.returncode == 2 and "Traceback" not in stdout + stderr, stdout[-2000:] + stderr[-2000:]
+    assert took <= 10, f"ended {took:.1f} s after the second signal, not at once"
+    assert (tmp_path / "summary.json").is_file()

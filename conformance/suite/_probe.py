@@ -117,7 +117,12 @@ class Probe:
         self.results.append(result)
         self._report(result, opened)
         if self.session.reference is not None:  # a diff run: the same case to the reference, compared
-            self.session.reference.mirror(self.test, case, how, exchange, result)
+            # Marked in flight, so that a first signal waits for the reference's answer as for the candidate's.
+            self.session.sender.in_flight = True
+            try:
+                self.session.reference.mirror(self.test, case, how, exchange, result)
+            finally:
+                self.session.sender.in_flight = False
         if self.session.interrupted:
             raise KeyboardInterrupt  # deferred by the CLI while this request was in flight
         return result

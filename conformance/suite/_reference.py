@@ -21,6 +21,7 @@ from conformance.judge import CaseResult, Ledger, Verdict, run_checks
 from conformance.judge._divergence import Divergences, signature_of
 from conformance.judge.baseline import Baseline
 from conformance.send import Cleanup, Exchange, RateLimited, Redactor, Sender, TargetHanging, cleanup, preflight
+from conformance.send._wire import Wire
 from conformance.target import Target, UsageError
 
 PLACEHOLDERS = {"token": "$FAXPLUS_REFERENCE_TOKEN", "client_id": "$FAXPLUS_REFERENCE_CLIENT_ID"}
@@ -88,10 +89,11 @@ class Side:
 class Reference:
     """The reference (and its twin) of one diff run; owned by the Session."""
 
-    def __init__(self, spec: DiffSpec, like: Target) -> None:
-        """`like`: the candidate's Target, whose settings (deadline, rate, cleanup, ...) each side shares."""
+    def __init__(self, spec: DiffSpec, like: Target, wire: Wire) -> None:
+        """`like`: the candidate's Target, whose settings (deadline, rate, cleanup, ...) each side shares.
+        `wire`: the run's own, so that a second signal cancels the reference's requests too."""
         self.spec = spec
-        self.sides = [Side(t, Sender(t)) for t in (_reference_target(spec, url, like) for url in spec.urls)]
+        self.sides = [Side(t, _sender(t, wire)) for t in (_reference_target(spec, url, like) for url in spec.urls)]
         self.secrets = {
             value: PLACEHOLDERS[name] for name in PLACEHOLDERS if (value := getattr(spec, name, None)) is not None
         }
@@ -163,10 +165,6 @@ class Reference:
             if side.cleanup is None and side.target.cleanup:
                 side.cleanup = cleanup(side.target, side.registered, marker=marker, wire=side.sender.wire)
 
-    def close(self) -> None:
-        for side in self.sides:
-            side.sender.close()
-
     @property
     def stopped(self) -> str | None:
         """Why some cases could not be compared (the reference hangs, or rate-limits past --max-wait)."""
@@ -200,6 +198,14 @@ class Reference:
             "cleanup": [side.cleanup.as_dict() if side.cleanup else None for side in self.sides],
             "requests": sum(side.sender.sent for side in self.sides),
         }
+
+
+def _sender(target: Target, wire: Wire) -> Sender:
+    """A Sender for a reference, on the run's Wire (one connection pool, one cancel for the whole run)."""
+    sender = Sender(target)
+    sender.wire.close()
+    sender.wire = wire
+    return sender
 
 
 def _signature(exchange: Exchange) -> dict[str, str]:

@@ -70,7 +70,7 @@ class Session:
             from ._reference import Reference
 
             try:
-                self.reference = Reference(self.diff, self.target)
+                self.reference = Reference(self.diff, self.target, self.sender.wire)
             except BaseException:
                 self.close()  # the reference is unreachable: stop what already started
                 raise
@@ -81,9 +81,7 @@ class Session:
         return TIERS[self.target.tier]
 
     def close(self) -> None:
-        self.sender.close()
-        if self.reference is not None:
-            self.reference.close()
+        self.sender.close()  # the reference's Senders share its Wire
         if self.mock is not None:
             self.mock.stop()
             self.mock = None
