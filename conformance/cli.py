@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     mock = sub.add_parser("mock", help="serve the reference mock on 127.0.0.1")
     mock.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
     mock.add_argument("--token", help="bearer token the mock accepts (default: $FAXPLUS_TOKEN or 'mock-token')")
+    mock.add_argument(
+        "--latency", type=float, default=0.0, help="seconds added to every answer, like a server far away (default 0)"
+    )
     change = mock.add_mutually_exclusive_group()
     change.add_argument("--fault", help="break exactly one rule (see `faults`)")
     change.add_argument("--variant", help="differ only where the contract allows it (see `faults`)")
@@ -211,8 +214,10 @@ def cmd_mock(args: argparse.Namespace) -> int:
     if args.variant and variant is None:
         return _fail(f"unknown variant {args.variant!r}: `{PROG} faults` lists them")
     token = env_or(args.token, "FAXPLUS_TOKEN") or DEFAULT_TOKEN
+    if not 0 <= args.latency < 3600:
+        return _fail(f"--latency must be between 0 and 3600 seconds, not {args.latency}")
     try:
-        server = MockServer(port=args.port, token=token, fault=fault, variant=variant)
+        server = MockServer(port=args.port, token=token, fault=fault, variant=variant, latency=args.latency)
     except OSError as error:
         return _fail(f"cannot listen on 127.0.0.1:{args.port} ({error.strerror}): pick another --port")
     note = "the default token 'mock-token'" if token == DEFAULT_TOKEN else "the token you gave"

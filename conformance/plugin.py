@@ -59,7 +59,8 @@ def conformance_run(pytestconfig: pytest.Config) -> Session:
 def probe(request: pytest.FixtureRequest, conformance_run: Session) -> Probe:
     from conformance.suite._probe import Probe
 
-    instance = Probe(conformance_run, request.node.nodeid)
+    cases = conformance_run.cases
+    instance = Probe(conformance_run, request.node.nodeid, plan=cases.plan(request.node.nodeid) if cases else None)
     request.node.stash[_PROBES] = instance
     return instance
 
@@ -81,6 +82,7 @@ class Run:
         self.config: pytest.Config | None = None
         self.session: Session | None = None
         self.broken: list[str] = []  # tests that raised something other than a contract violation
+        self.order: list[str] = []  # the tests to run, in order: their recorded cases go out ahead
 
     def open(self) -> Session:
         """The Session, opened on first use: starts the embedded mock or sends the preflight."""
@@ -98,6 +100,7 @@ class Run:
                 self.diff = build_diff(self.config.getoption)
             seed = self.target.effective_seed() if self.target.tier == "nightly" else None
             self.session = Session(self.target, seed, diff=self.diff)
+            self.session.send_ahead(self.order)
         return self.session
 
     def close(self) -> None:
@@ -105,10 +108,24 @@ class Run:
             self.session.close()
 
     # --- hooks ---------------------------------------------------------------------------
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        # An xdist worker runs only some of the tests it collected: it sends nothing ahead.
+        if not hasattr(session.config, "workerinput"):
+            self.order = [item.nodeid for item in session.items]
+            if self.session is not None:  # opened before collection (the CLI does, to fail early)
+                self.session.send_ahead(self.order)
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
-        outcome = yield
         probe = item.stash.get(_PROBES, None)
+        completed = False
+        try:
+            outcome = yield
+            completed = True
+        finally:
+            if probe is not None:
+                probe.drain()  # the cases still in flight belong to this test
+                probe.finish(completed=completed and not probe.session.interrupted)
         if probe is not None:
             from conformance.report.allure_labels import label_test
 
@@ -136,6 +153,11 @@ class Run:
         if run is None:
             return
         run.finishing = True
+        from conformance.suite._probe import record_sent_ahead
+
+        record_sent_ahead(run)  # cases sent ahead for tests that never ran (an interrupt)
+        if run.cases is not None and not run.interrupted and exitstatus != pytest.ExitCode.INTERRUPTED:
+            run.cases.save()
         if run.target.shrink_budget and not run.interrupted and not run.ledger.stopped:
             from conformance.suite._shrink import Shrinker
 

@@ -43,6 +43,9 @@ class Target:
     shrink_budget: int = 150  # requests spent shrinking fails to their smallest reproduction (0: off)
     max_response_bytes: int = 1024 * 1024  # a longer answer is cut, and the cut is a fail
     cleanup_timeout: float = 30.0  # total seconds the cleanup may take, each request still under `timeout`
+    concurrency: int = 8  # requests in flight at once (1: one at a time)
+    case_cache: bool = True  # the ci tier replays the cases an earlier run drew (same code, same contract)
+    cache_dir: Path | None = None  # where; None: $XDG_CACHE_HOME/faxplus-conformance
 
     def __post_init__(self) -> None:
         if self.tier not in TIERS:
@@ -57,6 +60,8 @@ class Target:
             raise UsageError(f"--timeout must be a positive number of seconds, not {self.timeout}")
         if self.max_response_bytes <= 0:
             raise UsageError(f"--max-response-bytes must be a positive number of bytes, not {self.max_response_bytes}")
+        if self.concurrency < 1:
+            raise UsageError(f"--concurrency must be 1 or more requests in flight, not {self.concurrency}")
         if self.cleanup_timeout < 0:
             raise UsageError(f"--cleanup-timeout must be zero or more seconds, not {self.cleanup_timeout}")
         if self.base_url is not None:

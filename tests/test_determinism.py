@@ -1,5 +1,6 @@
 """The ci tier gates releases, so it must give the same verdict every run: five consecutive runs
-against the same faulty server report the same findings, counts and cases."""
+against the same faulty server report the same findings, counts and cases — drawn afresh or replayed
+from the case cache, sent one at a time or many at once."""
 
 from __future__ import annotations
 
@@ -22,15 +23,36 @@ def fingerprint(out: Path) -> tuple:
     return data["verdict"], data["counts"]["cases"], json.dumps(data["families"], sort_keys=True), tuple(findings)
 
 
+# Each run of the five differs in how its cases are produced and sent; none may change a finding.
+MODES = (
+    ("--concurrency", "1", "--no-case-cache"),  # today's sequential run, drawn afresh
+    (),  # the default: 8 in flight; draws, and records into the (empty) cache
+    (),  # replays the cache, every case sent ahead of its test
+    ("--concurrency", "3"),
+    ("--concurrency", "8", "--no-case-cache"),
+)
+
+
 def test_ci_tier_gives_the_same_verdict_five_runs_in_a_row(tmp_path: Path) -> None:
     prints = []
+    cache = tmp_path / "cache"
     with MockServer(token=TOKEN, fault=FAULTS["numbers-pattern-unanchored"]) as mock:
-        for i in range(RUNS):
+        for i, mode in enumerate(MODES):
             out = tmp_path / str(i)
             result = run_cli(
-                "run", "--base-url", mock.url, "--no-html", "--output-dir", out, env={"FAXPLUS_TOKEN": TOKEN}
+                "run",
+                "--base-url",
+                mock.url,
+                "--no-html",
+                "--output-dir",
+                out,
+                "--cache-dir",
+                cache,
+                *mode,
+                env={"FAXPLUS_TOKEN": TOKEN},
             )
             assert result.returncode == 1, result.output[-1500:]
             prints.append(fingerprint(out))
+            assert list(cache.glob("cases-*.json")) if i >= 1 else not cache.exists()
     assert prints[0][0] == "fail"
     assert all(p == prints[0] for p in prints), "the ci tier sent different cases or judged them differently"

@@ -86,8 +86,9 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.drop:
             self.close_connection = True
             return
-        if reply.delay:
-            if not self.server.stopping.wait(min(reply.delay, HANG_LIMIT)) and reply.delay == float("inf"):
+        delay = reply.delay + self.server.mock.latency
+        if delay:
+            if not self.server.stopping.wait(min(delay, HANG_LIMIT)) and delay == float("inf"):
                 self.close_connection = True
                 return
             if self.server.stopping.is_set():
@@ -164,10 +165,13 @@ class MockServer:
         token: str = DEFAULT_TOKEN,
         fault: Fault | None = None,
         variant: Variant | None = None,
+        latency: float = 0.0,
     ) -> None:
+        """`latency`: seconds added to every answer, to stand in for a server across a network."""
         if fault and variant:
             raise ValueError("a mock serves one change: a fault or a variant, not both")
         self.token = token
+        self.latency = latency
         self.fault = fault
         self.variant = variant
         change: Change | None = fault or variant

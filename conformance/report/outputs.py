@@ -12,7 +12,9 @@ from . import markdown, summary
 
 def finish(run: Any, *, write: bool) -> None:
     if run.cleanup is None and run.target.cleanup:
-        run.cleanup = cleanup(run.target, run.ledger.registered, marker=run.run_domain, wire=run.sender.wire)
+        run.cleanup = cleanup(
+            run.target, run.ledger.registered, marker=run.run_domain, wire=run.sender.wire, pace=run.sender.pace
+        )
     if run.target.update_baseline and run.target.baseline is not None:
         baseline.write(run.target.baseline, run.ledger.findings.values())
     if write:

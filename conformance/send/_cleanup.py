@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -11,6 +12,7 @@ import httpx
 
 from conformance.target import Target
 
+from ._politeness import Pace
 from ._wire import Answer, Cancelled, Overdue, Wire
 
 
@@ -29,7 +31,7 @@ class Cleanup:
     def as_dict(self) -> dict[str, object]:
         return {
             "deleted": len(self.deleted),
-            "failed": self.failed,
+            "failed": dict(sorted(self.failed.items())),
             "leftovers": self.leftovers,
             "undeleted": self.undeleted,
             "verified": self.verified,
@@ -60,13 +62,21 @@ def _marked(hook: object, marker: str | None) -> bool:
     return host == marker or host.endswith("." + marker) or f"{parts.path}/".startswith(f"/{label}/")
 
 
-def cleanup(target: Target, ids: list[str], marker: str | None = None, *, wire: Wire | None = None) -> Cleanup:
+def cleanup(
+    target: Target,
+    ids: list[str],
+    marker: str | None = None,
+    *,
+    wire: Wire | None = None,
+    pace: Pace | None = None,
+) -> Cleanup:
     """Delete `ids`, then every listed webhook whose target is on the run's `marker` domain: those
     a server registered without telling us their id (an interrupted request, a wrong response).
 
     Each request runs under the run's deadline, and all of them within `target.cleanup_timeout`:
     whatever the server does, cleanup ends, and what it could not delete is listed in `failed`.
     `wire`: the run's own (so a second signal cancels the cleanup too); None opens one.
+    `pace`: the run's own, so cleanup keeps to `--rate` too.
     """
     report = Cleanup()
     if target.base_url is None or (not ids and not marker):
@@ -74,7 +84,7 @@ def cleanup(target: Target, ids: list[str], marker: str | None = None, *, wire: 
     own = wire is None
     wire = wire or Wire(target.max_response_bytes)
     try:
-        _clean(report, _Budgeted(wire, target), ids, marker)
+        _clean(report, _Budgeted(wire, target, pace), ids, marker)
     finally:
         if own:
             wire.close()
@@ -84,11 +94,13 @@ def cleanup(target: Target, ids: list[str], marker: str | None = None, *, wire: 
 class _Budgeted:
     """Requests under the run's deadline, cut short when the cleanup budget runs out."""
 
-    def __init__(self, wire: Wire, target: Target) -> None:
-        self.wire, self.target = wire, target
+    def __init__(self, wire: Wire, target: Target, pace: Pace | None) -> None:
+        self.wire, self.target, self.pace = wire, target, pace
         self.ends = time.monotonic() + target.cleanup_timeout
 
     def __call__(self, method: str, url: str) -> Answer:
+        if self.pace is not None:
+            self.pace.wait()
         left = self.ends - time.monotonic()
         if left <= 0:
             raise BudgetSpent(f"cleanup budget of {self.target.cleanup_timeout} s spent")
@@ -135,12 +147,15 @@ def _clean(report: Cleanup, send: _Budgeted, ids: list[str], marker: str | None)
         except ValueError:
             return None
 
-    for hook_id in dict.fromkeys(ids):
-        delete(hook_id)
+    def delete_all(hook_ids: list[str]) -> None:
+        # As many at once as the run sends (--concurrency), each still paced by --rate.
+        with ThreadPoolExecutor(max_workers=send.target.concurrency, thread_name_prefix="faxplus-cleanup") as pool:
+            list(pool.map(delete, dict.fromkeys(hook_ids)))
+
+    delete_all(ids)
     hooks = listed()
     strays = [h["id"] for h in hooks or [] if _marked(h, marker) and isinstance(h.get("id"), str)]
-    for hook_id in strays:
-        delete(hook_id)
+    delete_all(strays)
     if strays:
         hooks = listed()
     if isinstance(hooks, list):

@@ -4,6 +4,7 @@ bounded total wait. Only failures that cannot have changed server state are ever
 from __future__ import annotations
 
 import email.utils
+import threading
 import time
 from datetime import UTC, datetime
 
@@ -17,7 +18,8 @@ class RateLimited(Exception):
 
 
 class Pace:
-    """At most `rate` requests per second (None: no cap).
+    """At most `rate` requests per second (None: no cap), shared by every sending thread, and a hold
+    that makes all of them wait out a `429 Retry-After`.
 
     >>> Pace(None).wait()
     0.0
@@ -25,17 +27,28 @@ class Pace:
 
     def __init__(self, rate: float | None) -> None:
         self.interval = 1.0 / rate if rate else 0.0
-        self._next = 0.0
+        self._next = 0.0  # monotonic time of the next free slot
+        self._lock = threading.Lock()
 
     def wait(self) -> float:
-        if not self.interval:
-            return 0.0
-        now = time.monotonic()
-        pause = max(0.0, self._next - now)
+        with self._lock:  # a slot is reserved under the lock, waited for outside it
+            now = time.monotonic()
+            slot = max(now, self._next)
+            if not self.interval and slot == now:
+                return 0.0
+            self._next = slot + self.interval
+        pause = slot - now
         if pause:
             time.sleep(pause)
-        self._next = max(now, self._next) + self.interval
         return pause
+
+    def hold(self, seconds: float) -> float:
+        """No request leaves before `seconds` from now; returns how much later that is than already held."""
+        with self._lock:
+            now = time.monotonic()
+            held = max(self._next, now)
+            self._next = max(held, now + seconds)
+            return self._next - held
 
 
 def retry_after(value: str | None, default: float = 1.0) -> float:
@@ -61,16 +74,18 @@ def retry_after(value: str | None, default: float = 1.0) -> float:
 
 
 class WaitBudget:
-    """The total time a run may spend waiting out 429s."""
+    """The total time a run may spend waiting out 429s (wall time: concurrent waits count once)."""
 
     def __init__(self, total: float) -> None:
         self.total = total
         self.spent = 0.0
         self.throttled = 0  # 429 answers waited out
+        self._lock = threading.Lock()
 
     def take(self, seconds: float) -> bool:
-        if self.spent + seconds > self.total:
-            return False
-        self.spent += seconds
-        self.throttled += 1
-        return True
+        with self._lock:
+            if self.spent + seconds > self.total:
+                return False
+            self.spent += seconds
+            self.throttled += 1
+            return True

@@ -7,7 +7,9 @@ dropped, so negative generation never mutates (or leaks) the real token.
 from __future__ import annotations
 
 import json
+import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -43,15 +45,24 @@ class Sender:
         self._unanswered_in_a_row = 0
         self._gone = False  # the harmless request got no answer either: stop sending
         self._last_failure = ""
-        # True while a request is on the wire: an interrupt then waits for its answer, so that a
-        # webhook the server registers is still known, and deleted, by the cleanup.
-        self.in_flight = False
+        # Requests on the wire: an interrupt then waits for their answers, so that a webhook the
+        # server registers is still known, and deleted, by the cleanup.
+        self._on_the_wire = 0
+        self._lock = threading.Lock()  # counters shared by the sending threads
+        self._breaker = threading.Lock()  # one thread at a time asks whether the target is alive
         self.wire = Wire(target.max_response_bytes)
         self.pace = Pace(target.rate)
         self.budget = WaitBudget(target.max_wait)
+        # Up to `concurrency` requests in flight; each thread waits on the Wire's event loop.
+        self._pool = ThreadPoolExecutor(max_workers=target.concurrency, thread_name_prefix="faxplus-send")
+
+    @property
+    def in_flight(self) -> bool:
+        return self._on_the_wire > 0
 
     def close(self) -> None:
-        self.wire.close()
+        self.wire.close()  # first: a request still waiting ends now, so the threads can finish
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
     def cancel(self) -> None:
         """A second signal: end the request in flight now and send nothing more."""
@@ -61,7 +72,11 @@ class Sender:
     def hanging(self) -> bool:
         return self._unanswered_in_a_row >= HANG_BREAKER
 
-    def send_case(
+    def send_case(self, case: Any, **how: Any) -> Exchange:
+        """Send `case` and wait for its Exchange (see `submit_case`)."""
+        return self.submit_case(case, **how).result()
+
+    def submit_case(
         self,
         case: Any,
         *,
@@ -70,8 +85,8 @@ class Sender:
         authenticate: bool | str = True,
         headers: dict[str, str | None] | None = None,
         chunked: bool = False,
-    ) -> Exchange:
-        """Send `case`; `body`/`content_type` override what schemathesis serialised (raw bodies).
+    ) -> Future[Exchange]:
+        """Send `case` on a sending thread; `body`/`content_type` override what schemathesis serialised.
 
         `authenticate`: True sends the Target's credentials, False none, a string a wrong token.
         """
@@ -93,7 +108,13 @@ class Sender:
             headers = {k: v for k, v in headers.items() if k.lower() != name.lower()}
             headers[name] = value  # type: ignore[assignment]
         url = str(httpx.URL(kwargs["url"], params=kwargs.get("params") or None))
-        return self.send(kwargs["method"], url, headers, content, chunked=chunked)  # type: ignore[arg-type]
+        return self.submit(kwargs["method"], url, headers, content, chunked=chunked)  # type: ignore[arg-type]
+
+    def submit(
+        self, method: str, url: str, headers: dict[str, str | None], content: bytes | None, *, chunked: bool = False
+    ) -> Future[Exchange]:
+        """`send` on one of the sending threads: up to `--concurrency` requests are on the wire at once."""
+        return self._pool.submit(self.send, method, url, headers, content, chunked=chunked)
 
     def _alive(self) -> bool:
         """After a run of unanswered requests: does a harmless request (`POST /hooks` with `[]`, which
@@ -105,18 +126,35 @@ class Sender:
             raise KeyboardInterrupt from None
         except (httpx.HTTPError, Overdue):
             return False
-        self._unanswered_in_a_row = 0
+        with self._lock:
+            self._unanswered_in_a_row = 0
         return True
+
+    def _check_breaker(self) -> None:
+        with self._breaker:
+            if self._gone or (self.hanging and not self._alive()):
+                self._gone = True  # asked once: every later request would only wait as long
+                raise TargetHanging(
+                    f"{HANG_BREAKER} requests in a row got no answer (last: {self._last_failure}); "
+                    "the target hangs or went away"
+                )
+
+    def _count(self, *, answered: bool | None, failure: str = "") -> None:
+        """One request sent; `answered` None: a refused connection, which never reached the server."""
+        with self._lock:
+            if answered is not None:
+                self.sent += 1
+            if answered:
+                self._unanswered_in_a_row = 0
+            else:
+                self._unanswered_in_a_row += 1
+                self._last_failure = failure
 
     def send(
         self, method: str, url: str, headers: dict[str, str | None], content: bytes | None, *, chunked: bool = False
     ) -> Exchange:
-        if self._gone or (self.hanging and not self._alive()):
-            self._gone = True  # asked once: every later request would only wait as long
-            raise TargetHanging(
-                f"{HANG_BREAKER} requests in a row got no answer (last: {self._last_failure}); "
-                "the target hangs or went away"
-            )
+        """One request and its answer, on the calling thread (any number of threads at once)."""
+        self._check_breaker()
         dropped = tuple(sorted({k.lower() for k, v in headers.items() if v is None}))
         sent_headers = {k: v for k, v in headers.items() if v is not None}
         exchange = Exchange(method, url, sent_headers, content, removed_headers=dropped)
@@ -125,7 +163,8 @@ class Sender:
         while True:
             self.pace.wait()
             try:
-                self.in_flight = True
+                with self._lock:
+                    self._on_the_wire += 1
                 try:
                     answer = self.wire.exchange(
                         method,
@@ -137,40 +176,38 @@ class Sender:
                         chunked=chunked,
                     )
                 finally:
-                    self.in_flight = False
+                    with self._lock:
+                        self._on_the_wire -= 1
             except Cancelled:
                 raise KeyboardInterrupt from None  # a second signal: the run ends now
             except Overdue as exc:
-                self.sent += 1
-                self._unanswered_in_a_row += 1
-                self._last_failure = str(exc)
+                self._count(answered=False, failure=str(exc))
                 exchange.error, exchange.error_detail = "timeout", str(exc)
             except httpx.ConnectError as exc:
                 if connect_failures < CONNECT_RETRIES:  # never reached the server: safe to retry
                     connect_failures += 1
                     time.sleep(CONNECT_BACKOFF * connect_failures)
                     continue
-                self._unanswered_in_a_row += 1  # refused after retries: as good as no answer
-                self._last_failure = "connection refused"
+                self._count(answered=None, failure="connection refused")  # as good as no answer
                 exchange.error, exchange.error_detail = "connect", str(exc) or type(exc).__name__
             except httpx.TransportError as exc:
                 # Not retried (beyond a stale keep-alive connection, see Wire): the server may have
                 # registered the webhook before the connection broke.
-                self.sent += 1
-                self._unanswered_in_a_row = 0
+                self._count(answered=True)
                 exchange.error, exchange.error_detail = "protocol", str(exc) or type(exc).__name__
             else:
-                self.sent += 1
                 exchange.request_headers = answer.request_headers
                 if answer.status == 429 and not answer.too_large:
+                    with self._lock:
+                        self.sent += 1
+                    # Every sending thread waits it out; the budget counts the wall time added once.
                     delay = retry_after(answer.headers.get("retry-after"))
-                    if not self.budget.take(delay):
+                    if not self.budget.take(self.pace.hold(delay)):
                         raise RateLimited(
                             f"still answering 429 after {self.budget.spent:.0f}s of waiting: lower --rate"
                         )
-                    time.sleep(delay)
                     continue
-                self._unanswered_in_a_row = 0
+                self._count(answered=True)
                 exchange.status = answer.status
                 exchange.response_headers = answer.headers
                 exchange.response_body = answer.body

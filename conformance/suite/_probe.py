@@ -1,20 +1,26 @@
 """Probe: sends one case, judges it with every check, records it, and reports it to Allure.
 
-One Probe per test. Cases are judged without raising: Hypothesis keeps exploring after a
-finding, every example is counted, and the test fails at the end if any case failed
-(see `conformance.plugin`).
+One Probe per test. Up to `--concurrency` cases are on the wire at once; each is judged, in the
+order it was sent, when the window is full or the test ends (`drain`). Cases are judged without
+raising: Hypothesis keeps exploring after a finding, every example is counted, and the test fails
+at the end if any case failed (see `conformance.plugin`). In the ci tier a test's cases may come
+from the case cache (`_cases.py`) instead of being drawn, and their answers may already be back.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import allure
 import httpx
+from hypothesis import seed
 
 from conformance.judge import (
     CaseResult,
@@ -30,6 +36,7 @@ from conformance.judge import Category as C
 from conformance.send import Exchange, RateLimited, Redactor, TargetHanging, curl
 from strategies import RawBody
 
+from ._cases import Record, generated_parts
 from ._sent import Sent
 from ._session import Session
 
@@ -53,6 +60,19 @@ def _text(body: bytes | None) -> str | None:
     return body.decode("utf-8", errors="backslashreplace")
 
 
+@dataclass(frozen=True)
+class _Pending:
+    """A case on the wire, with what judging its answer needs."""
+
+    future: Future[Exchange]
+    case: Any
+    family: str
+    kind: Kind
+    sent: Sent
+    second_opinion: bool
+    mirrored: tuple[Future[Exchange], ...] = ()  # a diff run: the same case on its way to the reference(s)
+
+
 @dataclass
 class Probe:
     session: Session
@@ -60,16 +80,21 @@ class Probe:
     results: list[CaseResult] = field(default_factory=list)
     _attached: set[str] = field(default_factory=set)
     _passing_attached: int = 0
+    _in_flight: deque[_Pending] = field(default_factory=deque)
+    plan: list[Record] | None = None  # this test's recorded cases (ci tier, cache hit)
+    _recorded: list[Record] = field(default_factory=list)
+    _segment: int | None = None  # the generated stretch being drawn, if any
+    _segments: int = 0
 
     # --- sending -------------------------------------------------------------------------
-    def payload(self, payload: Any, *, family: str, **how: Any) -> CaseResult | None:
+    def payload(self, payload: Any, *, family: str, **how: Any) -> None:
         """Send a strategy's payload (JSON value or RawBody), judged by what it is (`classify`).
 
         `how` is the envelope (`headers`, `chunked`, `authenticate`, `query`): see `Sent`.
         """
-        return self.send(Sent(payload, **how), family)
+        self.send(Sent(payload, **how), family)
 
-    def case(self, case: Any, *, family: str) -> CaseResult | None:
+    def case(self, case: Any, *, family: str) -> None:
         """Send a schemathesis-generated Case, re-labelled by what its body really is."""
         if isinstance(case.body, dict):
             case.body = confine_target(case.body, self.session.run_domain)
@@ -79,56 +104,133 @@ class Probe:
             kind = classify(raw, raw=True)
         else:
             kind = classify(body)
-        return self._send(case, family, kind, Sent(body), second_opinion=True)
+        sent = Sent(body)
+        record = Record.of(sent, family, kind, self._segment, generated_parts(case))
+        self._recorded.append(record)
+        ahead = self.session.prefetch.take(self.test, record) if self.session.prefetch else None
+        self._send(case, family, kind, sent, second_opinion=True, ahead=ahead)
 
-    def special(self, payload: Any, *, family: str, kind: Kind, **how: Any) -> CaseResult | None:
+    def special(self, payload: Any, *, family: str, kind: Kind, **how: Any) -> None:
         """A dedicated case whose Kind is fixed by how it is sent (credentials, media type)."""
-        return self.send(Sent(payload, **how), family, kind)
+        self.send(Sent(payload, **how), family, kind)
 
-    def send(self, sent: Sent, family: str, kind: Kind | None = None) -> CaseResult | None:
-        case, how = sent.case()
+    def send(self, sent: Sent, family: str, kind: Kind | None = None) -> None:
         if kind is None:
             kind = (
                 classify(sent.payload.content, raw=True)
                 if isinstance(sent.payload, RawBody)
                 else classify(sent.payload)
             )
-        return self._send(case, family, kind, sent, **how)
+        record = Record.of(sent, family, kind, self._segment)
+        self._recorded.append(record)
+        ahead = self.session.prefetch.take(self.test, record) if self.session.prefetch else None
+        self._send(None, family, kind, sent, ahead=ahead)
+
+    # --- drawing, or replaying what was drawn before --------------------------------------
+    def explore(self, max_examples: int) -> Callable[[Callable[[], None]], Callable[[], None]]:
+        """Hypothesis settings of the tier, seeded in the nightly tier so a run can be replayed; in
+        the ci tier, a stretch recorded by an earlier run is replayed instead of drawn again."""
+        tier = self.session.tier
+        segment, self._segments = self._segments, self._segments + 1
+
+        def decorate(test: Callable[[], None]) -> Callable[[], None]:
+            planned = [r for r in self.plan if r.segment == segment] if self.plan is not None else None
+            if planned is not None:
+                return lambda: self._replay(planned)
+            drawing = tier.hypothesis(max_examples)(test)
+            if not tier.derandomize:
+                drawing = seed(self.session.seed)(drawing)
+
+            def draw() -> None:
+                self._segment = segment
+                try:
+                    drawing()
+                finally:
+                    self._segment = None
+
+            return draw
+
+        return decorate
+
+    def _replay(self, records: list[Record]) -> None:
+        for record in records:
+            self._segment = record.segment
+            try:
+                if record.generated is None:
+                    self.send(record.sent, record.family, record.kind)
+                else:
+                    self.case(record.request()[0], family=record.family)
+            finally:
+                self._segment = None
+
+    def finish(self, *, completed: bool) -> None:
+        """The test is over: its cases are kept for the next run, and answers sent ahead that it did
+        not take are settled (a 2xx may have registered something)."""
+        if completed and self.session.cases is not None:
+            self.session.cases.keep(self.test, self._recorded)
+        if self.session.prefetch is not None:
+            for _, _, exchange in self.session.prefetch.release(self.test):
+                self.session.remember(exchange)  # sent for a case the test did not send after all
 
     def _send(
-        self, case: Any, family: str, kind: Kind, sent: Sent, *, second_opinion: bool = False, **how: Any
-    ) -> CaseResult | None:
+        self,
+        case: Any,
+        family: str,
+        kind: Kind,
+        sent: Sent,
+        *,
+        second_opinion: bool = False,
+        ahead: Future[Exchange] | None = None,
+    ) -> None:
+        """Put the case on the wire (or take its answer, sent ahead); it is judged when its turn
+        comes (see `drain`). `case` None: built from `sent`."""
         if self.session.interrupted:
+            record_sent_ahead(self.session)  # what has not left stays unsent
+            self.drain()  # what is in flight is answered and recorded, then the run stops
             raise KeyboardInterrupt
+        while len(self._in_flight) >= self.session.target.concurrency:
+            self._settle(self._in_flight.popleft())
+        mirrored: tuple[Future[Exchange], ...] = ()
+        if ahead is None:
+            built, how = sent.case() if case is None else (case, {})
+            ahead = self.session.sender.submit_case(built, **how)
+            if self.session.reference is not None:  # a diff run: the identical request to the reference
+                mirrored = self.session.reference.submit(built, how)
+        self._in_flight.append(_Pending(ahead, case, family, kind, sent, second_opinion, mirrored))
+
+    def drain(self) -> None:
+        """Judge every case still in flight, in the order they were sent: the findings are the same
+        whatever the concurrency, because generation never depends on an answer."""
+        while self._in_flight:
+            self._settle(self._in_flight.popleft())
+
+    def _settle(self, pending: _Pending) -> None:
+        family = pending.family
+        if pending.future.cancelled():  # sent ahead, then called back by an interrupt
+            self.session.ledger.not_sent[family] += 1
+            return
         try:
-            exchange = self.session.sender.send_case(case, **how)
+            exchange = pending.future.result()
         except (TargetHanging, RateLimited) as stop:
             self.session.ledger.not_sent[family] += 1
             self.session.ledger.stopped = str(stop)
-            return None
-        violations = run_checks(exchange, kind)
-        if second_opinion and exchange.error is None:
-            violations += self._schemathesis_opinion(case, exchange, violations)
+            return
+        result, opened = self._judge(pending, exchange)
+        self._report(result, opened)
+
+    def _judge(self, pending: _Pending, exchange: Exchange) -> tuple[CaseResult, list[Finding]]:
+        family = pending.family
+        violations = run_checks(exchange, pending.kind)
+        if pending.second_opinion and exchange.error is None:
+            violations += self._schemathesis_opinion(pending.case, exchange, violations)
         violations = self.session.baseline.apply(family, violations)
-        result = CaseResult(self.test, family, kind, tuple(violations), self._reproduce(exchange), sent)
-        if exchange.status is not None and 200 <= exchange.status < 300:
-            self._remember_registration(exchange)  # whatever the case, a 2xx may have registered
+        result = CaseResult(self.test, family, pending.kind, tuple(violations), self._reproduce(exchange), pending.sent)
+        self.session.remember(exchange)  # whatever the case, a 2xx may have registered
         opened = self.session.ledger.add(result)
         self.results.append(result)
-        self._report(result, opened)
-        if self.session.reference is not None:  # a diff run: the same case to the reference, compared
-            # Marked in flight, so that a first signal waits for the reference's answer as for the candidate's.
-            self.session.sender.in_flight = True
-            try:
-                self.session.reference.mirror(self.test, case, how, exchange, result)
-            finally:
-                self.session.sender.in_flight = False
-        if self.session.interrupted:
-            raise KeyboardInterrupt  # deferred by the CLI while this request was in flight
-        return result
-
-    def _remember_registration(self, exchange: Exchange) -> None:
-        remember_registration(self.session, exchange)
+        if pending.mirrored and self.session.reference is not None:  # judged and compared, in send order too
+            self.session.reference.compare(self.test, pending.mirrored, exchange, result)
+        return result, opened
 
     def _schemathesis_opinion(self, case: Any, exchange: Exchange, ours: list[Violation]) -> list[Violation]:
         """schemathesis's verdict on the same exchange. Where it disagrees with ours it is a warn:
@@ -201,11 +303,27 @@ class Probe:
         return [r for r in self.results if r.verdict is Verdict.FAIL]
 
 
+def record_sent_ahead(session: Session) -> None:
+    """An interrupt, or the end of the run: cases sent ahead for tests that never ran stop here.
+    What had not left is never sent; what was on the wire is answered, judged and recorded (the
+    Allure report has no test to hold it; summary.json counts it)."""
+    if session.prefetch is None:
+        return
+    for test, record, exchange in session.prefetch.release():
+        generated = record.request()[0] if record.generated is not None else None
+        pending = _Pending(_done(exchange), generated, record.family, record.kind, record.sent, generated is not None)
+        Probe(session, test)._judge(pending, exchange)
+
+
+def _done(exchange: Exchange) -> Future[Exchange]:
+    future: Future[Exchange] = Future()
+    future.set_result(exchange)
+    return future
+
+
 def remember_registration(session: Session, exchange: Exchange) -> None:
     """Keep the id of whatever a 2xx registered, so cleanup deletes it."""
-    body = exchange.response_json()
-    if isinstance(body, dict) and isinstance(body.get("id"), str):
-        session.ledger.registered.append(body["id"])
+    session.remember(exchange)
 
 
 def reproduce(exchange: Exchange, r: Redactor) -> Reproduction:

@@ -13,6 +13,7 @@ import dataclasses
 import json
 import os
 from collections.abc import Callable
+from concurrent.futures import CancelledError, Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,17 +74,28 @@ class Side:
     cleanup: Cleanup | None = None
     stopped: str | None = None  # why this side stopped answering
 
-    def send(self, case: Any, how: dict[str, Any]) -> Exchange | None:
-        try:
-            exchange = self.sender.send_case(case, **how)
-        except (TargetHanging, RateLimited) as stop:
-            self.stopped = f"reference: {stop}"
-            return None  # the reference stopped answering: the case is compared no further
+    def submit(self, case: Any, how: dict[str, Any]) -> Future[Exchange]:
+        future = self.sender.submit_case(case, **how)
+        future.add_done_callback(self._remember)  # also for an answer nobody compares (an interrupt)
+        return future
+
+    def _remember(self, future: Future[Exchange]) -> None:
+        if future.cancelled() or future.exception() is not None:
+            return
+        exchange = future.result()
         if exchange.status is not None and 200 <= exchange.status < 300:
             body = exchange.response_json()
             if isinstance(body, dict) and isinstance(body.get("id"), str):
                 self.registered.append(body["id"])
-        return exchange
+
+    def answer(self, future: Future[Exchange]) -> Exchange | None:
+        try:
+            return future.result()
+        except (TargetHanging, RateLimited) as stop:
+            self.stopped = f"reference: {stop}"
+            return None  # the reference stopped answering: the case is compared no further
+        except CancelledError:
+            return None
 
 
 class Reference:
@@ -111,11 +123,31 @@ class Reference:
     def urls(self) -> tuple[str, ...]:
         return self.spec.urls
 
-    def mirror(self, test: str, case: Any, how: dict[str, Any], candidate: Exchange, result: CaseResult) -> None:
-        """Send the case the candidate just answered to the reference (and its twin), judge, compare."""
+    def submit(self, case: Any, how: dict[str, Any]) -> tuple[Future[Exchange], ...]:
+        """Put the case the candidate is being sent on the wire to the reference (and its twin) too."""
+        how = {**how, "headers": {k: self._swap(v) for k, v in how["headers"].items()}} if how.get("headers") else how
+        query = getattr(case, "query", None)
+        if query:  # the request is built when submitted, so the swap lasts only that long
+            case.query = {k: self._swap(v) for k, v in query.items()}
+        try:
+            return tuple(side.submit(case, how) for side in self.sides)
+        finally:
+            if query:
+                case.query = query
+
+    def _swap(self, value: Any) -> Any:
+        if isinstance(value, str):
+            for mine, theirs in self.swaps.items():
+                value = value.replace(mine, theirs)
+        return value
+
+    def compare(
+        self, test: str, futures: tuple[Future[Exchange], ...], candidate: Exchange, result: CaseResult
+    ) -> None:
+        """Judge the reference's answer to the case the candidate answered with `result`; compare them."""
         from ._probe import reproduce
 
-        answers = self._send(case, how)
+        answers = [side.answer(future) for side, future in zip(self.sides, futures, strict=True)]
         reference = answers[0]
         if reference is None:
             self.not_compared += 1
@@ -139,24 +171,12 @@ class Reference:
             (ours, judged.reproduction, judged.verdict),
         )
 
-    def _send(self, case: Any, how: dict[str, Any]) -> list[Exchange | None]:
-        how = {**how, "headers": {k: self._swap(v) for k, v in how["headers"].items()}} if how.get("headers") else how
-        query = getattr(case, "query", None)
-        if query:
-            case.query = {k: self._swap(v) for k, v in query.items()}
-        try:
-            return [side.send(case, how) for side in self.sides]
-        finally:
-            if query:
-                case.query = query
-
-    def _swap(self, value: Any) -> Any:
-        if isinstance(value, str):
-            for mine, theirs in self.swaps.items():
-                value = value.replace(mine, theirs)
-        return value
-
     # --- end of run ----------------------------------------------------------------------
+    def close(self) -> None:
+        """The sending threads; the Wire they share is the run's, closed with the candidate's Sender."""
+        for side in self.sides:
+            side.sender.close()
+
     def finish(self, marker: str, baseline: Baseline) -> None:
         """Clean up what each reference registered (its own cleanup), and apply the baseline."""
         self.divergences.accepted = set(baseline.accepted)

@@ -14,7 +14,7 @@ from typing import Any
 
 from strategies import RawBody
 
-from ._session import OPERATION
+from ._operation import OPERATION
 
 
 @dataclass(frozen=True)

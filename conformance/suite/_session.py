@@ -10,21 +10,21 @@ import dataclasses
 import secrets
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
-
-import schemathesis
 
 from conformance.contract import spec_path
 from conformance.judge import Ledger
 from conformance.judge.baseline import Baseline
 from conformance.mock import MockServer
-from conformance.send import Cleanup, Redactor, Sender, preflight
+from conformance.send import Cleanup, Exchange, Redactor, Sender, preflight
 from conformance.target import Target
 from conformance.tiers import TIERS, TierSettings
 
-# Loaded once at import: schemathesis's pytest fixture loader does not work on pytest 9.2.
-SCHEMA = schemathesis.openapi.from_path(spec_path())
-OPERATION = SCHEMA["/hooks"]["POST"]
+from ._cases import CaseCache, Prefetch, cache_key, default_dir
+from ._operation import OPERATION, SCHEMA
+
+__all__ = ["OPERATION", "SCHEMA", "Session"]
 
 if TYPE_CHECKING:
     from ._reference import DiffSpec, Reference
@@ -47,6 +47,8 @@ class Session:
     run_domain: str = field(init=False)
     sender: Sender = field(init=False)
     redactor: Redactor = field(init=False)
+    cases: CaseCache | None = None  # the ci tier's recorded cases (None: not kept)
+    prefetch: Prefetch | None = None  # recorded cases already on their way
     diff: DiffSpec | None = None  # a diff run: every case also goes to the reference(s)
     reference: Reference | None = field(init=False, default=None)
 
@@ -75,13 +77,36 @@ class Session:
                 self.close()  # the reference is unreachable: stop what already started
                 raise
             self.redactor = Redactor({**self.target.secrets, **self.reference.secrets})
+        if self.tier.derandomize and self.target.case_cache:
+            key = cache_key(Path(spec_path()).read_bytes(), self.target.tier, self.target.target_domain)
+            directory = self.target.cache_dir or default_dir()
+            self.cases = CaseCache.open(directory, key, self.run_domain, self.target.secrets)
+
+    def send_ahead(self, tests: list[str]) -> None:
+        """Put every recorded case of `tests` (in the order they will run) on the wire now."""
+        # A diff sends nothing ahead: each case goes to the reference when it goes to the candidate.
+        if self.cases is None or self.prefetch is not None or not tests or self.reference is not None:
+            return
+        plans = [(test, plan) for test in tests if (plan := self.cases.plan(test)) is not None]
+        if plans:
+            self.prefetch = Prefetch(self.sender, plans)
+
+    def remember(self, exchange: Exchange) -> None:
+        """Keep the id of whatever a 2xx registered, so cleanup deletes it."""
+        if exchange.status is None or not 200 <= exchange.status < 300:
+            return
+        body = exchange.response_json()
+        if isinstance(body, dict) and isinstance(body.get("id"), str):
+            self.ledger.registered.append(body["id"])
 
     @property
     def tier(self) -> TierSettings:
         return TIERS[self.target.tier]
 
     def close(self) -> None:
-        self.sender.close()  # the reference's Senders share its Wire
+        self.sender.close()
+        if self.reference is not None:
+            self.reference.close()  # after the candidate's: its Wire, which they share, is closed by now
         if self.mock is not None:
             self.mock.stop()
             self.mock = None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import allure
 import pytest
-from hypothesis import given, seed
+from hypothesis import given
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
@@ -60,16 +60,6 @@ def valid_space_strategy(family: str, domain: str) -> st.SearchStrategy[dict]:
     }[family]
 
 
-def explore(session: Session, max_examples: int):
-    """Hypothesis settings of the tier, seeded in the nightly tier so a run can be replayed."""
-
-    def decorate(test):
-        test = session.tier.hypothesis(max_examples)(test)
-        return test if session.tier.derandomize else seed(session.seed)(test)
-
-    return decorate
-
-
 def test_contract_lint(conformance_run):
     """The contract's own defects, as warns: they are for the spec's authors to fix."""
     lints = run_lints()
@@ -83,7 +73,7 @@ def test_valid_webhook_is_registered(probe):
     for example in valid_examples(probe.session):
         probe.payload(example, family="valid-webhook")
 
-    @explore(probe.session, probe.session.tier.valid_examples)
+    @probe.explore(probe.session.tier.valid_examples)
     @given(webhook=webhooks(probe.session.run_domain))
     def send(webhook):
         probe.payload(webhook, family="valid-webhook")
@@ -99,7 +89,7 @@ def test_valid_space_is_registered(probe, family):
     for example in valid_space(session.run_domain)[family]:
         probe.payload(example, family=family)
 
-    @explore(session, max(4, session.tier.valid_examples // 4))
+    @probe.explore(max(4, session.tier.valid_examples // 4))
     @given(webhook=valid_space_strategy(family, session.run_domain))
     def send(webhook):
         probe.payload(webhook, family=family)
@@ -148,7 +138,7 @@ def test_invalid_family_is_rejected(probe, family):
     for example in family.examples:
         probe.payload(example, family=family.name)
 
-    @explore(probe.session, probe.session.tier.family_examples)
+    @probe.explore(probe.session.tier.family_examples)
     @given(payload=family.strategy)
     def send(payload):
         probe.payload(payload, family=family.name)
@@ -161,7 +151,7 @@ def test_schemathesis_generation(probe, mode):
     """schemathesis's own generation, judged by the suite's checks and by its own as a second opinion."""
     family = f"schemathesis-{mode.value}"
 
-    @explore(probe.session, probe.session.tier.schemathesis_examples)
+    @probe.explore(probe.session.tier.schemathesis_examples)
     @given(case=OPERATION.as_strategy(generation_mode=mode))
     def send(case):
         probe.case(case, family=family)

@@ -1,0 +1,147 @@
+"""The ci tier's case cache (issue 10, item 4): what is recorded, what never is, and how recorded
+cases go on the wire ahead of their test. That a cached run finds exactly what a drawn one does is
+proven end to end in tests/test_determinism.py."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+from schemathesis.core import NOT_SET
+
+from conformance.judge import Kind
+from conformance.mock import MockServer
+from conformance.send import Sender
+from conformance.suite._cases import CaseCache, Prefetch, Record, cache_key, generated_parts
+from conformance.suite._operation import OPERATION
+from conformance.suite._sent import Sent
+from conformance.target import Target
+from strategies import RawBody
+
+DOMAIN = "run-1a2b3c4d.example.com"
+OTHER = "run-99999999.example.com"
+TOKEN = "cache-secret-token-0042"
+
+
+def record(payload, **how) -> Record:
+    return Record.of(Sent(payload, **how), "family", Kind.INVALID, 0)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"target": f"https://hooks.{DOMAIN}/a", "event": "fax_sent", "numbers": ["+12"]},
+        RawBody(b"\xff\xfe{not json", "application/json"),
+        RawBody(None, None),
+        {"target": "\ud800", "x": [1, 2.5, None, True]},
+        [],
+    ],
+    ids=["webhook", "raw-bytes", "no-body", "lone-surrogate", "empty-list"],
+)
+def test_a_record_survives_the_file_and_moves_to_the_next_runs_domain(payload) -> None:
+    original = record(payload, headers={"Accept": None}, chunked=True)
+    stored = json.loads(json.dumps(original.encode(DOMAIN, ())))
+    assert DOMAIN not in json.dumps(stored) and "run-1a2b3c4d" not in json.dumps(stored)
+    assert Record.decode(stored, DOMAIN) == original
+    moved = Record.decode(stored, OTHER)
+    assert json.dumps(_encode(moved.sent.payload)) == json.dumps(_encode(payload)).replace(DOMAIN, OTHER)
+
+
+def _encode(payload):
+    return payload if not isinstance(payload, RawBody) else repr(payload)
+
+
+def test_the_ip_path_label_moves_too() -> None:
+    original = record({"target": "http://192.0.2.1/run-1a2b3c4d/hook", "event": "fax_sent"})
+    moved = Record.decode(original.encode(DOMAIN, ()), OTHER)
+    assert moved.sent.payload["target"] == "http://192.0.2.1/run-99999999/hook"
+
+
+@pytest.mark.parametrize(
+    "holder",
+    [
+        {"headers": {"Authorization": f"Basic {TOKEN}"}},
+        {"query": {"access_token": TOKEN}},
+        {"headers": {"Authorization": "Basic " + base64.b64encode(TOKEN.encode()).decode()}},
+    ],
+    ids=["plain", "query", "base64"],
+)
+def test_a_case_holding_a_secret_is_never_recorded(holder) -> None:
+    with pytest.raises(TypeError, match="credential"):
+        record({"target": "x", "event": "fax_sent"}, **holder).encode(DOMAIN, (TOKEN,))
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"target": f"https://HOOKS.{DOMAIN.upper()}/a", "event": "fax_sent"},  # the label in upper case
+        {"n": float("nan")},  # NaN != NaN: it would not replay as drawn
+        {"$raw": "spoof"},  # looks like an encoded RawBody
+    ],
+    ids=["label-upper-case", "nan", "spoofed-tag"],
+)
+def test_what_would_not_replay_faithfully_is_not_recorded(payload) -> None:
+    with pytest.raises(TypeError):
+        record(payload).encode(DOMAIN, ())
+
+
+def test_a_generated_case_is_recorded_with_its_parts() -> None:
+    case = OPERATION.Case(body=b"\x00", media_type="application/json", query={"a": "1"})
+    original = Record.of(Sent(case.body), "schemathesis-negative", Kind.NOT_JSON, 0, generated_parts(case))
+    again = Record.decode(original.encode(DOMAIN, ()), DOMAIN)
+    assert again == original
+    rebuilt, how = again.request()
+    assert (rebuilt.body, rebuilt.query, rebuilt.media_type, how) == (b"\x00", {"a": "1"}, "application/json", {})
+    no_body = Record.of(Sent(NOT_SET), "f", Kind.NO_BODY, 0, generated_parts(OPERATION.Case()))
+    assert Record.decode(no_body.encode(DOMAIN, ()), DOMAIN).sent.payload is NOT_SET
+
+
+def test_the_cache_file_round_trips_and_only_kept_tests_are_written(tmp_path: Path) -> None:
+    cache = CaseCache.open(tmp_path, "k1", DOMAIN, (TOKEN,))
+    assert cache.plan("t::a") is None
+    kept = [record({"target": f"https://{DOMAIN}/", "event": "fax_sent"})]
+    cache.keep("t::a", kept)
+    cache.keep("t::secret", [record({}, query={"access_token": TOKEN})])  # not cacheable: dropped
+    cache.save()
+    (written,) = tmp_path.glob("cases-k1.json")
+    assert TOKEN not in written.read_text()
+    again = CaseCache.open(tmp_path, "k1", OTHER, (TOKEN,))
+    assert again.plan("t::secret") is None
+    assert again.plan("t::a")[0].sent.payload == {"target": f"https://{OTHER}/", "event": "fax_sent"}
+    assert CaseCache.open(tmp_path, "k2", DOMAIN, ()).plan("t::a") is None  # another key, another file
+
+
+def test_a_damaged_cache_file_is_ignored(tmp_path: Path) -> None:
+    (tmp_path / "cases-k.json").write_text("{not json")
+    assert CaseCache.open(tmp_path, "k", DOMAIN, ()).plan("t::a") is None
+    (tmp_path / "cases-k.json").write_text(json.dumps({"tests": {"t::a": [{"nonsense": 1}]}}))
+    assert CaseCache.open(tmp_path, "k", DOMAIN, ()).plan("t::a") is None
+
+
+def test_the_key_changes_with_the_contract_and_the_reserved_domain() -> None:
+    base = cache_key(b"spec", "ci", "example.com")
+    assert base == cache_key(b"spec", "ci", "example.com")
+    assert len({base, cache_key(b"spec2", "ci", "example.com"), cache_key(b"spec", "ci", "example.org")}) == 3
+
+
+def test_prefetch_sends_ahead_in_order_and_settles_what_no_test_took() -> None:
+    payloads = [{"target": f"https://{DOMAIN}/{i}", "event": "fax_sent"} for i in range(6)]
+    with MockServer(token=TOKEN) as mock:
+        sender = Sender(Target(base_url=mock.url, token=TOKEN, concurrency=2))
+        try:
+            plans = [("t::a", [record(p) for p in payloads[:3]]), ("t::b", [record(p) for p in payloads[3:]])]
+            ahead = Prefetch(sender, plans)
+            assert ahead.take("t::a", record(payloads[1])) is None  # not the next one recorded
+            first = ahead.take("t::a", record(payloads[0]))
+            assert first is not None and first.result().status == 200
+            untaken = ahead.release()
+        finally:
+            sender.close()
+        registered = {hook["target"] for hook in mock.store.all()}
+    # What had left was waited for and handed back; what had not was called back and never sent:
+    # either way nothing registered goes unnoticed by cleanup.
+    handed_back = {json.loads(e.request_body)["target"] for _, _, e in untaken}
+    assert registered == {payloads[0]["target"]} | handed_back
+    assert all(e.status == 200 for _, _, e in untaken) and len(untaken) <= 5

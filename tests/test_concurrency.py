@@ -1,0 +1,162 @@
+"""Concurrency on the wire (issue 10): up to `--concurrency` requests in flight, and still `--rate`,
+the 429 budget, cleanup and an interrupt honoured. Identical findings whatever the concurrency are
+proven in tests/test_determinism.py."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+
+from conformance.mock import MockServer
+from conformance.mock._reply import Reply
+from conformance.send import Sender
+from conformance.send._politeness import Pace
+from conformance.target import Target
+
+TOKEN = "concurrency-token-7e2"
+VALID = json.dumps({"target": "https://hooks.example.com/a", "event": "fax_sent"}).encode()
+
+
+class Counting(MockServer):
+    """Takes `pause` seconds per answer and remembers the most requests it ever held at once."""
+
+    def __init__(self, pause: float = 0.05, **kwargs) -> None:
+        super().__init__(token=TOKEN, **kwargs)
+        self.pause, self.active, self.peak, self.arrivals = pause, 0, 0, []
+        self._count = threading.Lock()
+
+    def respond(self, request):
+        with self._count:
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+            self.arrivals.append(time.monotonic())
+        try:
+            time.sleep(self.pause)
+            return super().respond(request)
+        finally:
+            with self._count:
+                self.active -= 1
+
+
+def _send_many(target: Target, count: int) -> list:
+    sender = Sender(target)
+    headers = {"Content-Type": "application/json", **target.auth_headers()}
+    try:
+        futures = [sender.submit("POST", target.hooks_url, headers, VALID) for _ in range(count)]
+        return [future.result() for future in futures]
+    finally:
+        sender.close()
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_no_more_than_concurrency_requests_are_in_flight(concurrency: int) -> None:
+    with Counting() as server:
+        exchanges = _send_many(Target(base_url=server.url, token=TOKEN, concurrency=concurrency), 24)
+        peak = server.peak
+    assert [e.status for e in exchanges] == [200] * 24
+    assert peak == concurrency, f"peak {peak} in flight for --concurrency {concurrency}"
+
+
+def test_rate_caps_requests_per_second_across_all_sending_threads() -> None:
+    with Counting(pause=0.0) as server:
+        _send_many(Target(base_url=server.url, token=TOKEN, concurrency=8, rate=40), 20)
+        arrivals = sorted(server.arrivals)
+    gaps = [b - a for a, b in zip(arrivals, arrivals[1:], strict=False)]
+    # 40/s is one every 25 ms; scheduling jitter may bunch two arrivals, never the run as a whole.
+    assert arrivals[-1] - arrivals[0] >= 19 * 0.025 * 0.9, gaps
+
+
+def test_a_429_holds_every_sending_thread_once_and_is_charged_once() -> None:
+    seen = {"count": 0}
+    lock = threading.Lock()
+
+    class Throttled(MockServer):
+        def respond(self, request):
+            with lock:
+                seen["count"] += 1
+                first = seen["count"] <= 4
+            if first:
+                return Reply(429, b'{"error": "rate_limited"}', headers={"Retry-After": "1"})
+            return super().respond(request)
+
+    with Throttled(token=TOKEN) as server:
+        target = Target(base_url=server.url, token=TOKEN, concurrency=4, max_wait=5)
+        sender = Sender(target)
+        headers = {"Content-Type": "application/json", **target.auth_headers()}
+        try:
+            started = time.monotonic()
+            futures = [sender.submit("POST", target.hooks_url, headers, VALID) for _ in range(4)]
+            statuses = [f.result().status for f in futures]
+            took = time.monotonic() - started
+        finally:
+            sender.close()
+    assert statuses == [200] * 4
+    assert sender.budget.throttled == 4
+    # Four 429s at once are one second of waiting for the whole run, not four.
+    assert sender.budget.spent == pytest.approx(1.0, abs=0.2)
+    assert took >= 0.9
+
+
+def test_pace_hold_reports_only_the_extra_wait() -> None:
+    pace = Pace(None)
+    assert pace.hold(1.0) == pytest.approx(1.0, abs=0.05)
+    assert pace.hold(0.5) == 0.0  # already held longer
+    assert pace.hold(1.5) == pytest.approx(0.5, abs=0.05)
+
+
+def test_an_interrupted_concurrent_run_leaves_nothing_registered(tmp_path: Path) -> None:
+    """SIGINT in the middle of a run with 8 requests in flight: each in-flight answer is recorded, and
+    every webhook the server registered is deleted (the Ctrl-C case of tests/test_staging_safety.py
+    runs with the default concurrency; this one adds the case cache's requests sent ahead)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    cache = tmp_path / "cache"
+    with MockServer(token=TOKEN) as warm:  # a first run fills the case cache
+        first = run_cli(
+            "run", "--base-url", warm.url, "--no-html", "--output-dir", tmp_path / "warm", "--cache-dir", cache,
+            env={"FAXPLUS_TOKEN": TOKEN},
+        )  # fmt: skip
+    assert first.returncode == 0, first.output[-1500:]
+    with Counting(pause=0.02) as server:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")} | {"FAXPLUS_TOKEN": TOKEN}
+        command = [sys.executable, "-m", "conformance", "run", "--base-url", server.url, "--no-html"]
+        command += ["--output-dir", str(tmp_path / "out"), "--cache-dir", str(cache)]
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        limit = time.monotonic() + 60
+        while len(server.store.all()) < 20 and time.monotonic() < limit and proc.poll() is None:
+            time.sleep(0.02)
+        assert proc.poll() is None, "the run ended before it could be interrupted"
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=120)
+        left = server.store.all()
+    assert proc.returncode == 2, stdout[-2000:] + stderr[-2000:]
+    assert left == [], f"{len(left)} webhooks left registered"
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["interrupted"] is True and summary["counts"]["cases"] > 0
+
+
+def test_a_bad_concurrency_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_cli("run", "--concurrency", "0", "--no-html", "--output-dir", tmp_path, timeout=60)
+    assert result.returncode == 2, result.output
+    assert "--concurrency" in result.stderr and "Traceback" not in result.output
+
+
+def test_the_sender_is_usable_from_many_threads_without_losing_count() -> None:
+    with Counting(pause=0.0) as server:
+        target = Target(base_url=server.url, token=TOKEN, concurrency=8)
+        sender = Sender(target)
+        try:
+            futures = [sender.submit("GET", target.hooks_url, target.auth_headers(), None) for _ in range(200)]
+            statuses = {f.result().status for f in futures}
+        finally:
+            sender.close()
+    assert statuses == {200}
+    assert sender.sent == 200
