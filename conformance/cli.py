@@ -30,7 +30,7 @@ from conformance.target import UsageError, env_or, redact_url
 PROG = "faxplus-conformance"
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
 # Commands that write reports: each takes the shared output options (conformance.options.OUTPUT_OPTIONS).
-REPORTING = ("run", "sdk")
+REPORTING = ("run", "diff", "sdk")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the conformance suite (default target: the embedded mock)")
     add_run_options(run)
+
+    diff = sub.add_parser("diff", help="send every case to the candidate and a reference; report where they part ways")
+    add_run_options(diff)  # the run's options, --reference-url required
 
     mock = sub.add_parser("mock", help="serve the reference mock on 127.0.0.1")
     mock.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
@@ -100,14 +103,17 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from conformance.plugin import Run
     from conformance.report import console
+    from conformance.suite._reference import build_diff
 
     target = build_target(lambda dest: getattr(args, dest))
     for line in tls_warnings(target):  # before anything is sent: they concern every request
         _say(line)
-    owner = Run(target, owned_by_cli=True)
+    owner = Run(target, owned_by_cli=True, diff=build_diff(lambda dest: getattr(args, dest)))
     run = owner.open()
     where = f"embedded reference mock at {run.target.base_url}" if run.mock else redact_url(target.base_url or "")
     _say(f"POST /hooks conformance · target: {where} · tier: {target.tier}{_contract_note()}")
+    if run.reference is not None:
+        _say(f"diff against reference: {', '.join(redact_url(url) for url in run.reference.urls)}")
     if target.token and weak(target.token):
         _say(
             f"warning: the token is shorter than {WEAK} characters, so it is masked only where it stands "
@@ -161,6 +167,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     _say("")
     _say(console.summary(run))
     verdict_code = EXIT_VIOLATIONS if run.ledger.verdict.name == "FAIL" else EXIT_OK
+    if run.reference is not None and run.reference.failing:
+        verdict_code = EXIT_VIOLATIONS  # divergences remain after noise and baseline
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.INTERRUPTED):
         return _fail(
             f"the suite could not run (pytest exit {int(code)}): rerun with `pytest --pyargs conformance.suite`"
@@ -169,6 +177,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     allure_context.write(out / "allure-results", **allure_context.run_target_info(run))
     allure_context.drop_unfinished_fixtures(out / "allure-results")
+    if run.reference is not None:
+        from conformance.report import divergence
+
+        divergence.write_allure(out / "allure-results", run)
     if not args.faxplus_no_html:
         _html(out / "allure-results", out / "html", single_file=args.faxplus_single_file, history=args.faxplus_history)
     _say(f"reports: {out}/summary.json, {out}/summary.md, {out}/junit.xml, {out}/allure-results/")
@@ -185,6 +197,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         if verdict_code == EXIT_OK:
             return _fail(message)
         print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+    if run.reference is not None and run.reference.stopped:
+        message = f"incomplete diff: {run.reference.stopped}; {run.reference.not_compared} case(s) not compared"
+        if verdict_code == EXIT_OK:
+            return _fail(message)
+        print(f"{PROG}: {message}", file=sys.stderr, flush=True)  # its transport fails already decide the exit
     if run.ledger.stopped and verdict_code == EXIT_OK:
         return _fail(f"incomplete: {run.ledger.stopped}; the summary covers what was measured")
     if code == pytest.ExitCode.INTERRUPTED or run.interrupted:
@@ -205,6 +222,12 @@ def _html(results: Path, html: Path, *, single_file: bool, history: Path | None)
         return False
     _say(f"HTML report: {index}")
     return True
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    if not args.faxplus_reference_url:
+        return _fail("diff needs --reference-url REFERENCE (the server to compare the candidate with)")
+    return cmd_run(args)
 
 
 def cmd_mock(args: argparse.Namespace) -> int:
@@ -262,6 +285,7 @@ def cmd_sdk(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "run": cmd_run,
+    "diff": cmd_diff,
     "mock": cmd_mock,
     "faults": cmd_faults,
     "report": cmd_report,
@@ -307,7 +331,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _secrets(args: argparse.Namespace) -> dict[str, str]:
     token = env_or(getattr(args, "faxplus_token", None) or getattr(args, "token", None), "FAXPLUS_TOKEN")
     client_id = env_or(getattr(args, "faxplus_client_id", None), "FAXPLUS_CLIENT_ID")
-    return {s: p for s, p in ((token, "$FAXPLUS_TOKEN"), (client_id, "$FAXPLUS_CLIENT_ID")) if s}
+    reference = env_or(getattr(args, "faxplus_reference_token", None), "FAXPLUS_REFERENCE_TOKEN")
+    pairs = ((token, "$FAXPLUS_TOKEN"), (client_id, "$FAXPLUS_CLIENT_ID"), (reference, "$FAXPLUS_REFERENCE_TOKEN"))
+    return {s: p for s, p in pairs if s}
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -35,6 +35,7 @@ class Option:
     # The dest another pytest plugin uses for the same flag (pytest-base-url owns `--base-url`).
     shared_dest: str | None = None
     aliases: tuple[str, ...] = ()  # older names the plugin still accepts
+    many: bool = False  # may be given more than once (a list)
 
     @property
     def dest(self) -> str:
@@ -44,6 +45,8 @@ class Option:
         if self.flag_only:
             return {"action": "store_true", "default": False, "help": self.help}
         out: dict[str, Any] = {"type": self.type, "default": self.default, "help": self.help}
+        if self.many:
+            out["action"] = "append"
         if self.choices:
             out["choices"] = self.choices
         return out
@@ -157,6 +160,16 @@ RUN_OPTIONS: tuple[Option, ...] = (
         "spec",
         type=Path,
         env="FAXPLUS_SPEC",
+    ),
+    # A diff run (`diff`, or any run given a reference): see conformance/suite/_reference.py.
+    _opt("--reference-url", "also send every case here and report divergences (twice: learn noise)", many=True),
+    _opt(
+        "--reference-token", "the reference's token (default: $FAXPLUS_REFERENCE_TOKEN)", env="FAXPLUS_REFERENCE_TOKEN"
+    ),
+    _opt(
+        "--reference-client-id",
+        "the reference's OAuth client id (default: $FAXPLUS_REFERENCE_CLIENT_ID)",
+        env="FAXPLUS_REFERENCE_CLIENT_ID",
     ),
     _opt("--no-html", "skip the Allure HTML report", flag_only=True, cli_only="pytest builds no HTML report"),
     _opt("--single-file", "HTML as one self-contained file", flag_only=True, cli_only="pytest builds no HTML report"),

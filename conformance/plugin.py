@@ -20,6 +20,7 @@ from conformance.target import Target
 
 if TYPE_CHECKING:
     from conformance.suite._probe import Probe
+    from conformance.suite._reference import DiffSpec
     from conformance.suite._session import Session
 
 RUN = pytest.StashKey["Run"]()
@@ -80,8 +81,11 @@ class ContractViolation(AssertionError):
 class Run:
     """One conformance run: the only place its state lives."""
 
-    def __init__(self, target: Target | None, *, writes: bool = True, owned_by_cli: bool = False) -> None:
+    def __init__(
+        self, target: Target | None, *, writes: bool = True, owned_by_cli: bool = False, diff: DiffSpec | None = None
+    ) -> None:
         self.target = target
+        self.diff = diff  # a diff run's reference(s); plain pytest reads them from --reference-url
         self.writes = writes
         self.owned_by_cli = owned_by_cli  # the CLI prints its own summary and closes the session
         self.config: pytest.Config | None = None
@@ -99,8 +103,12 @@ class Run:
 
                 assert self.config is not None
                 self.target = build_target(self.config.getoption)
+            if self.diff is None and self.config is not None:
+                from conformance.suite._reference import build_diff
+
+                self.diff = build_diff(self.config.getoption)
             seed = self.target.effective_seed() if self.target.tier == "nightly" else None
-            self.session = Session(self.target, seed)
+            self.session = Session(self.target, seed, diff=self.diff)
             self.session.send_ahead(self.order)
         return self.session
 
@@ -165,7 +173,11 @@ class Run:
             Shrinker(run, run.target.shrink_budget).run()
         from conformance.report import outputs
 
+        if run.reference is not None:  # its own cleanup; accepted divergences come from the baseline
+            run.reference.finish(run.run_domain, run.baseline)
         outputs.finish(run, write=self.writes)
+        if run.reference is not None and run.target.update_baseline and run.target.baseline is not None:
+            run.reference.write_baseline(run.target.baseline)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.session is not None and not self.owned_by_cli:

@@ -24,6 +24,9 @@ class Variant:
     stages: Mapping[str, Stage] = field(default_factory=dict)
     reply: ReplyPatch | None = None
     wire: Wire = FAITHFUL
+    # What `diff --base-url VARIANT --reference-url REFERENCE-MOCK` must report, and nothing else:
+    # divergence causes as `cause (kind)`, e.g. "status 403 vs 401 (no-credentials)".
+    diverges: tuple[str, ...] = ()
 
 
 VARIANTS: Registry[Variant] = Registry("variant")

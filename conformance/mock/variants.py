@@ -110,6 +110,16 @@ def _all(fn: Callable[[Reply], Reply]) -> Callable[[Request, Context, Reply], Re
     return lambda request, ctx, reply: fn(reply)
 
 
+CREDENTIAL_KINDS = ("no-credentials", "wrong-credentials", "refused-credentials")
+PROBLEM = "{type:string,title:string,status:number,detail:string}"
+ERROR = "{error:string,description:string}"
+
+
+def _on(cause: str, *kinds: str) -> tuple[str, ...]:
+    """Expected divergences (variant vs reference mock): one cause for each Kind of request."""
+    return tuple(f"{cause} ({kind})" for kind in kinds)
+
+
 V = VARIANTS.register
 
 V(
@@ -158,6 +168,11 @@ V(
         "problem-json-401",
         "refuses credentials with 401 as application/problem+json (RFC 9457), not an Error",
         stages={"auth": _refusal(_problem_json)},
+        diverges=_on(
+            f"media-type application/problem+json vs application/json; Error.error absent vs unauthorized; "
+            f"body {PROBLEM} vs {ERROR}",
+            *CREDENTIAL_KINDS,
+        ),
     )
 )
 V(
@@ -165,6 +180,7 @@ V(
         "forbidden-403",
         "refuses credentials with 403 instead of 401",
         stages={"auth": _refusal(lambda r: r.with_(status=403))},
+        diverges=_on("status 403 vs 401", *CREDENTIAL_KINDS),
     )
 )
 V(
@@ -179,5 +195,14 @@ V(
         "lenient-json5",
         "parses bodies that are not JSON as JSON5 and registers their evident Webhook (warns only)",
         stages={"parse": json5_body},
+        diverges=(
+            *_on(
+                "status 200 vs 400; registered yes vs no; Error.error absent vs invalid_body; "
+                f"body {{id:string}} vs {ERROR}",
+                "lenient",
+            ),
+            # JSON5 reads `NaN`, so a body the reference cannot parse is, here, a Webhook of the wrong type.
+            *_on("Error.error invalid_webhook vs invalid_body", "not-json"),
+        ),
     )
 )

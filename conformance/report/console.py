@@ -53,6 +53,10 @@ def summary(run: Any, limit: int = 12) -> str:
         lines.append(f"skipped {len(skipped)} famil{'ies' if len(skipped) != 1 else 'y'} this contract makes moot:")
         lines += [f"  skip {reason}" for reason in skipped.values()]
     lines += run_warnings(run.target)
+    if getattr(run, "reference", None) is not None:
+        from .divergence import console_lines
+
+        lines += console_lines(run.reference, run.redactor.text)
     lines.append(f"verdict: {ledger.verdict}  ({len(ledger.results)} cases, {run.sender.sent} requests)")
     return run.redactor.text("\n".join(lines))
 

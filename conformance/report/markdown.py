@@ -51,6 +51,9 @@ def render(data: dict[str, Any], top: int = 10) -> str:
     if data.get("skipped_families"):
         lines += ["", "## Families this contract makes moot", ""]
         lines += [f"- {reason}" for reason in data["skipped_families"].values()]
+    from .divergence import markdown_lines
+
+    lines += markdown_lines(data.get("divergences"))
     lines += ["", f"Replay the run: `{data['replay']}`", ""]
     return "\n".join(lines)
 

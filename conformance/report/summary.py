@@ -48,6 +48,10 @@ def replay_command(run: Any) -> str:
         parts.append('--token "$FAXPLUS_TOKEN"')
         if t.client_id:
             parts.append('--client-id "$FAXPLUS_CLIENT_ID"')
+    if getattr(run, "reference", None) is not None:
+        parts[0] = "faxplus-conformance diff"
+        parts += [f"--reference-url {redact_url(url)}" for url in run.reference.urls]
+        parts.append('--reference-token "$FAXPLUS_REFERENCE_TOKEN"')
     return " ".join(parts)
 
 
@@ -62,9 +66,11 @@ def _fields(run: Any) -> dict[str, Any]:
     import hypothesis
     import schemathesis
 
+    reference = getattr(run, "reference", None)  # a diff run
+    diverged = reference is not None and reference.failing
     return {
         "verdict": str(ledger.verdict),
-        "exit_code": EXIT_CODES[ledger.verdict],
+        "exit_code": max(EXIT_CODES[ledger.verdict], 1 if diverged else 0),
         "contract": {
             "title": CONTRACT.title,
             "version": CONTRACT.version,
@@ -94,6 +100,8 @@ def _fields(run: Any) -> dict[str, Any]:
         "cleanup": run.cleanup.as_dict() if run.cleanup else None,
         "baseline": run.baseline.as_dict() if run.target.baseline and not run.target.update_baseline else None,
         "stopped": ledger.stopped,
+        # A diff run: where candidate and reference part ways although both conform (None otherwise).
+        "divergences": reference.as_dict() if reference is not None else None,
         "interrupted": run.interrupted,  # by a signal: the counts cover what was measured until then
         "throttled": {"answers_429": run.sender.budget.throttled, "waited_s": round(run.sender.budget.spent, 3)},
         "versions": {

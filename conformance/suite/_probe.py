@@ -71,6 +71,7 @@ class _Pending:
     kind: Kind
     sent: Sent
     second_opinion: bool
+    mirrored: tuple[Future[Exchange], ...] = ()  # a diff run: the same case on its way to the reference(s)
 
 
 @dataclass
@@ -190,10 +191,13 @@ class Probe:
             raise KeyboardInterrupt
         while len(self._in_flight) >= self.session.target.concurrency:
             self._settle(self._in_flight.popleft())
+        mirrored: tuple[Future[Exchange], ...] = ()
         if ahead is None:
             built, how = sent.case() if case is None else (case, {})
             ahead = self.session.sender.submit_case(built, **how)
-        self._in_flight.append(_Pending(ahead, case, family, kind, sent, second_opinion))
+            if self.session.reference is not None:  # a diff run: the identical request to the reference
+                mirrored = self.session.reference.submit(built, how)
+        self._in_flight.append(_Pending(ahead, case, family, kind, sent, second_opinion, mirrored))
 
     def drain(self) -> None:
         """Judge every case still in flight, in the order they were sent: the findings are the same
@@ -225,6 +229,8 @@ class Probe:
         self.session.remember(exchange)  # whatever the case, a 2xx may have registered
         opened = self.session.ledger.add(result)
         self.results.append(result)
+        if pending.mirrored and self.session.reference is not None:  # judged and compared, in send order too
+            self.session.reference.compare(self.test, pending.mirrored, exchange, result)
         return result, opened
 
     def _schemathesis_opinion(self, case: Any, exchange: Exchange, ours: list[Violation]) -> list[Violation]:

@@ -11,6 +11,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from conformance.contract import spec_path
 from conformance.judge import Ledger
@@ -24,6 +25,9 @@ from ._cases import CaseCache, Prefetch, cache_key, default_dir
 from ._operation import OPERATION, SCHEMA
 
 __all__ = ["OPERATION", "SCHEMA", "Session"]
+
+if TYPE_CHECKING:
+    from ._reference import DiffSpec, Reference
 
 
 @dataclass
@@ -47,6 +51,8 @@ class Session:
     redactor: Redactor = field(init=False)
     cases: CaseCache | None = None  # the ci tier's recorded cases (None: not kept)
     prefetch: Prefetch | None = None  # recorded cases already on their way
+    diff: DiffSpec | None = None  # a diff run: every case also goes to the reference(s)
+    reference: Reference | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         # Every realistic target this run registers lives on its own subdomain of the reserved
@@ -65,6 +71,15 @@ class Session:
         SCHEMA.config.update(base_url=self.target.base_url)
         self.sender = Sender(self.target)
         self.redactor = Redactor(self.target.secrets)
+        if self.diff is not None:
+            from ._reference import Reference
+
+            try:
+                self.reference = Reference(self.diff, self.target, self.sender.wire)
+            except BaseException:
+                self.close()  # the reference is unreachable: stop what already started
+                raise
+            self.redactor = Redactor({**self.target.secrets, **self.reference.secrets})
         if self.tier.derandomize and self.target.case_cache:
             key = cache_key(Path(spec_path()).read_bytes(), self.target.tier, self.target.target_domain)
             directory = self.target.cache_dir or default_dir()
@@ -72,7 +87,8 @@ class Session:
 
     def send_ahead(self, tests: list[str]) -> None:
         """Put every recorded case of `tests` (in the order they will run) on the wire now."""
-        if self.cases is None or self.prefetch is not None or not tests:
+        # A diff sends nothing ahead: each case goes to the reference when it goes to the candidate.
+        if self.cases is None or self.prefetch is not None or not tests or self.reference is not None:
             return
         plans = [(test, plan) for test in tests if (plan := self.cases.plan(test)) is not None]
         if plans:
@@ -92,6 +108,8 @@ class Session:
 
     def close(self) -> None:
         self.sender.close()
+        if self.reference is not None:
+            self.reference.close()  # after the candidate's: its Wire, which they share, is closed by now
         if self.mock is not None:
             self.mock.stop()
             self.mock = None

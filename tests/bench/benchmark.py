@@ -11,6 +11,9 @@
 3. With `--nightly`: the nightly tier against a mock 100 ms away (no cache: the nightly tier draws).
 4. The reference mock alone: one keep-alive client, in a separate process and in the client's own
    process (where client and server share the GIL); requests per second and p50/p99 latency.
+5. The cost of a diff run: `faxplus-conformance diff` (the embedded mock as the candidate, a reference
+   mock served by this process) against a plain run, `--runs` times each, interleaved; the ratio of the
+   median wall times (`--diff-only` measures just this).
 
 Targets (issue 10, 2-core machine): embedded ≤ 1.5 s and ≤ 3x the raw loop; 30 ms server ≤ 4 s;
 100 ms nightly ≤ 60 s. Nothing is asserted: timings depend on the machine and on what else runs.
@@ -42,14 +45,22 @@ from tests.bench._docs import DOCS, write_section
 
 ROOT = Path(__file__).resolve().parents[2]
 BEGIN, END = "<!-- speed:begin -->", "<!-- speed:end -->"
+DIFF_BEGIN, DIFF_END = "<!-- diff-speed:begin -->", "<!-- diff-speed:end -->"
 WEBHOOK = {"target": "https://example.com/fax-hook", "event": "fax_received", "numbers": ["+12135550123"]}
 
 
-def suite_run(*args: str, cache: Path | None = None) -> tuple[float, int, float, str]:
-    """One `run` in a fresh process: (wall seconds, requests, suite-reported seconds, verdict)."""
+def suite_run(
+    *args: str, cache: Path | None = None, reference: MockServer | None = None
+) -> tuple[float, int, float, str]:
+    """One `run` in a fresh process: (wall seconds, requests, suite-reported seconds, verdict).
+
+    With a `reference`: `diff --reference-url` instead; requests then count both sides."""
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         env = {k: v for k, v in os.environ.items() if k not in ("FAXPLUS_TOKEN", "FAXPLUS_CLIENT_ID")}
         cmd = [sys.executable, "-m", "conformance", "run", "--no-html", "--output-dir", tmp, *args]
+        if reference is not None:
+            cmd[3:4] = ["diff", "--reference-url", reference.url]
+            env["FAXPLUS_REFERENCE_TOKEN"] = reference.token
         cmd += ["--cache-dir", str(cache)] if cache else ["--no-case-cache"]
         started = time.perf_counter()
         proc = subprocess.run(cmd, env=env, cwd=tmp, capture_output=True, text=True, timeout=1800)
@@ -58,7 +69,28 @@ def suite_run(*args: str, cache: Path | None = None) -> tuple[float, int, float,
         if not summary_file.is_file():
             raise SystemExit(f"run failed (exit {proc.returncode}):\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
         summary = json.loads(summary_file.read_text(encoding="utf-8"))
-    return wall, int(summary["requests"]), float(summary["duration_s"]), summary["verdict"]
+    requests = int(summary["requests"]) + int((summary.get("divergences") or {}).get("requests", 0))
+    return wall, requests, float(summary["duration_s"]), summary["verdict"]
+
+
+def diff_cost(runs: int, cache: Path) -> tuple[list[tuple[str, ...]], float]:
+    """Plain and diff runs, interleaved so that load drifts hit both: (table rows, diff/plain ratio)."""
+    plain: list[float] = []
+    diffs: list[float] = []
+    rows: list[tuple[str, ...]] = []
+    with MockServer(token=secrets.token_urlsafe(16)) as reference:
+        for i in range(1, runs + 1):
+            for name, walls, ref in (("run", plain, None), ("diff", diffs, reference)):
+                wall, requests, _, _ = suite_run("--tier", "ci", cache=cache, reference=ref)
+                walls.append(wall)
+                rows.append((f"{name} {i}", f"{wall:.2f}", str(requests)))
+                print(f"{name} {i}: {wall:.2f} s wall, {requests} requests", flush=True)
+    ratio = statistics.median(diffs) / statistics.median(plain)
+    rows += [
+        ("median run", f"{statistics.median(plain):.2f}", ""),
+        ("median diff", f"{statistics.median(diffs):.2f}", ""),
+    ]
+    return rows, ratio
 
 
 RAW_LOOP = """
@@ -204,11 +236,33 @@ def write_docs(section: str) -> None:
     write_section(section, BEGIN, END, "Speed")
 
 
+def write_diff_docs(
+    facts: dict[str, str], runs: int, header: Sequence[str], rows: Sequence[Sequence[str]], ratio: float
+) -> None:
+    diff_section = [
+        DIFF_BEGIN,
+        f"Measured {facts['date']} on {facts['nproc']} CPU(s) (load average at the start: {facts['load']}).",
+        "Regenerate with `python -m tests.bench.benchmark --diff-only --write`.",
+        "",
+        "`faxplus-conformance diff` (the embedded mock as the candidate, a reference mock served by the "
+        f"benchmark's process) against a plain `run`, {runs} of each, interleaved, case cache warm; requests "
+        "count both sides:",
+        "",
+        *markdown_table(header, rows),
+        "",
+        f"**A diff run costs {ratio:.2f}× a plain run**: generation and judging are shared; the reference adds "
+        "one request, the checks and a comparison per case.",
+        DIFF_END,
+    ]
+    write_section("\n".join(diff_section) + "\n", DIFF_BEGIN, DIFF_END, "Cost of a diff run")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.bench.benchmark", description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="suite runs (default 3)")
     parser.add_argument("--mock-requests", type=int, default=2000, help="requests per mock measurement (default 2000)")
     parser.add_argument("--nightly", action="store_true", help="also the nightly tier against a 100 ms server")
+    parser.add_argument("--diff-only", action="store_true", help="only the cost of a diff run against a plain run")
     parser.add_argument("--write", action="store_true", help="update the speed section of docs/benchmarks.md")
     args = parser.parse_args(argv)
     if args.runs < 1 or args.mock_requests < 1:
@@ -223,6 +277,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     cache = Path(tempfile.mkdtemp(prefix="bench-cache-"))
     suite_run("--tier", "ci", cache=cache)  # fills the case cache, as any earlier run would have
+    diff_header = ("run", "wall s", "requests")
+    if args.diff_only:
+        diff_rows, ratio = diff_cost(args.runs, cache)
+        print("\n".join(table(diff_header, diff_rows)))
+        print(f"a diff run costs {ratio:.2f}x a plain run")
+        if args.write:
+            write_diff_docs(facts, args.runs, diff_header, diff_rows, ratio)
+        return 0
     suite_header = ("run", "wall s", "suite s", "requests", "raw loop s", "ratio", "verdict")
     suite_rows = []
     walls, ratios = [], []
@@ -264,6 +326,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n".join(table(suite_header, suite_rows)))
     print()
     print("\n".join(table(far_header, far_rows)))
+    diff_rows, ratio = diff_cost(args.runs, cache)
+
+    print()
+    print("\n".join(table(diff_header, diff_rows)))
+    print(f"a diff run costs {ratio:.2f}x a plain run")
     print()
     print("\n".join(table(mock_header, mock_rows)))
 
@@ -294,6 +361,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]
         section = "\n".join(lines) + "\n"
         write_docs(section)
+        write_diff_docs(facts, args.runs, diff_header, diff_rows, ratio)
         print(f"wrote {DOCS.relative_to(ROOT)}")
     return 0
 
