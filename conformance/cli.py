@@ -135,7 +135,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 raise KeyboardInterrupt
             return
         run.interrupted = True
-        if run.finishing or run.sender.in_flight:
+        if run.finishing or run.in_flight:
             return  # the Probe raises once the answer is recorded; shrinking stops on the flag
         raise KeyboardInterrupt
 

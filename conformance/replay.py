@@ -22,14 +22,18 @@ import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from conformance.judge import Kind, Verdict, run_checks
 from conformance.options import OPTIONS, add_options, build_target
-from conformance.report.summary import SCHEMA_VERSION
-from conformance.send import Exchange, RateLimited, Sender, TargetHanging, cleanup
 from conformance.target import Target, UsageError, redact_url
+
+if TYPE_CHECKING:
+    from conformance.judge import Kind, Verdict
+    from conformance.send import Exchange
+
+# What judging and sending need is imported where it is used: the CLI builds every command's parser
+# before `--spec` picks the contract, and `conformance.judge` reads the contract when imported.
 
 # The run options a replay needs, the same rows as `run` takes (flag, type, default, env).
 REPLAY_OPTIONS = ("--base-url", "--token", "--client-id", "--timeout", "--max-response-bytes", "--allow-production")
@@ -74,6 +78,8 @@ class Replay:
     @classmethod
     def of(cls, finding: Mapping[str, Any], secrets: Mapping[str, str]) -> Replay:
         """`secrets`: placeholder → value (`$FAXPLUS_TOKEN` → the token of this invocation)."""
+        from conformance.judge import Kind, Verdict
+
         rep = finding.get("reproduction") or {}
         if not rep.get("method"):
             raise NotReplayable("no exchange behind it (a finding about the contract itself)")
@@ -114,6 +120,8 @@ class Replay:
         """The checks that still object, judged as in the run (the finding's kind, every check), at the
         finding's verdict or worse. Empty: fixed. Not only the finding's own check: a request that now
         times out or gets a 500 has not been fixed, it fails another way."""
+        from conformance.judge import run_checks
+
         return sorted({v.check for v in run_checks(exchange, self.kind) if v.verdict >= self.verdict})
 
     def still_failing(self, exchange: Exchange) -> bool:
@@ -152,6 +160,8 @@ def load(path: Path) -> dict[str, Any]:
         raise UsageError(f"cannot read {path} as a summary.json ({why}): name the one a `run` wrote") from None
     if not isinstance(data, dict) or "findings" not in data:
         raise UsageError(f"{path} is not a summary.json: name the one a `run` wrote")
+    from conformance.report.summary import SCHEMA_VERSION
+
     version = str(data.get("schema_version", "0"))
     if version.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
         raise UsageError(
@@ -217,6 +227,8 @@ def cmd_replay(args: argparse.Namespace, say: Callable[[str], None] = _say) -> i
 
 
 def _replay_all(target: Target, findings: list[dict[str, Any]], say: Callable[[str], None]) -> int:
+    from conformance.send import RateLimited, Sender, TargetHanging, cleanup
+
     placeholders = {p: s for s, p in target.secrets.items()}
     sender = Sender(target)
     registered: list[str] = []

@@ -43,7 +43,7 @@ def replay_command(run: Any) -> str:
         parts.append(f"--seed {run.seed}")
     if CONTRACT.source:
         parts.append(f"--spec {CONTRACT.source}")
-    if not t.embedded or run.mock is None:
+    if run.mock is None:  # the embedded mock is gone after the run: a replay starts its own
         parts.append(f"--base-url {redact_url(t.base_url or '')}")
         parts.append('--token "$FAXPLUS_TOKEN"')
         if t.client_id:

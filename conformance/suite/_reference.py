@@ -123,6 +123,10 @@ class Reference:
     def urls(self) -> tuple[str, ...]:
         return self.spec.urls
 
+    @property
+    def in_flight(self) -> bool:
+        return any(side.sender.in_flight for side in self.sides)
+
     def submit(self, case: Any, how: dict[str, Any]) -> tuple[Future[Exchange], ...]:
         """Put the case the candidate is being sent on the wire to the reference (and its twin) too."""
         how = {**how, "headers": {k: self._swap(v) for k, v in how["headers"].items()}} if how.get("headers") else how

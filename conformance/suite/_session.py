@@ -103,6 +103,11 @@ class Session:
             self.ledger.registered.append(body["id"])
 
     @property
+    def in_flight(self) -> bool:
+        """A request of this run is on the wire (to the target, or to a diff's reference)."""
+        return self.sender.in_flight or (self.reference is not None and self.reference.in_flight)
+
+    @property
     def tier(self) -> TierSettings:
         return TIERS[self.target.tier]
 
