@@ -213,7 +213,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _html(results: Path, html: Path, *, single_file: bool, history: Path | None) -> bool:
-    from conformance.report.html import HtmlUnavailable, build_html
+    from conformance.report.allure_report import HtmlUnavailable, build_html
 
     try:
         index = build_html(results, html, single_file=single_file, history=history)

@@ -175,7 +175,8 @@ class Run:
 
         if run.reference is not None:  # its own cleanup; accepted divergences come from the baseline
             run.reference.finish(run.run_domain, run.baseline)
-        outputs.finish(run, write=self.writes)
+        run.clean_up()
+        outputs.write(run, reports=self.writes)
         if run.reference is not None and run.target.update_baseline and run.target.baseline is not None:
             run.reference.write_baseline(run.target.baseline)
 

@@ -6,7 +6,6 @@ session, also across pytest-xdist workers (a flock'ed record in the session's sh
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import subprocess
@@ -18,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from filelock import FileLock, Timeout
 
 from conformance.mock import MockServer
 
@@ -69,15 +69,18 @@ def shared_runs(tmp_path_factory: pytest.TempPathFactory) -> SharedRuns:
 
     def get(name: str, produce: Callable[[Path], CliResult], *, wait: bool = True) -> CliResult | None:
         out, record = root / f"run-{name}", root / f"run-{name}.json"
-        with open(root / f"run-{name}.lock", "w") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return None
+        lock = FileLock(root / f"run-{name}.lock")
+        try:
+            lock.acquire(timeout=-1 if wait else 0)
+        except Timeout:
+            return None
+        try:
             if not record.exists():
                 result = produce(out)
                 record.write_text(json.dumps([result.returncode, result.stdout, result.stderr]))
             code, stdout, stderr = json.loads(record.read_text())
+        finally:
+            lock.release()
         return CliResult(code, stdout, stderr, out)
 
     return get
@@ -105,8 +108,8 @@ def mock(reference_mock: MockServer) -> MockServer:
 
 
 def summaries_under(root: Path) -> list[Path]:
-    """The suite's summary.json files under `root` (not Allure's own `html/summary.json`)."""
-    return sorted(p for p in root.rglob("summary.json") if "html" not in p.relative_to(root).parts)
+    """The suite's summary.json files under `root` (not Allure's own, next to a report's index.html)."""
+    return sorted(p for p in root.rglob("summary.json") if not (p.parent / "index.html").is_file())
 
 
 def schema_errors(path: Path) -> list[str]:

@@ -14,7 +14,7 @@ from conformance.judge._checks import run_checks
 from conformance.judge._expectation import Kind
 from conformance.judge._verdict import Category, Verdict, Violation
 from conformance.report import allure_context
-from conformance.report.html import ensure_allure, reports_dir
+from conformance.report.allure_cli import ensure_allure, reports_dir
 from conformance.send import Exchange
 
 CURL = "curl -sS -i -X POST http://127.0.0.1:1/v3/hooks -H 'Content-Type: application/json' --data-binary '{}'"

@@ -1,4 +1,5 @@
-"""The Allure 3 HTML step: real builds from real allure-pytest results, and no external fetches."""
+"""The Allure 3 HTML step: real builds from real allure-pytest results, sealed offline (no analytics, a
+Content-Security-Policy that admits no other host; tests/test_browser.py proves no fetch leaves)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from conformance.report import html
-from conformance.report.html import HtmlUnavailable, build_html, external_urls, strip_external
+from conformance.report import allure_cli, offline
+from conformance.report.allure_report import DEFAULT_NAME, HtmlUnavailable, build_html
 
-NAME = html.DEFAULT_NAME
+NAME = DEFAULT_NAME
 needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
 
 THROWAWAY_TESTS = """
@@ -87,7 +88,7 @@ def test_multi_file_report(results: Path, tmp_path: Path) -> None:
     text = index.read_text(encoding="utf-8")
     assert f"<title> {NAME} </title>" in text
     assert "googletagmanager" not in text and "gtag(" not in text
-    assert external_urls(index.parent) == []
+    assert offline.is_sealed(index.parent) and offline.META in text
     assert re.search(r'<script\s+src="app-[0-9a-f]+\.js"', text)  # the app itself is still loaded, locally
     assert report_json(index.parent, "widgets/statistic.json") == {"total": 2, "passed": 1, "failed": 1}
     names = {tr["name"] for tr in map(json.loads, map(Path.read_text, (index.parent / "data/test-results").glob("*")))}
@@ -102,7 +103,7 @@ def test_single_file_report(results: Path, tmp_path: Path) -> None:
     print(f"single-file build: {time.monotonic() - started:.2f}s")
     text = index.read_text(encoding="utf-8")
     assert NAME in text
-    assert external_urls(index.parent) == []
+    assert offline.is_sealed(index.parent) and offline.META in text
     assert [p.suffix for p in index.parent.iterdir() if p.suffix not in {".json"}] == [".html"]
     srcs = re.findall(r'\s(?:src|href)="([^"]{0,40})', text)
     assert srcs and all(s.startswith("data:") for s in srcs), srcs  # everything inlined
@@ -164,24 +165,24 @@ def test_unwritable_output_is_reported(results: Path, tmp_path: Path) -> None:
 
 @needs_node
 def test_npm_ci_failure_is_reported(tmp_path: Path) -> None:
-    pkg = json.loads((html.reports_dir() / "package.json").read_text())
+    pkg = json.loads((allure_cli.reports_dir() / "package.json").read_text())
     pkg["dependencies"]["allure"] = "3.0.0"  # out of sync with the lock: npm ci refuses without network
     (tmp_path / "package.json").write_text(json.dumps(pkg))
-    shutil.copy(html.reports_dir() / "package-lock.json", tmp_path)
+    shutil.copy(allure_cli.reports_dir() / "package-lock.json", tmp_path)
     with pytest.raises(HtmlUnavailable, match=r"^npm ci in .* failed \(exit 1\): EUSAGE: `npm ci` can only"):
-        html._ensure_allure(tmp_path, time.monotonic() + 120)
+        allure_cli._ensure_allure(tmp_path, time.monotonic() + 120)
 
 
 def test_pinned_package() -> None:
-    pkg = json.loads((html.reports_dir() / "package.json").read_text())
-    lock = json.loads((html.reports_dir() / "package-lock.json").read_text())
+    pkg = json.loads((allure_cli.reports_dir() / "package.json").read_text())
+    lock = json.loads((allure_cli.reports_dir() / "package-lock.json").read_text())
     assert pkg["private"] is True and "scripts" not in pkg
     assert re.fullmatch(r"3\.\d+\.\d+", pkg["dependencies"]["allure"])  # exact 3.x pin
     assert lock["packages"]["node_modules/allure"]["version"] == pkg["dependencies"]["allure"]
 
 
 def test_node_missing(results_free_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(html.shutil, "which", lambda name: None)
+    monkeypatch.setattr(allure_cli.shutil, "which", lambda name: None)
     with pytest.raises(HtmlUnavailable, match=r"^Node\.js not found: install Node\.js >= 20 or pass --no-html$"):
         build_html(results_free_dir, tmp_path / "html")
 
@@ -232,27 +233,13 @@ STOCK = textwrap.dedent(
 )
 
 
-def test_strip_external_removes_every_fetch_and_keeps_the_rest(tmp_path: Path) -> None:
+def test_seal_removes_the_analytics_adds_the_policy_and_keeps_the_rest(tmp_path: Path) -> None:
     (tmp_path / "index.html").write_text(STOCK)
-    (tmp_path / "styles.css").write_text("@font-face{src:url(https://fonts.gstatic.com/x.woff2)} .a{color:red}")
-    before = external_urls(tmp_path)
-    assert before == sorted(
-        {
-            "https://fonts.googleapis.com/css2?family=Inter",
-            "//fonts.gstatic.com/s/inter.woff2",
-            "https://cdn.example.com/x.css",
-            "https://cdn.example.com/bg.png",
-            "http://cdn.example.com/a.png",
-            "https://cdn.example.com/pixel.gif",
-            "https://www.googletagmanager.com/gtag/js?id=G-LNDJ3J7WT0",
-            "https://fonts.gstatic.com/x.woff2",
-        }
-    )
-    removed = strip_external(tmp_path)
-    assert "inline analytics <script>" in removed
-    assert external_urls(tmp_path) == []
+    assert not offline.is_sealed(tmp_path)
+    assert offline.seal(tmp_path) == [tmp_path / "index.html"]
     text = (tmp_path / "index.html").read_text()
     assert "gtag" not in text and "dataLayer" not in text and "googletagmanager" not in text
+    assert text.count(offline.META) == 1 and text.index(offline.META) == text.index("<head>") + len("<head>")
     for kept in (
         'href="data:image/svg+xml',
         'href="styles.css"',
@@ -261,20 +248,17 @@ def test_strip_external_removes_every_fetch_and_keeps_the_rest(tmp_path: Path) -
         'src="app-b3323b2606f19801ef1b.js"',
         "window.allureReportDataReady = true",
         'fill="url(#grad)"',
-        ".a{color:red}",
     ):
-        assert kept in text + (tmp_path / "styles.css").read_text(), kept
-    assert strip_external(tmp_path) == []  # idempotent
+        assert kept in text, kept
+    assert offline.is_sealed(tmp_path)
+    assert offline.seal(tmp_path) == []  # idempotent
 
 
-def test_external_urls_looks_inside_inlined_data_urls(tmp_path: Path) -> None:
-    js = base64.b64encode(b"s.src='https://www.google-analytics.com/analytics.js'").decode()
-    css = base64.b64encode(b"body{background:url(https://cdn.example.com/i.png)}").decode()
-    (tmp_path / "index.html").write_text(
-        f'<link rel="stylesheet" href="data:text/css;base64,{css}"><script src="data:text/javascript;base64,{js}">'
-        "</script>"
-    )
-    assert external_urls(tmp_path) == [
-        "https://cdn.example.com/i.png",
-        "https://www.google-analytics.com/analytics.js",
-    ]
+def test_the_policy_admits_no_other_host() -> None:
+    """Whatever a future template fetches from elsewhere (fonts, images, scripts, XHR), the browser
+    refuses it: every directive falls back to default-src, which names no host and no http(s) scheme."""
+    directives = dict(part.strip().split(" ", 1) for part in offline.CSP.split(";"))
+    sources = directives["default-src"].split()
+    assert set(sources) == {"'self'", "file:", "data:", "blob:", "'unsafe-inline'", "'unsafe-eval'"}
+    assert not any(s in ("*", "http:", "https:") or "." in s for s in sources)
+    assert set(directives) == {"default-src", "form-action"}  # no directive widens what default-src allows

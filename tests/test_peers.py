@@ -18,7 +18,6 @@ pinned as data, per peer:
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -35,6 +34,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import CliResult, SharedRuns, run_cli
+from filelock import FileLock
 from processes import stop, wait_serving
 
 from conformance.contract import spec_path
@@ -213,16 +213,10 @@ PEERS = {peer.name: peer for peer in (FASTAPI, CONNEXION)}
 # --- installed on first use --------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _install_lock(peer: Peer) -> Iterator[None]:
+def _install_lock(peer: Peer) -> FileLock:
     """One install per peer at a time across pytest-xdist workers."""
     VENVS.mkdir(exist_ok=True)
-    with open(VENVS / f"{peer.name}.lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    return FileLock(VENVS / f"{peer.name}.lock")
 
 
 def _venv_python(venv: Path) -> Path:

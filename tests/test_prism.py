@@ -34,6 +34,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from filelock import FileLock
 from processes import stop, wait_serving
 
 from conformance.contract import spec_path
@@ -55,18 +56,10 @@ def _installed_version() -> str | None:
     return json.loads(manifest.read_text())["version"] if manifest.is_file() else None
 
 
-@contextlib.contextmanager
-def _install_lock() -> Iterator[None]:
+def _install_lock() -> FileLock:
     """One `npm ci` at a time across pytest-xdist workers (the lock lives outside the repo)."""
-    import fcntl
-
     key = hashlib.sha256(str(PRISM_DIR).encode()).hexdigest()[:12]
-    with open(Path(tempfile.gettempdir()) / f"faxplus-prism-{key}.lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    return FileLock(Path(tempfile.gettempdir()) / f"faxplus-prism-{key}.lock")
 
 
 @pytest.fixture(scope="session")

@@ -22,12 +22,15 @@ import platform
 from collections.abc import Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import conformance
 from conformance.judge._policy import POLICY
 from conformance.judge._verdict import Category, Verdict
+
+if TYPE_CHECKING:
+    from conformance.suite._session import Session
 
 __all__ = ["categories", "environment", "executor", "run_target_info", "safe_url", "write"]
 
@@ -275,7 +278,7 @@ def drop_unfinished_fixtures(results_dir: Path) -> int:
     return dropped
 
 
-def run_target_info(run: Any) -> dict[str, Any]:
+def run_target_info(run: Session) -> dict[str, Any]:
     """``write``'s keyword arguments for a suite session (``conformance.suite._session.Session``)."""
     from conformance.contract import CONTRACT
 

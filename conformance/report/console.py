@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance.judge import Verdict
 from conformance.send._tls import tls_warnings as run_warnings
 
+if TYPE_CHECKING:
+    from conformance.suite._session import Session
 
-def summary(run: Any, limit: int = 12) -> str:
+
+def summary(run: Session, limit: int = 12) -> str:
     ledger = run.ledger
     rows = ledger.families()
     width = max([len(name) for name in rows] + [6])

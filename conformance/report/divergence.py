@@ -12,7 +12,10 @@ import re
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from conformance.suite._session import Session
 
 LIMIT = 12
 
@@ -91,7 +94,7 @@ def _exchange_text(rep: dict[str, Any]) -> str:
     return f"{request}\n\n--- response ---\n{response}\n\n--- replay ---\n{rep['curl']}\n"
 
 
-def write_allure(results: Path, run: Any) -> int:
+def write_allure(results: Path, run: Session) -> int:
     """One Allure result per divergence group, candidate and reference side by side as attachments."""
     data = run.redactor.any(run.reference.as_dict())
     results.mkdir(parents=True, exist_ok=True)

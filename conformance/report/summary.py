@@ -11,13 +11,16 @@ import json
 import platform
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import conformance
 from conformance.contract import CONTRACT
 from conformance.judge import Verdict
 from conformance.send._tls import tls_warnings as run_warnings
 from conformance.target import redact_url
+
+if TYPE_CHECKING:
+    from conformance.suite._session import Session
 
 EXIT_CODES = {Verdict.PASS: 0, Verdict.WARN: 0, Verdict.FAIL: 1}
 SCHEMA_VERSION = "1.0"
@@ -36,7 +39,7 @@ def with_path(reproduction: dict[str, Any], base_url: str | None) -> dict[str, A
     return {**reproduction, "path": path}
 
 
-def replay_command(run: Any) -> str:
+def replay_command(run: Session) -> str:
     t = run.target
     parts = ["faxplus-conformance run", f"--tier {t.tier}"]
     if t.tier == "nightly":
@@ -55,11 +58,11 @@ def replay_command(run: Any) -> str:
     return " ".join(parts)
 
 
-def build(run: Any) -> dict[str, Any]:
+def build(run: Session) -> dict[str, Any]:
     return {"schema_version": SCHEMA_VERSION, **_fields(run)}
 
 
-def _fields(run: Any) -> dict[str, Any]:
+def _fields(run: Session) -> dict[str, Any]:
     ledger = run.ledger
     findings = ledger.ranked()
     counts = ledger.counts()
@@ -113,7 +116,7 @@ def _fields(run: Any) -> dict[str, Any]:
     }
 
 
-def write(run: Any, path: Path) -> dict[str, Any]:
+def write(run: Session, path: Path) -> dict[str, Any]:
     data = run.redactor.any(build(run))  # last line of defence: no secret leaves in a summary
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -8,7 +8,6 @@ network, and two SDK versions never share a directory with each other or with th
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -17,6 +16,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from filelock import FileLock
 
 from conformance.target import UsageError
 
@@ -72,8 +73,7 @@ def install(spec: str | None, *, refresh: bool = False, say=print) -> Path:
     where = root / key
     root.mkdir(parents=True, exist_ok=True)
     pinned = "==" in target or key.startswith("path-")
-    with open(root / f".{key}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one installer per key, across processes and xdist workers
+    with FileLock(root / f".{key}.lock"):  # one installer per key, across processes and xdist workers
         marker = where / MARKER
         if marker.is_file() and not refresh:
             import time

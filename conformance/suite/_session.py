@@ -17,7 +17,7 @@ from conformance.contract import spec_path
 from conformance.judge import Ledger
 from conformance.judge.baseline import Baseline
 from conformance.mock import MockServer
-from conformance.send import Cleanup, Exchange, Redactor, Sender, preflight
+from conformance.send import Cleanup, Exchange, Redactor, Sender, cleanup, preflight
 from conformance.target import Target
 from conformance.tiers import TIERS, TierSettings
 
@@ -93,6 +93,17 @@ class Session:
         plans = [(test, plan) for test in tests if (plan := self.cases.plan(test)) is not None]
         if plans:
             self.prefetch = Prefetch(self.sender, plans)
+
+    def clean_up(self) -> None:
+        """Delete what the run registered (once), each request under the deadline, all within the budget."""
+        if self.cleanup is None and self.target.cleanup:
+            self.cleanup = cleanup(
+                self.target,
+                self.ledger.registered,
+                marker=self.run_domain,
+                wire=self.sender.wire,
+                pace=self.sender.pace,
+            )
 
     def remember(self, exchange: Exchange) -> None:
         """Keep the id of whatever a 2xx registered, so cleanup deletes it."""
