@@ -17,7 +17,7 @@ import pytest
 from conftest import CliResult, SharedRuns, run_cli
 
 from conformance.mock import MockServer
-from conformance.sdk import gate, install
+from conformance.sdk import _checks, _corpus, install
 from conformance.sdk.protocol import Driver
 
 CLIENTS = Path(__file__).parent / "sdk_clients"
@@ -161,17 +161,17 @@ def test_published_sdk_reproduction_replays_the_gap(published: tuple[CliResult, 
 
 
 def test_absent_and_null_are_the_same_on_the_wire() -> None:
-    assert gate.without_nulls({"target": "t", "event": "fax_sent", "numbers": None}) == {
+    assert _corpus.without_nulls({"target": "t", "event": "fax_sent", "numbers": None}) == {
         "target": "t",
         "event": "fax_sent",
     }
-    assert gate.without_nulls({"numbers": ["+12"]}) == {"numbers": ["+12"]}
+    assert _corpus.without_nulls({"numbers": ["+12"]}) == {"numbers": ["+12"]}
 
 
 def test_corpus_covers_every_event_and_numbers_shape() -> None:
-    corpus = list(gate.iter_corpus("ci", None))
-    assert corpus == list(gate.iter_corpus("ci", None))  # ci is deterministic
-    families = {gate.family_of(w) for w in corpus}
+    corpus = list(_corpus.iter_corpus("ci", None))
+    assert corpus == list(_corpus.iter_corpus("ci", None))  # ci is deterministic
+    families = {_corpus.family_of(w) for w in corpus}
     assert families >= {
         "valid/event=fax_received",
         "valid/event=fax_sent",
@@ -180,7 +180,16 @@ def test_corpus_covers_every_event_and_numbers_shape() -> None:
         "valid/numbers=null",
         "valid/id",
     }
-    assert gate.drawn_webhooks(5, seed=7) == gate.drawn_webhooks(5, seed=7)
+    nightly = _corpus.drawn_webhooks("nightly", seed=7)
+    assert nightly == _corpus.drawn_webhooks("nightly", seed=7)  # a nightly seed replays
+    assert len(nightly) > len(_corpus.drawn_webhooks("ci", seed=None))  # the tier's own settings decide how many
+
+
+def test_every_gate_check_is_registered_once_per_stage() -> None:
+    assert set(_checks.CHECKS["request"]) >= {"driver", "expressible", "wire-path", "wire-auth", "wire-body"}
+    assert set(_checks.CHECKS["answer"]) == {"result-id", "error-surfaced"}
+    with pytest.raises(ValueError, match="registered twice"):
+        _checks.check("answer", "result-id")(lambda obs, token: [])
 
 
 def test_install_cache_keys(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """Judging: what the contract expects of a case, and the checks that hold a response to it."""
 
 from ._checks import CHECKS, check, run_checks
-from ._expectation import Kind, classify, lenient_readings, strict_json
+from ._expectation import MISSING, Kind, classify, lenient_readings, strict_json
 from ._ledger import CaseResult, Finding, Group, Ledger, Reproduction
 from ._policy import POLICY, judge_status
 from ._realism import exotic, target_exotic
@@ -17,6 +17,7 @@ __all__ = [
     "POLICY",
     "SEVERITY",
     "Category",
+    "MISSING",
     "Kind",
     "Verdict",
     "Violation",

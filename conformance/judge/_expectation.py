@@ -12,6 +12,7 @@ import enum
 import json
 from typing import Any
 
+from conformance._json import MISSING, strict_json
 from conformance.contract import CONTRACT
 
 from ._realism import exotic
@@ -40,27 +41,6 @@ class Kind(enum.StrEnum):
         return self in (Kind.NO_CREDENTIALS, Kind.WRONG_CREDENTIALS, Kind.REFUSED_CREDENTIALS, Kind.CREDENTIALS_VARIANT)
 
 
-_MISSING = object()
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(name)
-
-
-def strict_json(raw: bytes) -> Any:
-    """RFC 8259 JSON (UTF-8, no NaN/Infinity), or `MISSING`.
-
-    Escaped lone surrogates (`"\\ud800"`) are legal JSON text and parse to a lone surrogate.
-    """
-    try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return _MISSING
-
-
-MISSING = _MISSING
-
-
 def lenient_readings(raw: bytes) -> list[Any]:
     """What lenient parsers make of a body that is not JSON: JSON5 forms (comments, trailing commas,
     single quotes, unquoted keys) and ill-formed UTF-8 read as U+FFFD (Express) or as a lone
@@ -86,7 +66,7 @@ def classify(body: Any, *, raw: bool = False) -> Kind:
             return Kind.NO_BODY
         size = len(body)
         value = strict_json(body)
-        if value is _MISSING:
+        if value is MISSING:
             lenient = any(CONTRACT.is_valid("Webhook", v) for v in lenient_readings(body))
             return Kind.LENIENT if lenient else Kind.NOT_JSON
         body = value

@@ -15,6 +15,7 @@ from typing import Any
 
 import jsonschema
 
+from conformance._json import MISSING, strict_json
 from conformance.contract import CONTRACT
 
 from ._reply import JSON, Reply, Request, error_reply, json_reply
@@ -96,16 +97,11 @@ def check_content_type(request: Request, ctx: Context) -> Reply | None:
     return None
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def parse_body(request: Request, ctx: Context) -> Reply | None:
     if not request.body:
         return error_reply(400, "invalid_body", "A Webhook request body is required")
-    try:
-        ctx.body = json.loads(request.body.decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError):
+    ctx.body = strict_json(request.body)
+    if ctx.body is MISSING:
         return error_reply(400, "invalid_body", "Request body is not valid JSON")
     return None
 

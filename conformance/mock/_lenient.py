@@ -6,11 +6,12 @@ fail. Strict JSON is always tried first: a lenient parser differs only on bodies
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
-from ._behaviour import Context, _reject_constant, parse_body
+from conformance._json import parse
+
+from ._behaviour import Context, parse_body
 from ._reply import Reply, Request
 
 
@@ -43,4 +44,4 @@ def replacing_utf8_body(request: Request, ctx: Context) -> Reply | None:
     if strict is None or not request.body:
         return strict
     text = request.body.decode("utf-8", "replace")
-    return _read(ctx, text, lambda t: json.loads(t, parse_constant=_reject_constant), strict)
+    return _read(ctx, text, parse, strict)

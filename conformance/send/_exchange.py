@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
-NOT_JSON = object()
+from conformance._json import MISSING, strict_json
+
+NOT_JSON = MISSING  # the one strict reading's sentinel: a body that is not JSON
 
 
 @dataclass
@@ -31,11 +32,4 @@ class Exchange:
 
     def response_json(self) -> Any:
         """The parsed response body, or NOT_JSON (strict RFC 8259: no NaN)."""
-        try:
-            return json.loads(self.response_body.decode("utf-8"), parse_constant=_reject)
-        except (UnicodeDecodeError, ValueError):
-            return NOT_JSON
-
-
-def _reject(name: str) -> Any:
-    raise ValueError(name)
+        return strict_json(self.response_body)

@@ -1,0 +1,69 @@
+"""What the SDK gate asks an SDK to register: every kind of valid Webhook, fixed edges first, then
+drawn with the tier's own Hypothesis settings (derandomized in the ci tier, seeded in the nightly).
+
+>>> family_of({"target": "https://x.example/", "event": "fax_sent", "numbers": None})
+'valid/numbers=null'
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from conformance.contract import CONTRACT
+from conformance.tiers import TIERS
+
+
+def edge_webhooks() -> list[dict[str, Any]]:
+    """Each event alone, then `numbers` as a list (both length boundaries), as null, and an `id`."""
+    out: list[dict[str, Any]] = [
+        {"target": f"https://example.com/sdk-gate/{event}", "event": event} for event in CONTRACT.events
+    ]
+    out += [
+        {"target": "https://example.com/sdk-gate/one-number", "event": "fax_received", "numbers": ["+12135550123"]},
+        {"target": "https://example.com/sdk-gate/bounds", "event": "fax_sent", "numbers": ["+12", "+123456789012345"]},
+        {"target": "https://example.com/sdk-gate/null", "event": "fax_page_received", "numbers": None},
+        {"target": "https://example.com/sdk-gate/id", "event": "fax_sent", "id": "0123456789abcdef01234567"},
+    ]
+    return out
+
+
+def drawn_webhooks(tier: str, *, seed: int | None) -> list[dict[str, Any]]:
+    """The tier's `valid_examples` Webhooks from strategies.webhooks(), without duplicates."""
+    from hypothesis import given
+    from hypothesis import seed as with_seed
+
+    from strategies import webhooks
+
+    settings = TIERS[tier]  # type: ignore[index]
+    out: list[dict[str, Any]] = []
+
+    @settings.hypothesis(settings.valid_examples)
+    @given(webhooks())
+    def collect(webhook: dict[str, Any]) -> None:
+        out.append(webhook)
+
+    (collect if settings.derandomize or seed is None else with_seed(seed)(collect))()
+    unique = {json.dumps(w, sort_keys=True): w for w in out}
+    return list(unique.values())[: settings.valid_examples]
+
+
+def iter_corpus(tier: str, seed: int | None) -> Iterator[dict[str, Any]]:
+    yield from edge_webhooks()
+    yield from drawn_webhooks(tier, seed=seed)
+
+
+def family_of(webhook: dict[str, Any]) -> str:
+    if "numbers" in webhook:
+        return "valid/numbers=null" if webhook["numbers"] is None else "valid/numbers=list"
+    if "id" in webhook:
+        return "valid/id"
+    return f"valid/event={webhook['event']}"
+
+
+def without_nulls(value: Any) -> Any:
+    """The gate's reading of absent vs null: a null-valued key is the same as an absent one."""
+    if isinstance(value, dict):
+        return {k: without_nulls(v) for k, v in value.items() if v is not None}
+    return value
