@@ -108,8 +108,13 @@ def mock(reference_mock: MockServer) -> MockServer:
 
 
 def summaries_under(root: Path) -> list[Path]:
-    """The suite's summary.json files under `root` (not Allure's own, next to a report's index.html)."""
-    return sorted(p for p in root.rglob("summary.json") if not (p.parent / "index.html").is_file())
+    """The suite's summary.json files under `root`, not Allure's own (in an `html/` folder, or next to a
+    report's index.html wherever `--output` put it)."""
+    return sorted(
+        p
+        for p in root.rglob("summary.json")
+        if "html" not in p.relative_to(root).parts and not (p.parent / "index.html").is_file()
+    )
 
 
 def schema_errors(path: Path) -> list[str]:
