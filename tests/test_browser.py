@@ -180,3 +180,81 @@ def test_report_in_chromium(faulty_run: tuple[Path, str], served: str, tmp_path:
         if urlsplit(url).scheme not in ("data", "blob", "about") and urlsplit(url).hostname != LOCAL_HOST
     ]
     assert not elsewhere, f"the report fetched from other hosts: {elsewhere}"
+
+
+class _Counting(http.server.BaseHTTPRequestHandler):
+    """Counts the requests that reach it (a stand-in for any other host the report must never reach)."""
+
+    hits: list[str]
+
+    def do_GET(self) -> None:
+        self.hits.append(self.path)
+        self.send_response(200)
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def elsewhere() -> Iterator[tuple[int, list[str]]]:
+    """Another origin on this machine (`localhost`, not 127.0.0.1) and the paths it was asked for."""
+    hits: list[str] = []
+    server = http.server.ThreadingHTTPServer((LOCAL_HOST, 0), type("Counter", (_Counting,), {"hits": hits}))
+    thread = threading.Thread(target=server.serve_forever, name="elsewhere-http", daemon=True)
+    thread.start()
+    try:
+        yield server.server_port, hits
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.mark.parametrize("sealed", [True, False], ids=["sealed", "unsealed-control"])
+def test_the_policy_stops_a_fetch_to_another_origin(
+    elsewhere: tuple[int, list[str]], sealed: bool, tmp_path: Path
+) -> None:
+    """The Content-Security-Policy itself (not the analytics removal) stops any other origin; inline script still runs.
+
+    The unsealed control proves the page really would reach the other origin without the policy.
+    """
+    from playwright.sync_api import sync_playwright
+
+    from conformance.report import offline
+
+    port, hits = elsewhere
+    other = f"http://localhost:{port}"
+    page_text = (
+        "<html><head></head><body>"
+        f'<img src="{other}/img"><script>document.title = "ran";'
+        f'fetch("{other}/fetch").catch(() => null).finally(() => {{ document.title = "done"; }});</script>'
+        "</body></html>"
+    )
+    (tmp_path / "index.html").write_text(offline.seal_html(page_text) if sealed else page_text, encoding="utf-8")
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer((LOCAL_HOST, 0), functools.partial(Quiet, directory=str(tmp_path)))
+    thread = threading.Thread(target=server.serve_forever, name="sealed-http", daemon=True)
+    thread.start()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page()
+                page.goto(f"http://{LOCAL_HOST}:{server.server_port}/index.html", wait_until="load")
+                page.wait_for_function("document.title === 'done'", timeout=TIMEOUT_MS)  # the inline script ran
+            finally:
+                browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    if sealed:
+        assert hits == [], f"the sealed page reached another origin: {hits}"
+    else:
+        assert sorted(hits) == ["/fetch", "/img"], hits
