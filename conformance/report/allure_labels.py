@@ -4,12 +4,17 @@ in the nightly tier, what it takes to reproduce the Hypothesis examples."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import allure
 
 from conformance.judge import Kind, Verdict
 from strategies import FAMILIES
+
+if TYPE_CHECKING:
+    import pytest
+
+    from conformance.suite._probe import Probe
 
 SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")
 
@@ -66,7 +71,7 @@ def title(families: list[str], kinds: list[Kind], cases: int) -> str:
     return f"{what} → expect {expected} ({cases} case{'s' if cases != 1 else ''})"
 
 
-def label_test(item: Any, probe: Any) -> None:
+def label_test(item: pytest.Item, probe: Probe) -> None:
     families = sorted({r.family for r in probe.results}) or [item.name]
     kinds = sorted({r.kind for r in probe.results}, key=list(Kind).index)
     violations = [v for r in probe.results for v in r.violations]
@@ -87,7 +92,7 @@ def label_test(item: Any, probe: Any) -> None:
         allure.attach(reproduce(item, probe), name="reproduce (nightly)", attachment_type=allure.attachment_type.TEXT)
 
 
-def reproduce(item: Any, probe: Any) -> str:
+def reproduce(item: pytest.Item, probe: Probe) -> str:
     """The seed replays the whole run; the node id narrows pytest to this one test."""
     seed = probe.session.seed
     return (

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from conformance.judge import Verdict
+from conformance.judge import Group, Verdict
 from conformance.send._tls import tls_warnings as run_warnings
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ def summary(run: Session, limit: int = 12) -> str:
     return run.redactor.text("\n".join(lines))
 
 
-def _spread(group: Any) -> str:
+def _spread(group: Group) -> str:
     families = group.families
     named = ", ".join(families[:3]) + (f" and {len(families) - 3} more" if len(families) > 3 else "")
     cases = f"{group.occurrences} case{'s' if group.occurrences != 1 else ''}"
