@@ -15,6 +15,7 @@ import http.server
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -88,6 +89,16 @@ def served(faulty_run: tuple[Path, str]) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+# Resolves with the CSP directive that refused the fetch, or says how the fetch ended without one.
+REFUSED_FETCH = """url => new Promise(resolve => {
+    document.addEventListener("securitypolicyviolation", e => resolve(e.effectiveDirective), {once: true});
+    fetch(url).then(
+        () => resolve("fetched: no policy refused it"),
+        () => setTimeout(() => resolve("failed on the network: no policy refused it"), 2000),
+    );
+})"""
 
 
 def allure_statuses(results: Path) -> collections.Counter[str]:
@@ -169,6 +180,13 @@ def test_report_in_chromium(faulty_run: tuple[Path, str], served: str, tmp_path:
             expect(attachment).to_contain_text('"numbers": []')
             expect(attachment).to_contain_text("$FAXPLUS_TOKEN")
             assert TOKEN not in page.content()
+
+            # The policy itself refuses other origins, not only the removed analytics tag: a fetch to another
+            # origin on this host (a bound, never listening port) is stopped by the browser before it connects.
+            with socket.socket() as closed:
+                closed.bind((LOCAL_HOST, 0))
+                refused = page.evaluate(REFUSED_FETCH, f"http://{LOCAL_HOST}:{closed.getsockname()[1]}/probe")
+            assert refused in ("connect-src", "default-src"), refused
         finally:
             context.close()
 

@@ -262,3 +262,27 @@ def test_the_policy_admits_no_other_host() -> None:
     assert set(sources) == {"'self'", "file:", "data:", "blob:", "'unsafe-inline'", "'unsafe-eval'"}
     assert not any(s in ("*", "http:", "https:") or "." in s for s in sources)
     assert set(directives) == {"default-src", "form-action"}  # no directive widens what default-src allows
+
+
+@needs_node
+@pytest.mark.skipif(not Path("/usr/bin/chromium").is_file(), reason="Debian's Chromium is not installed")
+def test_single_file_report_renders_from_disk_under_the_policy(results: Path, tmp_path: Path) -> None:
+    """Opened from file:// as a reader would, the sealed single-file report still renders, and fetches nothing."""
+    from playwright.sync_api import expect, sync_playwright
+
+    index = build_html(results, tmp_path / "one", single_file=True)
+    requests: list[str] = []
+    errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.on("request", lambda request: requests.append(request.url))
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(index.as_uri())
+            total = page.get_by_test_id("metadata-item-total").get_by_test_id("metadata-value")
+            expect(total).to_have_text("2", timeout=15_000)
+        finally:
+            browser.close()
+    assert not errors, errors
+    assert [url for url in requests if url.split(":", 1)[0] not in ("file", "data", "blob")] == []

@@ -11,16 +11,18 @@ import json
 import re
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from conformance.suite._reference import Reference
     from conformance.suite._session import Session
 
 LIMIT = 12
 
 
-def console_lines(reference: Any, redact: Any) -> list[str]:
+def console_lines(reference: Reference, redact: Callable[[str], str]) -> list[str]:
     """One line per divergence cause, with a replay line for each target."""
     d = reference.divergences
     groups = d.groups()
