@@ -110,10 +110,10 @@ RUN_OPTIONS: tuple[Option, ...] = (
     _opt("--rate", "at most this many requests per second (default: no cap)", "rate", type=float),
     _opt(
         "--concurrency",
-        "requests in flight at once (default 8; 1 sends one at a time); findings do not depend on it",
+        "requests in flight at once (default 8; 1 to the embedded mock, which shares this process); "
+        "findings do not depend on it",
         "concurrency",
         type=int,
-        default=8,
     ),
     _opt(
         "--cache-dir",

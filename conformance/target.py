@@ -43,7 +43,9 @@ class Target:
     shrink_budget: int = 150  # requests spent shrinking fails to their smallest reproduction (0: off)
     max_response_bytes: int = 1024 * 1024  # a longer answer is cut, and the cut is a fail
     cleanup_timeout: float = 30.0  # total seconds the cleanup may take, each request still under `timeout`
-    concurrency: int = 8  # requests in flight at once (1: one at a time)
+    # Requests in flight at once (1: one at a time); None: 8 across a network, 1 to the embedded mock,
+    # which shares this process: there more sending threads only contend for the GIL.
+    concurrency: int | None = None
     case_cache: bool = True  # the ci tier replays the cases an earlier run drew (same code, same contract)
     cache_dir: Path | None = None  # where; None: $XDG_CACHE_HOME/faxplus-conformance
     # TLS and proxies (conformance/send/_tls.py makes every decision from these).
@@ -53,6 +55,13 @@ class Target:
     insecure: bool = False  # no certificate verification: warned about on the console and in the report
     no_proxy: bool = False  # ignore HTTP(S)_PROXY / ALL_PROXY
     spec: Path | None = None  # the contract file (--spec); None: the vendored one
+
+    @property
+    def in_flight(self) -> int:
+        """The concurrency in effect (see `concurrency`)."""
+        if self.concurrency is not None:
+            return self.concurrency
+        return 1 if self.embedded else 8
 
     def __post_init__(self) -> None:
         if self.tier not in TIERS:
@@ -67,7 +76,7 @@ class Target:
             raise UsageError(f"--timeout must be a positive number of seconds, not {self.timeout}")
         if self.max_response_bytes <= 0:
             raise UsageError(f"--max-response-bytes must be a positive number of bytes, not {self.max_response_bytes}")
-        if self.concurrency < 1:
+        if self.concurrency is not None and self.concurrency < 1:
             raise UsageError(f"--concurrency must be 1 or more requests in flight, not {self.concurrency}")
         if self.cleanup_timeout < 0:
             raise UsageError(f"--cleanup-timeout must be zero or more seconds, not {self.cleanup_timeout}")

@@ -160,3 +160,9 @@ def test_the_sender_is_usable_from_many_threads_without_losing_count() -> None:
             sender.close()
     assert statuses == {200}
     assert sender.sent == 200
+
+
+def test_default_concurrency_is_8_across_a_network_and_1_to_the_embedded_mock() -> None:
+    assert Target(base_url="http://127.0.0.1:9/v3", token="t").in_flight == 8
+    assert Target().in_flight == 1  # the embedded mock shares this process: threads would only contend
+    assert Target(concurrency=3).in_flight == 3

@@ -150,7 +150,7 @@ def _clean(report: Cleanup, send: _Budgeted, ids: list[str], marker: str | None)
 
     def delete_all(hook_ids: list[str]) -> None:
         # As many at once as the run sends (--concurrency), each still paced by --rate.
-        with ThreadPoolExecutor(max_workers=send.target.concurrency, thread_name_prefix="faxplus-cleanup") as pool:
+        with ThreadPoolExecutor(max_workers=send.target.in_flight, thread_name_prefix="faxplus-cleanup") as pool:
             list(pool.map(delete, dict.fromkeys(hook_ids)))
 
     delete_all(ids)

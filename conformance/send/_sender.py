@@ -55,7 +55,7 @@ class Sender:
         self.pace = Pace(target.rate)
         self.budget = WaitBudget(target.max_wait)
         # Up to `concurrency` requests in flight; each thread waits on the Wire's event loop.
-        self._pool = ThreadPoolExecutor(max_workers=target.concurrency, thread_name_prefix="faxplus-send")
+        self._pool = ThreadPoolExecutor(max_workers=target.in_flight, thread_name_prefix="faxplus-send")
 
     @property
     def in_flight(self) -> bool:

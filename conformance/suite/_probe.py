@@ -189,7 +189,7 @@ class Probe:
             record_sent_ahead(self.session)  # what has not left stays unsent
             self.drain()  # what is in flight is answered and recorded, then the run stops
             raise KeyboardInterrupt
-        while len(self._in_flight) >= self.session.target.concurrency:
+        while len(self._in_flight) >= self.session.target.in_flight:
             self._settle(self._in_flight.popleft())
         mirrored: tuple[Future[Exchange], ...] = ()
         if ahead is None:

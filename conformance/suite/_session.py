@@ -65,7 +65,10 @@ class Session:
             token = secrets.token_urlsafe(24)
             self.mock = MockServer(token=token).start()
             # It listens on loopback in this process: a proxy from the environment could only get in the way.
-            self.target = dataclasses.replace(self.target, base_url=self.mock.url, token=token, no_proxy=True)
+            # Its concurrency is fixed now (1 unless given), before base_url makes it look remote.
+            self.target = dataclasses.replace(
+                self.target, base_url=self.mock.url, token=token, no_proxy=True, concurrency=self.target.in_flight
+            )
         else:
             preflight(self.target)
         SCHEMA.config.update(base_url=self.target.base_url)
