@@ -130,7 +130,7 @@ def distant_mock(latency: float) -> tuple[subprocess.Popen[str], str, str]:
     """`faxplus-conformance mock --latency S` in a separate process: (process, base URL, token)."""
     token = secrets.token_urlsafe(16)
     port = _free_port()
-    cmd = [sys.executable, "-m", "conformance", "mock", "--port", str(port), "--token", token]
+    cmd = [sys.executable, "-m", "conformance", "mock", "--port", str(port), f"--token={token}"]
     cmd += ["--latency", str(latency)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     line = proc.stdout.readline() if proc.stdout else ""
@@ -143,7 +143,7 @@ def distant_mock(latency: float) -> tuple[subprocess.Popen[str], str, str]:
 def against(latency: float, *args: str, cache: Path | None) -> tuple[float, int, float, str]:
     proc, url, token = distant_mock(latency)
     try:
-        return suite_run("--base-url", url, "--token", token, *args, cache=cache)
+        return suite_run("--base-url", url, f"--token={token}", *args, cache=cache)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -187,7 +187,7 @@ def mock_in_process(n: int) -> tuple[float, float, float]:
 def mock_out_of_process(n: int) -> tuple[float, float, float]:
     token = secrets.token_urlsafe(16)
     port = _free_port()
-    cmd = [sys.executable, "-m", "conformance", "mock", "--port", str(port), "--token", token]
+    cmd = [sys.executable, "-m", "conformance", "mock", "--port", str(port), f"--token={token}"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         line = proc.stdout.readline() if proc.stdout else ""  # "reference mock on http://…/v3 …" once listening
