@@ -39,6 +39,18 @@ class Cancelled(Exception):
         super().__init__("run cancelled before the answer was complete")
 
 
+@dataclass(frozen=True)
+class _Outgoing:
+    """One request as the Wire sends it (and sends again on a fresh connection)."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    content: bytes | None
+    removed: tuple[str, ...]  # client defaults not to send
+    chunked: bool
+
+
 @dataclass
 class Answer:
     status: int
@@ -100,9 +112,8 @@ class Wire:
         """One request and its complete answer, or Overdue / Cancelled / an httpx.TransportError."""
         if self.cancelled:
             raise Cancelled
-        future = asyncio.run_coroutine_threadsafe(
-            self._bounded(method, url, dict(headers), content, deadline, removed, chunked), self._loop
-        )
+        outgoing = _Outgoing(method, url, dict(headers), content, removed, chunked)
+        future = asyncio.run_coroutine_threadsafe(self._bounded(outgoing, deadline), self._loop)
         self._pending.add(future)
         try:
             return future.result()
@@ -131,60 +142,34 @@ class Wire:
             self._thread.join(timeout=5)
             self._loop.close()
 
-    async def _bounded(
-        self,
-        method: str,
-        url: str,
-        headers: dict[str, str],
-        content: bytes | None,
-        deadline: float,
-        removed: tuple[str, ...],
-        chunked: bool,
-    ) -> Answer:
+    async def _bounded(self, outgoing: _Outgoing, deadline: float) -> Answer:
         try:
             async with asyncio.timeout(deadline):
-                return await self._with_one_retry(method, url, headers, content, removed, chunked)
+                return await self._with_one_retry(outgoing)
         except TimeoutError:
             raise Overdue(deadline) from None
         except ssl.SSLError as error:
             # anyio lets a TLS alert after the handshake through unwrapped: a transport failure like any other.
             raise httpx.ReadError(f"TLS: {error.reason or error}") from error
 
-    async def _with_one_retry(
-        self,
-        method: str,
-        url: str,
-        headers: dict[str, str],
-        content: bytes | None,
-        removed: tuple[str, ...],
-        chunked: bool,
-    ) -> Answer:
+    async def _with_one_retry(self, outgoing: _Outgoing) -> Answer:
         trace = _Trace()
         try:
-            return await self._once(self._client, method, url, headers, content, removed, chunked, trace)
+            return await self._once(self._client, outgoing, trace)
         except STALE:
             if not trace.reused or trace.answered:
                 raise  # a fresh connection broke, or the server began answering: this request's failure
         # Again on a connection of its own: if this one fails too, the failure is this request's.
         async with await self._new_client() as fresh:
-            answer = await self._once(fresh, method, url, headers, content, removed, chunked, _Trace())
+            answer = await self._once(fresh, outgoing, _Trace())
         answer.retried = True
         return answer
 
-    async def _once(
-        self,
-        client: httpx.AsyncClient,
-        method: str,
-        url: str,
-        headers: dict[str, str],
-        content: bytes | None,
-        removed: tuple[str, ...],
-        chunked: bool,
-        trace: _Trace,
-    ) -> Answer:
-        body: Any = _chunks(content) if chunked and content is not None else content
-        request = client.build_request(method, url, headers=headers, content=body, extensions={"trace": trace})
-        for name in removed:
+    async def _once(self, client: httpx.AsyncClient, out: _Outgoing, trace: _Trace) -> Answer:
+        body: Any = _chunks(out.content) if out.chunked and out.content is not None else out.content
+        extensions = {"trace": trace}
+        request = client.build_request(out.method, out.url, headers=out.headers, content=body, extensions=extensions)
+        for name in out.removed:
             request.headers.pop(name, None)
         sent = {k.decode("latin-1"): v.decode("latin-1") for k, v in request.headers.raw}
         response = await client.send(request, stream=True)
