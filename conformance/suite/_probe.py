@@ -322,11 +322,6 @@ def _done(exchange: Exchange) -> Future[Exchange]:
     return future
 
 
-def remember_registration(session: Session, exchange: Exchange) -> None:
-    """Keep the id of whatever a 2xx registered, so cleanup deletes it."""
-    session.remember(exchange)
-
-
 def reproduce(exchange: Exchange, r: Redactor) -> Reproduction:
     """All that replays `exchange`, secrets already replaced by placeholders."""
     return Reproduction(

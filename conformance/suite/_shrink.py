@@ -25,7 +25,7 @@ from conformance.send import RateLimited, TargetHanging
 from strategies import RawBody
 from strategies._webhook import ip_path_marker
 
-from ._probe import remember_registration, reproduce
+from ._probe import reproduce
 from ._session import Session
 
 Webhook = dict[str, Any]
@@ -204,8 +204,7 @@ class Shrinker:
         except (TargetHanging, RateLimited):
             self.spent = self.budget  # the target is gone or throttling: stop shrinking
             return False, None
-        if exchange.status is not None and 200 <= exchange.status < 300:
-            remember_registration(self.session, exchange)
+        self.session.remember(exchange)  # whatever a 2xx registered
         violations = run_checks(exchange, classify(payload))
         hit = next((v for v in violations if v.verdict is Verdict.FAIL and v.root == finding.root), None)
         self._seen[key] = hit is not None
