@@ -42,16 +42,27 @@ def run_cli(
     *args: object, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 300
 ) -> CliResult:
     """`python -m conformance ARGS` with no FAXPLUS_* variables inherited, only those in `env`."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")}
     proc = subprocess.run(
         [sys.executable, "-m", "conformance", *map(str, args)],
-        env={**clean, **(env or {})},
+        env=_cli_env(env),
         cwd=cwd,
         capture_output=True,
         text=True,
         timeout=timeout,  # a safety net against a hung child, not an assertion
     )
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def spawn_cli(*args: object, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """`python -m conformance ARGS` started, not awaited (for the tests that signal it mid-run);
+    as `run_cli`, no FAXPLUS_* variables inherited, only those in `env`."""
+    command = [sys.executable, "-m", "conformance", *map(str, args)]
+    return subprocess.Popen(command, env=_cli_env(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _cli_env(env: dict[str, str] | None) -> dict[str, str]:
+    """This process's environment without any FAXPLUS_* variable, plus `env`."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")}, **(env or {})}
 
 
 SharedRuns = Callable[..., CliResult | None]

@@ -10,6 +10,7 @@ Uses Debian's Chromium (`apt-get install chromium`), never a browser downloaded 
 from __future__ import annotations
 
 import collections
+import contextlib
 import functools
 import http.server
 import json
@@ -71,24 +72,30 @@ def faulty_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return out, mock.url
 
 
-@pytest.fixture
-def served(faulty_run: tuple[Path, str]) -> Iterator[str]:
-    """The report folder over HTTP on 127.0.0.1 (its data is fetched, which file:// does not allow)."""
-    html = faulty_run[0] / "html"
+@contextlib.contextmanager
+def serve_folder(folder: Path) -> Iterator[str]:
+    """`folder` over HTTP on 127.0.0.1 (a report's data is fetched, which file:// does not allow); its base URL."""
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer((LOCAL_HOST, 0), functools.partial(Quiet, directory=str(html)))
-    thread = threading.Thread(target=server.serve_forever, name="report-http", daemon=True)
+    server = http.server.ThreadingHTTPServer((LOCAL_HOST, 0), functools.partial(Quiet, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, name="folder-http", daemon=True)
     thread.start()
     try:
-        yield f"http://{LOCAL_HOST}:{server.server_port}/index.html"
+        yield f"http://{LOCAL_HOST}:{server.server_port}"
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def served(faulty_run: tuple[Path, str]) -> Iterator[str]:
+    """The report's index.html, served."""
+    with serve_folder(faulty_run[0] / "html") as base:
+        yield f"{base}/index.html"
 
 
 # Resolves with the CSP directive that refused the fetch, or says how the fetch ended without one.
@@ -252,26 +259,14 @@ def test_the_policy_stops_a_fetch_to_another_origin(
     )
     (tmp_path / "index.html").write_text(offline.seal_html(page_text) if sealed else page_text, encoding="utf-8")
 
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer((LOCAL_HOST, 0), functools.partial(Quiet, directory=str(tmp_path)))
-    thread = threading.Thread(target=server.serve_forever, name="sealed-http", daemon=True)
-    thread.start()
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-            try:
-                page = browser.new_page()
-                page.goto(f"http://{LOCAL_HOST}:{server.server_port}/index.html", wait_until="load")
-                page.wait_for_function("document.title === 'done'", timeout=TIMEOUT_MS)  # the inline script ran
-            finally:
-                browser.close()
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve_folder(tmp_path) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(f"{base}/index.html", wait_until="load")
+            page.wait_for_function("document.title === 'done'", timeout=TIMEOUT_MS)  # the inline script ran
+        finally:
+            browser.close()
     if sealed:
         assert hits == [], f"the sealed page reached another origin: {hits}"
     else:

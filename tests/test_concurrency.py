@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import run_cli, spawn_cli
 
 from conformance.mock import MockServer
 from conformance.mock._reply import Reply
@@ -113,10 +113,7 @@ def test_an_interrupted_concurrent_run_leaves_nothing_registered(tmp_path: Path)
     """SIGINT in the middle of a run with 8 requests in flight: each in-flight answer is recorded, and
     every webhook the server registered is deleted (the Ctrl-C case of tests/test_staging_safety.py
     runs with the default concurrency; this one adds the case cache's requests sent ahead)."""
-    import os
     import signal
-    import subprocess
-    import sys
 
     cache = tmp_path / "cache"
     with MockServer(token=TOKEN) as warm:  # a first run fills the case cache
@@ -126,10 +123,10 @@ def test_an_interrupted_concurrent_run_leaves_nothing_registered(tmp_path: Path)
         )  # fmt: skip
     assert first.returncode == 0, first.output[-1500:]
     with Counting(pause=0.02) as server:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")} | {"FAXPLUS_TOKEN": TOKEN}
-        command = [sys.executable, "-m", "conformance", "run", "--base-url", server.url, "--no-html"]
-        command += ["--output-dir", str(tmp_path / "out"), "--cache-dir", str(cache)]
-        proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = spawn_cli(
+            *("run", "--base-url", server.url, "--no-html", "--output-dir", tmp_path / "out", "--cache-dir", cache),
+            env={"FAXPLUS_TOKEN": TOKEN},
+        )
         limit = time.monotonic() + 60
         while len(server.store.all()) < 20 and time.monotonic() < limit and proc.poll() is None:
             time.sleep(0.02)

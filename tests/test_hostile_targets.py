@@ -8,16 +8,14 @@ reply slowed down); the runs are the real CLI in a subprocess, signalled as CI c
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
 import tracemalloc
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import CliResult, run_cli, spawn_cli
 from wire_servers import Received, WireServer, answer, drip, endless_body, hold, huge_length
 
 from conformance.mock import MockServer
@@ -27,6 +25,13 @@ from conformance.target import Target
 
 TOKEN = "hostile-token-5d1"
 SLACK = 8.0  # start-up (imports, the preflight) and shutdown of a subprocess run on a busy CI machine
+
+
+def against(url: str, out: Path, *args: str) -> CliResult:
+    """A whole run against `url`, reports in `out`."""
+    return run_cli(
+        "run", "--base-url", url, "--no-html", "--output-dir", out, *args, env={"FAXPLUS_TOKEN": TOKEN}, timeout=180
+    )
 
 
 def summary(out: Path) -> dict:
@@ -45,18 +50,7 @@ def test_a_dripping_server_costs_one_deadline_per_request_and_the_finding_names_
     # exchange ends each request.
     with WireServer(drip(0.2)) as server:
         started = time.monotonic()
-        proc = run_cli(
-            "run",
-            "--base-url",
-            server.url,
-            "--timeout",
-            "0.5",
-            "--no-html",
-            "--output-dir",
-            tmp_path,
-            env={"FAXPLUS_TOKEN": TOKEN},
-            timeout=120,
-        )
+        proc = against(server.url, tmp_path, "--timeout", "0.5")
         took = time.monotonic() - started
         sent = len(server.requests)
     assert proc.returncode == 1, proc.output
@@ -87,20 +81,8 @@ def test_cleanup_runs_each_request_under_the_deadline_and_all_within_its_budget(
 
     with SlowCleanup(token=TOKEN, port=0) as mock:
         started = time.monotonic()
-        proc = run_cli(
-            "run",
-            "--base-url",
-            mock.url,
-            "--timeout",
-            "2",  # a registration answers in milliseconds; 2 s leaves room for a loaded CI machine
-            "--cleanup-timeout",
-            "5",
-            "--no-html",
-            "--output-dir",
-            tmp_path,
-            env={"FAXPLUS_TOKEN": TOKEN},
-            timeout=180,
-        )
+        # A registration answers in milliseconds; 2 s leaves room for a loaded CI machine.
+        proc = against(mock.url, tmp_path, "--timeout", "2", "--cleanup-timeout", "5")
         took = time.monotonic() - started
         registered = [hook["id"] for hook in mock.store.all()]
     assert proc.returncode == 0, proc.output  # the registrations themselves honour the contract
@@ -120,20 +102,7 @@ def test_cleanup_runs_each_request_under_the_deadline_and_all_within_its_budget(
 # --- 2. bounded responses -----------------------------------------------------------------------
 def test_an_endless_body_is_cut_at_the_cap_and_judged(tmp_path: Path) -> None:
     with WireServer(endless_body) as server:
-        proc = run_cli(
-            "run",
-            "--base-url",
-            server.url,
-            "--max-response-bytes",
-            "65536",
-            "--shrink-budget",
-            "0",
-            "--no-html",
-            "--output-dir",
-            tmp_path,
-            env={"FAXPLUS_TOKEN": TOKEN},
-            timeout=180,
-        )
+        proc = against(server.url, tmp_path, "--max-response-bytes", "65536", "--shrink-budget", "0")
     assert proc.returncode == 1, proc.output
     messages = transport_messages(summary(tmp_path))
     assert messages and all(m == "too-large: response over 65536 bytes" for m in messages), messages
@@ -179,9 +148,7 @@ def _hang(request: Received, sock) -> bool:
 
 
 def _start(url: str, out: Path, *args: str) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")} | {"FAXPLUS_TOKEN": TOKEN}
-    command = [sys.executable, "-m", "conformance", "run", "--base-url", url, "--no-html", "--output-dir", str(out)]
-    return subprocess.Popen([*command, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return spawn_cli("run", "--base-url", url, "--no-html", "--output-dir", out, *args, env={"FAXPLUS_TOKEN": TOKEN})
 
 
 def _wait_for_requests(server: WireServer, proc: subprocess.Popen[str], count: int) -> None:

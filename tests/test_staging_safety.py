@@ -7,11 +7,8 @@ Every server here is real and listens on 127.0.0.1; every run is the real CLI in
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import CliResult, run_cli
+from conftest import CliResult, run_cli, spawn_cli
 
 from conformance.mock import FAULTS, Fault, MockServer
 from conformance.mock._reply import Reply
@@ -77,25 +74,9 @@ def test_no_cleanup_keeps_what_was_registered(tmp_path: Path) -> None:
 
 def test_sigint_mid_run_still_cleans_up_and_writes(tmp_path: Path) -> None:
     with MockServer(token=TOKEN) as mock:
-        environment = {k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")} | {"FAXPLUS_TOKEN": TOKEN}
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "conformance",
-                "run",
-                "--base-url",
-                mock.url,
-                "--no-html",
-                "--output-dir",
-                str(tmp_path),
-                "--rate",
-                "150",
-            ],
-            env=environment,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+        proc = spawn_cli(
+            *("run", "--base-url", mock.url, "--no-html", "--output-dir", tmp_path, "--rate", "150"),
+            env={"FAXPLUS_TOKEN": TOKEN},
         )
         deadline = time.monotonic() + 60
         while len(mock.store.all()) < 5 and time.monotonic() < deadline and proc.poll() is None:
