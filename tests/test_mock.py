@@ -623,3 +623,23 @@ def test_mock_command_serves_a_variant():
             assert str(uuid.UUID(response.json()["id"])) == response.json()["id"]
         finally:
             proc.terminate()
+
+
+def test_the_mock_takes_many_connections_at_once() -> None:
+    """A client opening 8 connections at once must not see SYNs dropped (a dropped SYN is retried a
+    second later, slower than a short deadline). Nothing accepts here, so only the listen backlog
+    decides how many handshakes complete: socketserver's default of 5 completes 6."""
+    import select
+
+    server = MockServer(port=0)  # bound and listening, never started: nothing accepts
+    clients = [socket.socket() for _ in range(16)]
+    try:
+        for client in clients:
+            client.setblocking(False)
+            client.connect_ex(("127.0.0.1", server.port))
+        _, connected, _ = select.select([], clients, [], 0.5)
+        assert len(connected) == len(clients), f"{len(connected)} of {len(clients)} connections completed"
+    finally:
+        for client in clients:
+            client.close()
+        server.stop()
