@@ -254,7 +254,8 @@ def _replay_all(target: Target, findings: list[dict[str, Any]], say: Callable[[s
                 outcome["not replayable"] += len(findings) - sum(outcome.values())
                 say(f"stopped sending: {stop}")
                 break
-            registered += _registered(exchange)
+            if exchange.registered_id is not None:
+                registered.append(exchange.registered_id)
             failing = replay.failing(exchange)
             outcome["still failing" if failing else "fixed"] += 1
             answer = f"answered {exchange.status}" if exchange.error is None else f"no answer: {exchange.error}"
@@ -268,11 +269,3 @@ def _replay_all(target: Target, findings: list[dict[str, Any]], say: Callable[[s
     if outcome["still failing"]:
         return 1
     return 2 if outcome["not replayable"] else 0
-
-
-def _registered(exchange: Exchange) -> list[str]:
-    """The id a 2xx answer registered, so it is deleted afterwards."""
-    if exchange.status is None or not 200 <= exchange.status < 300:
-        return []
-    body = exchange.response_json()
-    return [body["id"]] if isinstance(body, dict) and isinstance(body.get("id"), str) else []

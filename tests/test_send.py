@@ -331,3 +331,16 @@ def test_cleanup_of_nothing_sends_nothing(mock):
     report = cleanup(target_for(mock), [])
     assert (report.deleted, report.leftovers, report.verified) == ([], [], False)
     assert len(mock.requests) == 0
+
+
+def test_the_registered_id_is_that_of_a_2xx_webhook_id_only() -> None:
+    def answered(status: int, body: bytes) -> Exchange:
+        exchange = Exchange("POST", "http://127.0.0.1/hooks", {}, b"{}")
+        exchange.status, exchange.response_body = status, body
+        return exchange
+
+    assert answered(200, b'{"id": "h1"}').registered_id == "h1"
+    assert answered(201, b'{"id": "h2"}').registered_id == "h2"  # any 2xx may have registered
+    assert answered(400, b'{"id": "h3"}').registered_id is None
+    assert answered(200, b'{"id": 5}').registered_id is None
+    assert answered(200, b"not json").registered_id is None

@@ -30,6 +30,14 @@ class Exchange:
     def media_type(self) -> str:
         return self.response_headers.get("content-type", "").split(";")[0].strip().lower()
 
+    @property
+    def registered_id(self) -> str | None:
+        """The id a 2xx answer carries: what cleanup must delete (whatever the case was meant to do)."""
+        if self.status is None or not 200 <= self.status < 300:
+            return None
+        body = self.response_json()
+        return body["id"] if isinstance(body, dict) and isinstance(body.get("id"), str) else None
+
     def response_json(self) -> Any:
         """The parsed response body, or NOT_JSON (strict RFC 8259: no NaN)."""
         return strict_json(self.response_body)

@@ -82,11 +82,9 @@ class Side:
     def _remember(self, future: Future[Exchange]) -> None:
         if future.cancelled() or future.exception() is not None:
             return
-        exchange = future.result()
-        if exchange.status is not None and 200 <= exchange.status < 300:
-            body = exchange.response_json()
-            if isinstance(body, dict) and isinstance(body.get("id"), str):
-                self.registered.append(body["id"])
+        hook_id = future.result().registered_id
+        if hook_id is not None:
+            self.registered.append(hook_id)
 
     def answer(self, future: Future[Exchange]) -> Exchange | None:
         try:

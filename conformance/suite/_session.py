@@ -110,11 +110,8 @@ class Session:
 
     def remember(self, exchange: Exchange) -> None:
         """Keep the id of whatever a 2xx registered, so cleanup deletes it."""
-        if exchange.status is None or not 200 <= exchange.status < 300:
-            return
-        body = exchange.response_json()
-        if isinstance(body, dict) and isinstance(body.get("id"), str):
-            self.ledger.registered.append(body["id"])
+        if exchange.registered_id is not None:
+            self.ledger.registered.append(exchange.registered_id)
 
     @property
     def in_flight(self) -> bool:
