@@ -110,7 +110,8 @@ RUN_OPTIONS: tuple[Option, ...] = (
     _opt("--rate", "at most this many requests per second (default: no cap)", "rate", type=float),
     _opt(
         "--concurrency",
-        "requests in flight at once (default 8; 1 to the embedded mock, which shares this process); "
+        "requests in flight at once (default 8, 16 in the nightly tier; 1 to the embedded mock, which "
+        "shares this process); "
         "findings do not depend on it",
         "concurrency",
         type=int,

@@ -358,9 +358,11 @@ _near_keys = st.one_of(
 _any_json = st.one_of(*JSON_KINDS.values())
 # A case variant of a known key carries a value valid for that key, so only the key's spelling is wrong.
 _OTHER_VALUES = property_values()  # a property another version of the contract adds: drawn from its schema
-_case_keys = st.sampled_from(PROPERTIES).flatmap(
-    lambda p: st.tuples(near.case_variants([p]), VALID_VALUES[p] if p in VALID_VALUES else _OTHER_VALUES[p])
-)
+_case_variant_of = {  # built once per property, not inside every draw
+    p: st.tuples(near.case_variants([p]), VALID_VALUES[p] if p in VALID_VALUES else _OTHER_VALUES[p])
+    for p in PROPERTIES
+}
+_case_keys = st.sampled_from(PROPERTIES).flatmap(_case_variant_of.__getitem__)
 
 
 def _add_key(pairs: st.SearchStrategy[tuple[str, Any]]) -> st.SearchStrategy[Webhook]:

@@ -9,6 +9,7 @@ several shapes. Hosts are always on a reserved domain or in a documentation addr
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from hypothesis import strategies as st
@@ -30,6 +31,7 @@ _ALNUM = _LOWER + "0123456789"
 _UNRESERVED = _ALNUM + "ABCDEFGHIJKLMNOPQRSTUVWXYZ-._~"
 
 
+@cache  # strategies are immutable, and the contract is fixed per process: built once
 def e164_numbers(min_digits: int = 2, max_digits: int = 15) -> st.SearchStrategy[str]:
     """Valid E.164 numbers: `+`, a non-zero digit, then 1..14 more digits (2..15 digits in all).
 
@@ -39,20 +41,23 @@ def e164_numbers(min_digits: int = 2, max_digits: int = 15) -> st.SearchStrategy
     '+12135550123'
     """
     digits = st.integers(min_value=min_digits, max_value=max_digits)
-
-    def build(n: int) -> st.SearchStrategy[str]:
-        return st.builds(
+    # One strategy per length, built once: a strategy built inside a draw is validated on every draw,
+    # which cost most of the nightly tier's generation time.
+    by_length = {
+        n: st.builds(
             lambda first, rest: f"+{first}{rest}",
             st.sampled_from("123456789"),
             st.text(alphabet="0123456789", min_size=n - 1, max_size=n - 1),
         )
-
-    return digits.flatmap(build)
+        for n in range(min_digits, max_digits + 1)
+    }
+    return digits.flatmap(by_length.__getitem__)
 
 
 E164_PATTERN = r"^[+][1-9][0-9]{1,14}$"  # the vendored contract's; another one is drawn from its regex
 
 
+@cache
 def number_strings() -> st.SearchStrategy[str]:
     """Valid items of `numbers` under the contract: E.164 within its lengths, or its own pattern."""
     item = CONTRACT.number_schema
@@ -69,6 +74,7 @@ def number_bounds() -> tuple[int, int]:
     return schema.get("minItems", 0), min(schema.get("maxItems", MAX_NUMBERS), MAX_NUMBERS)
 
 
+@cache
 def number_lists(max_size: int = MAX_NUMBERS) -> st.SearchStrategy[list[str]]:
     """1..100 valid numbers of mixed lengths, duplicates included: a small pool drawn with repeats.
     (0..100 when the contract has no `minItems`.)
@@ -77,9 +83,17 @@ def number_lists(max_size: int = MAX_NUMBERS) -> st.SearchStrategy[list[str]]:
     ['+12135550123', '+44', '+12135550123']
     """
     low, high = number_bounds()
-    return st.lists(number_strings(), min_size=1, max_size=8).flatmap(
-        lambda pool: st.lists(st.sampled_from(pool), min_size=low, max_size=min(max_size, high))
-    )
+    # Which pool items, as indexes: one strategy per pool size, built once (see e164_numbers).
+    picks = {
+        size: st.lists(st.integers(0, size - 1), min_size=low, max_size=min(max_size, high)) for size in range(1, 9)
+    }
+
+    @st.composite
+    def drawn(draw: st.DrawFn) -> list[str]:
+        pool = draw(st.lists(number_strings(), min_size=1, max_size=8))
+        return [pool[i] for i in draw(picks[len(pool)])]
+
+    return drawn()
 
 
 def _percent_encoded() -> st.SearchStrategy[str]:
@@ -90,6 +104,7 @@ def _percent_encoded() -> st.SearchStrategy[str]:
     return st.lists(piece, min_size=1, max_size=4).map("".join)
 
 
+@cache
 def targets(domain: str = DEFAULT_TARGET_DOMAIN) -> st.SearchStrategy[str]:
     """Callback URLs real integrations register: any scheme case, a subdomain, punycode or IP
     literal host, an optional port, a path of any depth (trailing slash or not), several
@@ -135,6 +150,7 @@ def ip_path_marker(domain: str) -> str:
     return label if label.startswith("run-") else ""
 
 
+@cache
 def client_ids() -> st.SearchStrategy[str]:
     """Ids a client may choose: 24 hex (Fax.Plus's own shape), UUIDs, digits, slugs.
 
@@ -165,6 +181,7 @@ def property_values(domain: str = DEFAULT_TARGET_DOMAIN) -> dict[str, st.SearchS
     }
 
 
+@cache
 def _numbers() -> st.SearchStrategy[list[str] | None]:
     low, _ = number_bounds()
     shortest, longest = number_edges()
@@ -181,6 +198,7 @@ def number_edges() -> tuple[str, str]:
     return "+" + digits[:low], "+" + digits[:high]
 
 
+@cache
 def webhooks(domain: str = DEFAULT_TARGET_DOMAIN) -> st.SearchStrategy[dict[str, Any]]:
     """Every shape of realistic Webhook: all events, `numbers` absent, `null` or 1..100 E.164
     numbers (duplicates, both length boundaries), and an optional client-chosen `id`. Which keys

@@ -132,7 +132,8 @@ def test_prefetch_sends_ahead_in_order_and_settles_what_no_test_took() -> None:
         sender = Sender(Target(base_url=mock.url, token=TOKEN, concurrency=2))
         try:
             plans = [("t::a", [record(p) for p in payloads[:3]]), ("t::b", [record(p) for p in payloads[3:]])]
-            ahead = Prefetch(sender, plans)
+            ahead = Prefetch(sender)
+            ahead.send(plans)
             assert ahead.take("t::a", record(payloads[1])) is None  # not the next one recorded
             first = ahead.take("t::a", record(payloads[0]))
             assert first is not None and first.result().status == 200

@@ -74,6 +74,7 @@ def test_rate_caps_requests_per_second_across_all_sending_threads() -> None:
 def test_a_429_holds_every_sending_thread_once_and_is_charged_once() -> None:
     seen = {"count": 0}
     lock = threading.Lock()
+    together = threading.Barrier(4, timeout=30)
 
     class Throttled(MockServer):
         def respond(self, request):
@@ -81,6 +82,7 @@ def test_a_429_holds_every_sending_thread_once_and_is_charged_once() -> None:
                 seen["count"] += 1
                 first = seen["count"] <= 4
             if first:
+                together.wait()  # the four 429s go out at once, however late a sending thread started
                 return Reply(429, b'{"error": "rate_limited"}', headers={"Retry-After": "1"})
             return super().respond(request)
 

@@ -1,21 +1,23 @@
 """Sending: how a generated case goes on the wire, and how it is replayed and redacted."""
 
-from ._cleanup import Cleanup, cleanup
+from ._cleanup import Cleanup, Sweeper, cleanup
 from ._curl import curl
 from ._exchange import NOT_JSON, Exchange
 from ._politeness import RateLimited
 from ._preflight import preflight
 from ._redact import Redactor
-from ._sender import Sender, TargetHanging
+from ._sender import NotSent, Sender, TargetHanging
 
 __all__ = [
     "NOT_JSON",
+    "NotSent",
     "RateLimited",
     "Cleanup",
     "cleanup",
     "Exchange",
     "Redactor",
     "Sender",
+    "Sweeper",
     "TargetHanging",
     "curl",
     "preflight",

@@ -1,10 +1,18 @@
-"""Cleanup: delete every webhook the run registered, then list what is left of them."""
+"""Cleanup: delete every webhook the run registered, then list what is left of them.
+
+A run deletes each webhook as soon as it learns its id (`Sweeper`, on the run's sending threads),
+so the wire's idle moments do the work; at the end, `cleanup` waits for those deletes within the
+budget, deletes again whatever they missed, and lists what is left.
+"""
 
 from __future__ import annotations
 
 import json
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -63,6 +71,40 @@ def _marked(hook: object, marker: str | None) -> bool:
     return host == marker or host.endswith("." + marker) or f"{parts.path}/".startswith(f"/{label}/")
 
 
+class Sweeper:
+    """Deletes each webhook the moment the run learns its id, on a thread `submit` provides (the run's
+    sending threads, so `--concurrency` still bounds what is on the wire), each under the deadline."""
+
+    def __init__(
+        self, target: Target, wire: Wire, pace: Pace | None, submit: Callable[[Callable[[], None]], Future[None]]
+    ) -> None:
+        self.target, self.wire, self.pace, self._submit = target, wire, pace, submit
+        self.deleted: set[str] = set()
+        self._pending: list[Future[None]] = []
+        self._lock = threading.Lock()
+
+    def delete(self, hook_id: str) -> None:
+        self._pending.append(self._submit(lambda: self._delete(hook_id)))
+
+    def _delete(self, hook_id: str) -> None:
+        if self.pace is not None:
+            self.pace.wait()
+        url = f"{self.target.hooks_url}/{hook_id}"
+        try:
+            answer = self.wire.exchange("DELETE", url, self.target.auth_headers(), None, deadline=self.target.timeout)
+        except (httpx.HTTPError, Overdue, Cancelled):
+            return  # the cleanup at the end tries again, within its budget
+        if answer.status < 300 or answer.status == 404:
+            with self._lock:
+                self.deleted.add(hook_id)
+
+    def settle(self, within: float) -> None:
+        """Wait (at most `within` s) for the deletes under way; those not started are left to the end."""
+        for future in self._pending:
+            future.cancel()  # not picked up yet: the end deletes it, within the budget
+        wait_for(self._pending, timeout=max(0.0, within))
+
+
 def cleanup(
     target: Target,
     ids: list[str],
@@ -70,6 +112,7 @@ def cleanup(
     *,
     wire: Wire | None = None,
     pace: Pace | None = None,
+    swept: Sweeper | None = None,
 ) -> Cleanup:
     """Delete `ids`, then every listed webhook whose target is on the run's `marker` domain: those
     a server registered without telling us their id (an interrupted request, a wrong response).
@@ -78,6 +121,7 @@ def cleanup(
     whatever the server does, cleanup ends, and what it could not delete is listed in `failed`.
     `wire`: the run's own (so a second signal cancels the cleanup too); None opens one.
     `pace`: the run's own, so cleanup keeps to `--rate` too.
+    `swept`: the run's Sweeper, whose deletes (done or under way) count; the rest are deleted here.
     """
     report = Cleanup()
     if target.base_url is None or (not ids and not marker):
@@ -85,7 +129,12 @@ def cleanup(
     own = wire is None
     wire = wire or Wire(target.max_response_bytes, client_options(target))
     try:
-        _clean(report, _Budgeted(wire, target, pace), ids, marker)
+        budgeted = _Budgeted(wire, target, pace)
+        if swept is not None:
+            swept.settle(within=budgeted.ends - time.monotonic())
+            report.deleted.extend(i for i in dict.fromkeys(ids) if i in swept.deleted)
+            ids = [i for i in ids if i not in swept.deleted]
+        _clean(report, budgeted, ids, marker, known=report.deleted)
     finally:
         if own:
             wire.close()
@@ -122,7 +171,8 @@ def _why(error: Exception) -> str:
     return str(error) if isinstance(error, BudgetSpent | Overdue | Cancelled) else type(error).__name__
 
 
-def _clean(report: Cleanup, send: _Budgeted, ids: list[str], marker: str | None) -> None:
+def _clean(report: Cleanup, send: _Budgeted, ids: list[str], marker: str | None, known: list[str]) -> None:
+    """`known`: ids already deleted (by the Sweeper): still checked against the listing."""
     hooks_url = send.target.hooks_url
 
     def delete(hook_id: str) -> None:
@@ -161,7 +211,7 @@ def _clean(report: Cleanup, send: _Budgeted, ids: list[str], marker: str | None)
         hooks = listed()
     if isinstance(hooks, list):
         report.verified = True
-        mine = set(ids)
+        mine = set(ids) | set(known)
         report.leftovers = [
             h.get("id") for h in hooks if isinstance(h, dict) and (h.get("id") in mine or _marked(h, marker))
         ]

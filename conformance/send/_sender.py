@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -27,6 +28,10 @@ HANG_BREAKER = 3  # requests in a row without an answer (timeouts, refusals) bef
 
 class TargetHanging(Exception):
     """The target stopped answering (hangs, or went away): further requests would only wait."""
+
+
+class NotSent(Exception):
+    """The run was interrupted before this request left: it is never sent."""
 
 
 def _body(kwargs: dict[str, Any]) -> bytes | None:
@@ -49,12 +54,13 @@ class Sender:
         # Requests on the wire: an interrupt then waits for their answers, so that a webhook the
         # server registers is still known, and deleted, by the cleanup.
         self._on_the_wire = 0
+        self._stopped = False  # an interrupt: what has not left stays unsent
         self._lock = threading.Lock()  # counters shared by the sending threads
         self._breaker = threading.Lock()  # one thread at a time asks whether the target is alive
         self.wire = Wire(target.max_response_bytes, client_options(target))
         self.pace = Pace(target.rate)
         self.budget = WaitBudget(target.max_wait)
-        # Up to `concurrency` requests in flight; each thread waits on the Wire's event loop.
+        # Up to `concurrency` requests in flight, each on its own sending thread through the Wire.
         self._pool = ThreadPoolExecutor(max_workers=target.in_flight, thread_name_prefix="faxplus-send")
 
     @property
@@ -68,6 +74,18 @@ class Sender:
     def cancel(self) -> None:
         """A second signal: end the request in flight now and send nothing more."""
         self.wire.cancel()
+
+    def stop(self) -> None:
+        """A first signal: requests queued behind the sending threads never leave (they end in
+        NotSent); those on the wire get their answer or their deadline."""
+        self._stopped = True
+
+    def quiet(self, within: float) -> None:
+        """Wait (at most `within` s) until no request is on the wire: then what the server registered
+        is either known or listed, not still on its way (cleanup lists what is left)."""
+        ends = time.monotonic() + within
+        while self._on_the_wire and time.monotonic() < ends:
+            time.sleep(0.01)
 
     @property
     def hanging(self) -> bool:
@@ -117,6 +135,10 @@ class Sender:
         """`send` on one of the sending threads: up to `--concurrency` requests are on the wire at once."""
         return self._pool.submit(self.send, method, url, headers, content, chunked=chunked)
 
+    def background(self, job: Callable[[], None]) -> Future[None]:
+        """`job` on one of the sending threads (cleanup's early deletes): it shares `--concurrency`."""
+        return self._pool.submit(job)
+
     def _alive(self) -> bool:
         """After a run of unanswered requests: does a harmless request (`POST /hooks` with `[]`, which
         registers nothing) still get an answer? Then only some requests hang, and the run goes on."""
@@ -165,6 +187,8 @@ class Sender:
             self.pace.wait()
             try:
                 with self._lock:
+                    if self._stopped:
+                        raise NotSent
                     self._on_the_wire += 1
                 try:
                     answer = self.wire.exchange(

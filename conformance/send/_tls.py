@@ -1,6 +1,6 @@
 """TLS and proxies: every decision about how the suite's HTTP client trusts servers and reaches them.
 
-`client_options(target)` gives the keyword arguments every `httpx.AsyncClient` of the suite is built
+`client_options(target)` gives the keyword arguments every `httpx.Client` of the suite is built
 with, so the run, the preflight, the cleanup and the retry on a fresh connection all trust the same
 CAs, present the same client certificate and go through the same proxy.
 
@@ -91,7 +91,7 @@ def _load_trust(context: ssl.SSLContext, target: Target, cafile: str | None, cap
 
 
 def client_options(target: Target) -> dict[str, Any]:
-    """Keyword arguments for `httpx.AsyncClient(...)` / `httpx.Client(...)`: TLS and proxies."""
+    """Keyword arguments for `httpx.Client(...)`: TLS and proxies."""
     return {"verify": ssl_context(target), "trust_env": not target.no_proxy}
 
 

@@ -1,8 +1,11 @@
 """Wire: one HTTP exchange under a hard deadline, with a bounded response body.
 
-httpx's timeouts are per read, so a server that drips one byte a second never trips them. Every
-exchange therefore runs on an `httpx.AsyncClient` on one event-loop thread owned by the Wire, inside
-`asyncio.timeout(deadline)`: connect, send and the complete response share one deadline.
+httpx's timeouts are per read, so a server that drips one byte a second never trips them. The Wire
+therefore gives httpx's connection pool a network backend of its own (`_Bounded`): every connect,
+write and read of a socket waits at most for what is left of the exchange's deadline, so connect,
+send and the complete response share one deadline. Exchanges run on the calling thread (the
+Sender's sending threads), with a plain `httpx.Client`: a third of the CPU an event loop costs per
+request, which the run spends drawing and judging instead (docs/benchmarks.md).
 
 A keep-alive connection the server closed while it sat in the pool fails the next request before any
 response byte. Browsers and curl retry such a request once on a fresh connection; so does the Wire,
@@ -11,14 +14,16 @@ so the failure lands on the request that caused it, not on the innocent one afte
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
+import contextlib
+import socket
 import ssl
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpcore
 import httpx
 
 # Failures of a reused connection before the server answered anything: the request never reached it.
@@ -67,7 +72,7 @@ class _Trace:
 
     events: list[str] = field(default_factory=list)
 
-    async def __call__(self, name: str, info: Mapping[str, Any]) -> None:
+    def __call__(self, name: str, info: Mapping[str, Any]) -> None:
         self.events.append(name)
 
     @property
@@ -79,24 +84,113 @@ class _Trace:
         return "http11.receive_response_headers.complete" in self.events
 
 
+class _Deadline(threading.local):
+    """When the exchange running on this thread must be over (monotonic seconds); None: no exchange."""
+
+    ends: float | None = None
+
+    def left(self, timeout: float | None, error: type[Exception]) -> float | None:
+        if self.ends is None:
+            return timeout
+        remaining = self.ends - time.monotonic()
+        if remaining <= 0:
+            raise error("the exchange's deadline passed")
+        return remaining if timeout is None else min(timeout, remaining)
+
+
+class _Stream(httpcore.NetworkStream):
+    """A socket whose every wait is bounded by the deadline of the exchange using it."""
+
+    def __init__(self, inner: httpcore.NetworkStream, wire: Wire) -> None:
+        self._inner, self._wire = inner, wire
+        wire._opened(self)
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, self._wire._deadline.left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, self._wire._deadline.left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._wire._closed(self)
+        self._inner.close()
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        left = self._wire._deadline.left(timeout, httpcore.ConnectTimeout)
+        self._wire._closed(self)  # the TLS stream below replaces this one
+        return _Stream(self._inner.start_tls(ssl_context, server_hostname, left), self._wire)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+    def abort(self) -> None:
+        """From another thread: end whatever read or write waits on this socket now."""
+        sock = self._inner.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):  # already closed
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Bounded(httpcore.NetworkBackend):
+    """httpcore's own backend, its connects and streams bounded by the exchange's deadline."""
+
+    def __init__(self, inner: httpcore.NetworkBackend, wire: Wire) -> None:
+        self._inner, self._wire = inner, wire
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        left = self._wire._deadline.left(timeout, httpcore.ConnectTimeout)
+        return _Stream(self._inner.connect_tcp(host, port, left, local_address, socket_options), self._wire)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        left = self._wire._deadline.left(timeout, httpcore.ConnectTimeout)
+        return _Stream(self._inner.connect_unix_socket(path, left, socket_options), self._wire)
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
 class Wire:
     def __init__(self, max_response_bytes: int, client_options: Mapping[str, Any] | None = None) -> None:
         self.cap = max_response_bytes
         # TLS trust, client certificate and proxies: `_tls.client_options(target)`, the same for every client.
         self._options = dict(client_options or {})
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="faxplus-wire", daemon=True)
-        self._thread.start()
-        self._client = self._call(self._new_client())
-        self._pending: set[concurrent.futures.Future[Any]] = set()
+        self._deadline = _Deadline()
+        self._streams: set[_Stream] = set()
+        self._lock = threading.Lock()
+        self._client = self._new_client()
         self.cancelled = False
 
-    async def _new_client(self) -> httpx.AsyncClient:
-        # The per-read timeout is only a backstop: the deadline below bounds the whole exchange.
-        return httpx.AsyncClient(timeout=httpx.Timeout(None), follow_redirects=False, **self._options)
+    def _new_client(self) -> httpx.Client:
+        # No httpx timeout: the deadline bounds every wait. No connection cap: `--concurrency` is the cap.
+        limits = httpx.Limits(max_connections=None, max_keepalive_connections=64)
+        client = httpx.Client(timeout=httpx.Timeout(None), follow_redirects=False, limits=limits, **self._options)
+        # Every pool the client may use (direct, or a proxy from the environment) connects through _Bounded.
+        for transport in (client._transport, *client._mounts.values()):
+            pool = getattr(transport, "_pool", None)
+            if pool is not None:
+                pool._network_backend = _Bounded(pool._network_backend, self)
+        return client
 
-    def _call(self, coroutine: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
+    def _opened(self, stream: _Stream) -> None:
+        with self._lock:
+            self._streams.add(stream)
+        if self.cancelled:
+            stream.abort()
+
+    def _closed(self, stream: _Stream) -> None:
+        with self._lock:
+            self._streams.discard(stream)
 
     def exchange(
         self,
@@ -113,66 +207,56 @@ class Wire:
         if self.cancelled:
             raise Cancelled
         outgoing = _Outgoing(method, url, dict(headers), content, removed, chunked)
-        future = asyncio.run_coroutine_threadsafe(self._bounded(outgoing, deadline), self._loop)
-        self._pending.add(future)
+        self._deadline.ends = time.monotonic() + deadline
         try:
-            return future.result()
-        except concurrent.futures.CancelledError:
-            raise Cancelled from None
-        except BaseException:
-            future.cancel()  # a KeyboardInterrupt while waiting: abandon the exchange
+            return self._with_one_retry(outgoing)
+        except httpx.TimeoutException:
+            if self.cancelled:
+                raise Cancelled from None
+            raise Overdue(deadline) from None  # httpx itself has no timeout: the deadline passed
+        except httpx.TransportError:
+            if self.cancelled:
+                raise Cancelled from None
             raise
+        except ssl.SSLError as error:
+            # A TLS alert after the handshake is a transport failure like any other.
+            raise httpx.ReadError(f"TLS: {error.reason or error}") from error
         finally:
-            self._pending.discard(future)
+            self._deadline.ends = None
 
     def cancel(self) -> None:
         """End every exchange in flight now, and refuse new ones (thread- and signal-safe)."""
         self.cancelled = True
-        for future in list(self._pending):
-            future.cancel()
+        with self._lock:
+            streams = list(self._streams)
+        for stream in streams:
+            stream.abort()
 
     def close(self) -> None:
-        if self._loop.is_closed():
-            return
         self.cancel()
-        try:
-            self._call(self._client.aclose())
-        finally:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(timeout=5)
-            self._loop.close()
+        self._client.close()
 
-    async def _bounded(self, outgoing: _Outgoing, deadline: float) -> Answer:
-        try:
-            async with asyncio.timeout(deadline):
-                return await self._with_one_retry(outgoing)
-        except TimeoutError:
-            raise Overdue(deadline) from None
-        except ssl.SSLError as error:
-            # anyio lets a TLS alert after the handshake through unwrapped: a transport failure like any other.
-            raise httpx.ReadError(f"TLS: {error.reason or error}") from error
-
-    async def _with_one_retry(self, outgoing: _Outgoing) -> Answer:
+    def _with_one_retry(self, outgoing: _Outgoing) -> Answer:
         trace = _Trace()
         try:
-            return await self._once(self._client, outgoing, trace)
+            return self._once(self._client, outgoing, trace)
         except STALE:
-            if not trace.reused or trace.answered:
+            if not trace.reused or trace.answered or self.cancelled:
                 raise  # a fresh connection broke, or the server began answering: this request's failure
         # Again on a connection of its own: if this one fails too, the failure is this request's.
-        async with await self._new_client() as fresh:
-            answer = await self._once(fresh, outgoing, _Trace())
+        with self._new_client() as fresh:
+            answer = self._once(fresh, outgoing, _Trace())
         answer.retried = True
         return answer
 
-    async def _once(self, client: httpx.AsyncClient, out: _Outgoing, trace: _Trace) -> Answer:
+    def _once(self, client: httpx.Client, out: _Outgoing, trace: _Trace) -> Answer:
         body: Any = _chunks(out.content) if out.chunked and out.content is not None else out.content
         extensions = {"trace": trace}
         request = client.build_request(out.method, out.url, headers=out.headers, content=body, extensions=extensions)
         for name in out.removed:
             request.headers.pop(name, None)
         sent = {k.decode("latin-1"): v.decode("latin-1") for k, v in request.headers.raw}
-        response = await client.send(request, stream=True)
+        response = client.send(request, stream=True)
         try:
             answer = Answer(response.status_code, {k.lower(): v for k, v in response.headers.items()}, b"", sent)
             declared = response.headers.get("content-length", "")
@@ -180,7 +264,7 @@ class Wire:
                 answer.too_large = True  # no need to wait for 100 MB we would cut anyway
                 return answer
             received = bytearray()
-            async for chunk in response.aiter_bytes():
+            for chunk in response.iter_bytes():
                 received += chunk
                 if len(received) > self.cap:
                     answer.too_large = True
@@ -189,8 +273,8 @@ class Wire:
             answer.body = bytes(received)
             return answer
         finally:
-            await response.aclose()
+            response.close()
 
 
-async def _chunks(content: bytes) -> Any:
+def _chunks(content: bytes) -> Iterator[bytes]:
     yield content

@@ -262,8 +262,13 @@ class Prefetch:
     tests reach them. A test takes its answers in order; what it does not take is settled by
     `release` (a 2xx may have registered something, which cleanup must know)."""
 
-    def __init__(self, sender: Sender, plans: Iterable[tuple[str, list[Record]]]) -> None:
+    def __init__(self, sender: Sender) -> None:
+        self._sender = sender
         self._queues: dict[str, deque[_Ahead]] = {}
+
+    def send(self, plans: Iterable[tuple[str, list[Record]]]) -> None:
+        """Put the plans on the wire; an interrupt meanwhile leaves what was already sent in the queues."""
+        sender = self._sender
         for test, records in plans:
             queue = self._queues.setdefault(test, deque())
             for record in records:

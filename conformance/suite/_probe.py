@@ -1,7 +1,8 @@
 """Probe: sends one case, judges it with every check, records it, and reports it to Allure.
 
-One Probe per test. Up to `--concurrency` cases are on the wire at once; each is judged, in the
-order it was sent, when the window is full or the test ends (`drain`). Cases are judged without
+One Probe per test. Up to `--concurrency` cases are on the wire at once, and a few times as many
+drawn and queued behind them; each is judged, in the order it was sent, when the queue is full or
+the test ends (`drain`). Cases are judged without
 raising: Hypothesis keeps exploring after a finding, every example is counted, and the test fails
 at the end if any case failed (see `conformance.plugin`). In the ci tier a test's cases may come
 from the case cache (`_cases.py`) instead of being drawn, and their answers may already be back.
@@ -34,7 +35,7 @@ from conformance.judge import (
     run_checks,
 )
 from conformance.judge import Category as C
-from conformance.send import Exchange, RateLimited, Redactor, TargetHanging, curl
+from conformance.send import Exchange, NotSent, RateLimited, Redactor, TargetHanging, curl
 from strategies import RawBody
 
 from ._cases import Record, generated_parts
@@ -42,6 +43,9 @@ from ._sent import Sent
 from ._session import Session
 
 _FRAMING = {"content-encoding", "transfer-encoding", "content-length"}
+# Cases a test may draw ahead of the answers it judges, per request the Target allows in flight:
+# the sending threads keep `--concurrency` on the wire while the next cases are being drawn.
+AHEAD = 4
 ATTACHED_PASSING = 1  # passing exchanges kept per test as a sample; every finding is kept
 
 # schemathesis's own response checks, run as a second opinion on schemathesis-generated cases.
@@ -167,8 +171,8 @@ class Probe:
     def finish(self, *, completed: bool) -> None:
         """The test is over: its cases are kept for the next run, and answers sent ahead that it did
         not take are settled (a 2xx may have registered something)."""
-        if completed and self.session.cases is not None:
-            self.session.cases.keep(self.test, self._recorded)
+        if completed and self.session.cases is not None and self._recorded != self.plan:
+            self.session.cases.keep(self.test, self._recorded)  # new, or not what was recorded before
         if self.session.prefetch is not None:
             for _, _, exchange in self.session.prefetch.release(self.test):
                 self.session.remember(exchange)  # sent for a case the test did not send after all
@@ -189,7 +193,7 @@ class Probe:
             record_sent_ahead(self.session)  # what has not left stays unsent
             self.drain()  # what is in flight is answered and recorded, then the run stops
             raise KeyboardInterrupt
-        while len(self._in_flight) >= self.session.target.in_flight:
+        while len(self._in_flight) >= self.session.target.in_flight * AHEAD:
             self._settle(self._in_flight.popleft())
         mirrored: tuple[Future[Exchange], ...] = ()
         if ahead is None:
@@ -201,7 +205,12 @@ class Probe:
 
     def drain(self) -> None:
         """Judge every case still in flight, in the order they were sent: the findings are the same
-        whatever the concurrency, because generation never depends on an answer."""
+        whatever the concurrency, because generation never depends on an answer. After an
+        interrupt, what is queued but has not left is never sent."""
+        if self.session.interrupted:
+            for pending in self._in_flight:
+                for future in (pending.future, *pending.mirrored):
+                    future.cancel()  # only succeeds for a request no thread has picked up
         while self._in_flight:
             self._settle(self._in_flight.popleft())
 
@@ -212,6 +221,9 @@ class Probe:
             return
         try:
             exchange = pending.future.result()
+        except NotSent:  # queued when an interrupt came: it never left
+            self.session.ledger.not_sent[family] += 1
+            return
         except (TargetHanging, RateLimited) as stop:
             self.session.ledger.not_sent[family] += 1
             self.session.ledger.stopped = str(stop)

@@ -21,7 +21,17 @@ from typing import Any
 from conformance.judge import CaseResult, Ledger, Verdict, run_checks
 from conformance.judge._divergence import Divergences, signature_of
 from conformance.judge.baseline import Baseline
-from conformance.send import Cleanup, Exchange, RateLimited, Redactor, Sender, TargetHanging, cleanup, preflight
+from conformance.send import (
+    Cleanup,
+    Exchange,
+    NotSent,
+    RateLimited,
+    Redactor,
+    Sender,
+    TargetHanging,
+    cleanup,
+    preflight,
+)
 from conformance.send._wire import Wire
 from conformance.target import Target, UsageError
 
@@ -92,7 +102,7 @@ class Side:
         except (TargetHanging, RateLimited) as stop:
             self.stopped = f"reference: {stop}"
             return None  # the reference stopped answering: the case is compared no further
-        except CancelledError:
+        except (CancelledError, NotSent):  # an interrupt came before it left
             return None
 
 

@@ -17,7 +17,7 @@ from conformance.contract import spec_path
 from conformance.judge import Ledger
 from conformance.judge.baseline import Baseline
 from conformance.mock import MockServer
-from conformance.send import Cleanup, Exchange, Redactor, Sender, cleanup, preflight
+from conformance.send import Cleanup, Exchange, Redactor, Sender, Sweeper, cleanup, preflight
 from conformance.target import Target
 from conformance.tiers import TIERS, TierSettings
 
@@ -48,6 +48,7 @@ class Session:
     skipped: dict[str, str] = field(default_factory=dict)
     run_domain: str = field(init=False)
     sender: Sender = field(init=False)
+    sweeper: Sweeper | None = field(init=False, default=None)  # deletes what a 2xx registered, as it comes
     redactor: Redactor = field(init=False)
     cases: CaseCache | None = None  # the ci tier's recorded cases (None: not kept)
     prefetch: Prefetch | None = None  # recorded cases already on their way
@@ -73,6 +74,8 @@ class Session:
             preflight(self.target)
         SCHEMA.config.update(base_url=self.target.base_url)
         self.sender = Sender(self.target)
+        if self.target.cleanup:
+            self.sweeper = Sweeper(self.target, self.sender.wire, self.sender.pace, self.sender.background)
         self.redactor = Redactor(self.target.secrets)
         if self.diff is not None:
             from ._reference import Reference
@@ -88,17 +91,29 @@ class Session:
             directory = self.target.cache_dir or default_dir()
             self.cases = CaseCache.open(directory, key, self.run_domain, self.target.secrets)
 
-    def send_ahead(self, tests: list[str]) -> None:
-        """Put every recorded case of `tests` (in the order they will run) on the wire now."""
+    def send_ahead(self, tests: list[str] | None = None) -> None:
+        """Put every recorded case of `tests` (in the order they will run) on the wire now. None: every
+        recorded test, in the order it was recorded (the CLI runs them all, before pytest has collected)."""
+        if tests is None and self.cases is not None:
+            tests = list(self.cases.tests)
         # A diff sends nothing ahead: each case goes to the reference when it goes to the candidate.
         if self.cases is None or self.prefetch is not None or not tests or self.reference is not None:
             return
         plans = [(test, plan) for test in tests if (plan := self.cases.plan(test)) is not None]
         if plans:
-            self.prefetch = Prefetch(self.sender, plans)
+            self.prefetch = Prefetch(self.sender)  # kept first: an interrupt while sending still finds it
+            self.prefetch.send(plans)
+
+    def interrupt(self) -> None:
+        """A first signal: nothing new is sent (to the target or a reference); what is on the wire ends."""
+        self.interrupted = True
+        for sender in (self.sender, *(side.sender for side in (self.reference.sides if self.reference else ()))):
+            sender.stop()
 
     def clean_up(self) -> None:
         """Delete what the run registered (once), each request under the deadline, all within the budget."""
+        # A request still on the wire (an interrupt cut its test short) ends first: what it registers is listed.
+        self.sender.quiet(within=self.target.timeout)
         if self.cleanup is None and self.target.cleanup:
             self.cleanup = cleanup(
                 self.target,
@@ -106,12 +121,15 @@ class Session:
                 marker=self.run_domain,
                 wire=self.sender.wire,
                 pace=self.sender.pace,
+                swept=self.sweeper,
             )
 
     def remember(self, exchange: Exchange) -> None:
-        """Keep the id of whatever a 2xx registered, so cleanup deletes it."""
+        """Keep the id of whatever a 2xx registered, and delete it now (cleanup checks at the end)."""
         if exchange.registered_id is not None:
             self.ledger.registered.append(exchange.registered_id)
+            if self.sweeper is not None and self.cleanup is None:
+                self.sweeper.delete(exchange.registered_id)
 
     @property
     def in_flight(self) -> bool:
