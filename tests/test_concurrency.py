@@ -161,7 +161,37 @@ def test_the_sender_is_usable_from_many_threads_without_losing_count() -> None:
     assert sender.sent == 200
 
 
-def test_default_concurrency_is_8_across_a_network_and_1_to_the_embedded_mock() -> None:
+def test_default_concurrency_is_8_across_a_network_16_in_the_nightly_tier_and_1_to_the_embedded_mock() -> None:
     assert Target(base_url="http://127.0.0.1:9/v3", token="t").in_flight == 8
+    assert Target(base_url="http://127.0.0.1:9/v3", token="t", tier="nightly").in_flight == 16
+    assert Target(tier="nightly").in_flight == 1
     assert Target().in_flight == 1  # the embedded mock shares this process: threads would only contend
     assert Target(concurrency=3).in_flight == 3
+
+
+def test_a_stopped_sender_sends_nothing_queued_and_lets_what_is_on_the_wire_finish() -> None:
+    with Counting(pause=0.3) as server:
+        target = Target(base_url=server.url, token=TOKEN, concurrency=2)
+        sender = Sender(target)
+        headers = {"Content-Type": "application/json", **target.auth_headers()}
+        try:
+            futures = [sender.submit("POST", target.hooks_url, headers, VALID) for _ in range(10)]
+            while len(server.arrivals) < 2:
+                time.sleep(0.01)
+            sender.stop()  # what the first signal does
+            outcomes = [_outcome(f) for f in futures]
+        finally:
+            sender.close()
+        arrived = len(server.arrivals)
+    assert outcomes[:2] == [200, 200]  # on the wire when stopped: answered
+    assert outcomes[2:] == ["not sent"] * 8
+    assert arrived == 2
+
+
+def _outcome(future) -> int | str:
+    from conformance.send import NotSent
+
+    try:
+        return future.result().status
+    except NotSent:
+        return "not sent"

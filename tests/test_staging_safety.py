@@ -20,7 +20,9 @@ from conftest import CliResult, run_cli, spawn_cli
 
 from conformance.mock import FAULTS, Fault, MockServer
 from conformance.mock._reply import Reply
+from conformance.send import Sender, Sweeper, cleanup
 from conformance.send._politeness import Pace, retry_after
+from conformance.target import Target
 
 TOKEN = "safety-token-91c"
 
@@ -48,6 +50,56 @@ def test_failing_run_leaves_nothing_registered(tmp_path: Path) -> None:
         left = mock.store.all()
     assert proc.returncode == 1
     assert summary(tmp_path)["cleanup"]["deleted"] > 0
+    assert left == []
+
+
+def test_webhooks_are_deleted_as_the_run_goes_not_only_at_the_end(tmp_path: Path) -> None:
+    with MockServer(token=TOKEN) as mock:
+        proc = cli("--base-url", mock.url, "--no-case-cache", out=tmp_path)  # every case sent as its test runs
+        methods = [request.method for request in mock.requests]
+        left = mock.store.all()
+    assert proc.returncode == 0
+    last_case = max(i for i, method in enumerate(methods) if method == "POST")
+    deletes = methods.count("DELETE")
+    assert deletes == summary(tmp_path)["cleanup"]["deleted"] > 20
+    # Most are deleted while cases are still being sent: at the end, cleanup only checks.
+    assert methods[:last_case].count("DELETE") > deletes / 2
+    assert left == []
+
+
+class FlakyDeletes(MockServer):
+    """Answers the first DELETE of every webhook 503, and deletes it the second time."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.refused: set[str] = set()
+
+    def respond(self, request):
+        path = request.path.split("?", 1)[0]
+        if request.method == "DELETE" and path not in self.refused:
+            self.refused.add(path)
+            return Reply(503, b'{"error": "busy"}')
+        return super().respond(request)
+
+
+def test_what_the_deletes_during_the_run_missed_is_deleted_at_the_end() -> None:
+    with FlakyDeletes(token=TOKEN) as mock:
+        ids = [mock.store.add({"target": f"https://run-1.example.com/{i}", "event": "fax_sent"}) for i in range(6)]
+        target = Target(base_url=mock.url, token=TOKEN, concurrency=2)
+        sender = Sender(target)
+        try:
+            sweeper = Sweeper(target, sender.wire, sender.pace, sender.background)
+            for hook_id in ids:
+                sweeper.delete(hook_id)  # each refused: 503
+            deadline = time.monotonic() + 10
+            while len(mock.refused) < len(ids) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            report = cleanup(target, ids, "run-1.example.com", wire=sender.wire, swept=sweeper)
+        finally:
+            sender.close()
+        left = mock.store.all()
+    assert len(mock.refused) == 6  # the run's own attempts, all refused
+    assert sorted(report.deleted) == sorted(ids) and report.undeleted == [] and report.verified
     assert left == []
 
 
