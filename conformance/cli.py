@@ -104,17 +104,26 @@ def _fail(message: str) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    import pytest
-
-    from conformance.plugin import Run
-    from conformance.report import console
-    from conformance.suite._reference import build_diff
+    from conformance.suite._embedded import EmbeddedMock
 
     target = build_target(lambda dest: getattr(args, dest))
-    for line in tls_warnings(target):  # before anything is sent: they concern every request
-        _say(line)
-    owner = Run(target, owned_by_cli=True, diff=build_diff(lambda dest: getattr(args, dest)))
-    run = owner.open()
+    # Started first: the mock's process gets ready on another core while this one imports the suite.
+    mock = EmbeddedMock(target.spec) if target.embedded else None
+    try:
+        import pytest
+
+        from conformance.plugin import Run
+        from conformance.report import console
+        from conformance.suite._reference import build_diff
+
+        for line in tls_warnings(target):  # before anything is sent: they concern every request
+            _say(line)
+        owner = Run(target, owned_by_cli=True, diff=build_diff(lambda dest: getattr(args, dest)), mock=mock)
+        run = owner.open()
+    except BaseException:
+        if mock is not None:
+            mock.stop()
+        raise
     where = f"embedded reference mock at {run.target.base_url}" if run.mock else redact_url(target.base_url or "")
     _say(f"POST /hooks conformance · target: {where} · tier: {target.tier}{_contract_note()}")
     if run.reference is not None:

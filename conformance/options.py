@@ -111,8 +111,7 @@ RUN_OPTIONS: tuple[Option, ...] = (
     _opt(
         "--concurrency",
         "requests in flight at once (default 8, 16 in the nightly tier; 1 to the embedded mock, which "
-        "shares this process); "
-        "findings do not depend on it",
+        "answers at once); findings do not depend on it",
         "concurrency",
         type=int,
     ),

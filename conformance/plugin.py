@@ -22,6 +22,7 @@ from conformance.target import Target
 SWITCH_INTERVAL = 0.0005  # seconds; see Run.open
 
 if TYPE_CHECKING:
+    from conformance.suite._embedded import EmbeddedMock
     from conformance.suite._probe import Probe
     from conformance.suite._reference import DiffSpec
     from conformance.suite._session import Session
@@ -85,9 +86,16 @@ class Run:
     """One conformance run: the only place its state lives."""
 
     def __init__(
-        self, target: Target | None, *, writes: bool = True, owned_by_cli: bool = False, diff: DiffSpec | None = None
+        self,
+        target: Target | None,
+        *,
+        writes: bool = True,
+        owned_by_cli: bool = False,
+        diff: DiffSpec | None = None,
+        mock: EmbeddedMock | None = None,
     ) -> None:
         self.target = target
+        self.mock = mock  # the embedded mock, if the CLI started it already (else the Session starts it)
         self.diff = diff  # a diff run's reference(s); plain pytest reads them from --reference-url
         self.writes = writes
         self.owned_by_cli = owned_by_cli  # the CLI prints its own summary and closes the session
@@ -117,7 +125,7 @@ class Run:
             # against a server 100 ms away: 62 s -> 52 s; docs/benchmarks.md). Restored on close.
             self._switch_interval = sys.getswitchinterval()
             sys.setswitchinterval(SWITCH_INTERVAL)
-            self.session = Session(self.target, seed, diff=self.diff)
+            self.session = Session(self.target, seed, diff=self.diff, mock=self.mock)
             self.session.send_ahead(self.order)
         return self.session
 

@@ -45,7 +45,8 @@ class Target:
     cleanup_timeout: float = 30.0  # total seconds the cleanup may take, each request still under `timeout`
     # Requests in flight at once (1: one at a time); None: 8 across a network (16 in the nightly tier,
     # whose ~5,000 cases and ~1,200 cleanup deletes need ~76 s on the wire at 8 and 100 ms each), and
-    # 1 to the embedded mock, which shares this process: there more sending threads only contend for the GIL.
+    # 1 to the embedded mock, which answers in well under a millisecond: there the run is bound by its own
+    # CPU, and more sending threads only contend with it for the GIL.
     concurrency: int | None = None
     case_cache: bool = True  # the ci tier replays the cases an earlier run drew (same code, same contract)
     cache_dir: Path | None = None  # where; None: $XDG_CACHE_HOME/faxplus-conformance

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 from conformance.contract import spec_path
 from conformance.judge import Ledger
 from conformance.judge.baseline import Baseline
-from conformance.mock import MockServer
 from conformance.send import Cleanup, Exchange, Redactor, Sender, Sweeper, cleanup, preflight
 from conformance.target import Target
 from conformance.tiers import TIERS, TierSettings
 
 from ._cases import CaseCache, Prefetch, cache_key, default_dir
+from ._embedded import EmbeddedMock
 from ._operation import OPERATION, SCHEMA
 
 __all__ = ["OPERATION", "SCHEMA", "Session"]
@@ -35,7 +35,7 @@ class Session:
     target: Target
     seed: int | None  # None in the ci tier: derandomized, no seed involved
     ledger: Ledger = field(default_factory=Ledger)
-    mock: MockServer | None = None
+    mock: EmbeddedMock | None = None  # the embedded mock (started here unless the CLI started it already)
     started: float = field(default_factory=time.monotonic)
     cleanup: Cleanup | None = None
     baseline: Baseline = field(init=False)
@@ -61,14 +61,21 @@ class Session:
         self.run_domain = f"run-{secrets.token_hex(4)}.{self.target.target_domain}"
         # With --update-baseline the old file is being replaced: judge without it.
         self.baseline = Baseline() if self.target.update_baseline else Baseline.load(self.target.baseline)
+        asked = self.target  # as the options gave it: a diff's reference cleans up and proxies as asked
         if self.target.embedded:
             # The embedded mock gets a fresh random token, so the wrong-token case means something.
-            token = secrets.token_urlsafe(24)
-            self.mock = MockServer(token=token).start()
-            # It listens on loopback in this process: a proxy from the environment could only get in the way.
-            # Its concurrency is fixed now (1 unless given), before base_url makes it look remote.
+            if self.mock is None:
+                self.mock = EmbeddedMock(self.target.spec)
+            # It listens on loopback: a proxy from the environment could only get in the way. Its
+            # concurrency is fixed now (1 unless given), before base_url makes it look remote. What it
+            # registered ends with it: nothing to clean up.
             self.target = dataclasses.replace(
-                self.target, base_url=self.mock.url, token=token, no_proxy=True, concurrency=self.target.in_flight
+                self.target,
+                base_url=self.mock.url,
+                token=self.mock.token,
+                no_proxy=True,
+                concurrency=self.target.in_flight,
+                cleanup=False,
             )
         else:
             preflight(self.target)
@@ -81,7 +88,8 @@ class Session:
             from ._reference import Reference
 
             try:
-                self.reference = Reference(self.diff, self.target, self.sender.wire)
+                like = dataclasses.replace(self.target, cleanup=asked.cleanup, no_proxy=asked.no_proxy)
+                self.reference = Reference(self.diff, like, self.sender.wire)
             except BaseException:
                 self.close()  # the reference is unreachable: stop what already started
                 raise

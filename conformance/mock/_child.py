@@ -1,0 +1,34 @@
+"""The embedded mock's own process: `python -m conformance.mock._child [SPEC]`.
+
+Reads its token from the first line of stdin (never from argv, which `ps` shows), serves the
+reference mock on a free port of 127.0.0.1, prints its base URL, and stops when stdin closes:
+when the run ends, or dies. Signals are the run's to handle: a Ctrl-C in the terminal must not
+take the mock away while the run lets its last requests finish.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+
+def main(argv: list[str]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if argv:
+        from conformance.contract import use_spec
+
+        use_spec(argv[0])
+    from conformance.mock import MockServer
+
+    token = sys.stdin.readline().strip()
+    server = MockServer(token=token).start()
+    print(server.url, flush=True)
+    try:
+        sys.stdin.read()  # until the run closes the pipe
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

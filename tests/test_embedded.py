@@ -1,0 +1,93 @@
+"""The embedded mock: the reference mock in a process of its own, for a run without `--base-url`.
+
+It must listen on loopback only, answer with its own fresh token, end with the run (also when the
+run dies without a word), and stay up while an interrupted run lets its last requests finish.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from conformance.suite._embedded import EmbeddedMock, MockUnavailable
+
+VALID = {"target": "https://hooks.example.com/fax", "event": "fax_sent"}
+
+
+def _gone(pid: int, within: float) -> bool:
+    ends = time.monotonic() + within
+    while time.monotonic() < ends:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_it_listens_on_loopback_with_its_own_token_and_stops_with_stop() -> None:
+    mock = EmbeddedMock()
+    try:
+        parts = urlsplit(mock.url)
+        assert parts.hostname == "127.0.0.1" and parts.port
+        hooks = f"{mock.url}/hooks"
+        assert httpx.post(hooks, json=VALID, headers={"Authorization": f"Bearer {mock.token}"}).status_code == 200
+        assert httpx.post(hooks, json=VALID, headers={"Authorization": "Bearer mock-token"}).status_code == 401
+    finally:
+        mock.stop()
+    assert _gone(mock.pid, within=5)
+    with pytest.raises(httpx.ConnectError):
+        httpx.post(hooks, json=VALID)
+
+
+def test_it_ends_when_the_run_dies_without_a_word(tmp_path: Path) -> None:
+    # A parent that starts the mock, says its pid, and is then killed: no stop(), no cleanup code.
+    script = "from conformance.suite._embedded import EmbeddedMock; m = EmbeddedMock(); m.url; print(m.pid, flush=True)"
+    parent = subprocess.Popen([sys.executable, "-c", script + "; import time; time.sleep(60)"], stdout=subprocess.PIPE)
+    try:
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        parent.kill()
+        parent.wait()
+        assert _gone(child, within=10), "the embedded mock outlived its run"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+
+
+def test_a_contract_it_cannot_load_is_one_line(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("openapi: [", encoding="utf-8")
+    mock = EmbeddedMock(broken)
+    with pytest.raises(MockUnavailable, match="the embedded mock did not start"):
+        mock.url  # noqa: B018 - waits for it to listen
+    assert _gone(mock.pid, within=5)
+
+
+def test_a_ctrl_c_in_the_terminal_leaves_the_mock_to_the_run(tmp_path: Path) -> None:
+    # A terminal's Ctrl-C signals the whole foreground process group: the run (in its own group here,
+    # as a shell puts it) stops sending and lets what is in flight finish; its mock must still answer.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")}
+    command = [sys.executable, "-m", "conformance", "run", "--no-html", "--no-case-cache", "--output-dir", tmp_path]
+    proc = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    assert proc.stdout is not None
+    assert "embedded reference mock" in proc.stdout.readline()  # the run has started: its mock listens
+    time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert proc.returncode == 2, stdout[-2000:] + stderr[-2000:]  # interrupted, and nothing broke
+    assert "interrupted" in stderr
+    assert [f for f in summary["findings"] if f["category"] == "transport"] == [], "the mock went away"
+    assert summary["counts"]["cases"] > 0
