@@ -29,11 +29,11 @@ from conformance.send._tls import tls_warnings
 from conformance.target import UsageError, env_or, redact_url
 
 if TYPE_CHECKING:
-    from conformance.plugin import Run
     from conformance.suite._session import Session
 
 PROG = "faxplus-conformance"
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 2  # pytest.ExitCode.INTERRUPTED, without importing pytest to name it
 # Commands that write reports: each takes the shared output options (conformance.options.OUTPUT_OPTIONS).
 REPORTING = ("run", "diff", "sdk")
 
@@ -110,16 +110,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     # Started first: the mock's process gets ready on another core while this one imports the suite.
     mock = EmbeddedMock(target.spec) if target.embedded else None
     try:
-        import pytest
-
-        from conformance.plugin import Run
-        from conformance.report import console
         from conformance.suite._reference import build_diff
+        from conformance.suite._session import open_session
 
         for line in tls_warnings(target):  # before anything is sent: they concern every request
             _say(line)
-        owner = Run(target, owned_by_cli=True, diff=build_diff(lambda dest: getattr(args, dest)), mock=mock)
-        run = owner.open()
+        # Opened before pytest is even imported: the recorded cases go on the wire meanwhile.
+        run = open_session(target, build_diff(lambda dest: getattr(args, dest)), mock)
     except BaseException:
         if mock is not None:
             mock.stop()
@@ -155,11 +152,17 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, interrupt)
     signal.signal(signal.SIGINT, interrupt)
+    broken: list[str] = []
     try:
-        code = _run_suite(owner, run, out)
-        owner.finish(code)  # nothing left to do unless pytest was interrupted before its session began
+        code = _run_suite(run, out, broken)
+        # Nothing left to do unless pytest was interrupted before its session began.
+        run.finish(completed=code != EXIT_INTERRUPTED)
     finally:
-        owner.close()
+        run.close()
+    import pytest
+
+    from conformance.report import console
+
     _say("")
     _say(console.summary(run))
     verdict_code = EXIT_VIOLATIONS if run.ledger.verdict.name == "FAIL" else EXIT_OK
@@ -184,10 +187,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         accepted = sum(1 for f in run.ledger.findings.values() if f.verdict.name == "FAIL")
         _say(f"baseline: {accepted} accepted finding(s) written to {target.baseline}")
         verdict_code = EXIT_OK
-    if owner.broken:
-        first = owner.broken[0]
+    if broken:
+        first = broken[0]
         message = (
-            f"the suite could not judge {len(owner.broken)} test(s), first {first}: their remaining cases were "
+            f"the suite could not judge {len(broken)} test(s), first {first}: their remaining cases were "
             "not sent; rerun that test with `pytest --pyargs conformance.suite -k NAME` to see why"
         )
         if verdict_code == EXIT_OK:
@@ -208,15 +211,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     return verdict_code
 
 
-def _run_suite(owner: Run, run: Session, out: Path) -> int:
-    """The suite, in pytest, for `owner`'s run; INTERRUPTED for a signal before pytest's session began."""
-    import pytest
-
-    # Everything imported so far lives as long as the process: a full collection (Hypothesis runs one
-    # when schemathesis first draws, ~0.13 s) need not walk it again.
-    gc.freeze()
+def _run_suite(run: Session, out: Path, broken: list[str]) -> int:
+    """The suite, in pytest, on `run`; `broken` gets the tests that raised something other than a
+    contract violation. INTERRUPTED for a signal before pytest's session began."""
     try:
         run.send_ahead()  # every test runs: its recorded cases need not wait for pytest to start
+        import pytest
+
+        from conformance.plugin import Run
+
+        # Everything imported so far lives as long as the process: a full collection (Hypothesis runs
+        # one when schemathesis first draws, ~0.13 s) need not walk it again.
+        gc.freeze()
+        owner = Run(run.target, owned_by_cli=True, session=run)
+        owner.broken = broken
         return pytest.main(
             [
                 "--pyargs",
@@ -251,7 +259,7 @@ def _run_suite(owner: Run, run: Session, out: Path) -> int:
             plugins=[owner],
         )
     except KeyboardInterrupt:
-        return pytest.ExitCode.INTERRUPTED
+        return EXIT_INTERRUPTED
 
 
 def _html(results: Path, html: Path, *, single_file: bool, history: Path | None) -> bool:

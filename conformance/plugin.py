@@ -11,7 +11,6 @@ suite starts nothing and sends nothing — the Session opens when the first test
 from __future__ import annotations
 
 import contextlib
-import sys
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
@@ -19,10 +18,7 @@ import pytest
 
 from conformance.target import Target
 
-SWITCH_INTERVAL = 0.0005  # seconds; see Run.open
-
 if TYPE_CHECKING:
-    from conformance.suite._embedded import EmbeddedMock
     from conformance.suite._probe import Probe
     from conformance.suite._reference import DiffSpec
     from conformance.suite._session import Session
@@ -92,23 +88,21 @@ class Run:
         writes: bool = True,
         owned_by_cli: bool = False,
         diff: DiffSpec | None = None,
-        mock: EmbeddedMock | None = None,
+        session: Session | None = None,
     ) -> None:
         self.target = target
-        self.mock = mock  # the embedded mock, if the CLI started it already (else the Session starts it)
         self.diff = diff  # a diff run's reference(s); plain pytest reads them from --reference-url
         self.writes = writes
         self.owned_by_cli = owned_by_cli  # the CLI prints its own summary and closes the session
         self.config: pytest.Config | None = None
-        self.session: Session | None = None
+        self.session: Session | None = session  # opened by the CLI already, or on first use
         self.broken: list[str] = []  # tests that raised something other than a contract violation
         self.order: list[str] = []  # the tests to run, in order: their recorded cases go out ahead
-        self._switch_interval: float | None = None  # the interpreter's, while the run has its own
 
     def open(self) -> Session:
         """The Session, opened on first use: starts the embedded mock or sends the preflight."""
         if self.session is None:
-            from conformance.suite._session import Session
+            from conformance.suite._session import open_session
 
             if self.target is None:
                 from conformance.options import build_target
@@ -119,22 +113,13 @@ class Run:
                 from conformance.suite._reference import build_diff
 
                 self.diff = build_diff(self.config.getoption)
-            seed = self.target.effective_seed() if self.target.tier == "nightly" else None
-            # The sending threads wait on the wire while this thread draws and judges, CPU-bound: a
-            # short GIL switch interval hands each answer over in 0.5 ms, not 5 ms (the nightly tier
-            # against a server 100 ms away: 62 s -> 52 s; docs/benchmarks.md). Restored on close.
-            self._switch_interval = sys.getswitchinterval()
-            sys.setswitchinterval(SWITCH_INTERVAL)
-            self.session = Session(self.target, seed, diff=self.diff, mock=self.mock)
+            self.session = open_session(self.target, self.diff)
             self.session.send_ahead(self.order)
         return self.session
 
     def close(self) -> None:
         if self.session is not None:
             self.session.close()
-        if self._switch_interval is not None:
-            sys.setswitchinterval(self._switch_interval)
-            self._switch_interval = None
 
     # --- hooks ---------------------------------------------------------------------------
     def pytest_collection_finish(self, session: pytest.Session) -> None:
@@ -181,29 +166,8 @@ class Run:
         self.finish(exitstatus)
 
     def finish(self, exitstatus: int) -> None:
-        """Shrink, clean up and write the reports, once: at the end of pytest's session, or by the CLI
-        when an interrupt came before pytest's session began (cases may already be on the wire)."""
-        run = self.session
-        if run is None or run.finishing:
-            return
-        run.finishing = True
-        from conformance.suite._probe import record_sent_ahead
-
-        record_sent_ahead(run)  # cases sent ahead for tests that never ran (an interrupt)
-        if run.cases is not None and not run.interrupted and exitstatus != pytest.ExitCode.INTERRUPTED:
-            run.cases.save()
-        if run.target.shrink_budget and not run.interrupted and not run.ledger.stopped:
-            from conformance.suite._shrink import Shrinker
-
-            Shrinker(run, run.target.shrink_budget).run()
-        from conformance.report import outputs
-
-        if run.reference is not None:  # its own cleanup; accepted divergences come from the baseline
-            run.reference.finish(run.run_domain, run.baseline)
-        run.clean_up()
-        outputs.write(run, reports=self.writes)
-        if run.reference is not None and run.target.update_baseline and run.target.baseline is not None:
-            run.reference.write_baseline(run.target.baseline)
+        if self.session is not None:
+            self.session.finish(completed=exitstatus != pytest.ExitCode.INTERRUPTED, reports=self.writes)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.session is not None and not self.owned_by_cli:

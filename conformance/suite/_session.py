@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,9 @@ from ._cases import CaseCache, Prefetch, cache_key, default_dir
 from ._embedded import EmbeddedMock
 from ._operation import OPERATION, SCHEMA
 
-__all__ = ["OPERATION", "SCHEMA", "Session"]
+__all__ = ["OPERATION", "SCHEMA", "Session", "open_session"]
+
+SWITCH_INTERVAL = 0.0005  # seconds, while a Session is open (see Session.__post_init__)
 
 if TYPE_CHECKING:
     from ._reference import DiffSpec, Reference
@@ -54,6 +57,7 @@ class Session:
     prefetch: Prefetch | None = None  # recorded cases already on their way
     diff: DiffSpec | None = None  # a diff run: every case also goes to the reference(s)
     reference: Reference | None = field(init=False, default=None)
+    _switch_interval: float = field(init=False, default=0.005)  # the interpreter's, restored on close
 
     def __post_init__(self) -> None:
         # Every realistic target this run registers lives on its own subdomain of the reserved
@@ -80,6 +84,11 @@ class Session:
         else:
             preflight(self.target)
         SCHEMA.config.update(base_url=self.target.base_url)
+        # The sending threads wait on the wire while the main thread draws and judges, CPU-bound: a
+        # short GIL switch interval hands each answer over in 0.5 ms, not 5 ms (the nightly tier
+        # against a server 100 ms away: 62 s -> 52 s; docs/benchmarks.md). Restored on close.
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL)
         self.sender = Sender(self.target)
         if self.target.cleanup:
             self.sweeper = Sweeper(self.target, self.sender.wire, self.sender.pace, self.sender.background)
@@ -98,6 +107,31 @@ class Session:
             key = cache_key(Path(spec_path()).read_bytes(), self.target.tier, self.target.target_domain)
             directory = self.target.cache_dir or default_dir()
             self.cases = CaseCache.open(directory, key, self.run_domain, self.target.secrets)
+
+    def finish(self, *, completed: bool, reports: bool = True) -> None:
+        """Shrink, clean up and write the reports, once: at the end of pytest's session, or by the CLI
+        when an interrupt came before pytest's session began (cases may already be on the wire).
+        `completed`: every test ran (the recorded cases are kept for the next run)."""
+        if self.finishing:
+            return
+        self.finishing = True
+        from conformance.report import outputs
+
+        from ._probe import record_sent_ahead
+
+        record_sent_ahead(self)  # cases sent ahead for tests that never ran (an interrupt)
+        if self.cases is not None and not self.interrupted and completed:
+            self.cases.save()
+        if self.target.shrink_budget and not self.interrupted and not self.ledger.stopped:
+            from ._shrink import Shrinker
+
+            Shrinker(self, self.target.shrink_budget).run()
+        if self.reference is not None:  # its own cleanup; accepted divergences come from the baseline
+            self.reference.finish(self.run_domain, self.baseline)
+        self.clean_up()
+        outputs.write(self, reports=reports)
+        if self.reference is not None and self.target.update_baseline and self.target.baseline is not None:
+            self.reference.write_baseline(self.target.baseline)
 
     def send_ahead(self, tests: list[str] | None = None) -> None:
         """Put every recorded case of `tests` (in the order they will run) on the wire now. None: every
@@ -149,9 +183,17 @@ class Session:
         return TIERS[self.target.tier]
 
     def close(self) -> None:
+        sys.setswitchinterval(self._switch_interval)
         self.sender.close()
         if self.reference is not None:
             self.reference.close()  # after the candidate's: its Wire, which they share, is closed by now
         if self.mock is not None:
             self.mock.stop()
             self.mock = None
+
+
+def open_session(target: Target, diff: DiffSpec | None = None, mock: EmbeddedMock | None = None) -> Session:
+    """The run's Session: starts the embedded mock (unless `mock` was started already) or sends the
+    preflight; a nightly run draws from the Target's seed, a ci run is derandomized."""
+    seed = target.effective_seed() if target.tier == "nightly" else None
+    return Session(target, seed, diff=diff, mock=mock)
