@@ -195,3 +195,28 @@ def _outcome(future) -> int | str:
         return future.result().status
     except NotSent:
         return "not sent"
+
+
+def test_lanes_serve_what_a_test_waits_for_before_what_is_sent_ahead_and_cleanup_last() -> None:
+    from conformance.send._lanes import Lane, Lanes
+
+    lanes, order, gate = Lanes(1), [], threading.Event()
+    try:
+        lanes.submit(Lane.NOW, gate.wait)  # holds the only sending thread
+        later = [
+            lanes.submit(lane, order.append, name)
+            for lane, name in [
+                (Lane.IDLE, "delete"),
+                (Lane.AHEAD, "ahead-1"),
+                (Lane.AHEAD, "ahead-2"),
+                (Lane.NOW, "live"),
+            ]
+        ]
+        dropped = lanes.submit(Lane.AHEAD, order.append, "never")
+        assert dropped.cancel()  # not started: cancelled, never run
+        gate.set()
+        for future in later:
+            future.result(timeout=5)
+    finally:
+        lanes.shutdown()
+    assert order == ["live", "ahead-1", "ahead-2", "delete"]

@@ -10,7 +10,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any
 
 import httpx
@@ -18,6 +18,7 @@ import httpx
 from conformance.target import Target
 
 from ._exchange import Exchange
+from ._lanes import Lane, Lanes
 from ._politeness import CONNECT_BACKOFF, CONNECT_RETRIES, Pace, RateLimited, WaitBudget, retry_after
 from ._tls import client_options
 from ._wire import Cancelled, Overdue, Wire
@@ -61,7 +62,7 @@ class Sender:
         self.pace = Pace(target.rate)
         self.budget = WaitBudget(target.max_wait)
         # Up to `concurrency` requests in flight, each on its own sending thread through the Wire.
-        self._pool = ThreadPoolExecutor(max_workers=target.in_flight, thread_name_prefix="faxplus-send")
+        self._lanes = Lanes(target.in_flight)
 
     @property
     def in_flight(self) -> bool:
@@ -69,7 +70,7 @@ class Sender:
 
     def close(self) -> None:
         self.wire.close()  # first: a request still waiting ends now, so the threads can finish
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._lanes.shutdown()
 
     def cancel(self) -> None:
         """A second signal: end the request in flight now and send nothing more."""
@@ -104,8 +105,10 @@ class Sender:
         authenticate: bool | str = True,
         headers: dict[str, str | None] | None = None,
         chunked: bool = False,
+        ahead: bool = False,
     ) -> Future[Exchange]:
         """Send `case` on a sending thread; `body`/`content_type` override what schemathesis serialised.
+        `ahead`: sent before its test asks, so after every case a test already waits for.
 
         `authenticate`: True sends the Target's credentials, False none, a string a wrong token.
         """
@@ -127,17 +130,26 @@ class Sender:
             headers = {k: v for k, v in headers.items() if k.lower() != name.lower()}
             headers[name] = value  # type: ignore[assignment]
         url = str(httpx.URL(kwargs["url"], params=kwargs.get("params") or None))
-        return self.submit(kwargs["method"], url, headers, content, chunked=chunked)  # type: ignore[arg-type]
+        return self.submit(kwargs["method"], url, headers, content, chunked=chunked, ahead=ahead)  # type: ignore[arg-type]
 
     def submit(
-        self, method: str, url: str, headers: dict[str, str | None], content: bytes | None, *, chunked: bool = False
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str | None],
+        content: bytes | None,
+        *,
+        chunked: bool = False,
+        ahead: bool = False,
     ) -> Future[Exchange]:
         """`send` on one of the sending threads: up to `--concurrency` requests are on the wire at once."""
-        return self._pool.submit(self.send, method, url, headers, content, chunked=chunked)
+        lane = Lane.AHEAD if ahead else Lane.NOW
+        return self._lanes.submit(lane, self.send, method, url, headers, content, chunked=chunked)
 
     def background(self, job: Callable[[], None]) -> Future[None]:
-        """`job` on one of the sending threads (cleanup's early deletes): it shares `--concurrency`."""
-        return self._pool.submit(job)
+        """`job` on one of the sending threads when no case waits (cleanup's early deletes): it shares
+        `--concurrency`."""
+        return self._lanes.submit(Lane.IDLE, job)
 
     def _alive(self) -> bool:
         """After a run of unanswered requests: does a harmless request (`POST /hooks` with `[]`, which

@@ -273,7 +273,7 @@ class Prefetch:
             queue = self._queues.setdefault(test, deque())
             for record in records:
                 case, how = record.request()
-                queue.append(_Ahead(record, sender.submit_case(case, **how)))
+                queue.append(_Ahead(record, sender.submit_case(case, ahead=True, **how)))
 
     def take(self, test: str, record: Record) -> Future[Exchange] | None:
         """The answer sent ahead for this case of `test`, if it is the next one recorded."""
