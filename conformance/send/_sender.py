@@ -56,6 +56,7 @@ class Sender:
         # server registers is still known, and deleted, by the cleanup.
         self._on_the_wire = 0
         self._stopped = False  # an interrupt: what has not left stays unsent
+        self._rate_limited: str | None = None  # the 429 wait budget ran out: nothing more is sent
         self._lock = threading.Lock()  # counters shared by the sending threads
         self._breaker = threading.Lock()  # one thread at a time asks whether the target is alive
         self.wire = Wire(target.max_response_bytes, client_options(target))
@@ -166,6 +167,8 @@ class Sender:
         return True
 
     def _check_breaker(self) -> None:
+        if self._rate_limited is not None:
+            raise RateLimited(self._rate_limited)
         with self._breaker:
             if self._gone or (self.hanging and not self._alive()):
                 self._gone = True  # asked once: every later request would only wait as long
@@ -239,11 +242,13 @@ class Sender:
                         self.sent += 1
                     # Every sending thread waits it out; the budget counts the wall time added once.
                     delay = retry_after(answer.headers.get("retry-after"))
-                    if not self.budget.take(self.pace.hold(delay)):
-                        raise RateLimited(
-                            f"still answering 429 after {self.budget.spent:.0f}s of waiting: lower --rate"
-                        )
-                    continue
+                    if self._rate_limited is None and self.budget.take(self.pace.hold(delay)):
+                        continue
+                    # Out of waiting: every later request would only be refused as well.
+                    self._rate_limited = self._rate_limited or (
+                        f"still answering 429 after {self.budget.spent:.0f}s of waiting: lower --rate"
+                    )
+                    raise RateLimited(self._rate_limited)
                 self._count(answered=True)
                 exchange.status = answer.status
                 exchange.response_headers = answer.headers
