@@ -66,10 +66,11 @@ def conformance_run(pytestconfig: pytest.Config) -> Session:
 
 @pytest.fixture
 def probe(request: pytest.FixtureRequest, conformance_run: Session) -> Probe:
+    from conformance.suite._cases import cache_name
     from conformance.suite._probe import Probe
 
-    cases = conformance_run.cases
-    instance = Probe(conformance_run, request.node.nodeid, plan=cases.plan(request.node.nodeid) if cases else None)
+    cases, key = conformance_run.cases, cache_name(request.node.nodeid)
+    instance = Probe(conformance_run, request.node.nodeid, plan=cases.plan(key) if cases else None, key=key)
     request.node.stash[_PROBES] = instance
     return instance
 
@@ -125,7 +126,9 @@ class Run:
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         # An xdist worker runs only some of the tests it collected: it sends nothing ahead.
         if not hasattr(session.config, "workerinput"):
-            self.order = [item.nodeid for item in session.items]
+            from conformance.suite._cases import cache_name
+
+            self.order = [cache_name(item.nodeid) for item in session.items]
             if self.session is not None:  # opened before collection (the CLI does, to fail early)
                 self.session.send_ahead(self.order)
 

@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 from schemathesis.core import NOT_SET
 
 from conformance.judge import Kind
 from conformance.mock import MockServer
 from conformance.send import Sender
-from conformance.suite._cases import CaseCache, Prefetch, Record, cache_key, generated_parts
+from conformance.suite._cases import CaseCache, Prefetch, Record, cache_key, cache_name, generated_parts
 from conformance.suite._operation import OPERATION
 from conformance.suite._sent import Sent
 from conformance.target import Target
@@ -146,3 +150,48 @@ def test_prefetch_sends_ahead_in_order_and_settles_what_no_test_took() -> None:
     handed_back = {json.loads(e.request_body)["target"] for _, _, e in untaken}
     assert registered == {payloads[0]["target"]} | handed_back
     assert all(e.status == 200 for _, _, e in untaken) and len(untaken) <= 5
+
+
+def test_test_key_is_the_same_whatever_the_rootdir() -> None:
+    assert {
+        cache_name("conformance/suite/test_post_hooks.py::test_x[a/b]"),
+        cache_name("x/conformance/suite/test_post_hooks.py::test_x[a/b]"),
+        cache_name("test_post_hooks.py::test_x[a/b]"),
+    } == {"test_post_hooks.py::test_x[a/b]"}
+
+
+def test_cases_recorded_by_plain_pytest_elsewhere_replay_as_the_same_cases(tmp_path: Path) -> None:
+    """A cache recorded by `pytest --pyargs` from another directory (other node ids) replays the very
+    cases a CLI run draws: none twice, none extra (the CLI sends every recorded test ahead)."""
+    cache, elsewhere = tmp_path / "cache", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")}
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--pyargs",
+            "conformance.suite",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-k",
+            "valid_space or exotic",
+            "--cache-dir",
+            str(cache),
+            "--output-dir",
+            str(elsewhere / "out"),
+        ],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    drawn = run_cli("run", "--no-html", "--no-case-cache", "--output-dir", tmp_path / "drawn")
+    replayed = run_cli("run", "--no-html", "--cache-dir", cache, "--output-dir", tmp_path / "replayed")
+    counts = [json.loads((tmp_path / name / "summary.json").read_text())["counts"] for name in ("drawn", "replayed")]
+    assert drawn.returncode == replayed.returncode == 0, replayed.output[-2000:]
+    assert counts[0] == counts[1]

@@ -41,7 +41,7 @@ from strategies import RawBody
 from ._operation import OPERATION
 from ._sent import Sent
 
-FORMAT = 1  # of the cache file; part of the key
+FORMAT = 2  # of the cache file; part of the key (2: tests named by `cache_name`)
 DOMAIN, LABEL = "{run-domain}", "{run-label}"
 _PACKAGES = ("conformance", "strategies")
 
@@ -49,6 +49,18 @@ _PACKAGES = ("conformance", "strategies")
 def default_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "faxplus-conformance"
+
+
+def cache_name(nodeid: str) -> str:
+    """A test's name in the cache: its node id from the module on, the same whatever pytest's rootdir
+    (`conformance/suite/test_post_hooks.py::t[p]`, `x/conformance/suite/...` and `test_post_hooks.py::t[p]`
+    are one test).
+
+    >>> cache_name("conformance/suite/test_post_hooks.py::test_x[a/b]")
+    'test_post_hooks.py::test_x[a/b]'
+    """
+    path, sep, rest = nodeid.partition("::")
+    return path.rsplit("/", 1)[-1] + sep + rest
 
 
 def cache_key(spec: bytes, tier: str, target_domain: str) -> str:

@@ -87,6 +87,7 @@ class Probe:
     _passing_attached: int = 0
     _in_flight: deque[_Pending] = field(default_factory=deque)
     plan: list[Record] | None = None  # this test's recorded cases (ci tier, cache hit)
+    key: str = ""  # the test's name in the case cache and among the cases sent ahead (`cache_name`)
     _recorded: list[Record] = field(default_factory=list)
     _segment: int | None = None  # the generated stretch being drawn, if any
     _segments: int = 0
@@ -115,7 +116,7 @@ class Probe:
             kind = classify(body)
         record = Record.of(sent, family, kind, self._segment, parts)
         self._recorded.append(record)
-        ahead = self.session.prefetch.take(self.test, record) if self.session.prefetch else None
+        ahead = self.session.prefetch.take(self.key, record) if self.session.prefetch else None
         self._send(case, family, kind, sent, second_opinion=True, ahead=ahead)
 
     def special(self, payload: Any, *, family: str, kind: Kind, **how: Any) -> None:
@@ -133,7 +134,7 @@ class Probe:
             )
         record = Record.of(sent, family, kind, self._segment)
         self._recorded.append(record)
-        ahead = self.session.prefetch.take(self.test, record) if self.session.prefetch else None
+        ahead = self.session.prefetch.take(self.key, record) if self.session.prefetch else None
         self._send(None, family, kind, sent, ahead=ahead)
 
     def _planned_kind(self, sent: Sent, family: str, generated: dict[str, Any] | None = None) -> Kind | None:
@@ -192,9 +193,9 @@ class Probe:
         """The test is over: its cases are kept for the next run, and answers sent ahead that it did
         not take are settled (a 2xx may have registered something)."""
         if completed and self.session.cases is not None and self._recorded != self.plan:
-            self.session.cases.keep(self.test, self._recorded)  # new, or not what was recorded before
+            self.session.cases.keep(self.key, self._recorded)  # new, or not what was recorded before
         if self.session.prefetch is not None:
-            for _, _, exchange in self.session.prefetch.release(self.test):
+            for _, _, exchange in self.session.prefetch.release(self.key):
                 self.session.remember(exchange)  # sent for a case the test did not send after all
 
     def _send(
