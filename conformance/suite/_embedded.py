@@ -9,11 +9,12 @@ stdin, or when the run dies (the pipe closes with it).
 from __future__ import annotations
 
 import os
+import queue
 import secrets
-import select
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import conformance
@@ -54,8 +55,13 @@ class EmbeddedMock:
         """Its base URL, once it listens (waits for that, at most START_TIMEOUT)."""
         if self._url is None:
             assert self._proc.stdout is not None
-            ready, _, _ = select.select([self._proc.stdout], [], [], START_TIMEOUT)
-            line = self._proc.stdout.readline().decode().strip() if ready else ""
+            lines: queue.Queue[bytes] = queue.Queue()
+            # A thread, not select(): select() does not take pipes on Windows.
+            threading.Thread(target=lambda: lines.put(self._proc.stdout.readline()), daemon=True).start()  # type: ignore[union-attr]
+            try:
+                line = lines.get(timeout=START_TIMEOUT).decode().strip()
+            except queue.Empty:
+                line = ""
             if not line.startswith("http://"):
                 self._proc.kill()  # if it hangs rather than failed
                 self._proc.wait()
