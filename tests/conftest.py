@@ -60,6 +60,17 @@ def spawn_cli(*args: object, env: dict[str, str] | None = None) -> subprocess.Po
     return subprocess.Popen(command, env=_cli_env(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def run_suite_in_pytest(
+    *args: object, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -m pytest --pyargs conformance.suite -q ARGS`: the suite as plain pytest runs it (no
+    cache provider), with no FAXPLUS_* variables inherited, only those in `env`."""
+    command = [sys.executable, "-m", "pytest", "--pyargs", "conformance.suite", "-q", "-p", "no:cacheprovider"]
+    return subprocess.run(
+        [*command, *map(str, args)], env=_cli_env(env), cwd=cwd, capture_output=True, text=True, timeout=300
+    )
+
+
 def _cli_env(env: dict[str, str] | None) -> dict[str, str]:
     """This process's environment without any FAXPLUS_* variable, plus `env`."""
     return {**{k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")}, **(env or {})}

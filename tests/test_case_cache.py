@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import run_cli, run_suite_in_pytest
 from schemathesis.core import NOT_SET
 
 from conformance.judge import Kind
@@ -165,31 +162,10 @@ def test_cases_recorded_by_plain_pytest_elsewhere_replay_as_the_same_cases(tmp_p
     cases a CLI run draws: none twice, none extra (the CLI sends every recorded test ahead)."""
     cache, elsewhere = tmp_path / "cache", tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")}
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--pyargs",
-            "conformance.suite",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-k",
-            "valid_space or exotic",
-            "--cache-dir",
-            str(cache),
-            "--output-dir",
-            str(elsewhere / "out"),
-        ],
-        cwd=elsewhere,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
+    recorded = run_suite_in_pytest(
+        *("-k", "valid_space or exotic", "--cache-dir", cache, "--output-dir", elsewhere / "out"), cwd=elsewhere
     )
+    assert recorded.returncode == 0, recorded.stdout[-2000:]
     drawn = run_cli("run", "--no-html", "--no-case-cache", "--output-dir", tmp_path / "drawn")
     replayed = run_cli("run", "--no-html", "--cache-dir", cache, "--output-dir", tmp_path / "replayed")
     counts = [json.loads((tmp_path / name / "summary.json").read_text())["counts"] for name in ("drawn", "replayed")]

@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import CliResult, run_cli
+from conftest import CliResult, run_cli, run_suite_in_pytest
 from test_prism import prism_cli, prism_mock  # noqa: F401 - the pinned Prism (a fixture) and how it is started
 
 from conformance.judge import Kind, Reproduction, Verdict
@@ -246,33 +246,10 @@ def test_prism_diverges_where_known(prism_cli: Path, tmp_path: Path) -> None:  #
 def test_plain_pytest_diffs_too(tmp_path: Path) -> None:
     """One pipeline: the pytest plugin takes the same options, so `pytest --pyargs conformance.suite
     --reference-url URL` compares as `diff` does (here only the credential tests, to stay fast)."""
-    import os
-    import subprocess
-    import sys
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")}
     with MockServer(token=REFERENCE_TOKEN, variant=VARIANTS.get("forbidden-403")) as reference:
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                "--pyargs",
-                "conformance.suite",
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                "-k",
-                "credential or request_envelope",
-                "--reference-url",
-                reference.url,
-                "--output-dir",
-                str(tmp_path),
-            ],
-            env={**env, "FAXPLUS_REFERENCE_TOKEN": REFERENCE_TOKEN},
-            capture_output=True,
-            text=True,
-            timeout=300,
+        proc = run_suite_in_pytest(
+            *("-k", "credential or request_envelope", "--reference-url", reference.url, "--output-dir", tmp_path),
+            env={"FAXPLUS_REFERENCE_TOKEN": REFERENCE_TOKEN},
         )
     summary = json.loads((tmp_path / "summary.json").read_text())
     # The embedded mock is the candidate here, the 403 variant the reference: 401 vs 403.
