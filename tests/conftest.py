@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,14 @@ def spawn_cli(*args: object, env: dict[str, str] | None = None) -> subprocess.Po
     as `run_cli`, no FAXPLUS_* variables inherited, only those in `env`."""
     command = [sys.executable, "-m", "conformance", *map(str, args)]
     return subprocess.Popen(command, env=_cli_env(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_until(proc: subprocess.Popen[str], ready: Callable[[], bool], within: float = 60) -> None:
+    """Wait until `ready()` (a spawned run has got far enough to be signalled); it must still be running."""
+    limit = time.monotonic() + within
+    while not ready() and time.monotonic() < limit and proc.poll() is None:
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run ended before it could be signalled"
 
 
 def run_suite_in_pytest(

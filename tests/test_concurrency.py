@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import run_cli, spawn_cli
+from conftest import run_cli, spawn_cli, wait_until
 
 from conformance.mock import MockServer
 from conformance.mock._reply import Reply
@@ -129,10 +129,7 @@ def test_an_interrupted_concurrent_run_leaves_nothing_registered(tmp_path: Path)
             *("run", "--base-url", server.url, "--no-html", "--output-dir", tmp_path / "out", "--cache-dir", cache),
             env={"FAXPLUS_TOKEN": TOKEN},
         )
-        limit = time.monotonic() + 60
-        while len(server.store.all()) < 20 and time.monotonic() < limit and proc.poll() is None:
-            time.sleep(0.02)
-        assert proc.poll() is None, "the run ended before it could be interrupted"
+        wait_until(proc, lambda: len(server.store.all()) >= 20)
         proc.send_signal(signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=120)
         left = server.store.all()

@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import CliResult, run_cli, run_suite_in_pytest
+from conftest import CliResult, run_cli, run_suite_in_pytest, spawn_cli, wait_until
 from test_prism import prism_cli, prism_mock  # noqa: F401 - the pinned Prism (a fixture) and how it is started
 
 from conformance.judge import Kind, Reproduction, Verdict
@@ -278,10 +278,7 @@ def test_a_reference_that_stops_answering_makes_the_diff_incomplete(tmp_path: Pa
 def test_a_second_signal_ends_a_diff_at_once_while_the_reference_hangs(tmp_path: Path) -> None:
     """The reference's requests go out on the run's own Wire: a second signal cancels them (cleanup
     included) as it cancels the candidate's, and the run ends at once."""
-    import os
     import signal
-    import subprocess
-    import sys
     import time
 
     from wire_servers import WireServer, answer, hold
@@ -293,32 +290,13 @@ def test_a_second_signal_ends_a_diff_at_once_while_the_reference_hangs(tmp_path:
         hold(sock, 120)  # type: ignore[arg-type]
         return False
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")}
     with WireServer(hangs_after_preflight) as reference:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "conformance",
-                "diff",
-                "--reference-url",
-                reference.url,
-                "--timeout",
-                "60",
-                "--cleanup-timeout",
-                "60",
-                "--no-html",
-                "--output-dir",
-                str(tmp_path),
-            ],
-            env={**env, "FAXPLUS_REFERENCE_TOKEN": REFERENCE_TOKEN},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+        proc = spawn_cli(
+            *("diff", "--reference-url", reference.url, "--timeout", "60", "--cleanup-timeout", "60"),
+            *("--no-html", "--output-dir", tmp_path),
+            env={"FAXPLUS_REFERENCE_TOKEN": REFERENCE_TOKEN},
         )
-        limit = time.monotonic() + 60
-        while len(reference.requests) < 2 and time.monotonic() < limit and proc.poll() is None:
-            time.sleep(0.05)
+        wait_until(proc, lambda: len(reference.requests) >= 2)
         proc.send_signal(signal.SIGTERM)
         time.sleep(0.5)
         assert proc.poll() is None, "after the first signal, the hanging reference still holds the run"

@@ -15,7 +15,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from conftest import CliResult, run_cli, spawn_cli
+from conftest import CliResult, run_cli, spawn_cli, wait_until
 from wire_servers import Received, WireServer, answer, drip, endless_body, hold, huge_length
 
 from conformance.mock import MockServer
@@ -151,20 +151,13 @@ def _start(url: str, out: Path, *args: str) -> subprocess.Popen[str]:
     return spawn_cli("run", "--base-url", url, "--no-html", "--output-dir", out, *args, env={"FAXPLUS_TOKEN": TOKEN})
 
 
-def _wait_for_requests(server: WireServer, proc: subprocess.Popen[str], count: int) -> None:
-    limit = time.monotonic() + 60
-    while len(server.requests) < count and time.monotonic() < limit and proc.poll() is None:
-        time.sleep(0.05)
-    assert proc.poll() is None, "the run ended before it could be cancelled"
-
-
 def test_sigterm_lets_the_request_in_flight_end_within_its_deadline_then_cleans_up_and_writes(
     tmp_path: Path,
 ) -> None:
     timeout, budget = 3.0, 3.0
     with WireServer(_hang) as server:
         proc = _start(server.url, tmp_path, "--timeout", str(timeout), "--cleanup-timeout", str(budget))
-        _wait_for_requests(server, proc, 2)  # the preflight, then a case now hanging on the wire
+        wait_until(proc, lambda: len(server.requests) >= 2)  # the preflight, then a case now hanging on the wire
         signalled = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         stdout, stderr = proc.communicate(timeout=120)
@@ -181,7 +174,7 @@ def test_sigterm_lets_the_request_in_flight_end_within_its_deadline_then_cleans_
 def test_a_second_signal_ends_the_run_at_once_and_still_writes_the_summary(tmp_path: Path) -> None:
     with WireServer(_hang) as server:
         proc = _start(server.url, tmp_path, "--timeout", "60", "--cleanup-timeout", "60")
-        _wait_for_requests(server, proc, 2)
+        wait_until(proc, lambda: len(server.requests) >= 2)
         proc.send_signal(signal.SIGTERM)
         time.sleep(0.5)
         signalled = time.monotonic()

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import CliResult, run_cli, spawn_cli
+from conftest import CliResult, run_cli, spawn_cli, wait_until
 
 from conformance.mock import FAULTS, Fault, MockServer
 from conformance.mock._reply import Reply
@@ -130,10 +130,7 @@ def test_sigint_mid_run_still_cleans_up_and_writes(tmp_path: Path) -> None:
             *("run", "--base-url", mock.url, "--no-html", "--output-dir", tmp_path, "--rate", "150"),
             env={"FAXPLUS_TOKEN": TOKEN},
         )
-        deadline = time.monotonic() + 60
-        while len(mock.store.all()) < 5 and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.05)
-        assert proc.poll() is None, "the run ended before it could be interrupted"
+        wait_until(proc, lambda: len(mock.store.all()) >= 5)
         proc.send_signal(signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=120)
         left = mock.store.all()
