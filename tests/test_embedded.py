@@ -64,6 +64,28 @@ def test_it_ends_when_the_run_dies_without_a_word(tmp_path: Path) -> None:
             parent.kill()
 
 
+def test_a_ctrl_c_to_the_runs_process_group_does_not_reach_the_mock() -> None:
+    # The run handles Ctrl-C itself (it lets what is in flight finish), so here the parent does too:
+    # after the terminal's SIGINT to the whole group, the mock must still answer.
+    script = (
+        "import signal; signal.signal(signal.SIGINT, lambda *_: None)\n"  # a handler, as the CLI has: not inherited
+        "from conformance.suite._embedded import EmbeddedMock\n"
+        "m = EmbeddedMock(); print(m.url, m.token, flush=True)\n"
+        "import time; time.sleep(60)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert parent.stdout is not None
+        url, token = parent.stdout.readline().split()
+        os.killpg(parent.pid, signal.SIGINT)
+        time.sleep(0.5)
+        answer = httpx.post(f"{url}/hooks", json=VALID, headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 200
+    finally:
+        parent.kill()
+        parent.wait()
+
+
 def test_a_contract_it_cannot_load_is_one_line(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text("openapi: [", encoding="utf-8")
@@ -73,9 +95,9 @@ def test_a_contract_it_cannot_load_is_one_line(tmp_path: Path) -> None:
     assert _gone(mock.pid, within=5)
 
 
-def test_a_ctrl_c_in_the_terminal_leaves_the_mock_to_the_run(tmp_path: Path) -> None:
-    # A terminal's Ctrl-C signals the whole foreground process group: the run (in its own group here,
-    # as a shell puts it) stops sending and lets what is in flight finish; its mock must still answer.
+def test_an_embedded_run_interrupted_from_the_terminal_ends_in_one_line_with_its_summary(tmp_path: Path) -> None:
+    # A terminal's Ctrl-C signals the whole foreground process group (the run is in its own group
+    # here, as a shell puts it): the run stops sending, writes what it measured, and exits 2.
     env = {k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")}
     command = [sys.executable, "-m", "conformance", "run", "--no-html", "--no-case-cache", "--output-dir", tmp_path]
     proc = subprocess.Popen(
