@@ -152,9 +152,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, interrupt)
     signal.signal(signal.SIGINT, interrupt)
-    broken: list[str] = []
     try:
-        code = _run_suite(run, out, broken)
+        code = _run_suite(run, out)
         # Nothing left to do unless pytest was interrupted before its session began.
         run.finish(completed=code != EXIT_INTERRUPTED)
     finally:
@@ -187,10 +186,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         accepted = sum(1 for f in run.ledger.findings.values() if f.verdict.name == "FAIL")
         _say(f"baseline: {accepted} accepted finding(s) written to {target.baseline}")
         verdict_code = EXIT_OK
-    if broken:
-        first = broken[0]
+    if run.broken:
+        first = run.broken[0]
         message = (
-            f"the suite could not judge {len(broken)} test(s), first {first}: their remaining cases were "
+            f"the suite could not judge {len(run.broken)} test(s), first {first}: their remaining cases were "
             "not sent; rerun that test with `pytest --pyargs conformance.suite -k NAME` to see why"
         )
         if verdict_code == EXIT_OK:
@@ -211,9 +210,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     return verdict_code
 
 
-def _run_suite(run: Session, out: Path, broken: list[str]) -> int:
-    """The suite, in pytest, on `run`; `broken` gets the tests that raised something other than a
-    contract violation. INTERRUPTED for a signal before pytest's session began."""
+def _run_suite(run: Session, out: Path) -> int:
+    """The suite, in pytest, on `run`; INTERRUPTED for a signal before pytest's session began."""
     try:
         run.send_ahead()  # every test runs: its recorded cases need not wait for pytest to start
         import pytest
@@ -224,7 +222,6 @@ def _run_suite(run: Session, out: Path, broken: list[str]) -> int:
         # one when schemathesis first draws, ~0.13 s) need not walk it again.
         gc.freeze()
         owner = Run(run.target, owned_by_cli=True, session=run)
-        owner.broken = broken
         return pytest.main(
             [
                 "--pyargs",

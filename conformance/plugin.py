@@ -97,7 +97,6 @@ class Run:
         self.owned_by_cli = owned_by_cli  # the CLI prints its own summary and closes the session
         self.config: pytest.Config | None = None
         self.session: Session | None = session  # opened by the CLI already, or on first use
-        self.broken: list[str] = []  # tests that raised something other than a contract violation
         self.order: list[str] = []  # the tests to run, in order: their recorded cases go out ahead
 
     def open(self) -> Session:
@@ -162,7 +161,7 @@ class Run:
             and not (call.excinfo and call.excinfo.errisinstance(ContractViolation))
         ):
             reason = call.excinfo.typename if call.excinfo else "failed"
-            self.broken.append(f"{item.nodeid.rsplit('::', 1)[-1]} ({call.when}: {reason})")
+            self.session.broken.append(f"{item.nodeid.rsplit('::', 1)[-1]} ({call.when}: {reason})")
         return report
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:

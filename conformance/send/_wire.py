@@ -4,7 +4,7 @@ httpx's timeouts are per read, so a server that drips one byte a second never tr
 therefore gives httpx's connection pool a network backend of its own (`_Bounded`): every connect,
 write and read of a socket waits at most for what is left of the exchange's deadline, so connect,
 send and the complete response share one deadline. Exchanges run on the calling thread (the
-Sender's sending threads), with a plain `httpx.Client`: a third of the CPU an event loop costs per
+Sender's sending threads), each thread with a plain `httpx.Client` of its own: a third of the CPU an event loop costs per
 request, which the run spends drawing and judging instead (docs/benchmarks.md).
 
 A keep-alive connection the server closed while it sat in the pool fails the next request before any
@@ -168,7 +168,11 @@ class Wire:
         self._deadline = _Deadline()
         self._streams: set[_Stream] = set()
         self._lock = threading.Lock()
-        self._client = self._new_client()
+        # One client (one connection pool) per sending thread: httpcore's sync pool can close a
+        # connection another thread was just handed (encode/httpcore#1110), which surfaced here as a
+        # false transport fail ("[Errno 9] Bad file descriptor") on a conformant server.
+        self._local = threading.local()
+        self._clients: list[httpx.Client] = []
         self.cancelled = False
 
     def _new_client(self) -> httpx.Client:
@@ -180,6 +184,14 @@ class Wire:
             pool = getattr(transport, "_pool", None)
             if pool is not None:
                 pool._network_backend = _Bounded(pool._network_backend, self)
+        return client
+
+    def _thread_client(self) -> httpx.Client:
+        client: httpx.Client | None = getattr(self._local, "client", None)
+        if client is None:
+            client = self._local.client = self._new_client()
+            with self._lock:
+                self._clients.append(client)
         return client
 
     def _opened(self, stream: _Stream) -> None:
@@ -234,12 +246,15 @@ class Wire:
 
     def close(self) -> None:
         self.cancel()
-        self._client.close()
+        with self._lock:
+            clients, self._clients = self._clients, []
+        for client in clients:
+            client.close()
 
     def _with_one_retry(self, outgoing: _Outgoing) -> Answer:
         trace = _Trace()
         try:
-            return self._once(self._client, outgoing, trace)
+            return self._once(self._thread_client(), outgoing, trace)
         except STALE:
             if not trace.reused or trace.answered or self.cancelled:
                 raise  # a fresh connection broke, or the server began answering: this request's failure

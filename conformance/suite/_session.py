@@ -47,6 +47,8 @@ class Session:
     interrupted: bool = False
     # Tests are over (shrinking, cleanup, summary): a signal must no longer raise, only cut short.
     finishing: bool = False
+    # Tests that raised something other than a contract violation: their remaining cases were not sent.
+    broken: list[str] = field(default_factory=list)
     # Families skipped because this contract does not have the rule they break: name → one-line reason.
     skipped: dict[str, str] = field(default_factory=dict)
     run_domain: str = field(init=False)
