@@ -4,8 +4,9 @@ httpx's timeouts are per read, so a server that drips one byte a second never tr
 therefore gives httpx's connection pool a network backend of its own (`_Bounded`): every connect,
 write and read of a socket waits at most for what is left of the exchange's deadline, so connect,
 send and the complete response share one deadline. Exchanges run on the calling thread (the
-Sender's sending threads), each thread with a plain `httpx.Client` of its own: a third of the CPU an event loop costs per
-request, which the run spends drawing and judging instead (docs/benchmarks.md).
+Sender's sending threads), each thread with a plain `httpx.Client` of its own: a third of the CPU
+an event loop costs per request, which the run spends drawing and judging instead
+(docs/benchmarks.md).
 
 A keep-alive connection the server closed while it sat in the pool fails the next request before any
 response byte. Browsers and curl retry such a request once on a fresh connection; so does the Wire,
