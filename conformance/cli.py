@@ -23,7 +23,7 @@ from conformance.replay import add_arguments as add_replay_arguments
 from conformance.replay import cmd_replay
 from conformance.sdk import add_arguments as add_sdk_arguments
 from conformance.sdk import cmd_sdk as sdk_gate
-from conformance.send import Redactor
+from conformance.send import Redactor, courier_for
 from conformance.send._redact import WEAK, weak
 from conformance.send._tls import tls_warnings
 from conformance.target import UsageError, env_or, redact_url
@@ -109,15 +109,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     target = build_target(lambda dest: getattr(args, dest))
     # Started first: the mock's process gets ready on another core while this one imports the suite.
     mock = EmbeddedMock(target.spec) if target.embedded else None
+    courier = None
     try:
+        courier = courier_for(target)  # the same: the process that sends, when the cases are recorded
         from conformance.suite._reference import build_diff
         from conformance.suite._session import open_session
 
         for line in tls_warnings(target):  # before anything is sent: they concern every request
             _say(line)
         # Opened before pytest is even imported: the recorded cases go on the wire meanwhile.
-        run = open_session(target, build_diff(lambda dest: getattr(args, dest)), mock)
+        run = open_session(target, build_diff(lambda dest: getattr(args, dest)), mock, courier)
     except BaseException:
+        if courier is not None:
+            courier.close()
         if mock is not None:
             mock.stop()
         raise

@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from hypothesis import HealthCheck, Phase, settings
+from typing import TYPE_CHECKING
 
 from conformance.target import Tier
+
+if TYPE_CHECKING:
+    from hypothesis import settings
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,8 @@ class TierSettings:
     derandomize: bool
 
     def hypothesis(self, max_examples: int) -> settings:
+        from hypothesis import HealthCheck, Phase, settings  # only where cases are drawn
+
         return settings(
             max_examples=max_examples,
             derandomize=self.derandomize,

@@ -1,6 +1,6 @@
-"""The ci tier gates releases, so it must give the same verdict every run: five consecutive runs
+"""The ci tier gates releases, so it must give the same verdict every run: six consecutive runs
 against the same faulty server report the same findings, counts and cases — drawn afresh or replayed
-from the case cache, sent one at a time or many at once."""
+from the case cache, sent one at a time or many at once, from this process or the Courier's."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from conftest import run_cli
 from conformance.mock import FAULTS, MockServer
 
 TOKEN = "determinism-token"
-RUNS = 5
 
 
 def fingerprint(out: Path) -> tuple:
@@ -23,17 +22,18 @@ def fingerprint(out: Path) -> tuple:
     return data["verdict"], data["counts"]["cases"], json.dumps(data["families"], sort_keys=True), tuple(findings)
 
 
-# Each run of the five differs in how its cases are produced and sent; none may change a finding.
+# Each run of the six differs in how its cases are produced and sent; none may change a finding.
 MODES = (
     ("--concurrency", "1", "--no-case-cache"),  # today's sequential run, drawn afresh
     (),  # the default: 8 in flight; draws, and records into the (empty) cache
     (),  # replays the cache, every case sent ahead of its test
     ("--concurrency", "3"),
     ("--concurrency", "8", "--no-case-cache"),
+    ("--no-cleanup",),  # replays the cache through the Courier (a process of its own sends)
 )
 
 
-def test_ci_tier_gives_the_same_verdict_five_runs_in_a_row(tmp_path: Path) -> None:
+def test_ci_tier_gives_the_same_verdict_six_runs_in_a_row(tmp_path: Path) -> None:
     prints = []
     cache = tmp_path / "cache"
     with MockServer(token=TOKEN, fault=FAULTS["numbers-pattern-unanchored"]) as mock:

@@ -37,9 +37,9 @@ def summary(run: Session, limit: int = 12) -> str:
             lines.append(f"  … {len(warns) - limit} more in summary.json / summary.md")
     if ledger.not_sent:
         lines.append(f"not sent: {sum(ledger.not_sent.values())} case(s), because {ledger.stopped}")
-    if run.sender.budget.throttled:
-        budget = run.sender.budget
-        lines.append(f"rate-limited: waited {budget.spent:.1f}s over {budget.throttled} answer(s) 429")
+    if run.sender.throttled:
+        sender = run.sender
+        lines.append(f"rate-limited: waited {sender.waited:.1f}s over {sender.throttled} answer(s) 429")
     stale = run.baseline.stale() if run.target.baseline and not run.target.update_baseline else []
     if stale:
         lines.append(f"baseline entries that no longer occur (remove them): {', '.join(stale)}")

@@ -106,7 +106,7 @@ def _fields(run: Session) -> dict[str, Any]:
         # A diff run: where candidate and reference part ways although both conform (None otherwise).
         "divergences": reference.as_dict() if reference is not None else None,
         "interrupted": run.interrupted,  # by a signal: the counts cover what was measured until then
-        "throttled": {"answers_429": run.sender.budget.throttled, "waited_s": round(run.sender.budget.spent, 3)},
+        "throttled": {"answers_429": run.sender.throttled, "waited_s": round(run.sender.waited, 3)},
         "versions": {
             "faxplus-conformance": conformance.__version__,
             "python": platform.python_version(),

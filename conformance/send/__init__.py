@@ -1,6 +1,7 @@
 """Sending: how a generated case goes on the wire, and how it is replayed and redacted."""
 
 from ._cleanup import Cleanup, Sweeper, cleanup
+from ._courier import Courier, CourierLost, courier_for
 from ._curl import curl
 from ._exchange import NOT_JSON, Exchange
 from ._politeness import RateLimited
@@ -14,11 +15,14 @@ __all__ = [
     "RateLimited",
     "Cleanup",
     "cleanup",
+    "Courier",
+    "CourierLost",
     "Exchange",
     "Redactor",
     "Sender",
     "Sweeper",
     "TargetHanging",
+    "courier_for",
     "curl",
     "preflight",
 ]

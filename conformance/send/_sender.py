@@ -17,6 +17,7 @@ import httpx
 
 from conformance.target import Target
 
+from ._courier import Courier
 from ._exchange import Exchange
 from ._lanes import Lane, Lanes
 from ._politeness import CONNECT_BACKOFF, CONNECT_RETRIES, Pace, RateLimited, WaitBudget, retry_after
@@ -48,7 +49,8 @@ class Sender:
     def __init__(self, target: Target) -> None:
         assert target.base_url is not None, "the embedded mock must be started before sending"
         self.target = target
-        self.sent = 0
+        self._sent = 0
+        self._courier: Courier | None = None  # sends what is sent ahead, in a process of its own
         self._unanswered_in_a_row = 0
         self._gone = False  # the harmless request got no answer either: stop sending
         self._last_failure = ""
@@ -66,27 +68,62 @@ class Sender:
         self._lanes = Lanes(target.in_flight)
 
     @property
+    def sent(self) -> int:
+        """Requests sent (429 retries included), here and by the Courier."""
+        return self._sent + (self._courier.sent if self._courier is not None else 0)
+
+    @property
+    def throttled(self) -> int:
+        """429 answers waited out, here and by the Courier."""
+        return self.budget.throttled + (self._courier.throttled if self._courier is not None else 0)
+
+    @property
+    def waited(self) -> float:
+        """Seconds of wall time the 429 answers added, here and by the Courier."""
+        return self.budget.spent + (self._courier.waited if self._courier is not None else 0.0)
+
+    @property
     def in_flight(self) -> bool:
-        return self._on_the_wire > 0
+        return self._on_the_wire > 0 or (self._courier is not None and self._courier.outstanding > 0)
+
+    def hand_over_to(self, courier: Courier) -> None:
+        """From now on, what is submitted goes through `courier`'s process (a Sender there, with this
+        Target: one `--concurrency`, one `--rate`, the same lanes). What ends sending there (the target
+        hangs, the 429 budget is spent) ends it here too. `background` jobs still run here: a run that
+        has them (cleanup's deletes) keeps its sending here."""
+        courier.begin(self.target, self._adopt)
+        self._courier = courier
+
+    def _adopt(self, error: BaseException) -> None:
+        if isinstance(error, RateLimited):
+            self._rate_limited = self._rate_limited or str(error)
+        elif isinstance(error, TargetHanging):
+            self._gone, self._last_failure = True, str(error)
 
     def close(self) -> None:
         self.wire.close()  # first: a request still waiting ends now, so the threads can finish
         self._lanes.shutdown()
+        if self._courier is not None:
+            self._courier.close()
 
     def cancel(self) -> None:
         """A second signal: end the request in flight now and send nothing more."""
         self.wire.cancel()
+        if self._courier is not None:
+            self._courier.cancel()
 
     def stop(self) -> None:
         """A first signal: requests queued behind the sending threads never leave (they end in
         NotSent); those on the wire get their answer or their deadline."""
         self._stopped = True
+        if self._courier is not None:
+            self._courier.stop()
 
     def quiet(self, within: float) -> None:
         """Wait (at most `within` s) until no request is on the wire: then what the server registered
         is either known or listed, not still on its way (cleanup lists what is left)."""
         ends = time.monotonic() + within
-        while self._on_the_wire and time.monotonic() < ends:
+        while self.in_flight and time.monotonic() < ends:
             time.sleep(0.01)
 
     @property
@@ -144,6 +181,8 @@ class Sender:
         ahead: bool = False,
     ) -> Future[Exchange]:
         """`send` on one of the sending threads: up to `--concurrency` requests are on the wire at once."""
+        if self._courier is not None:
+            return self._courier.submit(method, url, headers, content, chunked=chunked, ahead=ahead)
         lane = Lane.AHEAD if ahead else Lane.NOW
         return self._lanes.submit(lane, self.send, method, url, headers, content, chunked=chunked)
 
@@ -181,7 +220,7 @@ class Sender:
         """One request sent; `answered` None: a refused connection, which never reached the server."""
         with self._lock:
             if answered is not None:
-                self.sent += 1
+                self._sent += 1
             if answered:
                 self._unanswered_in_a_row = 0
             else:
@@ -239,7 +278,7 @@ class Sender:
                 exchange.request_headers = answer.request_headers
                 if answer.status == 429 and not answer.too_large:
                     with self._lock:
-                        self.sent += 1
+                        self._sent += 1
                     # Every sending thread waits it out; the budget counts the wall time added once.
                     delay = retry_after(answer.headers.get("retry-after"))
                     if self._rate_limited is None and self.budget.take(self.pace.hold(delay)):

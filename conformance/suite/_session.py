@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from conformance.contract import spec_path
 from conformance.judge import Ledger
 from conformance.judge.baseline import Baseline
-from conformance.send import Cleanup, Exchange, Redactor, Sender, Sweeper, cleanup, preflight
+from conformance.send import Cleanup, Courier, Exchange, Redactor, Sender, Sweeper, cleanup, courier_for, preflight
 from conformance.target import Target
 from conformance.tiers import TIERS, TierSettings
 
@@ -39,6 +39,7 @@ class Session:
     seed: int | None  # None in the ci tier: derandomized, no seed involved
     ledger: Ledger = field(default_factory=Ledger)
     mock: EmbeddedMock | None = None  # the embedded mock (started here unless the CLI started it already)
+    courier: Courier | None = None  # started early by the CLI (`courier_for`), used when cases are sent ahead
     started: float = field(default_factory=time.monotonic)
     cleanup: Cleanup | None = None
     baseline: Baseline = field(init=False)
@@ -145,6 +146,10 @@ class Session:
             return
         plans = [(test, plan) for test in tests if (plan := self.cases.plan(test)) is not None]
         if plans:
+            if self.sweeper is None:  # cleanup's deletes are jobs of this process: then it sends here
+                self.courier = self.courier or courier_for(self.target)
+            if self.courier is not None:
+                self.sender.hand_over_to(self.courier)
             self.prefetch = Prefetch(self.sender)  # kept first: an interrupt while sending still finds it
             self.prefetch.send(plans)
 
@@ -187,6 +192,9 @@ class Session:
     def close(self) -> None:
         sys.setswitchinterval(self._switch_interval)
         self.sender.close()
+        if self.courier is not None:
+            self.courier.close()  # once: the Sender closed it already if it was handed over
+            self.courier = None
         if self.reference is not None:
             self.reference.close()  # after the candidate's: its Wire, which they share, is closed by now
         if self.mock is not None:
@@ -194,8 +202,10 @@ class Session:
             self.mock = None
 
 
-def open_session(target: Target, diff: DiffSpec | None = None, mock: EmbeddedMock | None = None) -> Session:
+def open_session(
+    target: Target, diff: DiffSpec | None = None, mock: EmbeddedMock | None = None, courier: Courier | None = None
+) -> Session:
     """The run's Session: starts the embedded mock (unless `mock` was started already) or sends the
     preflight; a nightly run draws from the Target's seed, a ci run is derandomized."""
     seed = target.effective_seed() if target.tier == "nightly" else None
-    return Session(target, seed, diff=diff, mock=mock)
+    return Session(target, seed, diff=diff, mock=mock, courier=courier)

@@ -1,0 +1,283 @@
+"""Courier: a process of its own that sends a run's requests and hands back their Exchanges.
+
+A run against a fast server is CPU-bound on one GIL: drawing, judging and reporting on the main thread,
+sending on the sending threads. When the deterministic tier's cases are known before the tests run
+(`suite._cases.Prefetch`), sending moves to another core: the Courier's process starts while the run
+imports, gets the Target (token included) on its stdin, never in argv or the environment, and sends
+each request it is given through a `Sender` of its own, so the deadline, hang breaker, 429 budget,
+`--rate`, `--concurrency` and the lanes (what a test waits for first) are one, as in one process.
+
+Every request given to it gets exactly one answer back: its Exchange, or what the Sender raised
+(NotSent once dropped or stopped before it left, TargetHanging, RateLimited, KeyboardInterrupt after
+a second signal). Its process ignores the terminal's signals (the run relays them) and ends when
+the run closes its stdin, or dies.
+
+Protocol, pickled frames both ways (between this process and a child it started, nothing else):
+the Target, then ("send", id, method, url, headers, content, chunked, ahead), ("drop", id), ("stop",),
+("cancel",); back: ("done", id, Exchange, counts) or ("error", id, exception, counts), where counts
+are the Sender's requests sent, 429 answers waited out and seconds waited so far.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import pickle
+import queue
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from pathlib import Path
+from typing import IO, Any
+
+import conformance
+from conformance.target import Target
+from conformance.tiers import TIERS
+
+from ._exchange import Exchange
+
+CLOSE_TIMEOUT = 5.0  # seconds for the process to end once its stdin closed, before it is killed
+
+
+class CourierLost(Exception):
+    """The sending process ended while requests waited for it: the tests that sent them cannot be judged."""
+
+
+class _Remote(Future[Exchange]):
+    """A request given to the Courier. It cannot be cancelled here (it may already be on the wire in
+    the other process): `cancel` asks the Courier to drop it, and the answer says whether it left."""
+
+    def __init__(self, courier: Courier, ident: int) -> None:
+        super().__init__()
+        self._courier, self._ident = courier, ident
+
+    def cancel(self) -> bool:
+        self._courier._post(("drop", self._ident))
+        return False
+
+
+class Courier:
+    def __init__(self) -> None:
+        root = str(Path(conformance.__file__).resolve().parents[1])  # importable from any cwd
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))}
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "conformance.send._courier"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._errors,
+            env=env,
+            start_new_session=True,  # the terminal's Ctrl-C is the run's: it relays stop and cancel
+        )
+        self.sent = 0  # requests the Courier's Sender made (429 retries included)
+        self.throttled, self.waited = 0, 0.0  # 429 answers it waited out, and the seconds that added
+        self._ids = itertools.count()
+        self._waiting: dict[int, _Remote] = {}
+        self._lock = threading.Lock()
+        # Everything for the process goes through one writer thread: a signal handler may post
+        # ("stop", "cancel") while the main thread is in the middle of posting a request, and a
+        # SimpleQueue, unlike a lock around the pipe, can be put to from a signal handler.
+        self._outbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._closing = False
+        self._closed = False
+        self._lost: str | None = None
+        self._on_error: Callable[[BaseException], None] = lambda error: None
+        self._threads: list[threading.Thread] = []
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
+    def begin(self, target: Target, on_error: Callable[[BaseException], None]) -> None:
+        """Hand the process its Target; `on_error` learns what ended sending there (TargetHanging,
+        RateLimited), so that the run stops sending here too."""
+        self._on_error = on_error
+        self._post(target)
+        for work in (self._write, self._read):
+            thread = threading.Thread(target=work, name=f"faxplus-courier-{work.__name__[1:]}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    @property
+    def outstanding(self) -> int:
+        """Requests given to the Courier whose answer has not come back (queued there, or on the wire)."""
+        return len(self._waiting)
+
+    def submit(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str | None],
+        content: bytes | None,
+        *,
+        chunked: bool = False,
+        ahead: bool = False,
+    ) -> Future[Exchange]:
+        """As `Sender.submit`, in the Courier's process."""
+        ident = next(self._ids)
+        future = _Remote(self, ident)
+        with self._lock:
+            if self._lost is not None or self._closing:
+                future.set_exception(CourierLost(self._lost or "the sending process was closed"))
+                return future
+            self._waiting[ident] = future
+        self._post(("send", ident, method, url, headers, content, chunked, ahead))
+        return future
+
+    def stop(self) -> None:
+        """A first signal: what has not left never does (NotSent); what is on the wire is answered."""
+        self._post(("stop",))
+
+    def cancel(self) -> None:
+        """A second signal: what is on the wire ends now."""
+        self._post(("cancel",))
+
+    def close(self) -> None:
+        """End the process: requests still waiting end in NotSent (or their answer, if it comes first)."""
+        if self._closed:
+            return
+        self._closed = True
+        with self._lock:
+            self._closing = True
+        self._post(None)
+        for thread in self._threads:
+            thread.join(CLOSE_TIMEOUT)
+        if not self._threads and self._proc.stdin is not None:
+            self._proc.stdin.close()  # never begun: nothing else closes it
+        try:
+            self._proc.wait(timeout=CLOSE_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        self._fail_waiting()
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()
+        self._errors.close()
+
+    def _post(self, message: Any) -> None:
+        self._outbox.put(message)
+
+    def _write(self) -> None:
+        pipe = self._proc.stdin
+        assert pipe is not None
+        try:
+            while (message := self._outbox.get()) is not None:
+                pickle.dump(message, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+                if self._outbox.empty():
+                    pipe.flush()
+        except OSError:
+            pass  # the process is gone: the reader says why
+        finally:
+            with contextlib.suppress(OSError):
+                pipe.close()
+
+    def _read(self) -> None:
+        pipe = self._proc.stdout
+        assert pipe is not None
+        while True:
+            try:
+                kind, ident, value, (sent, throttled, waited) = pickle.load(pipe)
+            except (EOFError, OSError, pickle.UnpicklingError):
+                break
+            # Counts so far over there; answers come back in any order.
+            self.sent, self.throttled = max(self.sent, sent), max(self.throttled, throttled)
+            self.waited = max(self.waited, waited)
+            with self._lock:
+                future = self._waiting.pop(ident, None)
+            if future is None:
+                continue
+            if kind == "done":
+                future.set_result(value)
+            else:
+                if not isinstance(value, KeyboardInterrupt):
+                    self._on_error(value)
+                future.set_exception(value)
+        if not self._closing:
+            self._errors.seek(0)
+            why = self._errors.read().decode(errors="replace").strip().splitlines()
+            self._lost = f"the sending process ended ({why[-1] if why else f'exit {self._proc.poll()}'})"
+        self._fail_waiting()
+
+    def _fail_waiting(self) -> None:
+        from ._sender import NotSent
+
+        with self._lock:
+            waiting, self._waiting = self._waiting, {}
+        for future in waiting.values():
+            future.set_exception(CourierLost(self._lost) if self._lost else NotSent())
+
+
+def courier_for(target: Target) -> Courier | None:
+    """A Courier for a run that may send its recorded cases ahead (the deterministic tier, its case
+    cache on) and deletes nothing while it runs (the embedded mock, or no cleanup): started first, so
+    that its process is ready when they are. None when it would not be used."""
+    sends_ahead = TIERS[target.tier].derandomize and target.case_cache
+    return Courier() if sends_ahead and (target.embedded or not target.cleanup) else None
+
+
+# --- the Courier's own process: `python -m conformance.send._courier` --------------------------------
+def _serve(source: IO[bytes], sink: IO[bytes]) -> None:
+    from ._sender import NotSent, Sender
+
+    target: Target = pickle.load(source)
+    sender = Sender(target)
+    lock = threading.Lock()
+    requests: dict[int, Future[Exchange]] = {}
+
+    def reply(ident: int, future: Future[Exchange]) -> None:
+        requests.pop(ident, None)
+        counts = (sender.sent, sender.throttled, sender.waited)
+        if future.cancelled():
+            message: tuple[Any, ...] = ("error", ident, NotSent(), counts)
+        elif (error := future.exception()) is not None:
+            message = ("error", ident, _portable(error), counts)
+        else:
+            message = ("done", ident, future.result(), counts)
+        with lock:
+            try:
+                pickle.dump(message, sink, protocol=pickle.HIGHEST_PROTOCOL)
+                sink.flush()
+            except OSError:
+                pass  # the run is gone: nobody waits for this answer
+
+    try:
+        while True:
+            try:
+                message = pickle.load(source)
+            except (EOFError, OSError):
+                break  # the run is over, or gone
+            if message[0] == "send":
+                ident, method, url, headers, content, chunked, ahead = message[1:]
+                future = requests[ident] = sender.submit(method, url, headers, content, chunked=chunked, ahead=ahead)
+                future.add_done_callback(lambda done, ident=ident: reply(ident, done))
+            elif message[0] == "drop" and (future := requests.get(message[1])) is not None:
+                future.cancel()  # its callback answers NotSent; on the wire already, its answer comes
+            elif message[0] == "stop":
+                sender.stop()
+            elif message[0] == "cancel":
+                sender.cancel()
+    finally:
+        sender.stop()
+        sender.cancel()
+        sender.close()
+
+
+def _portable(error: BaseException) -> BaseException:
+    """`error` as it pickles and unpickles (an exception with unusual arguments may not)."""
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:  # noqa: BLE001 - anything that does not survive the pipe
+        return RuntimeError(f"{type(error).__name__}: {error}")
+    return error
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _serve(sys.stdin.buffer, sys.stdout.buffer)
+    os._exit(0)  # every answer is written; the interpreter's teardown would only make the run wait

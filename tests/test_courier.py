@@ -1,0 +1,241 @@
+"""The Courier: a run's sending in a process of its own (issue 10). Whatever it carries must behave as
+the Sender does in-process: the same answers and count, `--concurrency` and the lanes, a first signal
+that sends nothing queued yet answers what is on the wire, a hanging target that stops the run, a
+token that never shows outside the pipe, and a process that never outlives its run. That a run's
+findings are the same through it is proven in tests/test_determinism.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+from test_concurrency import TOKEN, VALID, Counting, _outcome
+
+from conformance.mock import MockServer
+from conformance.mock._reply import Reply
+from conformance.send import Courier, CourierLost, NotSent, Sender, TargetHanging, courier_for
+from conformance.target import Target
+
+
+def _handed_over(target: Target) -> tuple[Sender, Courier]:
+    sender, courier = Sender(target), Courier()
+    sender.hand_over_to(courier)
+    return sender, courier
+
+
+def _gone(pid: int, within: float) -> bool:
+    ends = time.monotonic() + within
+    while time.monotonic() < ends:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_what_it_sends_comes_back_as_in_process_and_is_counted_here() -> None:
+    bodies = [VALID, b"[]", b'{"target": 1}', None]
+    with MockServer(token=TOKEN) as server:
+        target = Target(base_url=server.url, token=TOKEN, concurrency=2)
+        headers = {"Content-Type": "application/json", **target.auth_headers()}
+        local = Sender(target)
+        try:
+            expected = [local.send("POST", target.hooks_url, headers, body) for body in bodies]
+        finally:
+            local.close()
+        sender, courier = _handed_over(target)
+        try:
+            got = [f.result(timeout=30) for f in [sender.submit("POST", target.hooks_url, headers, b) for b in bodies]]
+        finally:
+            sender.close()
+    assert [(e.status, e.media_type) for e in got] == [(e.status, e.media_type) for e in expected]
+    assert [e.status for e in got] == [200, 400, 400, 400]
+    assert json.loads(got[0].response_body)["id"] and got[0].elapsed > 0
+    assert courier.sent == 4 and sender.sent == 4  # sent there, counted here
+
+
+def test_concurrency_and_lanes_are_the_couriers_one_sender() -> None:
+    with Counting(pause=0.1) as server:
+        target = Target(base_url=server.url, token=TOKEN, concurrency=3)
+        headers = {"Content-Type": "application/json", **target.auth_headers()}
+        sender, _ = _handed_over(target)
+        try:
+            ahead = [sender.submit("POST", target.hooks_url, headers, VALID, ahead=True) for _ in range(9)]
+            time.sleep(0.05)  # the first three are on the wire, six wait in the AHEAD lane
+            live = sender.submit("POST", target.hooks_url, {**headers, "X-Live": "1"}, VALID)
+            live.result(timeout=30)
+            finished_before_live = sum(f.done() for f in ahead)
+            statuses = [f.result(timeout=30).status for f in ahead]
+        finally:
+            sender.close()
+        peak = server.peak
+    assert peak == 3, f"peak {peak} in flight for --concurrency 3"
+    assert statuses == [200] * 9
+    # The live request waited for a free thread (3 answers), not behind all nine sent ahead.
+    assert finished_before_live < 9
+
+
+def test_a_first_signal_sends_nothing_queued_and_answers_what_is_on_the_wire() -> None:
+    with Counting(pause=0.3) as server:
+        target = Target(base_url=server.url, token=TOKEN, concurrency=2)
+        headers = {"Content-Type": "application/json", **target.auth_headers()}
+        sender, _ = _handed_over(target)
+        try:
+            futures = [sender.submit("POST", target.hooks_url, headers, VALID, ahead=True) for _ in range(10)]
+            while len(server.arrivals) < 2:
+                time.sleep(0.01)
+            assert sender.in_flight
+            sender.stop()
+            outcomes = [_outcome(f) for f in futures]
+        finally:
+            sender.close()
+        arrived = len(server.arrivals)
+    assert outcomes == [200, 200] + ["not sent"] * 8
+    assert arrived == 2 and not sender.in_flight
+
+
+def test_a_dropped_request_is_not_sent_unless_it_had_left() -> None:
+    """What `Prefetch.release` relies on: cancelling a request given to the Courier never loses the
+    answer of one already on the wire (it may have registered a webhook)."""
+    with Counting(pause=0.3) as server:
+        target = Target(base_url=server.url, token=TOKEN, concurrency=1)
+        headers = {"Content-Type": "application/json", **target.auth_headers()}
+        sender, _ = _handed_over(target)
+        try:
+            first, second = (sender.submit("POST", target.hooks_url, headers, VALID, ahead=True) for _ in range(2))
+            while not server.arrivals:
+                time.sleep(0.01)
+            assert first.cancel() is False and second.cancel() is False  # the Courier decides
+            assert first.result(timeout=30).status == 200
+            with pytest.raises(NotSent):
+                second.result(timeout=30)
+        finally:
+            sender.close()
+        assert len(server.arrivals) == 1
+
+
+def test_a_hanging_target_stops_sending_there_and_here() -> None:
+    with Counting(pause=5.0) as server:
+        target = Target(base_url=server.url, token=TOKEN, concurrency=1, timeout=0.3)
+        headers = {"Content-Type": "application/json", **target.auth_headers()}
+        sender, _ = _handed_over(target)
+        try:
+            futures = [sender.submit("POST", target.hooks_url, headers, VALID) for _ in range(5)]
+            errors = [f.exception(timeout=30) or f.result().error for f in futures]
+            with pytest.raises(TargetHanging):  # learnt from the Courier: this process stops too
+                sender.send("POST", target.hooks_url, headers, VALID)
+        finally:
+            sender.close()
+    assert errors[:3] == ["timeout"] * 3
+    assert all(isinstance(e, TargetHanging) for e in errors[3:]), errors
+
+
+def test_the_token_is_in_neither_its_command_line_nor_its_environment() -> None:
+    secret = "courier-secret-token-4f1c9a"
+    with MockServer(token=secret) as server:
+        target = Target(base_url=server.url, token=secret, client_id="courier-client-77")
+        sender, courier = _handed_over(target)
+        try:
+            headers = {"Content-Type": "application/json", **target.auth_headers()}
+            assert sender.submit("POST", target.hooks_url, headers, VALID).result(timeout=30).status == 200
+            proc = Path(f"/proc/{courier.pid}")
+            seen = (proc / "cmdline").read_bytes() + (proc / "environ").read_bytes()
+        finally:
+            sender.close()
+    assert secret.encode() not in seen and b"courier-client-77" not in seen
+
+
+def test_a_lost_process_fails_what_waited_for_it_in_one_line() -> None:
+    with Counting(pause=0.5) as server:
+        target = Target(base_url=server.url, token=TOKEN, concurrency=1)
+        headers = {"Content-Type": "application/json", **target.auth_headers()}
+        sender, courier = _handed_over(target)
+        try:
+            waiting = sender.submit("POST", target.hooks_url, headers, VALID)
+            while not server.arrivals:
+                time.sleep(0.01)
+            os.kill(courier.pid, signal.SIGKILL)
+            with pytest.raises(CourierLost, match="the sending process ended"):
+                waiting.result(timeout=30)
+            with pytest.raises(CourierLost):  # nothing more is accepted
+                sender.submit("POST", target.hooks_url, headers, VALID).result(timeout=5)
+        finally:
+            sender.close()
+
+
+def test_it_ignores_the_terminals_signals_and_ends_with_its_run() -> None:
+    script = (
+        "from conformance.send import Courier; from conformance.target import Target; c = Courier(); "
+        "c.begin(Target(base_url='http://127.0.0.1:9/v3', token='t'), print); print(c.pid, flush=True); "
+        "import time; time.sleep(60)"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
+    try:
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        os.kill(child, signal.SIGINT)  # the terminal's Ctrl-C: the run relays it, the Courier ignores it
+        assert not _gone(child, within=0.5), "a Ctrl-C took the Courier away from its run"
+        parent.kill()
+        parent.wait()
+        assert _gone(child, within=10), "the Courier outlived its run"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+
+
+def test_only_a_run_that_sends_ahead_and_deletes_nothing_meanwhile_gets_one() -> None:
+    def wanted(**options: object) -> bool:
+        courier = courier_for(Target(**options))  # type: ignore[arg-type]
+        if courier is None:
+            return False
+        courier.close()
+        return True
+
+    assert wanted()  # the embedded mock, ci tier
+    assert wanted(base_url="http://127.0.0.1:9/v3", token="t", cleanup=False)
+    assert not wanted(base_url="http://127.0.0.1:9/v3", token="t")  # cleanup's deletes are this process's
+    assert not wanted(tier="nightly")  # nothing recorded, nothing sent ahead
+    assert not wanted(case_cache=False)
+
+
+def test_an_embedded_run_replayed_through_it_judges_as_the_first(tmp_path: Path) -> None:
+    """The first run draws and sends in-process (nothing recorded yet); the second replays every case
+    through the Courier."""
+    outs = []
+    for name in ("first", "second"):
+        out = tmp_path / name
+        result = run_cli("run", "--no-html", "--output-dir", out, "--cache-dir", tmp_path / "cache", timeout=300)
+        assert result.returncode == 0, result.output[-1500:]
+        outs.append(json.loads((out / "summary.json").read_text()))
+    for key in ("verdict", "counts", "families", "findings", "requests"):
+        assert outs[0][key] == outs[1][key], key
+
+
+def test_a_429_it_waited_out_is_counted_here() -> None:
+    seen = {"count": 0}
+
+    class Throttled(MockServer):
+        def respond(self, request):
+            seen["count"] += 1
+            if seen["count"] == 1:
+                return Reply(429, b'{"error": "rate_limited"}', headers={"Retry-After": "1"})
+            return super().respond(request)
+
+    with Throttled(token=TOKEN) as server:
+        target = Target(base_url=server.url, token=TOKEN, concurrency=1, max_wait=5)
+        headers = {"Content-Type": "application/json", **target.auth_headers()}
+        sender, _ = _handed_over(target)
+        try:
+            assert sender.submit("POST", target.hooks_url, headers, VALID).result(timeout=30).status == 200
+        finally:
+            sender.close()
+    assert (sender.sent, sender.throttled) == (2, 1)
+    assert sender.waited == pytest.approx(1.0, abs=0.2)
