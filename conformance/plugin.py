@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from conformance.send import CourierLost
 from conformance.target import Target
 
 if TYPE_CHECKING:
@@ -161,6 +162,8 @@ class Run:
             and not (call.excinfo and call.excinfo.errisinstance(ContractViolation))
         ):
             reason = call.excinfo.typename if call.excinfo else "failed"
+            if call.excinfo and call.excinfo.errisinstance(CourierLost):
+                reason = str(call.excinfo.value)  # what became of the process that sends, not of the test
             self.session.broken.append(f"{item.nodeid.rsplit('::', 1)[-1]} ({call.when}: {reason})")
         return report
 

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import run_cli, spawn_cli
 from test_concurrency import TOKEN, VALID, Counting, _outcome
 
 from conformance.mock import MockServer
@@ -163,7 +163,7 @@ def test_a_lost_process_fails_what_waited_for_it_in_one_line() -> None:
             while not server.arrivals:
                 time.sleep(0.01)
             os.kill(courier.pid, signal.SIGKILL)
-            with pytest.raises(CourierLost, match="the sending process ended"):
+            with pytest.raises(CourierLost, match=r"the sending process ended \(killed by signal 9\)"):
                 waiting.result(timeout=30)
             with pytest.raises(CourierLost):  # nothing more is accepted
                 sender.submit("POST", target.hooks_url, headers, VALID).result(timeout=5)
@@ -171,18 +171,22 @@ def test_a_lost_process_fails_what_waited_for_it_in_one_line() -> None:
             sender.close()
 
 
-def test_it_ignores_the_terminals_signals_and_ends_with_its_run() -> None:
+def test_a_ctrl_c_to_the_runs_process_group_does_not_reach_it_and_it_ends_with_its_run() -> None:
+    # The run relays Ctrl-C itself (stop, then cancel), so here the parent handles it (a handler, not
+    # SIG_IGN, which a child would inherit): after the terminal's SIGINT to the parent's whole process
+    # group, the Courier must still be there.
     script = (
+        "import signal; signal.signal(signal.SIGINT, lambda *_: None); "
         "from conformance.send import Courier; from conformance.target import Target; c = Courier(); "
         "c.begin(Target(base_url='http://127.0.0.1:9/v3', token='t'), print); print(c.pid, flush=True); "
         "import time; time.sleep(60)"
     )
-    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, start_new_session=True)
     try:
         assert parent.stdout is not None
         child = int(parent.stdout.readline())
-        os.kill(child, signal.SIGINT)  # the terminal's Ctrl-C: the run relays it, the Courier ignores it
-        assert not _gone(child, within=0.5), "a Ctrl-C took the Courier away from its run"
+        os.killpg(parent.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+        assert not _gone(child, within=1.0), "a Ctrl-C to the run took the Courier away from it"
         parent.kill()
         parent.wait()
         assert _gone(child, within=10), "the Courier outlived its run"
@@ -239,3 +243,35 @@ def test_a_429_it_waited_out_is_counted_here() -> None:
             sender.close()
     assert (sender.sent, sender.throttled) == (2, 1)
     assert sender.waited == pytest.approx(1.0, abs=0.2)
+
+
+def _sockets_of_couriers_under(pid: int) -> int | None:
+    """Sockets held by a Courier process whose parent is `pid`; None while there is none."""
+    for entry in Path("/proc").iterdir():
+        try:
+            if not entry.name.isdigit() or b"conformance.send._courier_child" not in (entry / "cmdline").read_bytes():
+                continue
+            stat = (entry / "stat").read_text()
+            if int(stat.rsplit(")", 1)[1].split()[1]) != pid:
+                continue
+            return sum(os.readlink(fd).startswith("socket:") for fd in (entry / "fd").iterdir())
+        except OSError:
+            continue
+    return None
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="reads /proc")
+def test_a_replayed_run_that_deletes_nothing_sends_from_the_courier(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    with Counting(pause=0.02) as server:
+        args = ("run", "--base-url", server.url, "--no-html", "--no-cleanup", "--cache-dir", cache)
+        first = run_cli(*args, "--output-dir", tmp_path / "first", env={"FAXPLUS_TOKEN": TOKEN})
+        assert first.returncode == 0, first.output[-1500:]
+        proc = spawn_cli(*args, "--output-dir", tmp_path / "second", env={"FAXPLUS_TOKEN": TOKEN})
+        seen = 0
+        while proc.poll() is None and not seen:
+            seen = _sockets_of_couriers_under(proc.pid) or 0
+            time.sleep(0.02)
+        proc.communicate(timeout=300)
+    assert proc.returncode == 0
+    assert seen > 0, "no Courier process connected to the server"

@@ -9,8 +9,8 @@ each request it is given through a `Sender` of its own, so the deadline, hang br
 
 Every request given to it gets exactly one answer back: its Exchange, or what the Sender raised
 (NotSent once dropped or stopped before it left, TargetHanging, RateLimited, KeyboardInterrupt after
-a second signal). Its process ignores the terminal's signals (the run relays them) and ends when
-the run closes its stdin, or dies.
+a second signal). Its process (`_courier_child`) ignores the terminal's signals (the run relays
+them) and ends when the run closes its stdin, or dies.
 
 Protocol, pickled frames both ways (between this process and a child it started, nothing else):
 the Target, then ("send", id, method, url, headers, content, chunked, ahead), ("drop", id), ("stop",),
@@ -25,7 +25,6 @@ import itertools
 import os
 import pickle
 import queue
-import signal
 import subprocess
 import sys
 import tempfile
@@ -33,7 +32,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import conformance
 from conformance.target import Target
@@ -67,7 +66,7 @@ class Courier:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))}
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "conformance.send._courier"],
+            [sys.executable, "-m", "conformance.send._courier_child"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._errors,
@@ -198,10 +197,19 @@ class Courier:
                     self._on_error(value)
                 future.set_exception(value)
         if not self._closing:
-            self._errors.seek(0)
-            why = self._errors.read().decode(errors="replace").strip().splitlines()
-            self._lost = f"the sending process ended ({why[-1] if why else f'exit {self._proc.poll()}'})"
+            self._lost = f"the sending process ended ({self._why()}): rerun; if it persists, pass --no-case-cache"
         self._fail_waiting()
+
+    def _why(self) -> str:
+        try:
+            code = self._proc.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            return "its pipe closed"
+        self._errors.seek(0)
+        lines = self._errors.read().decode(errors="replace").strip().splitlines()
+        if lines:
+            return lines[-1]
+        return f"killed by signal {-code}" if code < 0 else f"exit {code}"
 
     def _fail_waiting(self) -> None:
         from ._sender import NotSent
@@ -218,66 +226,3 @@ def courier_for(target: Target) -> Courier | None:
     that its process is ready when they are. None when it would not be used."""
     sends_ahead = TIERS[target.tier].derandomize and target.case_cache
     return Courier() if sends_ahead and (target.embedded or not target.cleanup) else None
-
-
-# --- the Courier's own process: `python -m conformance.send._courier` --------------------------------
-def _serve(source: IO[bytes], sink: IO[bytes]) -> None:
-    from ._sender import NotSent, Sender
-
-    target: Target = pickle.load(source)
-    sender = Sender(target)
-    lock = threading.Lock()
-    requests: dict[int, Future[Exchange]] = {}
-
-    def reply(ident: int, future: Future[Exchange]) -> None:
-        requests.pop(ident, None)
-        counts = (sender.sent, sender.throttled, sender.waited)
-        if future.cancelled():
-            message: tuple[Any, ...] = ("error", ident, NotSent(), counts)
-        elif (error := future.exception()) is not None:
-            message = ("error", ident, _portable(error), counts)
-        else:
-            message = ("done", ident, future.result(), counts)
-        with lock:
-            try:
-                pickle.dump(message, sink, protocol=pickle.HIGHEST_PROTOCOL)
-                sink.flush()
-            except OSError:
-                pass  # the run is gone: nobody waits for this answer
-
-    try:
-        while True:
-            try:
-                message = pickle.load(source)
-            except (EOFError, OSError):
-                break  # the run is over, or gone
-            if message[0] == "send":
-                ident, method, url, headers, content, chunked, ahead = message[1:]
-                future = requests[ident] = sender.submit(method, url, headers, content, chunked=chunked, ahead=ahead)
-                future.add_done_callback(lambda done, ident=ident: reply(ident, done))
-            elif message[0] == "drop" and (future := requests.get(message[1])) is not None:
-                future.cancel()  # its callback answers NotSent; on the wire already, its answer comes
-            elif message[0] == "stop":
-                sender.stop()
-            elif message[0] == "cancel":
-                sender.cancel()
-    finally:
-        sender.stop()
-        sender.cancel()
-        sender.close()
-
-
-def _portable(error: BaseException) -> BaseException:
-    """`error` as it pickles and unpickles (an exception with unusual arguments may not)."""
-    try:
-        pickle.loads(pickle.dumps(error))
-    except Exception:  # noqa: BLE001 - anything that does not survive the pipe
-        return RuntimeError(f"{type(error).__name__}: {error}")
-    return error
-
-
-if __name__ == "__main__":
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    _serve(sys.stdin.buffer, sys.stdout.buffer)
-    os._exit(0)  # every answer is written; the interpreter's teardown would only make the run wait

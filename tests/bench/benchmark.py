@@ -251,7 +251,8 @@ def write_diff_docs(
         *markdown_table(header, rows),
         "",
         f"**A diff run costs {ratio:.2f}× a plain run**: generation and judging are shared; the reference adds "
-        "one request, the checks and a comparison per case.",
+        "one request, the checks and a comparison per case, and a diff sends every case from the run's own "
+        "process, when its test sends it (a plain run replays its recorded cases through the Courier).",
         DIFF_END,
     ]
     write_section("\n".join(diff_section) + "\n", DIFF_BEGIN, DIFF_END, "Cost of a diff run")
