@@ -69,6 +69,18 @@ def wait_until(proc: subprocess.Popen[str], ready: Callable[[], bool], within: f
     assert proc.poll() is None, "the run ended before it could be signalled"
 
 
+def gone(pid: int, within: float) -> bool:
+    """Whether process `pid` has ended within `within` seconds (a child that must not outlive its run)."""
+    ends = time.monotonic() + within
+    while time.monotonic() < ends:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def run_suite_in_pytest(
     *args: object, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:

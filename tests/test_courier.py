@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import run_cli, spawn_cli
+from conftest import gone, run_cli, spawn_cli
 from test_concurrency import TOKEN, VALID, Counting, _outcome
 
 from conformance.mock import MockServer
@@ -28,17 +28,6 @@ def _handed_over(target: Target) -> tuple[Sender, Courier]:
     sender, courier = Sender(target), Courier()
     sender.hand_over_to(courier)
     return sender, courier
-
-
-def _gone(pid: int, within: float) -> bool:
-    ends = time.monotonic() + within
-    while time.monotonic() < ends:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_what_it_sends_comes_back_as_in_process_and_is_counted_here() -> None:
@@ -186,10 +175,10 @@ def test_a_ctrl_c_to_the_runs_process_group_does_not_reach_it_and_it_ends_with_i
         assert parent.stdout is not None
         child = int(parent.stdout.readline())
         os.killpg(parent.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
-        assert not _gone(child, within=1.0), "a Ctrl-C to the run took the Courier away from it"
+        assert not gone(child, within=1.0), "a Ctrl-C to the run took the Courier away from it"
         parent.kill()
         parent.wait()
-        assert _gone(child, within=10), "the Courier outlived its run"
+        assert gone(child, within=10), "the Courier outlived its run"
     finally:
         if parent.poll() is None:
             parent.kill()

@@ -17,21 +17,11 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from conftest import gone
 
 from conformance.suite._embedded import EmbeddedMock, MockUnavailable
 
 VALID = {"target": "https://hooks.example.com/fax", "event": "fax_sent"}
-
-
-def _gone(pid: int, within: float) -> bool:
-    ends = time.monotonic() + within
-    while time.monotonic() < ends:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_it_listens_on_loopback_with_its_own_token_and_stops_with_stop() -> None:
@@ -44,7 +34,7 @@ def test_it_listens_on_loopback_with_its_own_token_and_stops_with_stop() -> None
         assert httpx.post(hooks, json=VALID, headers={"Authorization": "Bearer mock-token"}).status_code == 401
     finally:
         mock.stop()
-    assert _gone(mock.pid, within=5)
+    assert gone(mock.pid, within=5)
     with pytest.raises(httpx.ConnectError):
         httpx.post(hooks, json=VALID)
 
@@ -58,7 +48,7 @@ def test_it_ends_when_the_run_dies_without_a_word(tmp_path: Path) -> None:
         child = int(parent.stdout.readline())
         parent.kill()
         parent.wait()
-        assert _gone(child, within=10), "the embedded mock outlived its run"
+        assert gone(child, within=10), "the embedded mock outlived its run"
     finally:
         if parent.poll() is None:
             parent.kill()
@@ -92,7 +82,7 @@ def test_a_contract_it_cannot_load_is_one_line(tmp_path: Path) -> None:
     mock = EmbeddedMock(broken)
     with pytest.raises(MockUnavailable, match="the embedded mock did not start"):
         mock.url  # noqa: B018 - waits for it to listen
-    assert _gone(mock.pid, within=5)
+    assert gone(mock.pid, within=5)
 
 
 def test_an_embedded_run_interrupted_from_the_terminal_ends_in_one_line_with_its_summary(tmp_path: Path) -> None:
