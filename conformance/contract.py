@@ -173,7 +173,9 @@ def load(path: str | None = None) -> Contract:
     """The contract in `path` (default: the vendored one); a file that cannot be the contract is a UsageError."""
     where = path or vendored_path()
     try:
-        document = yaml.safe_load(Path(where).read_text(encoding="utf-8"))
+        # libyaml's safe loader when PyYAML has it: the same document, parsed ~9x faster.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        document = yaml.load(Path(where).read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
     except OSError as error:
         raise UsageError(f"--spec {where}: cannot read it ({error.strerror or error})") from None
     except yaml.YAMLError as error:
