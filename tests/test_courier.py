@@ -264,3 +264,24 @@ def test_a_replayed_run_that_deletes_nothing_sends_from_the_courier(tmp_path: Pa
         proc.communicate(timeout=300)
     assert proc.returncode == 0
     assert seen > 0, "no Courier process connected to the server"
+
+
+def test_the_last_words_of_a_lost_process_are_masked() -> None:
+    secret = "courier-lost-secret-93e1"
+    with Counting(pause=0.5) as server:
+        target = Target(base_url=server.url, token=secret)
+        sender, courier = _handed_over(target)
+        try:
+            waiting = sender.submit("POST", target.hooks_url, target.auth_headers(), VALID)
+            while not server.arrivals:
+                time.sleep(0.01)
+            # What a dying process might print on stderr (a traceback quoting a header, say).
+            courier._errors.write(f"RuntimeError: Authorization: Bearer {secret}\n".encode())
+            courier._errors.flush()
+            os.kill(courier.pid, signal.SIGKILL)
+            with pytest.raises(CourierLost) as lost:
+                waiting.result(timeout=30)
+        finally:
+            sender.close()
+    assert secret not in str(lost.value)
+    assert "RuntimeError: Authorization: Bearer" in str(lost.value)

@@ -39,6 +39,7 @@ from conformance.target import Target
 from conformance.tiers import TIERS
 
 from ._exchange import Exchange
+from ._redact import Redactor
 
 CLOSE_TIMEOUT = 5.0  # seconds for the process to end once its stdin closed, before it is killed
 
@@ -86,6 +87,7 @@ class Courier:
         self._closed = False
         self._lost: str | None = None
         self._on_error: Callable[[BaseException], None] = lambda error: None
+        self._redactor = Redactor({})  # the Target's secrets, once it has them: its last words may quote them
         self._threads: list[threading.Thread] = []
 
     @property
@@ -96,6 +98,7 @@ class Courier:
         """Hand the process its Target; `on_error` learns what ended sending there (TargetHanging,
         RateLimited), so that the run stops sending here too."""
         self._on_error = on_error
+        self._redactor = Redactor(target.secrets)
         self._post(target)
         for work in (self._write, self._read):
             thread = threading.Thread(target=work, name=f"faxplus-courier-{work.__name__[1:]}", daemon=True)
@@ -208,7 +211,7 @@ class Courier:
         self._errors.seek(0)
         lines = self._errors.read().decode(errors="replace").strip().splitlines()
         if lines:
-            return lines[-1]
+            return self._redactor.text(lines[-1])
         return f"killed by signal {-code}" if code < 0 else f"exit {code}"
 
     def _fail_waiting(self) -> None:
