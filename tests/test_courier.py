@@ -6,13 +6,17 @@ findings are the same through it is proven in tests/test_determinism.py."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import gone, run_cli, spawn_cli
@@ -20,31 +24,33 @@ from test_concurrency import TOKEN, VALID, Counting, _outcome
 
 from conformance.mock import MockServer
 from conformance.mock._reply import Reply
-from conformance.send import Courier, CourierLost, NotSent, Sender, TargetHanging, courier_for
+from conformance.send import Courier, CourierLost, Exchange, NotSent, Sender, TargetHanging, courier_for
 from conformance.target import Target
 
 
-def _handed_over(target: Target) -> tuple[Sender, Courier]:
+@contextlib.contextmanager
+def through_courier(server: MockServer, **options: Any) -> Iterator[tuple[Sender, Courier, Target, dict[str, str]]]:
+    """A Sender for `server` handed over to a Courier (closed on exit), its Target, and JSON POST headers."""
+    target = Target(base_url=server.url, **{"token": TOKEN, **options})
     sender, courier = Sender(target), Courier()
     sender.hand_over_to(courier)
-    return sender, courier
+    try:
+        yield sender, courier, target, {"Content-Type": "application/json", **target.auth_headers()}
+    finally:
+        sender.close()
 
 
 def test_what_it_sends_comes_back_as_in_process_and_is_counted_here() -> None:
     bodies = [VALID, b"[]", b'{"target": 1}', None]
     with MockServer(token=TOKEN) as server:
-        target = Target(base_url=server.url, token=TOKEN, concurrency=2)
-        headers = {"Content-Type": "application/json", **target.auth_headers()}
-        local = Sender(target)
+        local = Sender(Target(base_url=server.url, token=TOKEN))
         try:
-            expected = [local.send("POST", target.hooks_url, headers, body) for body in bodies]
+            headers = {"Content-Type": "application/json", **local.target.auth_headers()}
+            expected = [local.send("POST", local.target.hooks_url, headers, body) for body in bodies]
         finally:
             local.close()
-        sender, courier = _handed_over(target)
-        try:
+        with through_courier(server, concurrency=2) as (sender, courier, target, headers):
             got = [f.result(timeout=30) for f in [sender.submit("POST", target.hooks_url, headers, b) for b in bodies]]
-        finally:
-            sender.close()
     assert [(e.status, e.media_type) for e in got] == [(e.status, e.media_type) for e in expected]
     assert [e.status for e in got] == [200, 400, 400, 400]
     assert json.loads(got[0].response_body)["id"] and got[0].elapsed > 0
@@ -53,18 +59,13 @@ def test_what_it_sends_comes_back_as_in_process_and_is_counted_here() -> None:
 
 def test_concurrency_and_lanes_are_the_couriers_one_sender() -> None:
     with Counting(pause=0.1) as server:
-        target = Target(base_url=server.url, token=TOKEN, concurrency=3)
-        headers = {"Content-Type": "application/json", **target.auth_headers()}
-        sender, _ = _handed_over(target)
-        try:
+        with through_courier(server, concurrency=3) as (sender, _, target, headers):
             ahead = [sender.submit("POST", target.hooks_url, headers, VALID, ahead=True) for _ in range(15)]
             time.sleep(0.05)  # at most three are on the wire, the others wait in the AHEAD lane
             live = sender.submit("POST", target.hooks_url, {**headers, "X-Live": "1"}, VALID)
             live.result(timeout=30)
             finished_before_live = sum(f.done() for f in ahead)
             statuses = [f.result(timeout=30).status for f in ahead]
-        finally:
-            sender.close()
         peak = server.peak
     assert peak == 3, f"peak {peak} in flight for --concurrency 3"
     assert statuses == [200] * 15
@@ -74,18 +75,13 @@ def test_concurrency_and_lanes_are_the_couriers_one_sender() -> None:
 
 def test_a_first_signal_sends_nothing_queued_and_answers_what_is_on_the_wire() -> None:
     with Counting(pause=0.3) as server:
-        target = Target(base_url=server.url, token=TOKEN, concurrency=2)
-        headers = {"Content-Type": "application/json", **target.auth_headers()}
-        sender, _ = _handed_over(target)
-        try:
+        with through_courier(server, concurrency=2) as (sender, _, target, headers):
             futures = [sender.submit("POST", target.hooks_url, headers, VALID, ahead=True) for _ in range(10)]
             while len(server.arrivals) < 2:
                 time.sleep(0.01)
             assert sender.in_flight
             sender.stop()
             outcomes = [_outcome(f) for f in futures]
-        finally:
-            sender.close()
         arrived = len(server.arrivals)
     assert outcomes == [200, 200] + ["not sent"] * 8
     assert arrived == 2 and not sender.in_flight
@@ -95,10 +91,7 @@ def test_a_dropped_request_is_not_sent_unless_it_had_left() -> None:
     """What `Prefetch.release` relies on: cancelling a request given to the Courier never loses the
     answer of one already on the wire (it may have registered a webhook)."""
     with Counting(pause=0.3) as server:
-        target = Target(base_url=server.url, token=TOKEN, concurrency=1)
-        headers = {"Content-Type": "application/json", **target.auth_headers()}
-        sender, _ = _handed_over(target)
-        try:
+        with through_courier(server, concurrency=1) as (sender, _, target, headers):
             first, second = (sender.submit("POST", target.hooks_url, headers, VALID, ahead=True) for _ in range(2))
             while not server.arrivals:
                 time.sleep(0.01)
@@ -106,58 +99,62 @@ def test_a_dropped_request_is_not_sent_unless_it_had_left() -> None:
             assert first.result(timeout=30).status == 200
             with pytest.raises(NotSent):
                 second.result(timeout=30)
-        finally:
-            sender.close()
         assert len(server.arrivals) == 1
 
 
 def test_a_hanging_target_stops_sending_there_and_here() -> None:
-    with Counting(pause=5.0) as server:
-        target = Target(base_url=server.url, token=TOKEN, concurrency=1, timeout=0.3)
-        headers = {"Content-Type": "application/json", **target.auth_headers()}
-        sender, _ = _handed_over(target)
-        try:
-            futures = [sender.submit("POST", target.hooks_url, headers, VALID) for _ in range(5)]
-            errors = [f.exception(timeout=30) or f.result().error for f in futures]
-            with pytest.raises(TargetHanging):  # learnt from the Courier: this process stops too
-                sender.send("POST", target.hooks_url, headers, VALID)
-        finally:
-            sender.close()
+    with (
+        Counting(pause=5.0) as server,
+        through_courier(server, concurrency=1, timeout=0.3) as (sender, _, target, headers),
+    ):
+        futures = [sender.submit("POST", target.hooks_url, headers, VALID) for _ in range(5)]
+        errors = [f.exception(timeout=30) or f.result().error for f in futures]
+        with pytest.raises(TargetHanging):  # learnt from the Courier: this process stops too
+            sender.send("POST", target.hooks_url, headers, VALID)
     assert errors[:3] == ["timeout"] * 3
     assert all(isinstance(e, TargetHanging) for e in errors[3:]), errors
 
 
 def test_the_token_is_in_neither_its_command_line_nor_its_environment() -> None:
-    secret = "courier-secret-token-4f1c9a"
-    with MockServer(token=secret) as server:
-        target = Target(base_url=server.url, token=secret, client_id="courier-client-77")
-        sender, courier = _handed_over(target)
-        try:
-            headers = {"Content-Type": "application/json", **target.auth_headers()}
-            assert sender.submit("POST", target.hooks_url, headers, VALID).result(timeout=30).status == 200
-            proc = Path(f"/proc/{courier.pid}")
-            seen = (proc / "cmdline").read_bytes() + (proc / "environ").read_bytes()
-        finally:
-            sender.close()
-    assert secret.encode() not in seen and b"courier-client-77" not in seen
+    secret, client = "courier-secret-token-4f1c9a", "courier-client-77"
+    with (
+        MockServer(token=secret) as server,
+        through_courier(server, token=secret, client_id=client) as (sender, courier, target, headers),
+    ):
+        assert sender.submit("POST", target.hooks_url, headers, VALID).result(timeout=30).status == 200
+        proc = Path(f"/proc/{courier.pid}")
+        seen = (proc / "cmdline").read_bytes() + (proc / "environ").read_bytes()
+    assert secret.encode() not in seen and client.encode() not in seen
+
+
+def _lose(courier: Courier, server: Counting, waiting: Future[Exchange]) -> CourierLost:
+    """Kill the Courier while `waiting` is on the wire: what the request then ends in."""
+    while not server.arrivals:
+        time.sleep(0.01)
+    os.kill(courier.pid, signal.SIGKILL)
+    with pytest.raises(CourierLost) as lost:
+        waiting.result(timeout=30)
+    return lost.value
 
 
 def test_a_lost_process_fails_what_waited_for_it_in_one_line() -> None:
-    with Counting(pause=0.5) as server:
-        target = Target(base_url=server.url, token=TOKEN, concurrency=1)
-        headers = {"Content-Type": "application/json", **target.auth_headers()}
-        sender, courier = _handed_over(target)
-        try:
-            waiting = sender.submit("POST", target.hooks_url, headers, VALID)
-            while not server.arrivals:
-                time.sleep(0.01)
-            os.kill(courier.pid, signal.SIGKILL)
-            with pytest.raises(CourierLost, match=r"the sending process ended \(killed by signal 9\)"):
-                waiting.result(timeout=30)
-            with pytest.raises(CourierLost):  # nothing more is accepted
-                sender.submit("POST", target.hooks_url, headers, VALID).result(timeout=5)
-        finally:
-            sender.close()
+    with Counting(pause=0.5) as server, through_courier(server, concurrency=1) as (sender, courier, target, headers):
+        lost = _lose(courier, server, sender.submit("POST", target.hooks_url, headers, VALID))
+        with pytest.raises(CourierLost):  # nothing more is accepted
+            sender.submit("POST", target.hooks_url, headers, VALID).result(timeout=5)
+    assert str(lost).startswith("the sending process ended (killed by signal 9)")
+
+
+def test_the_last_words_of_a_lost_process_are_masked() -> None:
+    secret = "courier-lost-secret-93e1"
+    with Counting(pause=0.5) as server, through_courier(server, token=secret) as (sender, courier, target, headers):
+        waiting = sender.submit("POST", target.hooks_url, headers, VALID)
+        # What a dying process might print on stderr (a traceback quoting a header, say).
+        courier._child._errors.write(f"RuntimeError: Authorization: Bearer {secret}\n".encode())
+        courier._child._errors.flush()
+        lost = _lose(courier, server, waiting)
+    assert secret not in str(lost)
+    assert "RuntimeError: Authorization: Bearer" in str(lost)
 
 
 def test_a_ctrl_c_to_the_runs_process_group_does_not_reach_it_and_it_ends_with_its_run() -> None:
@@ -222,14 +219,11 @@ def test_a_429_it_waited_out_is_counted_here() -> None:
                 return Reply(429, b'{"error": "rate_limited"}', headers={"Retry-After": "1"})
             return super().respond(request)
 
-    with Throttled(token=TOKEN) as server:
-        target = Target(base_url=server.url, token=TOKEN, concurrency=1, max_wait=5)
-        headers = {"Content-Type": "application/json", **target.auth_headers()}
-        sender, _ = _handed_over(target)
-        try:
-            assert sender.submit("POST", target.hooks_url, headers, VALID).result(timeout=30).status == 200
-        finally:
-            sender.close()
+    with (
+        Throttled(token=TOKEN) as server,
+        through_courier(server, concurrency=1, max_wait=5) as (sender, _, target, headers),
+    ):
+        assert sender.submit("POST", target.hooks_url, headers, VALID).result(timeout=30).status == 200
     assert (sender.sent, sender.throttled) == (2, 1)
     assert sender.waited == pytest.approx(1.0, abs=0.2)
 
@@ -264,24 +258,3 @@ def test_a_replayed_run_that_deletes_nothing_sends_from_the_courier(tmp_path: Pa
         proc.communicate(timeout=300)
     assert proc.returncode == 0
     assert seen > 0, "no Courier process connected to the server"
-
-
-def test_the_last_words_of_a_lost_process_are_masked() -> None:
-    secret = "courier-lost-secret-93e1"
-    with Counting(pause=0.5) as server:
-        target = Target(base_url=server.url, token=secret)
-        sender, courier = _handed_over(target)
-        try:
-            waiting = sender.submit("POST", target.hooks_url, target.auth_headers(), VALID)
-            while not server.arrivals:
-                time.sleep(0.01)
-            # What a dying process might print on stderr (a traceback quoting a header, say).
-            courier._errors.write(f"RuntimeError: Authorization: Bearer {secret}\n".encode())
-            courier._errors.flush()
-            os.kill(courier.pid, signal.SIGKILL)
-            with pytest.raises(CourierLost) as lost:
-                waiting.result(timeout=30)
-        finally:
-            sender.close()
-    assert secret not in str(lost.value)
-    assert "RuntimeError: Authorization: Bearer" in str(lost.value)

@@ -22,26 +22,19 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import os
 import pickle
 import queue
-import subprocess
-import sys
-import tempfile
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from pathlib import Path
 from typing import Any
 
-import conformance
+from conformance._child import END_TIMEOUT, Child
 from conformance.target import Target
 from conformance.tiers import TIERS
 
 from ._exchange import Exchange
 from ._redact import Redactor
-
-CLOSE_TIMEOUT = 5.0  # seconds for the process to end once its stdin closed, before it is killed
 
 
 class CourierLost(Exception):
@@ -57,23 +50,13 @@ class _Remote(Future[Exchange]):
         self._courier, self._ident = courier, ident
 
     def cancel(self) -> bool:
-        self._courier._post(("drop", self._ident))
+        self._courier.drop(self._ident)
         return False
 
 
 class Courier:
     def __init__(self) -> None:
-        root = str(Path(conformance.__file__).resolve().parents[1])  # importable from any cwd
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))}
-        self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "conformance.send._courier_child"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._errors,
-            env=env,
-            start_new_session=True,  # the terminal's Ctrl-C is the run's: it relays stop and cancel
-        )
+        self._child = Child("conformance.send._courier_child")
         self.sent = 0  # requests the Courier's Sender made (429 retries included)
         self.throttled, self.waited = 0, 0.0  # 429 answers it waited out, and the seconds that added
         self._ids = itertools.count()
@@ -87,12 +70,12 @@ class Courier:
         self._closed = False
         self._lost: str | None = None
         self._on_error: Callable[[BaseException], None] = lambda error: None
-        self._redactor = Redactor({})  # the Target's secrets, once it has them: its last words may quote them
+        self._redactor = Redactor({})  # the Target's secrets, once it has them
         self._threads: list[threading.Thread] = []
 
     @property
     def pid(self) -> int:
-        return self._proc.pid
+        return self._child.pid
 
     def begin(self, target: Target, on_error: Callable[[BaseException], None]) -> None:
         """Hand the process its Target; `on_error` learns what ended sending there (TargetHanging,
@@ -131,6 +114,10 @@ class Courier:
         self._post(("send", ident, method, url, headers, content, chunked, ahead))
         return future
 
+    def drop(self, ident: int) -> None:
+        """Never send request `ident` if it has not left yet: it then ends in NotSent."""
+        self._post(("drop", ident))
+
     def stop(self) -> None:
         """A first signal: what has not left never does (NotSent); what is on the wire is answered."""
         self._post(("stop",))
@@ -146,27 +133,17 @@ class Courier:
         self._closed = True
         with self._lock:
             self._closing = True
-        self._post(None)
+        self._post(None)  # the writer closes its stdin: the process ends
         for thread in self._threads:
-            thread.join(CLOSE_TIMEOUT)
-        if not self._threads and self._proc.stdin is not None:
-            self._proc.stdin.close()  # never begun: nothing else closes it
-        try:
-            self._proc.wait(timeout=CLOSE_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
+            thread.join(END_TIMEOUT)
+        self._child.end()
         self._fail_waiting()
-        if self._proc.stdout is not None:
-            self._proc.stdout.close()
-        self._errors.close()
 
     def _post(self, message: Any) -> None:
         self._outbox.put(message)
 
     def _write(self) -> None:
-        pipe = self._proc.stdin
-        assert pipe is not None
+        pipe = self._child.stdin
         try:
             while (message := self._outbox.get()) is not None:
                 pickle.dump(message, pipe, protocol=pickle.HIGHEST_PROTOCOL)
@@ -179,8 +156,7 @@ class Courier:
                 pipe.close()
 
     def _read(self) -> None:
-        pipe = self._proc.stdout
-        assert pipe is not None
+        pipe = self._child.stdout
         while True:
             try:
                 kind, ident, value, (sent, throttled, waited) = pickle.load(pipe)
@@ -200,19 +176,10 @@ class Courier:
                     self._on_error(value)
                 future.set_exception(value)
         if not self._closing:
-            self._lost = f"the sending process ended ({self._why()}): rerun; if it persists, pass --no-case-cache"
+            # Its last words may quote a header: masked with the Target's secrets.
+            why = self._redactor.text(self._child.why())
+            self._lost = f"the sending process ended ({why}): rerun; if it persists, pass --no-case-cache"
         self._fail_waiting()
-
-    def _why(self) -> str:
-        try:
-            code = self._proc.wait(timeout=1)
-        except subprocess.TimeoutExpired:
-            return "its pipe closed"
-        self._errors.seek(0)
-        lines = self._errors.read().decode(errors="replace").strip().splitlines()
-        if lines:
-            return self._redactor.text(lines[-1])
-        return f"killed by signal {-code}" if code < 0 else f"exit {code}"
 
     def _fail_waiting(self) -> None:
         from ._sender import NotSent

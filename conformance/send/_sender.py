@@ -84,13 +84,15 @@ class Sender:
 
     @property
     def in_flight(self) -> bool:
+        """A request is on the wire here, or given to the Courier and not answered yet (it cannot tell
+        queued from sent: after a first signal the queued ones come back NotSent at once)."""
         return self._on_the_wire > 0 or (self._courier is not None and self._courier.outstanding > 0)
 
     def hand_over_to(self, courier: Courier) -> None:
-        """From now on, what is submitted goes through `courier`'s process (a Sender there, with this
-        Target: one `--concurrency`, one `--rate`, the same lanes). What ends sending there (the target
-        hangs, the 429 budget is spent) ends it here too. `background` jobs still run here: a run that
-        has them (cleanup's deletes) keeps its sending here."""
+        """From now on, what is submitted goes through `courier`'s process: a Sender there, with this
+        Target, so one `--concurrency`, one `--rate`, the same lanes. This Sender owns it and closes it.
+        What ends sending there (the target hangs, the 429 budget is spent) ends it here too.
+        `background` jobs still run here: a run that has them (cleanup's deletes) keeps its sending here."""
         courier.begin(self.target, self._adopt)
         self._courier = courier
 

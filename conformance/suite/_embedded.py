@@ -8,16 +8,12 @@ stdin, or when the run dies (the pipe closes with it).
 
 from __future__ import annotations
 
-import os
 import queue
 import secrets
-import subprocess
-import sys
-import tempfile
 import threading
 from pathlib import Path
 
-import conformance
+from conformance._child import Child
 from conformance.target import UsageError
 
 START_TIMEOUT = 30.0  # seconds for the mock to listen; a loaded CI machine takes well under 1
@@ -30,59 +26,35 @@ class MockUnavailable(UsageError):
 class EmbeddedMock:
     def __init__(self, spec: Path | None = None) -> None:
         self.token = secrets.token_urlsafe(24)
-        root = str(Path(conformance.__file__).resolve().parents[1])  # importable from any cwd
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))}
-        self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop()
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "conformance.mock._child", *([str(spec)] if spec else [])],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._errors,
-            env=env,
-            start_new_session=True,  # the terminal's Ctrl-C is the run's, not the mock's
-        )
-        assert self._proc.stdin is not None
-        self._proc.stdin.write(self.token.encode() + b"\n")
-        self._proc.stdin.flush()
+        self._child = Child("conformance.mock._child", *([str(spec)] if spec else []))
+        self._child.stdin.write(self.token.encode() + b"\n")
+        self._child.stdin.flush()
         self._url: str | None = None
 
     @property
     def pid(self) -> int:
-        return self._proc.pid
+        return self._child.pid
 
     @property
     def url(self) -> str:
         """Its base URL, once it listens (waits for that, at most START_TIMEOUT)."""
         if self._url is None:
-            assert self._proc.stdout is not None
             lines: queue.Queue[bytes] = queue.Queue()
             # A thread, not select(): select() does not take pipes on Windows.
-            threading.Thread(target=lambda: lines.put(self._proc.stdout.readline()), daemon=True).start()  # type: ignore[union-attr]
+            threading.Thread(target=lambda: lines.put(self._child.stdout.readline()), daemon=True).start()
             try:
                 line = lines.get(timeout=START_TIMEOUT).decode().strip()
             except queue.Empty:
                 line = ""
             if not line.startswith("http://"):
-                self._proc.kill()  # if it hangs rather than failed
-                self._proc.wait()
-                self._errors.seek(0)
-                why = self._errors.read().decode(errors="replace").strip().splitlines()
+                why = self._child.why(within=0)  # "no answer" if it hangs rather than failed
+                self._child.kill()
                 self.stop()
                 raise MockUnavailable(
-                    f"the embedded mock did not start ({why[-1] if why else 'no answer'}): "
-                    "check the Python environment, or pass --base-url"
+                    f"the embedded mock did not start ({why}): check the Python environment, or pass --base-url"
                 )
             self._url = line
         return self._url
 
     def stop(self) -> None:
-        if self._proc.stdin is not None and not self._proc.stdin.closed:
-            self._proc.stdin.close()
-        try:
-            self._proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
-        if self._proc.stdout is not None:
-            self._proc.stdout.close()
-        self._errors.close()
+        self._child.end()

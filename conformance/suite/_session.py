@@ -39,7 +39,7 @@ class Session:
     seed: int | None  # None in the ci tier: derandomized, no seed involved
     ledger: Ledger = field(default_factory=Ledger)
     mock: EmbeddedMock | None = None  # the embedded mock (started here unless the CLI started it already)
-    courier: Courier | None = None  # started early by the CLI (`courier_for`), used when cases are sent ahead
+    courier: Courier | None = None  # started early by the CLI (`courier_for`), until send_ahead hands it over
     started: float = field(default_factory=time.monotonic)
     cleanup: Cleanup | None = None
     baseline: Baseline = field(init=False)
@@ -146,10 +146,10 @@ class Session:
             return
         plans = [(test, plan) for test in tests if (plan := self.cases.plan(test)) is not None]
         if plans:
-            if self.sweeper is None:  # cleanup's deletes are jobs of this process: then it sends here
-                self.courier = self.courier or courier_for(self.target)
-            if self.courier is not None:
-                self.sender.hand_over_to(self.courier)
+            courier = self.courier or courier_for(self.target)
+            if courier is not None:
+                self.sender.hand_over_to(courier)  # the Sender owns it from now on, and closes it
+                self.courier = None
             self.prefetch = Prefetch(self.sender)  # kept first: an interrupt while sending still finds it
             self.prefetch.send(plans)
 
@@ -192,8 +192,8 @@ class Session:
     def close(self) -> None:
         sys.setswitchinterval(self._switch_interval)
         self.sender.close()
-        if self.courier is not None:
-            self.courier.close()  # once: the Sender closed it already if it was handed over
+        if self.courier is not None:  # started by the CLI, never used: nothing was sent ahead
+            self.courier.close()
             self.courier = None
         if self.reference is not None:
             self.reference.close()  # after the candidate's: its Wire, which they share, is closed by now
