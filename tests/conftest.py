@@ -97,6 +97,21 @@ def _cli_env(env: dict[str, str] | None) -> dict[str, str]:
     return {**{k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")}, **(env or {})}
 
 
+@pytest.fixture(scope="module")
+def courier_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A case cache recorded against the reference mock: a `--no-cleanup` run with it replays every
+    case through the Courier (a process of its own sends them)."""
+    cache, out = tmp_path_factory.mktemp("courier-cache"), tmp_path_factory.mktemp("courier-warm")
+    with MockServer(token="courier-cache-token") as mock:
+        result = run_cli(
+            "run", "--base-url", mock.url, "--no-html", "--no-cleanup", "--cache-dir", cache, "--output-dir", out,
+            env={"FAXPLUS_TOKEN": "courier-cache-token"},
+        )  # fmt: skip
+    assert result.returncode == 0, result.output[-1500:]
+    assert list(cache.glob("cases-*.json")), "nothing recorded"
+    return cache
+
+
 SharedRuns = Callable[..., CliResult | None]
 
 

@@ -38,8 +38,23 @@ def test_variant_catalogue_is_named_and_distinct_from_faults() -> None:
 def test_variant_passes_the_suite(variant: Variant, tmp_path: Path) -> None:
     with MockServer(token=TOKEN, variant=variant) as mock:
         code, summary = run_suite(mock, tmp_path)
+    assert_passes(variant, code, summary)
+    assert mock.store.all() == [], "everything the run registered is deleted"
+
+
+def assert_passes(variant: Variant, code: int, summary: dict) -> None:
     failing = [f for f in findings(summary) if f.startswith("fail ")]
     assert failing == [], f"{variant.name}: {failing}"
     assert code == 0, f"{variant.name}: exit {code}; findings {findings(summary)}"
     assert summary["verdict"] in ("pass", "warn")
-    assert mock.store.all() == [], "everything the run registered is deleted"
+
+
+# Variants of the wire through the Courier (see test_faults.WIRE_FAULTS; all 13 were swept by hand).
+WIRE_VARIANTS = ("connection-close", "idle-close", "chunked-responses", "rate-limited")
+
+
+@pytest.mark.parametrize("name", WIRE_VARIANTS)
+def test_wire_variant_passes_through_the_courier(name: str, courier_cache: Path, tmp_path: Path) -> None:
+    with MockServer(token=TOKEN, variant=VARIANTS[name]) as mock:
+        code, summary = run_suite(mock, tmp_path, "--no-cleanup", "--cache-dir", courier_cache)
+    assert_passes(VARIANTS[name], code, summary)
