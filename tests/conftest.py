@@ -6,6 +6,7 @@ session, also across pytest-xdist workers (a flock'ed record in the session's sh
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -79,6 +80,26 @@ def gone(pid: int, within: float) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+@contextlib.contextmanager
+def run_like(script: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """A stand-in for a run: `script` in a Python process and session of its own, with a Ctrl-C handler
+    as the CLI has (a handler, not SIG_IGN, which its children would inherit). It prints one line once
+    the child under test is up; yields the process and that line, and kills the process on exit."""
+    prelude = "import signal; signal.signal(signal.SIGINT, lambda *_: None)\n"
+    parent = subprocess.Popen(
+        [sys.executable, "-u", "-c", prelude + script + "\nimport time; time.sleep(60)\n"],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert parent.stdout is not None
+        yield parent, parent.stdout.readline().strip()
+    finally:
+        parent.kill()
+        parent.wait()
 
 
 def run_suite_in_pytest(

@@ -10,8 +10,6 @@ import contextlib
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future
@@ -19,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import gone, run_cli, spawn_cli
+from conftest import gone, run_cli, run_like, spawn_cli
 from test_concurrency import TOKEN, VALID, Counting, _outcome
 
 from conformance.mock import MockServer
@@ -158,27 +156,15 @@ def test_the_last_words_of_a_lost_process_are_masked() -> None:
 
 
 def test_a_ctrl_c_to_the_runs_process_group_does_not_reach_it_and_it_ends_with_its_run() -> None:
-    # The run relays Ctrl-C itself (stop, then cancel), so here the parent handles it (a handler, not
-    # SIG_IGN, which a child would inherit): after the terminal's SIGINT to the parent's whole process
-    # group, the Courier must still be there.
     script = (
-        "import signal; signal.signal(signal.SIGINT, lambda *_: None); "
         "from conformance.send import Courier; from conformance.target import Target; c = Courier(); "
-        "c.begin(Target(base_url='http://127.0.0.1:9/v3', token='t'), print); print(c.pid, flush=True); "
-        "import time; time.sleep(60)"
+        "c.begin(Target(base_url='http://127.0.0.1:9/v3', token='t'), print); print(c.pid, flush=True)"
     )
-    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, start_new_session=True)
-    try:
-        assert parent.stdout is not None
-        child = int(parent.stdout.readline())
-        os.killpg(parent.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+    with run_like(script) as (run, line):
+        child = int(line)
+        os.killpg(run.pid, signal.SIGINT)  # what the terminal does on Ctrl-C: the run relays it
         assert not gone(child, within=1.0), "a Ctrl-C to the run took the Courier away from it"
-        parent.kill()
-        parent.wait()
-        assert gone(child, within=10), "the Courier outlived its run"
-    finally:
-        if parent.poll() is None:
-            parent.kill()
+    assert gone(child, within=10), "the Courier outlived its run"
 
 
 def test_only_a_run_that_sends_ahead_and_deletes_nothing_meanwhile_gets_one() -> None:

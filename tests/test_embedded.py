@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from conftest import gone
+from conftest import gone, run_like
 
 from conformance.suite._embedded import EmbeddedMock, MockUnavailable
 
@@ -39,41 +39,24 @@ def test_it_listens_on_loopback_with_its_own_token_and_stops_with_stop() -> None
         httpx.post(hooks, json=VALID)
 
 
-def test_it_ends_when_the_run_dies_without_a_word(tmp_path: Path) -> None:
-    # A parent that starts the mock, says its pid, and is then killed: no stop(), no cleanup code.
-    script = "from conformance.suite._embedded import EmbeddedMock; m = EmbeddedMock(); m.url; print(m.pid, flush=True)"
-    parent = subprocess.Popen([sys.executable, "-c", script + "; import time; time.sleep(60)"], stdout=subprocess.PIPE)
-    try:
-        assert parent.stdout is not None
-        child = int(parent.stdout.readline())
-        parent.kill()
-        parent.wait()
-        assert gone(child, within=10), "the embedded mock outlived its run"
-    finally:
-        if parent.poll() is None:
-            parent.kill()
+def test_it_ends_when_the_run_dies_without_a_word() -> None:
+    # A run that starts the mock, says its pid, and is then killed: no stop(), no cleanup code.
+    script = "from conformance.suite._embedded import EmbeddedMock; m = EmbeddedMock(); m.url; print(m.pid)"
+    with run_like(script) as (_, line):
+        child = int(line)
+    assert gone(child, within=10), "the embedded mock outlived its run"
 
 
 def test_a_ctrl_c_to_the_runs_process_group_does_not_reach_the_mock() -> None:
-    # The run handles Ctrl-C itself (it lets what is in flight finish), so here the parent does too:
-    # after the terminal's SIGINT to the whole group, the mock must still answer.
-    script = (
-        "import signal; signal.signal(signal.SIGINT, lambda *_: None)\n"  # a handler, as the CLI has: not inherited
-        "from conformance.suite._embedded import EmbeddedMock\n"
-        "m = EmbeddedMock(); print(m.url, m.token, flush=True)\n"
-        "import time; time.sleep(60)\n"
-    )
-    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        assert parent.stdout is not None
-        url, token = parent.stdout.readline().split()
-        os.killpg(parent.pid, signal.SIGINT)
+    # The run handles Ctrl-C itself (it lets what is in flight finish): after the terminal's SIGINT
+    # to the run's whole process group, the mock must still answer.
+    script = "from conformance.suite._embedded import EmbeddedMock; m = EmbeddedMock(); print(m.url, m.token)"
+    with run_like(script) as (run, line):
+        url, token = line.split()
+        os.killpg(run.pid, signal.SIGINT)
         time.sleep(0.5)
         answer = httpx.post(f"{url}/hooks", json=VALID, headers={"Authorization": f"Bearer {token}"})
         assert answer.status_code == 200
-    finally:
-        parent.kill()
-        parent.wait()
 
 
 def test_a_contract_it_cannot_load_is_one_line(tmp_path: Path) -> None:
