@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 
 from conformance.contract import CONTRACT
-from conformance.send import NOT_JSON, Exchange
+from conformance.send import NOT_JSON, Exchange, why_unaddressable
 
 from ._expectation import MISSING, Kind, strict_json
 from ._policy import judge_status
@@ -178,6 +178,23 @@ def response_detail(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
         yield Violation("response-detail", Verdict.WARN, Category.SPEC_GAP, "Error carries no `error` code")
     elif name == "WebhookId" and isinstance(body, dict) and body.get("id") == "":
         yield Violation("response-detail", Verdict.WARN, Category.SPEC_GAP, "WebhookId.id is an empty string")
+
+
+@check("addressable-id")
+def addressable_id(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
+    """A WebhookId must be usable as one path segment: clients address the webhook by it
+    (`DELETE /hooks/{id}`). The schema allows any string, so an id that cannot be is a warn; cleanup
+    never requests it (conformance/send/_hook_address.py) and lists it for removal by hand."""
+    hook_id = exchange.registered_id
+    why = why_unaddressable(hook_id) if hook_id is not None else None
+    if why is not None:
+        yield Violation(
+            "addressable-id",
+            Verdict.WARN,
+            Category.HYGIENE,
+            f"the server issued an id that cannot be addressed safely: it {why}",
+            cause="the server issued an id that cannot be addressed safely as one path segment",
+        )
 
 
 def run_checks(exchange: Exchange, kind: Kind) -> list[Violation]:

@@ -29,6 +29,7 @@ class Category(enum.StrEnum):
     AUTH = "credentials not checked"
     LENIENT_PARSING = "lenient parsing"  # accepted an extension form of JSON (RFC 8259 §9 permits it)
     SPEC_GAP = "spec gap"
+    HYGIENE = "hygiene"  # legal by the contract, but a risk to clients or to the server's own data
 
 
 # Allure severities by category (warns are always minor).
@@ -42,6 +43,7 @@ SEVERITY = {
     Category.SCHEMA_MISMATCH: "normal",
     Category.LENIENT_PARSING: "minor",
     Category.SPEC_GAP: "minor",
+    Category.HYGIENE: "minor",
 }
 
 

@@ -43,9 +43,15 @@ def summary(run: Session, limit: int = 12) -> str:
     stale = run.baseline.stale() if run.target.baseline and not run.target.update_baseline else []
     if stale:
         lines.append(f"baseline entries that no longer occur (remove them): {', '.join(stale)}")
+    if run.cleanup and run.cleanup.unaddressable:
+        lines.append(
+            f"cleanup never requested {len(run.cleanup.unaddressable)} webhook(s): the server issued ids that "
+            "cannot be addressed safely (cleanup.unaddressable in summary.json)"
+        )
     if run.cleanup and run.cleanup.undeleted:
         left = run.cleanup.undeleted
-        why = next(iter(run.cleanup.failed.values()), "still listed after cleanup")
+        why = next(iter(run.cleanup.failed.values()), None) or run.cleanup.error
+        why = why or ("unaddressable ids" if run.cleanup.unaddressable else "still listed after cleanup")
         lines.append(
             f"cleanup could not delete {len(left)} webhook(s) ({why}); remove them by hand "
             f"(DELETE /hooks/ID, ids under cleanup.undeleted in summary.json): {', '.join(left[:limit])}"

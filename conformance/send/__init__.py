@@ -4,6 +4,7 @@ from ._cleanup import Cleanup, Sweeper, cleanup
 from ._courier import Courier, CourierLost, courier_for
 from ._curl import curl
 from ._exchange import NOT_JSON, Exchange
+from ._hook_address import UnaddressableId, hook_url, shown_id, why_unaddressable
 from ._politeness import RateLimited
 from ._preflight import preflight
 from ._redact import Redactor
@@ -22,7 +23,11 @@ __all__ = [
     "Sender",
     "Sweeper",
     "TargetHanging",
+    "UnaddressableId",
     "courier_for",
     "curl",
+    "hook_url",
     "preflight",
+    "shown_id",
+    "why_unaddressable",
 ]

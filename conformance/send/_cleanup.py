@@ -20,6 +20,7 @@ import httpx
 
 from conformance.target import Target
 
+from ._hook_address import UnaddressableId, hook_url, shown_id
 from ._politeness import Pace
 from ._tls import client_options
 from ._wire import Answer, Cancelled, Overdue, Wire
@@ -31,11 +32,14 @@ class Cleanup:
     failed: dict[str, str] = field(default_factory=dict)  # id → why the DELETE did not succeed
     leftovers: list[str] = field(default_factory=list)  # ids still listed by GET /hooks afterwards
     verified: bool = False  # GET /hooks answered, so `leftovers` is known
+    # Ids the server issued that no request may address (`_hook_address`): never requested, shown escaped.
+    unaddressable: dict[str, str] = field(default_factory=dict)  # shown id → why
+    error: str | None = None  # cleanup itself broke off (the run's verdicts stand; what is left is listed)
 
     @property
     def undeleted(self) -> list[str]:
         """Ids that may still be registered: to be removed by hand."""
-        return sorted(set(self.failed) | set(self.leftovers))
+        return sorted(set(self.failed) | set(self.leftovers) | set(self.unaddressable))
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -43,7 +47,9 @@ class Cleanup:
             "failed": dict(sorted(self.failed.items())),
             "leftovers": self.leftovers,
             "undeleted": self.undeleted,
+            "unaddressable": dict(sorted(self.unaddressable.items())),
             "verified": self.verified,
+            "error": self.error,
         }
 
 
@@ -87,13 +93,16 @@ class Sweeper:
         self._pending.append(self._submit(lambda: self._delete(hook_id)))
 
     def _delete(self, hook_id: str) -> None:
+        try:
+            url = hook_url(self.target.hooks_url, hook_id)
+        except UnaddressableId:
+            return  # never requested: the cleanup at the end lists it
         if self.pace is not None:
             self.pace.wait()
-        url = f"{self.target.hooks_url}/{hook_id}"
         try:
             answer = self.wire.exchange("DELETE", url, self.target.auth_headers(), None, deadline=self.target.timeout)
-        except (httpx.HTTPError, Overdue, Cancelled):
-            return  # the cleanup at the end tries again, within its budget
+        except Exception:  # any failure here: the cleanup at the end tries again, within its budget
+            return
         if answer.status < 300 or answer.status == 404:
             with self._lock:
                 self.deleted.add(hook_id)
@@ -135,6 +144,10 @@ def cleanup(
             report.deleted.extend(i for i in dict.fromkeys(ids) if i in swept.deleted)
             ids = [i for i in ids if i not in swept.deleted]
         _clean(report, budgeted, ids, marker, known=report.deleted)
+    except Exception as error:  # no failure of cleanup may lose the run's verdicts
+        report.error = f"cleanup broke off: {type(error).__name__}"
+        done = set(report.deleted) | set(report.failed)
+        report.failed.update({shown_id(i): report.error for i in ids if i not in done})
     finally:
         if own:
             wire.close()
@@ -177,7 +190,12 @@ def _clean(report: Cleanup, send: _Budgeted, ids: list[str], marker: str | None,
 
     def delete(hook_id: str) -> None:
         try:
-            answer = send("DELETE", f"{hooks_url}/{hook_id}")
+            url = hook_url(hooks_url, hook_id)
+        except UnaddressableId as why:
+            report.unaddressable[shown_id(hook_id)] = f"the server issued an id that cannot be addressed safely: {why}"
+            return
+        try:
+            answer = send("DELETE", url)
         except (httpx.HTTPError, BudgetSpent, Overdue, Cancelled) as error:
             report.failed[hook_id] = _why(error)
             return
@@ -212,6 +230,9 @@ def _clean(report: Cleanup, send: _Budgeted, ids: list[str], marker: str | None,
     if isinstance(hooks, list):
         report.verified = True
         mine = set(ids) | set(known)
-        report.leftovers = [
-            h.get("id") for h in hooks if isinstance(h, dict) and (h.get("id") in mine or _marked(h, marker))
+        left = [
+            h["id"]
+            for h in hooks
+            if isinstance(h, dict) and isinstance(h.get("id"), str) and (h["id"] in mine or _marked(h, marker))
         ]
+        report.leftovers = [shown_id(i) for i in left if shown_id(i) not in report.unaddressable]
