@@ -17,14 +17,12 @@ import tempfile
 from pathlib import Path
 from typing import IO
 
-import conformance
-
 END_TIMEOUT = 5.0  # seconds for a child to end once its stdin closed, before it is killed
 
 
 class Child:
     def __init__(self, module: str, *args: str) -> None:
-        root = str(Path(conformance.__file__).resolve().parents[1])  # importable from any cwd
+        root = str(Path(__file__).resolve().parents[1])  # importable from any cwd
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))}
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed by end()
         self._proc = subprocess.Popen(

@@ -9,7 +9,6 @@ import argparse
 import contextlib
 import gc
 import os
-import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,17 +22,15 @@ from conformance.replay import add_arguments as add_replay_arguments
 from conformance.replay import cmd_replay
 from conformance.sdk import add_arguments as add_sdk_arguments
 from conformance.sdk import cmd_sdk as sdk_gate
-from conformance.send import Redactor, courier_for
-from conformance.send._redact import WEAK, weak
-from conformance.send._tls import tls_warnings
+from conformance.send import WEAK, Redactor, courier_for, tls_warnings, weak
 from conformance.target import UsageError, env_or, redact_url
 
 if TYPE_CHECKING:
-    from conformance.suite._session import Session
+    from conformance.suite import EmbeddedMock
+    from conformance.target import Target
 
 PROG = "faxplus-conformance"
-EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
-EXIT_INTERRUPTED = 2  # pytest.ExitCode.INTERRUPTED, without importing pytest to name it
+EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2  # as conformance.engine decides them (not imported: --spec)
 # Commands that write reports: each takes the shared output options (conformance.options.OUTPUT_OPTIONS).
 REPORTING = ("run", "diff", "sdk")
 
@@ -104,21 +101,29 @@ def _fail(message: str) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from conformance.suite._embedded import EmbeddedMock
-
     target = build_target(lambda dest: getattr(args, dest))
     # Started first: the mock's process gets ready on another core while this one imports the suite.
-    mock = EmbeddedMock(target.spec) if target.embedded else None
+    mock = _embedded_mock(target) if target.embedded else None
     courier = None
     try:
         courier = courier_for(target)  # the same: the process that sends, when the cases are recorded
-        from conformance.suite._reference import build_diff
-        from conformance.suite._session import open_session
+        from conformance.engine import Engine
+        from conformance.report import console, outputs
+        from conformance.suite import build_diff
 
         for line in tls_warnings(target):  # before anything is sent: they concern every request
             _say(line)
+        out = target.output_dir
+        out.mkdir(parents=True, exist_ok=True)
+        engine = Engine(
+            target,
+            diff=build_diff(lambda dest: getattr(args, dest)),
+            reporters=outputs.reporters(),
+            mock=mock,
+            courier=courier,
+        )
         # Opened before pytest is even imported: the recorded cases go on the wire meanwhile.
-        run = open_session(target, build_diff(lambda dest: getattr(args, dest)), mock, courier)
+        run = engine.open()
     except BaseException:
         if courier is not None:
             courier.close()
@@ -136,131 +141,28 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     if target.tier == "nightly":
         _say(f"seed: {run.seed}  (replay with: --tier nightly --seed {run.seed})")
-    out = target.output_dir
-    out.mkdir(parents=True, exist_ok=True)
-
-    # SIGTERM (CI cancelling a job) ends the run like Ctrl-C: what was measured is still written,
-    # and what was registered is still deleted. The first signal stops sending: the request in
-    # flight ends within its deadline, then cleanup runs within its budget. A second signal cancels
-    # whatever is on the wire (cleanup included); the summary is still written.
-    def interrupt(signum: int, frame: object) -> None:
-        if run.interrupted:
-            run.sender.cancel()
-            if not run.finishing:
-                raise KeyboardInterrupt
-            return
-        run.interrupt()
-        if run.finishing or run.in_flight:
-            return  # the Probe raises once the answer is recorded; shrinking stops on the flag
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupt)
-    signal.signal(signal.SIGINT, interrupt)
-    try:
-        code = _run_suite(run, out)
-        # Nothing left to do unless pytest was interrupted before its session began.
-        run.finish(completed=code != EXIT_INTERRUPTED)
-    finally:
-        run.close()
-    import pytest
-
-    from conformance.report import console
-
+    # Everything imported so far lives as long as the process: a full collection (Hypothesis runs
+    # one when schemathesis first draws, ~0.13 s) need not walk it again. The CLI's choice, not the
+    # engine's: an in-process caller keeps its own heap collectable.
+    gc.freeze()
+    result = engine.run()
     _say("")
-    _say(console.summary(run))
-    verdict_code = EXIT_VIOLATIONS if run.ledger.verdict.name == "FAIL" else EXIT_OK
-    if run.reference is not None and run.reference.failing:
-        verdict_code = EXIT_VIOLATIONS  # divergences remain after noise and baseline
-    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.INTERRUPTED):
-        return _fail(
-            f"the suite could not run (pytest exit {int(code)}): rerun with `pytest --pyargs conformance.suite`"
-        )
-    from conformance.report import allure_context  # environment, categories, CI executor for Allure
-
-    allure_context.write(out / "allure-results", **allure_context.run_target_info(run))
-    allure_context.drop_unfinished_fixtures(out / "allure-results")
-    if run.reference is not None:
-        from conformance.report import divergence
-
-        divergence.write_allure(out / "allure-results", run)
+    _say(console.summary(result))
     if not args.faxplus_no_html:
         _html(out / "allure-results", out / "html", single_file=args.faxplus_single_file, history=args.faxplus_history)
     _say(f"reports: {out}/summary.json, {out}/summary.md, {out}/junit.xml, {out}/allure-results/")
     if target.update_baseline:
-        accepted = sum(1 for f in run.ledger.findings.values() if f.verdict.name == "FAIL")
+        accepted = sum(1 for f in result.findings if f.verdict.name == "FAIL")
         _say(f"baseline: {accepted} accepted finding(s) written to {target.baseline}")
-        verdict_code = EXIT_OK
-    if run.broken:
-        first = run.broken[0]
-        message = (
-            f"the suite could not judge {len(run.broken)} test(s), first {first}: their remaining cases were "
-            "not sent; rerun that test with `pytest --pyargs conformance.suite -k NAME` to see why"
-        )
-        if verdict_code == EXIT_OK:
-            return _fail(message)
-        print(f"{PROG}: {message}", file=sys.stderr, flush=True)
-    if run.reference is not None and run.reference.stopped:
-        message = f"incomplete diff: {run.reference.stopped}; {run.reference.not_compared} case(s) not compared"
-        if verdict_code == EXIT_OK:
-            return _fail(message)
-        print(f"{PROG}: {message}", file=sys.stderr, flush=True)  # its transport fails already decide the exit
-    if run.ledger.stopped and verdict_code == EXIT_OK:
-        return _fail(f"incomplete: {run.ledger.stopped}; the summary covers what was measured")
-    if code == pytest.ExitCode.INTERRUPTED or run.interrupted:
-        message = "interrupted: the summary covers what was measured until then"
-        if verdict_code == EXIT_OK:
-            return _fail(message)
-        print(f"{PROG}: {message}", file=sys.stderr, flush=True)  # its violations still decide the exit
-    return verdict_code
+    for gap in result.document["incomplete"]:  # masked, as every artifact
+        print(f"{PROG}: {gap}", file=sys.stderr, flush=True)
+    return result.exit_code
 
 
-def _run_suite(run: Session, out: Path) -> int:
-    """The suite, in pytest, on `run`; INTERRUPTED for a signal before pytest's session began."""
-    try:
-        run.send_ahead()  # every test runs: its recorded cases need not wait for pytest to start
-        import pytest
+def _embedded_mock(target: Target) -> EmbeddedMock:
+    from conformance.suite import EmbeddedMock
 
-        from conformance.plugin import Run
-
-        # Everything imported so far lives as long as the process: a full collection (Hypothesis runs
-        # one when schemathesis first draws, ~0.13 s) need not walk it again.
-        gc.freeze()
-        owner = Run(run.target, owned_by_cli=True, session=run)
-        return pytest.main(
-            [
-                "--pyargs",
-                "conformance.suite",
-                "-q",
-                "--tb=no",
-                "-rN",
-                "--no-header",
-                # The suite judges with ContractViolation, not bare asserts: rewriting every plugin
-                # module's asserts (conformance, hypothesis, schemathesis, ...) cost ~0.5 s per run.
-                "--assert=plain",
-                "-p",
-                "no:cacheprovider",
-                # Only the plugins a run needs: entry-point discovery of whatever else is installed
-                # (xdist, anyio, schemathesis's, hypothesis's) cost ~0.1 s, and the unraisable-exception
-                # plugin's closing gc.collect() passes ~0.1 s more.
-                "--disable-plugin-autoload",
-                "-p",
-                "conformance.plugin",
-                "-p",
-                "allure_pytest.plugin",
-                "-p",
-                "no:unraisableexception",
-                "-W",
-                "ignore::DeprecationWarning",
-                f"--alluredir={out / 'allure-results'}",
-                "--clean-alluredir",
-                f"--junitxml={out / 'junit.xml'}",
-                "-o",
-                "junit_suite_name=faxplus-conformance",
-            ],
-            plugins=[owner],
-        )
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
+    return EmbeddedMock(target.spec)
 
 
 def _html(results: Path, html: Path, *, single_file: bool, history: Path | None) -> bool:

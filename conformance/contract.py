@@ -99,24 +99,27 @@ class Contract:
 
     @property
     def operation(self) -> dict[str, Any]:
-        return self.document["paths"][PATH][METHOD]
+        operation: dict[str, Any] = self.document["paths"][PATH][METHOD]
+        return operation
 
     def openapi_schema(self, name: str) -> dict[str, Any]:
         """The schema as written in the YAML (OpenAPI dialect)."""
-        return copy.deepcopy(self.document["components"]["schemas"][name])
+        schema: dict[str, Any] = copy.deepcopy(self.document["components"]["schemas"][name])
+        return schema
 
     @functools.cache  # noqa: B019 - the contract is a frozen singleton
     def json_schema(self, name: str) -> dict[str, Any]:
         """The schema as JSON Schema (Draft 7), `$ref`s inlined."""
         components = self.document["components"]["schemas"]
-        return _to_json_schema(components[name], components)
+        converted: dict[str, Any] = _to_json_schema(components[name], components)
+        return converted
 
     @functools.cache  # noqa: B019
     def validator(self, name: str) -> jsonschema.protocols.Validator:
         return jsonschema.Draft7Validator(self.json_schema(name))
 
     def is_valid(self, name: str, instance: Any) -> bool:
-        return self.validator(name).is_valid(instance)
+        return bool(self.validator(name).is_valid(instance))
 
     def errors(self, name: str, instance: Any) -> list[jsonschema.ValidationError]:
         return sorted(self.validator(name).iter_errors(instance), key=lambda e: list(e.absolute_path))
@@ -125,7 +128,8 @@ class Contract:
     # document, so another version of the contract changes them all.
     def webhook_property(self, name: str) -> dict[str, Any] | None:
         """A Webhook property as JSON Schema (`$ref`s inlined, `nullable` as a null type), or None."""
-        return self.json_schema("Webhook").get("properties", {}).get(name)
+        found: dict[str, Any] | None = self.json_schema("Webhook").get("properties", {}).get(name)
+        return found
 
     @property
     def events(self) -> tuple[str, ...]:
@@ -138,7 +142,8 @@ class Contract:
     @property
     def number_schema(self) -> dict[str, Any]:
         """The schema of one item of `numbers`, as written in the YAML (its pattern unconverted)."""
-        return self.openapi_schema("Webhook").get("properties", {}).get("numbers", {}).get("items", {})
+        items: dict[str, Any] = self.openapi_schema("Webhook").get("properties", {}).get("numbers", {}).get("items", {})
+        return items
 
     @property
     def webhook_properties(self) -> tuple[str, ...]:

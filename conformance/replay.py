@@ -84,7 +84,7 @@ class Replay:
         if not rep.get("method"):
             raise NotReplayable("no exchange behind it (a finding about the contract itself)")
         try:
-            kind = Kind(finding.get("kind"))
+            kind = Kind(str(finding.get("kind")))
         except ValueError:
             raise NotReplayable(f"unknown kind {finding.get('kind')!r}") from None
         path = rep.get("path") or _hooks_path(rep.get("url", ""))
@@ -246,7 +246,7 @@ def _replay_all(target: Target, findings: list[dict[str, Any]], say: Callable[[s
                 exchange = sender.send(
                     replay.method,
                     target.base_url.rstrip("/") + replay.path,  # type: ignore[union-attr]
-                    {**replay.headers, **{name: None for name in replay.removed}},  # type: ignore[dict-item]
+                    {**replay.headers, **{name: None for name in replay.removed}},
                     replay.body,
                     chunked=replay.chunked,
                 )

@@ -81,7 +81,8 @@ def test_every_failing_category_is_covered():
     names = [c["name"] for c in allure_context.categories()]
     assert names == list(dict.fromkeys(names)), "category names must be unique"
     # Warn-only categories never make a test fail.
-    assert set(names) == {str(c) for c in Category} - {str(Category.SPEC_GAP), str(Category.LENIENT_PARSING)}
+    warn_only = {str(Category.SPEC_GAP), str(Category.LENIENT_PARSING), str(Category.HYGIENE)}
+    assert set(names) == {str(c) for c in Category} - warn_only
     assert {str(v.category) for _, v in FAILS} == set(names), "the answer grid reaches every category"
     for category in allure_context.categories():
         assert category["matchedStatuses"] == ["failed"]

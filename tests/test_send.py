@@ -307,7 +307,9 @@ def test_cleanup_deletes_what_was_registered_and_nothing_else(mock):
         "failed": {},
         "leftovers": [],
         "undeleted": [],
+        "unaddressable": {},
         "verified": True,
+        "error": None,
     }
 
 

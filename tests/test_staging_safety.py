@@ -137,7 +137,12 @@ def test_sigint_mid_run_still_cleans_up_and_writes(tmp_path: Path) -> None:
     assert left == [], stdout[-1000:] + stderr[-1000:]
     assert proc.returncode == 2, stdout[-3000:] + stderr[-3000:]
     assert (tmp_path / "summary.json").is_file()
-    assert summary(tmp_path)["counts"]["cases"] > 0
+    data = summary(tmp_path)
+    assert data["counts"]["cases"] > 0
+    # The artifacts say what the process did: exit 2, incomplete, and why.
+    assert (data["exit_code"], data["complete"]) == (2, False), data["incomplete"]
+    assert any(gap.startswith("interrupted") for gap in data["incomplete"])
+    assert "**Incomplete:** interrupted" in (tmp_path / "summary.md").read_text()
     assert "interrupted" in stderr
 
 

@@ -1,8 +1,11 @@
 """Judging: what the contract expects of a case, and the checks that hold a response to it."""
 
+from conformance._json import MISSING, strict_json
+
 from ._checks import CHECKS, check, run_checks
-from ._expectation import MISSING, Kind, classify, lenient_readings, strict_json
-from ._ledger import CaseResult, Finding, Group, Ledger, Reproduction
+from ._divergence import Divergences, signature_of
+from ._expectation import Kind, classify, lenient_readings
+from ._ledger import CaseResult, Finding, Group, Ledger, Reproduction, group_id
 from ._policy import POLICY, judge_status
 from ._realism import exotic, target_exotic
 from ._verdict import SEVERITY, Category, Verdict, Violation
@@ -10,6 +13,7 @@ from ._verdict import SEVERITY, Category, Verdict, Violation
 __all__ = [
     "CHECKS",
     "CaseResult",
+    "Divergences",
     "Finding",
     "Group",
     "Ledger",
@@ -29,4 +33,6 @@ __all__ = [
     "target_exotic",
     "judge_status",
     "run_checks",
+    "group_id",
+    "signature_of",
 ]

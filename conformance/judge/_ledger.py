@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,10 +104,18 @@ class Ledger:
     not_sent: Counter[str] = field(default_factory=Counter)
     registered: list[str] = field(default_factory=list)  # webhook ids the run created
     stopped: str | None = None  # why the run stopped sending (target hanging, rate limit exhausted)
+    # Told of every case as it is recorded, with the Findings it opened (the engine's events).
+    listeners: list[Callable[[CaseResult, list[Finding]], None]] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, result: CaseResult) -> list[Finding]:
         """Record a case; return the Findings it opened (first occurrences)."""
+        opened = self._add(result)
+        for listener in self.listeners:
+            listener(result, opened)
+        return opened
+
+    def _add(self, result: CaseResult) -> list[Finding]:
         opened = []
         with self._lock:
             self.results.append(result)

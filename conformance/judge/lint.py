@@ -26,7 +26,7 @@ def lint(name: str) -> Callable[[Lint], Lint]:
 
 def _pattern_width(pattern: str) -> tuple[int, int]:
     """Shortest and longest string a regular expression can match (`re`'s own parser)."""
-    import re._parser as sre_parse  # stable since 3.11; the public `sre_parse` alias is deprecated
+    import re._parser as sre_parse  # type: ignore[import-not-found]  # stable since 3.11, not in typeshed
 
     low, high = sre_parse.parse(pattern).getwidth()
     return int(low), int(high)

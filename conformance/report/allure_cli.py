@@ -19,8 +19,6 @@ from pathlib import Path
 
 from filelock import FileLock
 
-import conformance
-
 __all__ = ["NO_HTML", "HtmlUnavailable", "ensure_allure", "ensure_allure_in", "find_node", "reports_dir", "run"]
 
 MIN_NODE_MAJOR = 20  # lowest major version the pinned dependency tree declares (chokidar, glob, open ...)
@@ -34,7 +32,7 @@ class HtmlUnavailable(Exception):
 
 def reports_dir() -> Path:
     """The folder holding the pinned Allure 3 ``package.json``/``package-lock.json``."""
-    return Path(conformance.__file__).resolve().parent.parent / "reports"
+    return Path(__file__).resolve().parents[2] / "reports"
 
 
 def find_node(deadline: float) -> str:

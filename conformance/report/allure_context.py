@@ -25,14 +25,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-import conformance
-from conformance.judge._policy import POLICY
-from conformance.judge._verdict import Category, Verdict
+from conformance.judge import POLICY, Category, Verdict
 
 if TYPE_CHECKING:
-    from conformance.suite._session import Session
+    from conformance.engine import RunResult
 
-__all__ = ["categories", "environment", "executor", "run_target_info", "safe_url", "write"]
+__all__ = ["categories", "environment", "executor", "outcome", "safe_url", "write", "write_for"]
 
 ENVIRONMENT_FILE, CATEGORIES_FILE, EXECUTOR_FILE = "environment.properties", "categories.json", "executor.json"
 
@@ -153,7 +151,7 @@ def environment(*, base_url: str, tier: str, seed: int | None, spec_title: str, 
         "Base URL": safe_url(base_url) if base_url else "embedded reference mock",
         "Spec": spec_title,
         "Spec version": spec_version,
-        "Suite version": conformance.__version__,
+        "Suite version": _version("faxplus-conformance"),
         "Tier": tier,
         "Seed": "derandomized" if seed is None else str(seed),
         "Python": platform.python_version(),
@@ -239,6 +237,7 @@ def write(
     spec_version: str,
     env: Mapping[str, str] | None = None,
     groups: Sequence[Mapping[str, Any]] = (),
+    outcome: Mapping[str, str] | None = None,
 ) -> list[Path]:
     """Write the three files into ``results_dir`` (created if missing); return the paths written.
 
@@ -247,6 +246,7 @@ def write(
     results_dir = Path(results_dir)
     results_dir.mkdir(parents=True, exist_ok=True)
     values = environment(base_url=base_url, tier=tier, seed=seed, spec_title=spec_title, spec_version=spec_version)
+    values = {**(outcome or {}), **values}
     written = [results_dir / ENVIRONMENT_FILE, results_dir / CATEGORIES_FILE]
     written[0].write_text(properties(values), encoding="latin-1")
     written[1].write_text(json.dumps(categories(groups), indent=2) + "\n", encoding="utf-8")
@@ -278,15 +278,28 @@ def drop_unfinished_fixtures(results_dir: Path) -> int:
     return dropped
 
 
-def run_target_info(run: Session) -> dict[str, Any]:
-    """``write``'s keyword arguments for a suite session (``conformance.suite._session.Session``)."""
-    from conformance.contract import CONTRACT
+def write_for(result: RunResult, env: Mapping[str, str] | None = None) -> list[Path]:
+    """The three files for a finished run, its outcome (verdict, exit code, completeness) among the
+    environment's entries, so the HTML report states what the process did."""
+    data = result.document
+    target, contract = data["target"], data["contract"]
+    written = write(
+        result.output_dir / "allure-results",
+        base_url="" if target["embedded"] else target["base_url"],
+        tier=data["tier"],
+        seed=data["seed"],
+        spec_title=contract["title"],
+        spec_version=contract["version"],
+        env=env,
+        groups=data["groups"],
+        outcome=outcome(result),
+    )
+    drop_unfinished_fixtures(result.output_dir / "allure-results")
+    return written
 
-    return {
-        "base_url": run.target.base_url or "",
-        "tier": run.target.tier,
-        "seed": run.seed,
-        "spec_title": CONTRACT.title,
-        "spec_version": CONTRACT.version,
-        "groups": [g.as_dict() for g in run.ledger.groups()],
-    }
+
+def outcome(result: RunResult) -> dict[str, str]:
+    """The run's outcome as Environment entries: the same verdict and exit code as the process."""
+    entries = {"Verdict": str(result.verdict), "Exit code": str(result.exit_code)}
+    entries["Complete"] = "yes" if result.complete else "no: " + "; ".join(result.gaps)
+    return entries

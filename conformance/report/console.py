@@ -1,77 +1,92 @@
-"""The compact console summary: per family cases / pass / warn / fail, then the findings."""
+"""The compact console summary: per family cases / pass / warn / fail, then the findings, then what
+the run could not do, ending with the verdict and exit code the process ends with.
+
+It reads only the RunResult's document (secrets already masked).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from conformance.judge import Group, Verdict
-from conformance.send._tls import tls_warnings as run_warnings
+from .divergence import console_lines
+from .markdown import cleanup_line
 
 if TYPE_CHECKING:
-    from conformance.suite._session import Session
+    from conformance.engine import RunResult
 
 
-def summary(run: Session, limit: int = 12) -> str:
-    ledger = run.ledger
-    rows = ledger.families()
+def summary(result: RunResult, limit: int = 12) -> str:
+    data = result.document
+    rows = data["families"]
     width = max([len(name) for name in rows] + [6])
     lines = [f"{'family':<{width}}  {'cases':>5}  {'pass':>5}  {'warn':>5}  {'fail':>5}"]
     for name, row in sorted(rows.items(), key=lambda kv: (-kv[1]["fail"], -kv[1]["warn"], kv[0])):
         lines.append(f"{name:<{width}}  {row['cases']:>5}  {row['pass']:>5}  {row['warn']:>5}  {row['fail']:>5}")
-    groups = ledger.groups()
-    fails = [g for g in groups if g.verdict is Verdict.FAIL]
-    warns = [g for g in groups if g.verdict is Verdict.WARN]
+    fails = [g for g in data["groups"] if g["verdict"] == "fail"]
+    warns = [g for g in data["groups"] if g["verdict"] == "warn"]
     if fails:
         lines.append("")
         lines.append(f"{len(fails)} contract violation(s), one line per root cause:")
         for g in fails[:limit]:
-            lines.append(f"  FAIL [{g.check}] {g.title} — {_spread(g)}")
-            lines.append(f"       e.g. [{g.example.key}] {g.example.message}")
-            lines.append(f"       replay: {g.example.reproduction.curl}")
+            lines.append(f"  FAIL [{g['check']}] {g['title']} — {_spread(g)}")
+            lines.append(f"       e.g. [{g['example']}] {g['message']}")
+            lines.append(f"       replay: {g['reproduction']['curl']}")
         if len(fails) > limit:
             lines.append(f"  … {len(fails) - limit} more in summary.json")
     if warns:
         lines.append(f"{len(warns)} warning(s) (spec gaps, tolerated deviations):")
-        lines += [f"  warn [{g.check}] {g.title} — {_spread(g)}" for g in warns[:limit]]
+        lines += [f"  warn [{g['check']}] {g['title']} — {_spread(g)}" for g in warns[:limit]]
         if len(warns) > limit:
             lines.append(f"  … {len(warns) - limit} more in summary.json / summary.md")
-    if ledger.not_sent:
-        lines.append(f"not sent: {sum(ledger.not_sent.values())} case(s), because {ledger.stopped}")
-    if run.sender.throttled:
-        sender = run.sender
-        lines.append(f"rate-limited: waited {sender.waited:.1f}s over {sender.throttled} answer(s) 429")
-    stale = run.baseline.stale() if run.target.baseline and not run.target.update_baseline else []
+    not_sent = data["counts"]["not_sent"]
+    if not_sent:
+        lines.append(f"not sent: {not_sent} case(s), because {data['stopped'] or 'the run was interrupted'}")
+    throttled = data["throttled"]
+    if throttled["answers_429"]:
+        lines.append(f"rate-limited: waited {throttled['waited_s']:.1f}s over {throttled['answers_429']} answer(s) 429")
+    stale = (data.get("baseline") or {}).get("stale", [])
     if stale:
         lines.append(f"baseline entries that no longer occur (remove them): {', '.join(stale)}")
-    if run.cleanup and run.cleanup.unaddressable:
-        lines.append(
-            f"cleanup never requested {len(run.cleanup.unaddressable)} webhook(s): the server issued ids that "
-            "cannot be addressed safely (cleanup.unaddressable in summary.json)"
-        )
-    if run.cleanup and run.cleanup.undeleted:
-        left = run.cleanup.undeleted
-        why = next(iter(run.cleanup.failed.values()), None) or run.cleanup.error
-        why = why or ("unaddressable ids" if run.cleanup.unaddressable else "still listed after cleanup")
-        lines.append(
-            f"cleanup could not delete {len(left)} webhook(s) ({why}); remove them by hand "
-            f"(DELETE /hooks/ID, ids under cleanup.undeleted in summary.json): {', '.join(left[:limit])}"
-            + (f" … and {len(left) - limit} more" if len(left) > limit else "")
-        )
-    skipped = getattr(run, "skipped", {})
+    lines += _cleanup_lines(data.get("cleanup"), limit)
+    skipped = data["skipped_families"]
     if skipped:
         lines.append(f"skipped {len(skipped)} famil{'ies' if len(skipped) != 1 else 'y'} this contract makes moot:")
         lines += [f"  skip {reason}" for reason in skipped.values()]
-    lines += run_warnings(run.target)
-    if getattr(run, "reference", None) is not None:
-        from .divergence import console_lines
+    lines += data["warnings"]
+    lines += console_lines(data.get("divergences"))
+    complete = "" if result.complete else " · incomplete"
+    counts = f"{data['counts']['cases']} cases, {data['requests']} requests"
+    lines.append(f"verdict: {result.verdict}  ({counts}) · exit {result.exit_code}{complete}")
+    return "\n".join(lines)
 
-        lines += console_lines(run.reference, run.redactor.text)
-    lines.append(f"verdict: {ledger.verdict}  ({len(ledger.results)} cases, {run.sender.sent} requests)")
-    return run.redactor.text("\n".join(lines))
+
+def _cleanup_lines(cleanup: dict[str, Any] | None, limit: int) -> list[str]:
+    """What cleanup left behind and why, with the ids to remove by hand; nothing when all is clean."""
+    if not cleanup:
+        return []
+    lines = []
+    if cleanup.get("unaddressable"):
+        lines.append(
+            f"cleanup never requested {len(cleanup['unaddressable'])} webhook(s): the server issued ids that "
+            "cannot be addressed safely (cleanup.unaddressable in summary.json)"
+        )
+    left = cleanup["undeleted"]
+    if left:
+        why = next(iter(cleanup["failed"].values()), None) or cleanup.get("error")
+        why = why or ("unaddressable ids" if cleanup.get("unaddressable") else "still listed after cleanup")
+        more = f" … and {len(left) - limit} more" if len(left) > limit else ""
+        lines.append(
+            f"cleanup could not delete {len(left)} webhook(s) ({why}); remove them by hand "
+            f"(DELETE /hooks/ID, ids under cleanup.undeleted in summary.json): {', '.join(left[:limit])}{more}"
+        )
+    elif cleanup.get("error") or not cleanup["verified"]:
+        lines.append(cleanup_line(cleanup).replace("**", "").replace("`", ""))
+    return lines
 
 
-def _spread(group: Group) -> str:
-    families = group.families
+def _spread(group: dict[str, Any]) -> str:
+    families = group["families"]
     named = ", ".join(families[:3]) + (f" and {len(families) - 3} more" if len(families) > 3 else "")
-    cases = f"{group.occurrences} case{'s' if group.occurrences != 1 else ''}"
+    occurrences = group["occurrences"]
+    cases = f"{occurrences} case{'s' if occurrences != 1 else ''}"
     return f"{cases} in {len(families)} famil{'ies' if len(families) != 1 else 'y'} ({named})"

@@ -11,38 +11,38 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from conformance.suite._reference import Reference
-    from conformance.suite._session import Session
+    from conformance.engine import RunResult
 
 LIMIT = 12
 
 
-def console_lines(reference: Reference, redact: Callable[[str], str]) -> list[str]:
-    """One line per divergence cause, with a replay line for each target."""
-    d = reference.divergences
-    groups = d.groups()
-    remaining = [g for g in groups if not g.accepted]
-    head = f"diff: {d.compared} cases compared, {len(remaining)} divergence cause(s)"
-    if d.noise:
-        head += f", noise ignored in: {', '.join(sorted(d.noise))}"
+def console_lines(data: Mapping[str, Any] | None) -> list[str]:
+    """One line per divergence cause, with a replay line for each target (`data`: the document's
+    `divergences`, None for a run that is no diff)."""
+    if not data:
+        return []
+    groups = data["groups"]
+    head = f"diff: {data['compared']} cases compared, {data['remaining']} divergence cause(s)"
+    if data["noise"]:
+        head += f", noise ignored in: {', '.join(data['noise'])}"
     lines = ["", head]
     for g in groups[:LIMIT]:
-        mark = "accepted [baseline]" if g.accepted else "DIVERGES"
-        lines.append(f"  {mark} [{g.id}] {g.cause} ({g.kind}) — {len(g.pairs)} case(s) in {', '.join(g.families[:3])}")
-        lines.append(f"       candidate: {g.example.candidate.curl}")
-        lines.append(f"       reference: {g.example.reference.curl}")
+        mark = "accepted [baseline]" if g["accepted"] else "DIVERGES"
+        families = ", ".join(g["families"][:3])
+        lines.append(f"  {mark} [{g['id']}] {g['cause']} ({g['kind']}) — {g['occurrences']} case(s) in {families}")
+        lines.append(f"       candidate: {g['candidate']['curl']}")
+        lines.append(f"       reference: {g['reference']['curl']}")
     if len(groups) > LIMIT:
         lines.append(f"  … {len(groups) - LIMIT} more in summary.json")
-    if reference.ledger.verdict.name == "FAIL":
-        bad = [g for g in reference.ledger.groups() if g.verdict.name == "FAIL"]
+    if data["reference_verdict"] == "fail":
+        bad = data["reference_findings"]
         lines.append(f"the reference itself broke the contract ({len(bad)} root cause(s)):")
-        lines += [f"  FAIL [{g.check}] {g.title}" for g in bad[:LIMIT]]
-    return [redact(line) for line in lines]
+        lines += [f"  FAIL [{g['check']}] {g['title']}" for g in bad[:LIMIT]]
+    return lines
 
 
 def _cell(rep: dict[str, Any]) -> str:
@@ -96,9 +96,12 @@ def _exchange_text(rep: dict[str, Any]) -> str:
     return f"{request}\n\n--- response ---\n{response}\n\n--- replay ---\n{rep['curl']}\n"
 
 
-def write_allure(results: Path, run: Session) -> int:
+def write_allure(result: RunResult) -> int:
     """One Allure result per divergence group, candidate and reference side by side as attachments."""
-    data = run.redactor.any(run.reference.as_dict())
+    data = result.document.get("divergences")
+    if not data:
+        return 0
+    results = result.output_dir / "allure-results"
     results.mkdir(parents=True, exist_ok=True)
     now = int(time.time() * 1000)
     categories: list[dict[str, Any]] = []
@@ -111,7 +114,7 @@ def write_allure(results: Path, run: Session) -> int:
         fields = "\n".join(
             f"{k}: {v['candidate']} (candidate) vs {v['reference']} (reference)" for k, v in g["fields"].items()
         )
-        result = {
+        entry = {
             "uuid": str(uuid.uuid4()),
             "historyId": hashlib.md5(g["id"].encode()).hexdigest(),  # noqa: S324 - an id, not security
             "name": f"divergence: {g['cause']} ({g['kind']})",
@@ -134,7 +137,7 @@ def write_allure(results: Path, run: Session) -> int:
                 {"name": "tag", "value": str(g["kind"])},
             ],
         }
-        (results / f"{result['uuid']}-result.json").write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
+        (results / f"{entry['uuid']}-result.json").write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
         categories.append(
             {
                 "name": f"divergence: {g['cause']}",

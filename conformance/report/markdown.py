@@ -19,11 +19,13 @@ def render(data: dict[str, Any], top: int = 10) -> str:
     verdict = data["verdict"]
     seed = "derandomized" if data["seed"] is None else data["seed"]
     lines = [
-        f"# {ICON[verdict]} Fax.Plus `POST /hooks` conformance: **{verdict}**",
+        f"# {ICON[verdict]} Fax.Plus `POST /hooks` conformance: **{verdict}** (exit {data['exit_code']})",
         "",
+        *[item for gap in data.get("incomplete", []) for item in (f"> **Incomplete:** {gap}", "")],
         f"Target: {data['target']['base_url']} · tier `{data['tier']}` · seed `{seed}` · "
         f"{data['counts']['cases']} cases, {data['requests']} requests, {data['duration_s']} s",
         "",
+        *([cleanup_line(data["cleanup"]), ""] if data.get("cleanup") else []),
         *[item for line in data.get("warnings", []) for item in (f"> ⚠️ {line}", "")],
         *family_table(data["families"]),
     ]
@@ -56,6 +58,21 @@ def render(data: dict[str, Any], top: int = 10) -> str:
     lines += markdown_lines(data.get("divergences"))
     lines += ["", f"Replay the run: `{data['replay']}`", ""]
     return "\n".join(lines)
+
+
+def cleanup_line(cleanup: dict[str, Any]) -> str:
+    """What cleanup did, in one line: deleted, left behind (and why), checked or not."""
+    left = cleanup.get("undeleted", [])
+    checked = "checked with GET /hooks" if cleanup.get("verified") else "not checked (GET /hooks did not answer)"
+    line = f"Cleanup: {_count(cleanup['deleted'], 'webhook')} deleted, {checked}"
+    if left:
+        line += f"; **{len(left)} left behind**, remove them by hand: {', '.join(f'`{i}`' for i in left[:10])}"
+        line += " …" if len(left) > 10 else ""
+    if cleanup.get("unaddressable"):
+        line += f" ({len(cleanup['unaddressable'])} with ids the server issued that cannot be addressed safely)"
+    if cleanup.get("error"):
+        line += f"; {cleanup['error']}"
+    return line
 
 
 def _count(n: int, noun: str) -> str:

@@ -1,16 +1,26 @@
 """Sending: how a generated case goes on the wire, and how it is replayed and redacted."""
 
 from ._cleanup import Cleanup, Sweeper, cleanup
-from ._courier import Courier, CourierLost, courier_for
+from ._courier import Courier, courier_for
 from ._curl import curl
+from ._errors import BudgetSpent, Cancelled, CourierLost, NotSent, Overdue, TargetHanging
 from ._exchange import NOT_JSON, Exchange
 from ._hook_address import UnaddressableId, hook_url, shown_id, why_unaddressable
 from ._politeness import RateLimited
 from ._preflight import preflight
-from ._redact import Redactor
-from ._sender import NotSent, Sender, TargetHanging
+from ._redact import WEAK, Redactor, weak
+from ._sender import Sender
+from ._tls import tls_warnings
+from ._wire import Wire
 
 __all__ = [
+    "BudgetSpent",
+    "Cancelled",
+    "Overdue",
+    "WEAK",
+    "Wire",
+    "tls_warnings",
+    "weak",
     "NOT_JSON",
     "NotSent",
     "RateLimited",

@@ -14,16 +14,18 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from conformance.target import Target
 
+from ._errors import BudgetSpent, Cancelled, Overdue
 from ._hook_address import UnaddressableId, hook_url, shown_id
 from ._politeness import Pace
 from ._tls import client_options
-from ._wire import Answer, Cancelled, Overdue, Wire
+from ._wire import Answer, Wire
 
 
 @dataclass
@@ -53,7 +55,7 @@ class Cleanup:
         }
 
 
-def _hooks_in(body: object) -> list | None:
+def _hooks_in(body: object) -> list[Any] | None:
     """The list of webhooks in a `GET /hooks` answer: a bare list, or the first list in an object
     (`{"data": [...]}` on the mock; the real API's envelope is not in the contract)."""
     if isinstance(body, list):
@@ -176,10 +178,6 @@ class _Budgeted:
             raise
 
 
-class BudgetSpent(Exception):
-    """The cleanup's total time is up: what is left stays listed for removal by hand."""
-
-
 def _why(error: Exception) -> str:
     return str(error) if isinstance(error, BudgetSpent | Overdue | Cancelled) else type(error).__name__
 
@@ -204,7 +202,7 @@ def _clean(report: Cleanup, send: _Budgeted, ids: list[str], marker: str | None,
         else:
             report.failed[hook_id] = f"HTTP {answer.status}"
 
-    def listed() -> list | None:
+    def listed() -> list[Any] | None:
         try:
             answer = send("GET", hooks_url)
         except (httpx.HTTPError, BudgetSpent, Overdue, Cancelled):

@@ -33,12 +33,9 @@ from conformance._child import END_TIMEOUT, Child
 from conformance.target import Target
 from conformance.tiers import TIERS
 
+from ._errors import CourierLost, NotSent
 from ._exchange import Exchange
 from ._redact import Redactor
-
-
-class CourierLost(Exception):
-    """The sending process ended while requests waited for it: the tests that sent them cannot be judged."""
 
 
 class _Remote(Future[Exchange]):
@@ -182,8 +179,6 @@ class Courier:
         self._fail_waiting()
 
     def _fail_waiting(self) -> None:
-        from ._sender import NotSent
-
         with self._lock:
             waiting, self._waiting = self._waiting, {}
         for future in waiting.values():

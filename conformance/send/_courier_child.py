@@ -7,6 +7,7 @@ this process while the run lets its last requests finish. It ends when stdin clo
 
 from __future__ import annotations
 
+import functools
 import os
 import pickle
 import signal
@@ -17,8 +18,9 @@ from typing import IO, Any
 
 from conformance.target import Target
 
+from ._errors import NotSent
 from ._exchange import Exchange
-from ._sender import NotSent, Sender
+from ._sender import Sender
 
 
 def serve(source: IO[bytes], sink: IO[bytes]) -> None:
@@ -51,10 +53,10 @@ def serve(source: IO[bytes], sink: IO[bytes]) -> None:
                 break  # the run is over, or gone
             if message[0] == "send":
                 ident, method, url, headers, content, chunked, ahead = message[1:]
-                future = requests[ident] = sender.submit(method, url, headers, content, chunked=chunked, ahead=ahead)
-                future.add_done_callback(lambda done, ident=ident: reply(ident, done))
-            elif message[0] == "drop" and (future := requests.get(message[1])) is not None:
-                future.cancel()  # its callback answers NotSent; on the wire already, its answer comes
+                sent = requests[ident] = sender.submit(method, url, headers, content, chunked=chunked, ahead=ahead)
+                sent.add_done_callback(functools.partial(reply, ident))
+            elif message[0] == "drop" and (dropped := requests.get(message[1])) is not None:
+                dropped.cancel()  # its callback answers NotSent; on the wire already, its answer comes
             elif message[0] == "stop":
                 sender.stop()
             elif message[0] == "cancel":

@@ -11,8 +11,9 @@ import httpx
 
 from conformance.target import Target, UsageError, redact_url
 
+from ._errors import Overdue
 from ._tls import client_options, handshake_problem, tls_problem
-from ._wire import Overdue, Wire
+from ._wire import Wire
 
 
 def preflight(target: Target) -> None:

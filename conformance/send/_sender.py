@@ -18,22 +18,15 @@ import httpx
 from conformance.target import Target
 
 from ._courier import Courier
+from ._errors import Cancelled, NotSent, Overdue, TargetHanging
 from ._exchange import Exchange
 from ._lanes import Lane, Lanes
 from ._politeness import CONNECT_BACKOFF, CONNECT_RETRIES, Pace, RateLimited, WaitBudget, retry_after
 from ._tls import client_options
-from ._wire import Cancelled, Overdue, Wire
+from ._wire import Wire
 
 DROP = {"authorization", "x-fax-clientid", "cookie", "x-schemathesis-testcaseid"}
 HANG_BREAKER = 3  # requests in a row without an answer (timeouts, refusals) before the run stops sending
-
-
-class TargetHanging(Exception):
-    """The target stopped answering (hangs, or went away): further requests would only wait."""
-
-
-class NotSent(Exception):
-    """The run was interrupted before this request left: it is never sent."""
 
 
 def _body(kwargs: dict[str, Any]) -> bytes | None:
@@ -168,7 +161,7 @@ class Sender:
             headers["Authorization"] = f"Bearer {authenticate}"
         for name, value in extra.items():
             headers = {k: v for k, v in headers.items() if k.lower() != name.lower()}
-            headers[name] = value  # type: ignore[assignment]
+            headers[name] = value
         url = str(httpx.URL(kwargs["url"], params=kwargs.get("params") or None))
         return self.submit(kwargs["method"], url, headers, content, chunked=chunked, ahead=ahead)  # type: ignore[arg-type]
 

@@ -172,7 +172,7 @@ def _proxied(host: str, target: Target) -> bool:
     if target.no_proxy:
         return False
     proxies = urllib.request.getproxies_environment()
-    return bool(proxies.get("https") or proxies.get("all")) and not urllib.request.proxy_bypass_environment(host)
+    return bool(proxies.get("https") or proxies.get("all")) and not urllib.request.proxy_bypass_environment(host)  # type: ignore[attr-defined]
 
 
 def _ssl_cause(error: BaseException) -> ssl.SSLError | None:

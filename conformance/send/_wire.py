@@ -27,22 +27,10 @@ from typing import Any
 import httpcore
 import httpx
 
+from ._errors import Cancelled, Overdue
+
 # Failures of a reused connection before the server answered anything: the request never reached it.
 STALE = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
-
-
-class Overdue(Exception):
-    """The answer was not complete within the deadline."""
-
-    def __init__(self, deadline: float) -> None:
-        super().__init__(f"answer not complete after {deadline} s")
-
-
-class Cancelled(Exception):
-    """The run was cancelled (a second signal): the exchange was abandoned."""
-
-    def __init__(self) -> None:
-        super().__init__("run cancelled before the answer was complete")
 
 
 @dataclass(frozen=True)

@@ -185,7 +185,8 @@ class Record:
             raise TypeError("holds the run label in another letter case")
         if Record.decode(json.loads(text), run_domain) != self:
             raise TypeError("does not survive JSON")
-        return json.loads(text)
+        encoded: dict[str, Any] = json.loads(text)
+        return encoded
 
     @classmethod
     def decode(cls, data: Mapping[str, Any], run_domain: str) -> Record:

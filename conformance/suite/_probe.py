@@ -10,7 +10,6 @@ from the case cache (`_cases.py`) instead of being drawn, and their answers may 
 
 from __future__ import annotations
 
-import base64
 import datetime
 import json
 from collections import deque
@@ -35,10 +34,11 @@ from conformance.judge import (
     run_checks,
 )
 from conformance.judge import Category as C
-from conformance.send import Exchange, NotSent, RateLimited, Redactor, TargetHanging, curl
+from conformance.send import Exchange, NotSent, RateLimited, TargetHanging
 from strategies import RawBody
 
 from ._cases import Record, generated_parts
+from ._reproduce import reproduce
 from ._sent import Sent
 from ._session import Session
 
@@ -57,12 +57,6 @@ _SCHEMATHESIS_CHECKS = (
     "content_type_conformance",
     "response_schema_conformance",
 )
-
-
-def _text(body: bytes | None) -> str | None:
-    if body is None:
-        return None
-    return body.decode("utf-8", errors="backslashreplace")
 
 
 @dataclass(frozen=True)
@@ -91,6 +85,8 @@ class Probe:
     _recorded: list[Record] = field(default_factory=list)
     _segment: int | None = None  # the generated stretch being drawn, if any
     _segments: int = 0
+    not_sent: int = 0  # this test's cases that never got an answer to judge
+    why: str = ""  # why the last of them was not sent
 
     # --- sending -------------------------------------------------------------------------
     def payload(self, payload: Any, *, family: str, **how: Any) -> None:
@@ -236,21 +232,25 @@ class Probe:
             self._settle(self._in_flight.popleft())
 
     def _settle(self, pending: _Pending) -> None:
-        family = pending.family
         if pending.future.cancelled():  # sent ahead, then called back by an interrupt
-            self.session.ledger.not_sent[family] += 1
+            self._not_sent(pending.family, "interrupted")
             return
         try:
             exchange = pending.future.result()
         except NotSent:  # queued when an interrupt came: it never left
-            self.session.ledger.not_sent[family] += 1
+            self._not_sent(pending.family, "interrupted")
             return
         except (TargetHanging, RateLimited) as stop:
-            self.session.ledger.not_sent[family] += 1
+            self._not_sent(pending.family, str(stop))
             self.session.ledger.stopped = str(stop)
             return
         result, opened = self._judge(pending, exchange)
         self._report(result, opened)
+
+    def _not_sent(self, family: str, why: str) -> None:
+        self.session.ledger.not_sent[family] += 1
+        self.not_sent += 1
+        self.why = why
 
     def _judge(self, pending: _Pending, exchange: Exchange) -> tuple[CaseResult, list[Finding]]:
         family = pending.family
@@ -353,30 +353,6 @@ def _done(exchange: Exchange) -> Future[Exchange]:
     future: Future[Exchange] = Future()
     future.set_result(exchange)
     return future
-
-
-def reproduce(exchange: Exchange, r: Redactor) -> Reproduction:
-    """All that replays `exchange`, secrets already replaced by placeholders."""
-    return Reproduction(
-        curl=curl(exchange, r),
-        method=exchange.method,
-        url=r.text(exchange.url),
-        request_headers=r.headers(exchange.request_headers),
-        request_body=r.text(_text(exchange.request_body)) if exchange.request_body is not None else None,
-        status=exchange.status,
-        response_headers=r.headers(exchange.response_headers),
-        response_body=r.text(_text(exchange.response_body) or ""),
-        error=r.text(f"{exchange.error}: {exchange.error_detail}") if exchange.error else None,
-        request_body_base64=_base64_unless_utf8(r.bytes(exchange.request_body)) if exchange.request_body else None,
-    )
-
-
-def _base64_unless_utf8(body: bytes) -> str | None:
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        return base64.b64encode(body).decode("ascii")
-    return None
 
 
 def confine_target(body: dict[str, Any], domain: str) -> dict[str, Any]:

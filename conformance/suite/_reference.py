@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conformance.judge import CaseResult, Ledger, Verdict, run_checks
-from conformance.judge._divergence import Divergences, signature_of
+from conformance.judge import CaseResult, Divergences, Ledger, Verdict, run_checks, signature_of
 from conformance.judge.baseline import Baseline
 from conformance.send import (
     Cleanup,
@@ -29,11 +28,13 @@ from conformance.send import (
     Redactor,
     Sender,
     TargetHanging,
+    Wire,
     cleanup,
     preflight,
 )
-from conformance.send._wire import Wire
 from conformance.target import Target, UsageError
+
+from ._reproduce import reproduce
 
 PLACEHOLDERS = {"token": "$FAXPLUS_REFERENCE_TOKEN", "client_id": "$FAXPLUS_REFERENCE_CLIENT_ID"}
 MAX_REFERENCES = 2  # the reference, and its twin for noise
@@ -157,7 +158,6 @@ class Reference:
         self, test: str, futures: tuple[Future[Exchange], ...], candidate: Exchange, result: CaseResult
     ) -> None:
         """Judge the reference's answer to the case the candidate answered with `result`; compare them."""
-        from ._probe import reproduce
 
         answers = [side.answer(future) for side, future in zip(self.sides, futures, strict=True)]
         reference = answers[0]

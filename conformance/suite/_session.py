@@ -1,7 +1,7 @@
 """Session: one run's shared state — the Target, the embedded mock, the Sender, the Ledger.
 
-Owned by `conformance.plugin.Run` (one per pytest session, kept in `config.stash`); nothing here
-is global, and nothing starts until the Run opens its Session for the first test.
+Owned by the engine (`conformance.engine.Engine`), which opens it in its preflight phase and ends
+it; nothing here is global.
 """
 
 from __future__ import annotations
@@ -110,31 +110,6 @@ class Session:
             key = cache_key(Path(spec_path()).read_bytes(), self.target.tier, self.target.target_domain)
             directory = self.target.cache_dir or default_dir()
             self.cases = CaseCache.open(directory, key, self.run_domain, self.target.secrets)
-
-    def finish(self, *, completed: bool, reports: bool = True) -> None:
-        """Shrink, clean up and write the reports, once: at the end of pytest's session, or by the CLI
-        when an interrupt came before pytest's session began (cases may already be on the wire).
-        `completed`: every test ran (the recorded cases are kept for the next run)."""
-        if self.finishing:
-            return
-        self.finishing = True
-        from conformance.report import outputs
-
-        from ._probe import record_sent_ahead
-
-        record_sent_ahead(self)  # cases sent ahead for tests that never ran (an interrupt)
-        if self.cases is not None and not self.interrupted and completed:
-            self.cases.save()
-        if self.target.shrink_budget and not self.interrupted and not self.ledger.stopped:
-            from ._shrink import Shrinker
-
-            Shrinker(self, self.target.shrink_budget).run()
-        if self.reference is not None:  # its own cleanup; accepted divergences come from the baseline
-            self.reference.finish(self.run_domain, self.baseline)
-        self.clean_up()
-        outputs.write(self, reports=reports)
-        if self.reference is not None and self.target.update_baseline and self.target.baseline is not None:
-            self.reference.write_baseline(self.target.baseline)
 
     def send_ahead(self, tests: list[str] | None = None) -> None:
         """Put every recorded case of `tests` (in the order they will run) on the wire now. None: every

@@ -25,7 +25,7 @@ from conformance.send import RateLimited, TargetHanging
 from strategies import RawBody
 from strategies._webhook import ip_path_marker
 
-from ._probe import reproduce
+from ._reproduce import reproduce
 from ._session import Session
 
 Webhook = dict[str, Any]
@@ -241,7 +241,7 @@ class Shrinker:
 
     def _distinction(self, finding: Finding, webhook: Webhook) -> str | None:
         """The features whose removal alone makes the server accept the webhook."""
-        named = []
+        named: list[str] = []
         for label, variant in features(self.session.run_domain).items():
             changed = variant(webhook)
             if changed is None or self.spent >= self.budget:

@@ -1,0 +1,50 @@
+"""A run under plain pytest (`pytest --pyargs conformance.suite`): the engine is built from the
+command line when the first test needs it, and concluded when pytest's session ends; pytest then
+exits with the run's exit code, and prints the same console summary as the CLI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conformance.engine import Engine, RunResult
+from conformance.options import build_target
+from conformance.report import console, outputs
+from conformance.suite import CasesRun, Session, build_diff
+
+__all__ = ["PytestRun"]
+
+
+class PytestRun(CasesRun):
+    def __init__(self, config: pytest.Config) -> None:
+        super().__init__(self._open, on_finish=self._conclude)
+        self.config = config
+        self.engine: Engine | None = None
+        self.result: RunResult | None = None
+        self.writes = config.getoption("faxplus_output_dir", None) is not None
+
+    def _open(self) -> Session:
+        if self.engine is None:
+            target = build_target(self.config.getoption)
+            reporters = outputs.reporters(allure=False) if self.writes else []
+            self.engine = Engine(target, diff=build_diff(self.config.getoption), reporters=reporters)
+        return self.engine.open()
+
+    def _conclude(self, exitstatus: int) -> None:
+        assert self.engine is not None
+        self.result = self.engine.conclude(exitstatus)
+
+    @pytest.hookimpl(trylast=True)  # after junitxml has written its file: the reports amend it
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        super().pytest_sessionfinish(session, exitstatus)
+        if self.result is not None:
+            session.exitstatus = self.result.exit_code  # pytest exits as the run's result says
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.result is not None:
+            terminalreporter.write_line(console.summary(self.result))
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if self.session is not None:
+            self.session.close()

@@ -1,0 +1,54 @@
+"""The cases phase: the suite's tests in pytest, on an open Session, with only the plugins a run needs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conformance.suite import CasesRun, Session
+
+__all__ = ["INTERRUPTED", "run_cases"]
+
+INTERRUPTED = int(pytest.ExitCode.INTERRUPTED)
+
+
+def run_cases(session: Session, out: Path) -> int:
+    """pytest's exit code for the suite's tests on `session`; reports land in `out`."""
+    owner = CasesRun(lambda: session)  # the engine concludes once pytest returns
+    owner.open()
+    return int(
+        pytest.main(
+            [
+                "--pyargs",
+                "conformance.suite",
+                "-q",
+                "--tb=no",
+                "-rN",
+                "--no-header",
+                # The suite judges with ContractViolation, not bare asserts: rewriting every plugin
+                # module's asserts (conformance, hypothesis, schemathesis, ...) cost ~0.5 s per run.
+                "--assert=plain",
+                "-p",
+                "no:cacheprovider",
+                # Only the plugins a run needs: entry-point discovery of whatever else is installed
+                # (xdist, anyio, schemathesis's, hypothesis's) cost ~0.1 s, and the unraisable-exception
+                # plugin's closing gc.collect() passes ~0.1 s more.
+                "--disable-plugin-autoload",
+                "-p",
+                "conformance.plugin",
+                "-p",
+                "allure_pytest.plugin",
+                "-p",
+                "no:unraisableexception",
+                "-W",
+                "ignore::DeprecationWarning",
+                f"--alluredir={out / 'allure-results'}",
+                "--clean-alluredir",
+                f"--junitxml={out / 'junit.xml'}",
+                "-o",
+                "junit_suite_name=faxplus-conformance",
+            ],
+            plugins=[owner],
+        )
+    )
