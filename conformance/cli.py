@@ -70,6 +70,22 @@ def _parser() -> argparse.ArgumentParser:
 
     add_replay_arguments(sub.add_parser("replay", help="re-send findings of a summary.json: still failing or fixed?"))
 
+    leftovers = sub.add_parser(
+        "cleanup",
+        help="delete the webhooks earlier runs left behind (a killed run's), and only those",
+        description="Lists GET /hooks and deletes every webhook whose target carries a run label of this suite "
+        "on --target-base (e.g. https://hooks.run-tbk2q0-1a2b.example.com/…), and nothing else. "
+        "Example: faxplus-conformance cleanup --base-url https://staging.example/v3 --older-than 1h --dry-run",
+    )
+    add_options(leftovers, tuple(OPTIONS[flag] for flag in CLEANUP_FLAGS))
+    leftovers.add_argument(
+        "--older-than",
+        metavar="AGE",
+        type=_age,
+        help="only webhooks of runs that started at least AGE ago (e.g. 90s, 30m, 2h, 1d); default: all",
+    )
+    leftovers.add_argument("--dry-run", action="store_true", help="list what would be deleted; delete nothing")
+
     report = sub.add_parser("report", help="build the Allure HTML report from allure-results")
     report.add_argument("results_dir", nargs="?", type=Path, default=Path("reports/allure-results"))
     report.add_argument("--output", type=Path, help="HTML folder (default: next to the results, html/)")
@@ -207,6 +223,69 @@ def cmd_mock(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# What `cleanup` needs of the run options: where, with which credentials, how long, over which TLS.
+CLEANUP_FLAGS = (
+    "--base-url",
+    "--token",
+    "--client-id",
+    "--target-base",
+    "--timeout",
+    "--cleanup-timeout",
+    "--allow-production",
+    "--ca-bundle",
+    "--client-cert",
+    "--client-key",
+    "--insecure",
+    "--no-proxy",
+)
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _age(text: str) -> float:
+    """`90s`, `30m`, `2h`, `1d` (a bare number is seconds) as seconds."""
+    number, unit = (text[:-1], text[-1]) if text[-1:].lower() in _UNITS else (text, "s")
+    try:
+        seconds = float(number) * _UNITS[unit.lower()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is no age: write e.g. 90s, 30m, 2h or 1d") from None
+    if not 0 <= seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is no age: write e.g. 90s, 30m, 2h or 1d")
+    return seconds
+
+
+def cmd_cleanup(args: argparse.Namespace) -> int:
+    """Delete what earlier runs left behind; exit 0 when none is left, 2 when some could not be deleted."""
+    from conformance.send import remove_leftovers
+
+    if not args.base_url:
+        return _fail("cleanup needs --base-url URL (the server the runs registered their webhooks on)")
+    target = build_target(lambda dest: getattr(args, dest, None))
+    found = remove_leftovers(target, older_than=args.older_than, dry_run=args.dry_run)
+    if not found.listed:
+        return _fail(f"GET {redact_url(target.hooks_url)} did not list webhooks: nothing was deleted")
+    what = "would delete" if args.dry_run else "found"
+    _say(f"{what} {len(found.found)} webhook(s) of earlier runs on {redact_url(target.hooks_url)}")
+    for hook_id, label in found.found.items():
+        state = (
+            "would delete"
+            if args.dry_run
+            else "deleted"
+            if hook_id in found.deleted
+            else f"NOT deleted: {found.failed.get(hook_id) or found.unaddressable.get(hook_id)}"
+        )
+        _say(f"  {hook_id}  ({label})  {state}")  # ids are shown escaped already
+    if found.younger:
+        _say(f"left {found.younger} webhook(s) of runs younger than --older-than")
+    if args.dry_run:
+        return EXIT_OK
+    left = len(found.failed) + len(found.unaddressable)
+    _say(
+        f"deleted {len(found.deleted)}, not deleted {left}"
+        + (f"; still listed afterwards: {found.remaining}" if found.remaining is not None else "")
+    )
+    return EXIT_USAGE if left or found.remaining else EXIT_OK
+
+
 def cmd_faults(args: argparse.Namespace) -> int:
     from conformance.mock import FAULTS, VARIANTS
 
@@ -244,6 +323,7 @@ COMMANDS = {
     "report": cmd_report,
     "sdk": cmd_sdk,
     "replay": cmd_replay,
+    "cleanup": cmd_cleanup,
 }
 
 

@@ -310,6 +310,7 @@ def test_cleanup_deletes_what_was_registered_and_nothing_else(mock):
         "unaddressable": {},
         "verified": True,
         "error": None,
+        "earlier_runs": {},
     }
 
 

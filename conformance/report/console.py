@@ -70,6 +70,12 @@ def _cleanup_lines(cleanup: dict[str, Any] | None, limit: int) -> list[str]:
             f"cleanup never requested {len(cleanup['unaddressable'])} webhook(s): the server issued ids that "
             "cannot be addressed safely (cleanup.unaddressable in summary.json)"
         )
+    earlier = sum(cleanup.get("earlier_runs", {}).values())
+    if earlier:
+        lines.append(
+            f"{earlier} webhook(s) of {len(cleanup['earlier_runs'])} earlier run(s) are still registered "
+            "(a killed run's): `faxplus-conformance cleanup --base-url URL` removes them"
+        )
     left = cleanup["undeleted"]
     if left:
         why = next(iter(cleanup["failed"].values()), None) or cleanup.get("error")

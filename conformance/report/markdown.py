@@ -72,6 +72,9 @@ def cleanup_line(cleanup: dict[str, Any]) -> str:
         line += f" ({len(cleanup['unaddressable'])} with ids the server issued that cannot be addressed safely)"
     if cleanup.get("error"):
         line += f"; {cleanup['error']}"
+    earlier = sum(cleanup.get("earlier_runs", {}).values())
+    if earlier:
+        line += f"; {earlier} of earlier runs still registered (`faxplus-conformance cleanup` removes them)"
     return line
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
@@ -24,6 +25,7 @@ from conformance.target import Target
 from ._errors import BudgetSpent, Cancelled, Overdue
 from ._hook_address import UnaddressableId, hook_url, shown_id
 from ._politeness import Pace
+from ._run_label import label_of, started
 from ._tls import client_options
 from ._wire import Answer, Wire
 
@@ -37,6 +39,8 @@ class Cleanup:
     # Ids the server issued that no request may address (`_hook_address`): never requested, shown escaped.
     unaddressable: dict[str, str] = field(default_factory=dict)  # shown id → why
     error: str | None = None  # cleanup itself broke off (the run's verdicts stand; what is left is listed)
+    # Webhooks of earlier runs still listed (a killed run's): label → how many. `cleanup` removes them.
+    earlier_runs: dict[str, int] = field(default_factory=dict)
 
     @property
     def undeleted(self) -> list[str]:
@@ -52,6 +56,7 @@ class Cleanup:
             "unaddressable": dict(sorted(self.unaddressable.items())),
             "verified": self.verified,
             "error": self.error,
+            "earlier_runs": dict(sorted(self.earlier_runs.items())),
         }
 
 
@@ -203,16 +208,7 @@ def _clean(report: Cleanup, send: _Budgeted, ids: list[str], marker: str | None,
             report.failed[hook_id] = f"HTTP {answer.status}"
 
     def listed() -> list[Any] | None:
-        try:
-            answer = send("GET", hooks_url)
-        except (httpx.HTTPError, BudgetSpent, Overdue, Cancelled):
-            return None
-        if answer.status != 200 or answer.too_large:
-            return None
-        try:
-            return _hooks_in(json.loads(answer.body))
-        except ValueError:
-            return None
+        return _listing(send)
 
     def delete_all(hook_ids: list[str]) -> None:
         # As many at once as the run sends (--concurrency), each still paced by --rate.
@@ -234,3 +230,83 @@ def _clean(report: Cleanup, send: _Budgeted, ids: list[str], marker: str | None,
             if isinstance(h, dict) and isinstance(h.get("id"), str) and (h["id"] in mine or _marked(h, marker))
         ]
         report.leftovers = [shown_id(i) for i in left if shown_id(i) not in report.unaddressable]
+        if marker:
+            own, domain = marker.split(".", 1)[0], marker.split(".", 1)[-1]
+            labels = [label_of(h, domain) for h in hooks]
+            report.earlier_runs = dict(Counter(label for label in labels if label is not None and label != own))
+
+
+@dataclass
+class Leftovers:
+    """What `faxplus-conformance cleanup` found of earlier runs, and what became of it."""
+
+    found: dict[str, str] = field(default_factory=dict)  # shown id → its run label
+    deleted: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # shown id → why
+    unaddressable: dict[str, str] = field(default_factory=dict)  # shown id → why it was never requested
+    younger: int = 0  # labelled webhooks left alone: not older than --older-than
+    remaining: int | None = None  # labelled webhooks still listed afterwards (None: not checked)
+    listed: bool = False  # GET /hooks answered at all
+
+
+def remove_leftovers(target: Target, *, older_than: float | None = None, dry_run: bool = False) -> Leftovers:
+    """Delete every listed webhook that carries a run label of this suite on `target.target_domain`
+    (and only those), older than `older_than` seconds by its label; `dry_run`: only list them."""
+    result = Leftovers()
+    wire = Wire(target.max_response_bytes, client_options(target))
+    try:
+        send = _Budgeted(wire, target, None)
+        hooks = _listing(send)
+        if hooks is None:
+            return result
+        result.listed = True
+        now = time.time()
+        chosen: list[tuple[str, str]] = []
+        for hook in hooks:
+            label = label_of(hook, target.target_domain)
+            if label is None or not isinstance(hook.get("id"), str):
+                continue
+            begun = started(label)
+            if older_than is not None and begun is not None and now - begun < older_than:
+                result.younger += 1
+                continue
+            result.found[shown_id(hook["id"])] = label
+            chosen.append((hook["id"], label))
+        if dry_run:
+            return result
+        for hook_id, _ in chosen:
+            try:
+                url = hook_url(target.hooks_url, hook_id)
+            except UnaddressableId as why:
+                result.unaddressable[shown_id(hook_id)] = str(why)
+                continue
+            try:
+                answer = send("DELETE", url)
+            except (httpx.HTTPError, BudgetSpent, Overdue, Cancelled) as error:
+                result.failed[shown_id(hook_id)] = _why(error)
+                continue
+            if answer.status < 300 or answer.status == 404:
+                result.deleted.append(shown_id(hook_id))
+            else:
+                result.failed[shown_id(hook_id)] = f"HTTP {answer.status}"
+        after = _listing(send)
+        if after is not None:
+            labelled = (label_of(h, target.target_domain) for h in after)
+            result.remaining = sum(1 for label in labelled if label is not None) - result.younger
+    finally:
+        wire.close()
+    return result
+
+
+def _listing(send: _Budgeted) -> list[Any] | None:
+    """The webhooks `GET /hooks` lists, or None when it does not answer with a list."""
+    try:
+        answer = send("GET", send.target.hooks_url)
+    except (httpx.HTTPError, BudgetSpent, Overdue, Cancelled):
+        return None
+    if answer.status != 200 or answer.too_large:
+        return None
+    try:
+        return _hooks_in(json.loads(answer.body))
+    except ValueError:
+        return None

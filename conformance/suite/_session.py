@@ -7,7 +7,6 @@ it; nothing here is global.
 from __future__ import annotations
 
 import dataclasses
-import secrets
 import sys
 import time
 from dataclasses import dataclass, field
@@ -17,7 +16,18 @@ from typing import TYPE_CHECKING
 from conformance.contract import spec_path
 from conformance.judge import Ledger
 from conformance.judge.baseline import Baseline
-from conformance.send import Cleanup, Courier, Exchange, Redactor, Sender, Sweeper, cleanup, courier_for, preflight
+from conformance.send import (
+    Cleanup,
+    Courier,
+    Exchange,
+    Redactor,
+    Sender,
+    Sweeper,
+    cleanup,
+    courier_for,
+    new_label,
+    preflight,
+)
 from conformance.target import Target
 from conformance.tiers import TIERS, TierSettings
 
@@ -65,7 +75,7 @@ class Session:
     def __post_init__(self) -> None:
         # Every realistic target this run registers lives on its own subdomain of the reserved
         # domain, so cleanup can find webhooks whose id the run never learnt.
-        self.run_domain = f"run-{secrets.token_hex(4)}.{self.target.target_domain}"
+        self.run_domain = f"{new_label()}.{self.target.target_domain}"
         # With --update-baseline the old file is being replaced: judge without it.
         self.baseline = Baseline() if self.target.update_baseline else Baseline.load(self.target.baseline)
         asked = self.target  # as the options gave it: a diff's reference cleans up and proxies as asked

@@ -1,0 +1,78 @@
+"""Leftovers of killed runs are found and removed (issue 21, item 3): every webhook carries its run's
+label, a later run reports what earlier runs left, and `faxplus-conformance cleanup` removes those and
+only those.
+
+The server is the reference mock on 127.0.0.1; the killed run is the real CLI, killed with SIGKILL.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+from pathlib import Path
+
+from conftest import run_cli, spawn_cli, wait_until
+
+from conformance.mock import MockServer
+from conformance.send import new_label
+from conformance.send._run_label import label_of, started
+
+TOKEN = "leftovers-token-4b1"
+SOMEONE_ELSES = {"target": "https://hooks.example.com/keep-me", "event": "fax_sent"}
+
+
+def cleanup(url: str, *args: str):  # type: ignore[no-untyped-def]
+    return run_cli("cleanup", "--base-url", url, *args, env={"FAXPLUS_TOKEN": TOKEN})
+
+
+def test_a_label_names_its_run_and_when_it_started() -> None:
+    label = new_label(at=1_800_000_000)
+    assert started(label) == 1_800_000_000
+    assert label_of({"target": f"https://a.b.{label}.example.com/x"}, "example.com") == label
+    assert label_of({"target": f"http://192.0.2.7/{label}/x"}, "example.com") == label
+    # Only in its own place: not a look-alike host, not elsewhere in the path, not another domain.
+    assert label_of({"target": f"https://{label}.example.org/x"}, "example.com") is None
+    assert label_of({"target": f"https://hooks.example.com/{label}/x"}, "example.com") is None
+    assert label_of({"target": "https://run-zz.example.com/x"}, "example.com") is None
+
+
+def test_after_sigkill_a_later_run_reports_the_leftovers_and_cleanup_removes_them_all(tmp_path: Path) -> None:
+    with MockServer(token=TOKEN) as mock:
+        keep = mock.store.add(dict(SOMEONE_ELSES))
+        proc = spawn_cli(
+            *("run", "--base-url", mock.url, "--no-html", "--output-dir", tmp_path / "killed", "--rate", "100"),
+            env={"FAXPLUS_TOKEN": TOKEN},
+        )
+        wait_until(proc, lambda: len(mock.store.all()) >= 6)
+        proc.send_signal(signal.SIGKILL)  # no handler runs: nothing is deleted
+        proc.wait(timeout=30)
+        left = [h for h in mock.store.all() if h["id"] != keep]
+        assert left, "the killed run left webhooks behind"
+
+        later = run_cli(
+            *("run", "--base-url", mock.url, "--no-html", "--output-dir", tmp_path / "later", "--shrink-budget", "0"),
+            env={"FAXPLUS_TOKEN": TOKEN},
+        )
+        reported = json.loads((tmp_path / "later" / "summary.json").read_text())["cleanup"]["earlier_runs"]
+        assert sum(reported.values()) == len(left) and len(reported) == 1
+        assert "faxplus-conformance cleanup --base-url URL" in later.stdout
+
+        dry = cleanup(mock.url, "--dry-run")
+        assert dry.returncode == 0 and f"would delete {len(left)} webhook(s)" in dry.stdout
+        young = cleanup(mock.url, "--older-than", "1d")
+        assert young.returncode == 0 and f"left {len(left)} webhook(s) of runs younger" in young.stdout
+        assert len(mock.store.all()) == len(left) + 1, "a dry run and a younger-than filter delete nothing"
+
+        done = cleanup(mock.url)
+        remaining = mock.store.all()
+    assert done.returncode == 0, done.output
+    assert f"deleted {len(left)}, not deleted 0; still listed afterwards: 0" in done.stdout
+    assert [h["id"] for h in remaining] == [keep], "only the suite's own webhooks are touched"
+
+
+def test_cleanup_says_in_one_line_what_is_missing() -> None:
+    proc = run_cli("cleanup")
+    assert proc.returncode == 2 and "Traceback" not in proc.output
+    assert proc.stderr.strip().splitlines() == [
+        "faxplus-conformance: cleanup needs --base-url URL (the server the runs registered their webhooks on)"
+    ]
