@@ -130,6 +130,14 @@ RUN_OPTIONS: tuple[Option, ...] = (
     ),
     _opt("--max-wait", "total seconds to wait out 429s (default 120)", "max_wait", type=float, default=120.0),
     _opt("--no-cleanup", "keep the webhooks the run registered", "cleanup", flag_only=True, negate=True),
+    _opt(
+        "--max-live",
+        "the run's own webhooks registered at once, at most (default 10; 0: no bound); it deletes before it "
+        "registers more",
+        "max_live",
+        type=int,
+        default=10,
+    ),
     _opt("--baseline", "accepted findings of this target: fail only on new ones", "baseline", type=Path),
     _opt("--update-baseline", "write this run's fails to --baseline", "update_baseline", flag_only=True),
     _opt(

@@ -42,6 +42,7 @@ class Target:
     update_baseline: bool = False
     shrink_budget: int = 150  # requests spent shrinking fails to their smallest reproduction (0: off)
     max_response_bytes: int = 1024 * 1024  # a longer answer is cut, and the cut is a fail
+    max_live: int = 10  # the run's own webhooks registered at once, at most (0: no bound)
     cleanup_timeout: float = 30.0  # total seconds the cleanup may take, each request still under `timeout`
     # Requests in flight at once (1: one at a time); None: 8 across a network (16 in the nightly tier,
     # whose ~5,000 cases and ~1,200 cleanup deletes need ~76 s on the wire at 8 and 100 ms each), and

@@ -129,7 +129,8 @@ def test_an_interrupted_concurrent_run_leaves_nothing_registered(tmp_path: Path)
             *("run", "--base-url", server.url, "--no-html", "--output-dir", tmp_path / "out", "--cache-dir", cache),
             env={"FAXPLUS_TOKEN": TOKEN},
         )
-        wait_until(proc, lambda: len(server.store.all()) >= 20)
+        # Well into the run: 20 requests answered (no more than --max-live are registered at once).
+        wait_until(proc, lambda: len(server.arrivals) >= 20 and len(server.store.all()) >= 5)
         proc.send_signal(signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=120)
         left = server.store.all()

@@ -6,6 +6,7 @@ from ._curl import curl
 from ._errors import BudgetSpent, Cancelled, CourierLost, NotSent, Overdue, TargetHanging
 from ._exchange import NOT_JSON, Exchange
 from ._hook_address import UnaddressableId, hook_url, shown_id, why_unaddressable
+from ._live import LiveBound
 from ._politeness import RateLimited
 from ._preflight import preflight
 from ._redact import WEAK, Redactor, weak
@@ -15,6 +16,7 @@ from ._tls import tls_warnings
 from ._wire import Wire
 
 __all__ = [
+    "LiveBound",
     "Leftovers",
     "remove_leftovers",
     "new_label",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
@@ -24,6 +24,7 @@ from conformance.target import Target
 
 from ._errors import BudgetSpent, Cancelled, Overdue
 from ._hook_address import UnaddressableId, hook_url, shown_id
+from ._live import LiveBound
 from ._politeness import Pace
 from ._run_label import label_of, started
 from ._tls import client_options
@@ -93,16 +94,36 @@ class Sweeper:
     ) -> None:
         self.target, self.wire, self.pace, self._submit = target, wire, pace, submit
         self.deleted: set[str] = set()
+        self.live: LiveBound | None = None  # told of each delete, so its place is free again
         self._pending: list[Future[None]] = []
+        self._due: deque[str] = deque()  # asked for, not started: a job or `drain` takes each once
+        self._asked: set[str] = set()
         self._lock = threading.Lock()
 
     def delete(self, hook_id: str) -> None:
-        self._pending.append(self._submit(lambda: self._delete(hook_id)))
+        """Delete `hook_id` soon (once, however often it is asked: the Sender and the judge both ask)."""
+        with self._lock:
+            if hook_id in self._asked:
+                return
+            self._asked.add(hook_id)
+            self._due.append(hook_id)
+        self._pending.append(self._submit(self.drain))
+
+    def drain(self) -> bool:
+        """Run one due delete on this thread; False when none is due."""
+        with self._lock:
+            if not self._due:
+                return False
+            hook_id = self._due.popleft()
+        self._delete(hook_id)
+        return True
 
     def _delete(self, hook_id: str) -> None:
         try:
             url = hook_url(self.target.hooks_url, hook_id)
         except UnaddressableId:
+            if self.live is not None:  # it can never be deleted: holding its place would stop the run
+                self.live.gone(hook_id)
             return  # never requested: the cleanup at the end lists it
         if self.pace is not None:
             self.pace.wait()
@@ -113,6 +134,8 @@ class Sweeper:
         if answer.status < 300 or answer.status == 404:
             with self._lock:
                 self.deleted.add(hook_id)
+            if self.live is not None:
+                self.live.gone(hook_id)
 
     def settle(self, within: float) -> None:
         """Wait (at most `within` s) for the deletes under way; those not started are left to the end."""

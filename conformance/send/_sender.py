@@ -21,6 +21,7 @@ from ._courier import Courier
 from ._errors import Cancelled, NotSent, Overdue, TargetHanging
 from ._exchange import Exchange
 from ._lanes import Lane, Lanes
+from ._live import LiveBound
 from ._politeness import CONNECT_BACKOFF, CONNECT_RETRIES, Pace, RateLimited, WaitBudget, retry_after
 from ._tls import client_options
 from ._wire import Wire
@@ -59,6 +60,9 @@ class Sender:
         self.budget = WaitBudget(target.max_wait)
         # Up to `concurrency` requests in flight, each on its own sending thread through the Wire.
         self._lanes = Lanes(target.in_flight)
+        # Set by a run that deletes as it goes (`bound_live`): at most --max-live webhooks registered at once.
+        self.live: LiveBound | None = None
+        self._registered: Callable[[str], None] | None = None
 
     @property
     def sent(self) -> int:
@@ -88,6 +92,11 @@ class Sender:
         `background` jobs still run here: a run that has them (cleanup's deletes) keeps its sending here."""
         courier.begin(self.target, self._adopt)
         self._courier = courier
+
+    def bound_live(self, bound: LiveBound, registered: Callable[[str], None]) -> None:
+        """From now on every `POST /hooks` takes a place in `bound` before it leaves, and each id a 2xx
+        registers goes to `registered` (the Sweeper) at once, not when its case is judged."""
+        self.live, self._registered = bound, registered
 
     def _adopt(self, error: BaseException) -> None:
         if isinstance(error, RateLimited):
@@ -227,6 +236,23 @@ class Sender:
     ) -> Exchange:
         """One request and its answer, on the calling thread (any number of threads at once)."""
         self._check_breaker()
+        bound = self.live if method == "POST" else None
+        if bound is None:
+            return self._send(method, url, headers, content, chunked=chunked)
+        bound.reserve()
+        registered = None
+        try:
+            exchange = self._send(method, url, headers, content, chunked=chunked)
+            registered = exchange.registered_id
+        finally:
+            bound.settle(registered)
+        if registered is not None and self._registered is not None:
+            self._registered(registered)
+        return exchange
+
+    def _send(
+        self, method: str, url: str, headers: dict[str, str | None], content: bytes | None, *, chunked: bool = False
+    ) -> Exchange:
         dropped = tuple(sorted({k.lower() for k, v in headers.items() if v is None}))
         sent_headers = {k: v for k, v in headers.items() if v is not None}
         exchange = Exchange(method, url, sent_headers, content, removed_headers=dropped)

@@ -20,6 +20,7 @@ from conformance.send import (
     Cleanup,
     Courier,
     Exchange,
+    LiveBound,
     Redactor,
     Sender,
     Sweeper,
@@ -65,6 +66,7 @@ class Session:
     run_domain: str = field(init=False)
     sender: Sender = field(init=False)
     sweeper: Sweeper | None = field(init=False, default=None)  # deletes what a 2xx registered, as it comes
+    live: LiveBound | None = field(init=False, default=None)  # --max-live: what the run holds at once
     redactor: Redactor = field(init=False)
     cases: CaseCache | None = None  # the ci tier's recorded cases (None: not kept)
     prefetch: Prefetch | None = None  # recorded cases already on their way
@@ -105,6 +107,12 @@ class Session:
         self.sender = Sender(self.target)
         if self.target.cleanup:
             self.sweeper = Sweeper(self.target, self.sender.wire, self.sender.pace, self.sender.background)
+            if self.target.max_live:
+                self.live = LiveBound(
+                    self.target.max_live, patience=self.target.cleanup_timeout, drain=self.sweeper.drain
+                )
+                self.sweeper.live = self.live
+                self.sender.bound_live(self.live, self.sweeper.delete)
         self.redactor = Redactor(self.target.secrets)
         if self.diff is not None:
             from ._reference import Reference
