@@ -43,7 +43,8 @@ class PytestRun(CasesRun):
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.result is not None:
-            terminalreporter.write_line(console.summary(self.result))
+            verbose = self.config.option.verbose > 0
+            terminalreporter.write_line(console.summary(self.result, verbose=verbose))
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         if self.session is not None:

@@ -43,13 +43,16 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Does this server honour the Fax.Plus POST /hooks contract?")
+    parser.add_argument("--version", action="version", version=_versions())
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="run the conformance suite (default target: the embedded mock)")
     add_run_options(run)
+    run.add_argument("-v", "--verbose", action="store_true", help="list every family, all-pass ones too")
 
     diff = sub.add_parser("diff", help="send every case to the candidate and a reference; report where they part ways")
     add_run_options(diff)  # the run's options, --reference-url required
+    diff.add_argument("-v", "--verbose", action="store_true", help="list every family, all-pass ones too")
 
     mock = sub.add_parser("mock", help="serve the reference mock on 127.0.0.1")
     mock.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
@@ -98,6 +101,28 @@ def _parser() -> argparse.ArgumentParser:
             "[tool.faxplus-conformance])",
         )
     return parser
+
+
+def _versions() -> str:
+    """The suite's version and those of the engines it stands on (`--version`)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def of(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    return f"{PROG} {of(PROG)} (schemathesis {of('schemathesis')}, hypothesis {of('hypothesis')})"
+
+
+def _unknown(kind: str, name: str, known: Sequence[str]) -> str:
+    """`unknown fault 'x'`, with the closest names when there are some, and where the list is."""
+    import difflib
+
+    close = difflib.get_close_matches(name, known, n=3)
+    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    return f"unknown {kind} {name!r}{hint} (`{PROG} faults{' --variants' if kind == 'variant' else ''}` lists them)"
 
 
 def _contract_note() -> str:
@@ -163,7 +188,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     gc.freeze()
     result = engine.run()
     _say("")
-    _say(console.summary(result))
+    _say(console.summary(result, verbose=args.verbose, closing=False))
     if not args.faxplus_no_html:
         _html(out / "allure-results", out / "html", single_file=args.faxplus_single_file, history=args.faxplus_history)
     _say(f"reports: {out}/summary.json, {out}/summary.md, {out}/junit.xml, {out}/allure-results/")
@@ -172,6 +197,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         _say(f"baseline: {accepted} accepted finding(s) written to {target.baseline}")
     for gap in result.document["incomplete"]:  # masked, as every artifact
         print(f"{PROG}: {gap}", file=sys.stderr, flush=True)
+    _say(console.closing_line(result))
     return result.exit_code
 
 
@@ -204,10 +230,10 @@ def cmd_mock(args: argparse.Namespace) -> int:
 
     fault = FAULTS.get(args.fault) if args.fault else None
     if args.fault and fault is None:
-        return _fail(f"unknown fault {args.fault!r}: `{PROG} faults` lists them")
+        return _fail(_unknown("fault", args.fault, [f.name for f in FAULTS]))
     variant = VARIANTS.get(args.variant) if args.variant else None
     if args.variant and variant is None:
-        return _fail(f"unknown variant {args.variant!r}: `{PROG} faults` lists them")
+        return _fail(_unknown("variant", args.variant, [v.name for v in VARIANTS]))
     token = env_or(args.token, "FAXPLUS_TOKEN") or DEFAULT_TOKEN
     if not 0 <= args.latency < 3600:
         return _fail(f"--latency must be between 0 and 3600 seconds, not {args.latency}")

@@ -96,8 +96,12 @@ def test_embedded_run_exits_0_with_family_table_and_verdict(embedded):
     assert embedded.returncode == 0, embedded.output
     assert "embedded reference mock" in embedded.stdout
     assert re.search(r"^family\s+cases\s+pass\s+warn\s+fail$", embedded.stdout, re.M)
-    assert re.search(r"^numbers-empty\s+[1-9]\d*\s+\d+\s+\d+\s+0$", embedded.stdout, re.M)
-    assert re.search(r"^verdict: (pass|warn)\b", embedded.stdout, re.M)
+    # All-pass families are folded (-v lists them); the verdict opens the summary and closes the run.
+    assert re.search(r"^… and \d+ families with every case passed \(-v shows them\)$", embedded.stdout, re.M)
+    assert not re.search(r"^numbers-empty\s", embedded.stdout, re.M)
+    lines = embedded.stdout.strip().splitlines()
+    assert re.match(r"(pass|warn)\b.* · exit 0$", lines[-1]), lines[-1]
+    assert re.search(r"^(pass|warn)\b.* · exit 0$", embedded.stdout.split("\n\n", 1)[1], re.M)
     assert "Traceback" not in embedded.output
 
 
@@ -274,8 +278,10 @@ def test_base_url_without_token_exits_2(tmp_path):
 def test_hanging_server_is_a_transport_finding(hanging):
     result = hanging
     assert result.returncode == 1, result.output
-    assert re.search(r"^verdict: fail\b", result.stdout, re.M)
+    # It found a violation before the breaker stopped it: exit 1, and it says it is incomplete.
+    assert re.search(r"^fail: .* · exit 1 · incomplete$", result.stdout, re.M)
     data = result.summary()
+    assert (data["exit_code"], data["complete"]) == (1, False)
     transport = [f for f in data["findings"] if f["check"] == "transport" and f["verdict"] == "fail"]
     assert transport, data["findings"]
     assert "timeout" in transport[0]["message"]

@@ -64,11 +64,9 @@ def assert_every_artifact_says(result: RunResult, out: Path) -> None:
     env = environment(out)
     assert (env["Exit code"], env["Verdict"]) == (str(result.exit_code), str(result.verdict))
     assert f"(exit {result.exit_code})" in (out / "summary.md").read_text().splitlines()[0]
-    assert (
-        console.summary(result)
-        .splitlines()[-1]
-        .endswith(f"exit {result.exit_code}" + ("" if result.complete else " · incomplete"))
-    )
+    text = console.summary(result).splitlines()
+    assert text[0].startswith(str(result.verdict)) and text[-1] == console.closing_line(result)  # first and last
+    assert text[-1].endswith(f"exit {result.exit_code}" + ("" if result.complete else " · incomplete"))
 
 
 def test_an_embedded_run_goes_through_every_phase_in_order_and_tells_each_case(tmp_path: Path) -> None:
@@ -84,6 +82,9 @@ def test_an_embedded_run_goes_through_every_phase_in_order_and_tells_each_case(t
     opened = {e.finding.key for e in events if isinstance(e, FindingOpened)}
     assert opened == {f.key for f in result.findings}
     assert set(result.timings) >= {"preflight", "cases", "cleanup", "report"}
+    verbose = console.summary(result, verbose=True)
+    assert all(f"\n{name} " in verbose for name in result.document["families"])  # -v: every family
+    assert "\nnumbers-empty " not in console.summary(result)  # by default an all-pass family is folded
     assert_every_artifact_says(result, tmp_path)
 
 

@@ -89,6 +89,7 @@ def build(run: Session, *, exit_code: int, gaps: tuple[str, ...]) -> dict[str, A
         "findings": [_replayable(f.as_dict(), run.target.base_url) for f in ledger.ranked()],
         "not_sent": dict(ledger.not_sent),
         "cleanup": run.cleanup.as_dict() if run.cleanup else None,
+        "registered": len(set(ledger.registered)),  # webhooks the run learnt it registered (by id)
         # --max-live: the bound and the most of the run's webhooks that were registered at once.
         "live": {"max": run.live.limit, "peak": run.live.peak} if run.live is not None else None,
         "baseline": run.baseline.as_dict() if run.target.baseline and not run.target.update_baseline else None,

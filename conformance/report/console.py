@@ -15,27 +15,27 @@ if TYPE_CHECKING:
     from conformance.engine import RunResult
 
 
-def summary(result: RunResult, limit: int = 12) -> str:
+def summary(result: RunResult, limit: int = 12, *, verbose: bool = False, closing: bool = True) -> str:
+    """Verdict first, then each root cause with its id and replay line, what was not judged, cleanup,
+    the family table (only rows that are not all pass, unless `verbose`), and (`closing`) the closing
+    line, which the CLI prints last of all, after the paths of the reports."""
     data = result.document
-    rows = data["families"]
-    width = max([len(name) for name in rows] + [6])
-    lines = [f"{'family':<{width}}  {'cases':>5}  {'pass':>5}  {'warn':>5}  {'fail':>5}"]
-    for name, row in sorted(rows.items(), key=lambda kv: (-kv[1]["fail"], -kv[1]["warn"], kv[0])):
-        lines.append(f"{name:<{width}}  {row['cases']:>5}  {row['pass']:>5}  {row['warn']:>5}  {row['fail']:>5}")
     fails = [g for g in data["groups"] if g["verdict"] == "fail"]
     warns = [g for g in data["groups"] if g["verdict"] == "warn"]
+    lines = [f"{_headline(result, fails, warns)} · exit {result.exit_code}"]
+    lines += [f"  incomplete: {gap}" for gap in data["incomplete"]]
     if fails:
         lines.append("")
-        lines.append(f"{len(fails)} contract violation(s), one line per root cause:")
+        lines.append(f"{_count(len(fails), 'contract violation')}, one line per root cause:")
         for g in fails[:limit]:
-            lines.append(f"  FAIL [{g['check']}] {g['title']} — {_spread(g)}")
+            lines.append(f"  FAIL [{g['check']}] {g['title']} — {_spread(g)}  ({g['id']})")
             lines.append(f"       e.g. [{g['example']}] {g['message']}")
             lines.append(f"       replay: {g['reproduction']['curl']}")
         if len(fails) > limit:
             lines.append(f"  … {len(fails) - limit} more in summary.json")
     if warns:
-        lines.append(f"{len(warns)} warning(s) (spec gaps, tolerated deviations):")
-        lines += [f"  warn [{g['check']}] {g['title']} — {_spread(g)}" for g in warns[:limit]]
+        lines.append(f"{_count(len(warns), 'warning')} (spec gaps, tolerated deviations):")
+        lines += [f"  warn [{g['check']}] {g['title']} — {_spread(g)}  ({g['id']})" for g in warns[:limit]]
         if len(warns) > limit:
             lines.append(f"  … {len(warns) - limit} more in summary.json / summary.md")
     not_sent = data["counts"]["not_sent"]
@@ -48,16 +48,58 @@ def summary(result: RunResult, limit: int = 12) -> str:
     if stale:
         lines.append(f"baseline entries that no longer occur (remove them): {', '.join(stale)}")
     lines += _cleanup_lines(data.get("cleanup"), limit)
+    if data.get("cleanup") is None and not data["target"]["embedded"] and data.get("registered"):
+        lines.append(
+            f"cleanup: off (--no-cleanup): {_count(data['registered'], 'webhook')} kept registered; "
+            "`faxplus-conformance cleanup --base-url URL` removes them"
+        )
     skipped = data["skipped_families"]
     if skipped:
         lines.append(f"skipped {len(skipped)} famil{'ies' if len(skipped) != 1 else 'y'} this contract makes moot:")
         lines += [f"  skip {reason}" for reason in skipped.values()]
     lines += data["warnings"]
     lines += console_lines(data.get("divergences"))
-    complete = "" if result.complete else " · incomplete"
-    counts = f"{data['counts']['cases']} cases, {data['requests']} requests"
-    lines.append(f"verdict: {result.verdict}  ({counts}) · exit {result.exit_code}{complete}")
+    lines += [""] + _families(data["families"], verbose)
+    if closing:
+        lines.append(closing_line(result))
     return "\n".join(lines)
+
+
+def closing_line(result: RunResult) -> str:
+    """`fail: 3 root causes · 604 cases · 597 requests · 2.1 s · exit 1`: how every run ends."""
+    data = result.document
+    fails = [g for g in data["groups"] if g["verdict"] == "fail"]
+    warns = [g for g in data["groups"] if g["verdict"] == "warn"]
+    complete = "" if result.complete else " · incomplete"
+    counts = f"{data['counts']['cases']} cases · {data['requests']} requests · {data['duration_s']:.1f} s"
+    return f"{_headline(result, fails, warns)} · {counts} · exit {result.exit_code}{complete}"
+
+
+def _headline(result: RunResult, fails: list[dict[str, Any]], warns: list[dict[str, Any]]) -> str:
+    """`fail: 3 root causes`, `warn: 2 warnings`, `pass`: the verdict in words."""
+    if fails:
+        return f"{result.verdict}: {_count(len(fails), 'root cause')}"
+    if warns:
+        return f"{result.verdict}: {_count(len(warns), 'warning')}"
+    return str(result.verdict)
+
+
+def _families(rows: dict[str, dict[str, int]], verbose: bool) -> list[str]:
+    """The family table: fails first; only the rows that are not all pass unless `verbose`."""
+    shown = {name: row for name, row in rows.items() if verbose or row["warn"] or row["fail"]}
+    width = max([len(name) for name in shown] + [6])
+    lines = [f"{'family':<{width}}  {'cases':>5}  {'pass':>5}  {'warn':>5}  {'fail':>5}"]
+    for name, row in sorted(shown.items(), key=lambda kv: (-kv[1]["fail"], -kv[1]["warn"], kv[0])):
+        lines.append(f"{name:<{width}}  {row['cases']:>5}  {row['pass']:>5}  {row['warn']:>5}  {row['fail']:>5}")
+    folded = len(rows) - len(shown)
+    if folded:
+        lines.append(f"… and {_count(folded, 'family')} with every case passed (-v shows them)")
+    return lines
+
+
+def _count(n: int, noun: str) -> str:
+    plural = noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+    return f"{n} {noun if n == 1 else plural}"
 
 
 def _cleanup_lines(cleanup: dict[str, Any] | None, limit: int) -> list[str]:

@@ -27,7 +27,6 @@ def render(data: dict[str, Any], top: int = 10) -> str:
         "",
         *([cleanup_line(data["cleanup"]), ""] if data.get("cleanup") else []),
         *[item for line in data.get("warnings", []) for item in (f"> ⚠️ {line}", "")],
-        *family_table(data["families"]),
     ]
     fails = [g for g in data["groups"] if g["verdict"] == "fail"]
     warns = [g for g in data["groups"] if g["verdict"] == "warn"]
@@ -56,6 +55,12 @@ def render(data: dict[str, Any], top: int = 10) -> str:
     from .divergence import markdown_lines
 
     lines += markdown_lines(data.get("divergences"))
+    # The families last, folded: a reader wants the causes first; the all-pass rows only on request.
+    bent = {name: row for name, row in data["families"].items() if row["warn"] or row["fail"]}
+    if bent:
+        lines += ["", "## Families with findings", "", *family_table(bent)]
+    lines += ["", f"<details><summary>Every family ({len(data['families'])})</summary>", ""]
+    lines += [*family_table(data["families"]), "", "</details>"]
     lines += ["", f"Replay the run: `{data['replay']}`", ""]
     return "\n".join(lines)
 

@@ -7,6 +7,7 @@ report is built by the CLI afterwards, from allure-results.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -30,6 +31,15 @@ def write_allure(result: RunResult) -> None:
     divergence.write_allure(result)
 
 
+def append_step_summary(result: RunResult) -> None:
+    """On GitHub Actions, summary.md is appended to the job's summary (`GITHUB_STEP_SUMMARY`)."""
+    where = os.environ.get("GITHUB_STEP_SUMMARY")
+    summary_md = result.output_dir / "summary.md"
+    if where and summary_md.is_file():
+        with open(where, "a", encoding="utf-8") as step:
+            step.write(summary_md.read_text(encoding="utf-8") + "\n")
+
+
 def stamp_junit(result: RunResult) -> None:
     """The outcome as junit.xml's suite properties (pytest wrote the testcases)."""
     junit.stamp(result)
@@ -37,5 +47,5 @@ def stamp_junit(result: RunResult) -> None:
 
 def reporters(*, allure: bool = True) -> list[Callable[[RunResult], None]]:
     """Every artifact of a run: summaries, JUnit's outcome and (`allure`) Allure's run context."""
-    chosen: list[Callable[[RunResult], None]] = [write_summaries, stamp_junit]
+    chosen: list[Callable[[RunResult], None]] = [write_summaries, append_step_summary, stamp_junit]
     return [*chosen, write_allure] if allure else chosen
