@@ -150,16 +150,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         courier = courier_for(target)  # the same: the process that sends, when the cases are recorded
         from conformance.engine import Engine
         from conformance.report import console, outputs
+        from conformance.report.progress import Progress
         from conformance.suite import build_diff
 
         for line in tls_warnings(target):  # before anything is sent: they concern every request
             _say(line)
         out = target.output_dir
         out.mkdir(parents=True, exist_ok=True)
+        live = sys.stderr.isatty()  # a live progress line; elsewhere (CI) a plain line every 10 s or 10 %
         engine = Engine(
             target,
             diff=build_diff(lambda dest: getattr(args, dest)),
+            handlers=[Progress(sys.stderr, live=live)],
             reporters=outputs.reporters(),
+            pytest_output=False,  # the Progress handler reports instead
             mock=mock,
             courier=courier,
         )

@@ -13,7 +13,14 @@ __all__ = ["INTERRUPTED", "run_cases"]
 INTERRUPTED = int(pytest.ExitCode.INTERRUPTED)
 
 
-def run_cases(session: Session, out: Path) -> int:
+# pytest's own terminal output: dots per test and its closing count. Off (`terminal=False`) when the
+# caller shows its own progress (the dots would scribble over it); capturing is off then too, or
+# pytest would swallow that progress while each test runs.
+TERMINAL = ("-q", "--tb=no", "-rN", "--no-header")
+NO_TERMINAL = ("-p", "no:terminal", "--capture=no")
+
+
+def run_cases(session: Session, out: Path, *, terminal: bool = True) -> int:
     """pytest's exit code for the suite's tests on `session`; reports land in `out`."""
     owner = CasesRun(lambda: session)  # the engine concludes once pytest returns
     owner.open()
@@ -22,10 +29,7 @@ def run_cases(session: Session, out: Path) -> int:
             [
                 "--pyargs",
                 "conformance.suite",
-                "-q",
-                "--tb=no",
-                "-rN",
-                "--no-header",
+                *(TERMINAL if terminal else NO_TERMINAL),
                 # The suite judges with ContractViolation, not bare asserts: rewriting every plugin
                 # module's asserts (conformance, hypothesis, schemathesis, ...) cost ~0.5 s per run.
                 "--assert=plain",

@@ -49,7 +49,8 @@ class Engine:
     `handlers` receive the run's events as they happen; `reporters` receive the RunResult in the
     report phase (conformance.report.reporters() writes summary.json, summary.md, JUnit and Allure).
     `mock` / `courier`: the embedded mock and the sending process, when the caller started them
-    early (they import on the other core while this one imports the suite).
+    early (they import on the other core while this one imports the suite). `pytest_output`: pytest's
+    own dots and count on stdout.
     """
 
     def __init__(
@@ -61,19 +62,21 @@ class Engine:
         reporters: Iterable[Reporter] = (),
         mock: EmbeddedMock | None = None,
         courier: Courier | None = None,
+        pytest_output: bool = True,
     ) -> None:
         self.target, self.diff = target, diff
         self.events = Events(handlers)
         self.reporters = list(reporters)
         self._mock, self._courier = mock, courier
+        self.pytest_output = pytest_output  # pytest's dots and count (off under a live progress line)
         self.session: Session | None = None
         self.result: RunResult | None = None
         self.timings: dict[str, float] = {}
 
     # --- phases --------------------------------------------------------------------------
     @contextlib.contextmanager
-    def phase(self, phase: Phase) -> Iterator[None]:
-        self.events.emit(PhaseStarted(phase))
+    def phase(self, phase: Phase, expected: int | None = None) -> Iterator[None]:
+        self.events.emit(PhaseStarted(phase, expected))
         started = time.monotonic()
         try:
             yield
@@ -105,8 +108,8 @@ class Engine:
                 try:
                     with self.phase(Phase.SEND_AHEAD):
                         session.send_ahead()  # every test runs: its recorded cases need not wait for pytest
-                    with self.phase(Phase.CASES):
-                        code = run_cases(session, self.target.output_dir)
+                    with self.phase(Phase.CASES, session.expected_cases()):
+                        code = run_cases(session, self.target.output_dir, terminal=self.pytest_output)
                 except KeyboardInterrupt:
                     code = INTERRUPTED
                 return self.conclude(code)

@@ -7,7 +7,7 @@ judged on the main thread, a signal arrives there too), so a slow handler slows 
 >>> events = Events([seen.append])
 >>> events.emit(PhaseStarted(Phase.CASES))
 >>> seen
-[PhaseStarted(phase=<Phase.CASES: 'cases'>)]
+[PhaseStarted(phase=<Phase.CASES: 'cases'>, expected=None)]
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ class Phase(enum.StrEnum):
 @dataclass(frozen=True)
 class PhaseStarted:
     phase: Phase
+    expected: int | None = None  # cases the phase will judge, when known (a replayed ci tier)
 
 
 @dataclass(frozen=True)

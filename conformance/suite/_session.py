@@ -146,6 +146,12 @@ class Session:
             self.prefetch = Prefetch(self.sender)  # kept first: an interrupt while sending still finds it
             self.prefetch.send(plans)
 
+    def expected_cases(self) -> int | None:
+        """How many cases the tests will judge, when the ci tier replays recorded ones (else None)."""
+        if self.cases is None or not self.cases.tests:
+            return None
+        return sum(len(records) for records in self.cases.tests.values())
+
     def interrupt(self) -> None:
         """A first signal: nothing new is sent (to the target or a reference); what is on the wire ends."""
         self.interrupted = True
