@@ -1,0 +1,88 @@
+"""Progress: what a long run is doing, while it does it (an engine event handler).
+
+On a terminal, one live line, redrawn at most ten times a second:
+
+    cases 312/604 (52%) · 148 cases/s · 2.1 s · ETA 2.0 s
+
+Elsewhere (CI logs), a plain line every 10 s or every 10 % of the cases, whichever comes first, and
+one line per phase that took long enough to notice. The total is known when the ci tier replays
+recorded cases; otherwise the line counts without an ETA.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TextIO
+
+from conformance.engine import CaseJudged, Event, Phase, PhaseFinished, PhaseStarted
+
+__all__ = ["Progress"]
+
+PLAIN_EVERY = 10.0  # seconds between plain lines
+LIVE_EVERY = 0.1  # seconds between redraws of the live line
+NOTICEABLE = 1.0  # a phase that took longer gets a line of its own (plain mode)
+
+
+class Progress:
+    def __init__(self, stream: TextIO, *, live: bool, clock: Callable[[], float] = time.monotonic) -> None:
+        self.stream, self.live, self.clock = stream, live, clock
+        self.phase: Phase | None = None
+        self.expected: int | None = None
+        self.done = 0
+        self._began = self._shown = clock()
+        self._shown_done = 0
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, PhaseStarted):
+            if event.phase is Phase.PREFLIGHT:
+                return  # before the run's header line: nothing to draw over yet
+            self.phase = event.phase
+            if event.phase is Phase.CASES:
+                self.expected, self._began = event.expected, self.clock()
+            self._draw(force=self.live)
+        elif isinstance(event, CaseJudged):
+            self.done += 1
+            self._draw()
+        elif isinstance(event, PhaseFinished) and event.phase is not Phase.PREFLIGHT:
+            if self.live:
+                self._draw(force=True)
+                if event.phase is Phase.REPORT:
+                    self.stream.write("\r\x1b[2K")
+                    self.stream.flush()
+            elif event.phase is Phase.CASES or event.seconds >= NOTICEABLE:
+                self._line(f"{event.phase} done in {event.seconds:.1f} s" + self._counts())
+
+    def _draw(self, *, force: bool = False) -> None:
+        now = self.clock()
+        if self.live:
+            if force or now - self._shown >= LIVE_EVERY:
+                self._shown = now
+                self.stream.write(f"\r\x1b[2K{self.status(now)}")
+                self.stream.flush()
+            return
+        tenth = self.expected is not None and self.done - self._shown_done >= max(1, self.expected // 10)
+        if self.phase is Phase.CASES and (now - self._shown >= PLAIN_EVERY or tenth):
+            self._shown, self._shown_done = now, self.done
+            self._line(self.status(now))
+
+    def status(self, now: float) -> str:
+        """`cases 312/604 (52%) · 148 cases/s · 2.1 s · ETA 2.0 s` (the parts that are known)."""
+        if self.phase is not Phase.CASES:
+            return f"{self.phase} …"
+        took = max(now - self._began, 1e-9)
+        parts = [f"cases {self.done}" + (f"/{self.expected}" if self.expected else "")]
+        if self.expected:
+            parts[0] += f" ({min(100, 100 * self.done // self.expected)}%)"
+        rate = self.done / took
+        parts += [f"{rate:.0f} cases/s", f"{took:.1f} s"]
+        if self.expected and rate > 0 and self.done < self.expected:
+            parts.append(f"ETA {(self.expected - self.done) / rate:.1f} s")
+        return " · ".join(parts)
+
+    def _counts(self) -> str:
+        return f" ({self.done} cases)" if self.phase is Phase.CASES else ""
+
+    def _line(self, text: str) -> None:
+        self.stream.write(f"progress: {text}\n")
+        self.stream.flush()

@@ -1,0 +1,65 @@
+"""Progress (issue 22, item 1): a live line on a terminal, a plain line every 10 s or 10 % in CI."""
+
+from __future__ import annotations
+
+import io
+
+from conformance.engine import CaseJudged, Phase, PhaseFinished, PhaseStarted
+from conformance.report.progress import Progress
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def judged() -> CaseJudged:
+    return CaseJudged(result=None)  # type: ignore[arg-type]  # the handler only counts
+
+
+def test_ci_gets_a_plain_line_every_tenth_of_the_cases_with_an_eta() -> None:
+    out, clock = io.StringIO(), Clock()
+    progress = Progress(out, live=False, clock=clock)
+    progress(PhaseStarted(Phase.CASES, expected=100))
+    for _ in range(25):
+        clock.now += 0.1
+        progress(judged())
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 2  # at 10 and at 20 of 100
+    assert lines[0] == "progress: cases 10/100 (10%) · 10 cases/s · 1.0 s · ETA 9.0 s"
+    progress(PhaseFinished(Phase.CASES, 2.5))
+    assert out.getvalue().splitlines()[-1] == "progress: cases done in 2.5 s (25 cases)"
+
+
+def test_ci_without_a_known_total_gets_a_line_every_ten_seconds() -> None:
+    out, clock = io.StringIO(), Clock()
+    progress = Progress(out, live=False, clock=clock)
+    progress(PhaseStarted(Phase.CASES))
+    for _ in range(30):
+        clock.now += 1.0
+        progress(judged())
+    assert out.getvalue().splitlines() == [
+        "progress: cases 10 · 1 cases/s · 10.0 s",
+        "progress: cases 20 · 1 cases/s · 20.0 s",
+        "progress: cases 30 · 1 cases/s · 30.0 s",
+    ]
+
+
+def test_a_terminal_gets_one_line_redrawn_at_most_ten_times_a_second_and_cleared_at_the_end() -> None:
+    out, clock = io.StringIO(), Clock()
+    progress = Progress(out, live=True, clock=clock)
+    progress(PhaseStarted(Phase.CASES, expected=50))
+    for _ in range(50):
+        clock.now += 0.02
+        progress(judged())
+    draws = out.getvalue().count("\r\x1b[2K")
+    assert 1 + 50 * 0.02 / 0.1 - 1 <= draws <= 1 + 50 * 0.02 / 0.1 + 1
+    assert "\n" not in out.getvalue()  # one line, redrawn in place
+    progress(PhaseFinished(Phase.CASES, 1.0))  # the end of the phase is always drawn
+    assert out.getvalue().rsplit("\r\x1b[2K", 1)[-1].startswith("cases 50/50 (100%)")
+    progress(PhaseStarted(Phase.REPORT))
+    progress(PhaseFinished(Phase.REPORT, 0.1))
+    assert out.getvalue().endswith("\r\x1b[2K")  # the line is gone before the summary prints
