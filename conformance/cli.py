@@ -161,7 +161,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         engine = Engine(
             target,
             diff=build_diff(lambda dest: getattr(args, dest)),
-            handlers=[Progress(sys.stderr, live=live)],
+            # Live on a terminal (stderr); a plain line in the log otherwise, stderr kept for errors.
+            handlers=[Progress(sys.stderr if live else sys.stdout, live=live)],
             reporters=outputs.reporters(),
             pytest_output=False,  # the Progress handler reports instead
             mock=mock,

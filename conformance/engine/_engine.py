@@ -188,7 +188,7 @@ def _gaps(session: Session, code: int) -> tuple[str, ...]:
     if reference is not None and reference.stopped:
         gaps.append(f"incomplete diff: {reference.stopped}; {reference.not_compared} case(s) not compared")
     if session.ledger.stopped:
-        gaps.append(f"incomplete: {session.ledger.stopped}; the summary covers what was measured")
+        gaps.append(f"stopped sending: {session.ledger.stopped}; the summary covers what was measured")
     if code == INTERRUPTED or session.interrupted:
         gaps.append("interrupted: the summary covers what was measured until then")
     return tuple(gaps)

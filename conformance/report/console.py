@@ -23,7 +23,7 @@ def summary(result: RunResult, limit: int = 12, *, verbose: bool = False, closin
     fails = [g for g in data["groups"] if g["verdict"] == "fail"]
     warns = [g for g in data["groups"] if g["verdict"] == "warn"]
     lines = [f"{_headline(result, fails, warns)} · exit {result.exit_code}"]
-    lines += [f"  incomplete: {gap}" for gap in data["incomplete"]]
+    lines += [f"  {gap}" if gap.startswith("incomplete") else f"  incomplete: {gap}" for gap in data["incomplete"]]
     if fails:
         lines.append("")
         lines.append(f"{_count(len(fails), 'contract violation')}, one line per root cause:")
