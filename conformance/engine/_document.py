@@ -14,7 +14,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from conformance.contract import CONTRACT
-from conformance.judge import Verdict
+from conformance.judge import Verdict, diagnose
 from conformance.send import tls_warnings
 from conformance.suite import Session
 from conformance.target import redact_url
@@ -55,6 +55,9 @@ def build(run: Session, *, exit_code: int, gaps: tuple[str, ...]) -> dict[str, A
     """summary.json's content, secrets masked (the last line of defence: no secret leaves in it)."""
     ledger = run.ledger
     counts = ledger.counts()
+    groups = ledger.groups()
+    diagnoses = diagnose(groups, ledger.results)
+    mechanism_of = {g.id: d.id for d in diagnoses for g in d.groups}
     reference = run.reference  # a diff run
     document = {
         "schema_version": SCHEMA_VERSION,
@@ -84,8 +87,12 @@ def build(run: Session, *, exit_code: int, gaps: tuple[str, ...]) -> dict[str, A
         "counts": {**counts, "not_sent": sum(ledger.not_sent.values())},
         "families": ledger.families(),
         "checks": ledger.checks(),
+        # One line per mechanism (a server behaviour behind several root causes), its groups under it.
+        "mechanisms": [d.as_dict() for d in diagnoses],
         # One entry per root cause (check + cause across families), smallest reproduction first.
-        "groups": [_replayable(g.as_dict(), run.target.base_url) for g in ledger.groups()],
+        "groups": [
+            {**_replayable(g.as_dict(), run.target.base_url), "mechanism": mechanism_of.get(g.id)} for g in groups
+        ],
         "findings": [_replayable(f.as_dict(), run.target.base_url) for f in ledger.ranked()],
         "not_sent": dict(ledger.not_sent),
         "cleanup": run.cleanup.as_dict() if run.cleanup else None,

@@ -6,11 +6,16 @@ from ._checks import CHECKS, check, run_checks
 from ._divergence import Divergences, signature_of
 from ._expectation import Kind, classify, lenient_readings
 from ._ledger import CaseResult, Finding, Group, Ledger, Reproduction, group_id
+from ._mechanism import MECHANISMS, Diagnosis, Mechanism, diagnose
 from ._policy import POLICY, judge_status
 from ._realism import exotic, target_exotic
 from ._verdict import SEVERITY, Category, Verdict, Violation
 
 __all__ = [
+    "MECHANISMS",
+    "Diagnosis",
+    "Mechanism",
+    "diagnose",
     "CHECKS",
     "CaseResult",
     "Divergences",

@@ -82,8 +82,11 @@ def _broken_rule(body: bytes | None) -> str | None:
     errors = CONTRACT.errors("Webhook", value)
     if not errors:
         return None
-    path = "/".join("*" if isinstance(p, int) else str(p) for p in errors[0].absolute_path)
-    return f"{path}:{errors[0].validator}" if path else str(errors[0].validator)
+    # A wrong type is the first thing wrong with a value: `["fax_received"]` breaks `event:type`, and
+    # its `enum` error only follows from it (a server that unwraps it enforces the enum all right).
+    first = next((e for e in errors if e.validator == "type"), errors[0])
+    path = "/".join("*" if isinstance(p, int) else str(p) for p in first.absolute_path)
+    return f"{path}:{first.validator}" if path else str(first.validator)
 
 
 def _status_cause(exchange: Exchange, kind: Kind, category: Category) -> str:

@@ -69,6 +69,9 @@ class Finding:
     sent: Any = field(default=None, repr=False)  # how the reproduction was sent, for shrinking
     distinction: str | None = None  # what sets the (shrunk) reproduction apart, e.g. "target has a query string"
     shrunk: bool = False
+    # The cases (their place in the Ledger) counted in `count`: a group counts each exchange once, however
+    # many of its findings one exchange hit (schemathesis's second opinion joins the suite's own).
+    cases: set[int] = field(default_factory=set, repr=False)
 
     @property
     def key(self) -> str:
@@ -118,6 +121,7 @@ class Ledger:
     def _add(self, result: CaseResult) -> list[Finding]:
         opened = []
         with self._lock:
+            serial = len(self.results)
             self.results.append(result)
             for violation in result.violations:
                 key = f"{result.family}::{violation.check}"
@@ -146,8 +150,10 @@ class Ledger:
                     )
                     known.reproduction, known.kind, known.test = result.reproduction, result.kind, result.test
                     known.root, known.sent, known.count = violation.root, result.sent, 0
+                    known.cases = set()
                 if violation.verdict == known.verdict:
                     known.count += 1
+                    known.cases.add(serial)
         return opened
 
     def note(self, family: str, message: str, check: str, verdict: Verdict, category: Category) -> Finding:
@@ -243,7 +249,8 @@ class Group:
 
     @property
     def occurrences(self) -> int:
-        return sum(f.count for f in self.findings)
+        """Exchanges behind the group: one exchange that hit two of its findings counts once."""
+        return len(set().union(*(f.cases for f in self.findings))) or sum(f.count for f in self.findings)
 
     @property
     def example(self) -> Finding:

@@ -6,6 +6,7 @@ It reads only the RunResult's document (secrets already masked).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .divergence import console_lines
@@ -25,19 +26,23 @@ def summary(result: RunResult, limit: int = 12, *, verbose: bool = False, closin
     lines = [f"{_headline(result, fails, warns)} · exit {result.exit_code}"]
     lines += [f"  {gap}" if gap.startswith("incomplete") else f"  incomplete: {gap}" for gap in data["incomplete"]]
     if fails:
+        entries = _entries(data, "fail")
         lines.append("")
-        lines.append(f"{_count(len(fails), 'contract violation')}, one line per root cause:")
-        for g in fails[:limit]:
-            lines.append(f"  FAIL [{g['check']}] {g['title']} — {_spread(g)}  ({g['id']})")
-            lines.append(f"       e.g. [{g['example']}] {g['message']}")
-            lines.append(f"       replay: {g['reproduction']['curl']}")
-        if len(fails) > limit:
-            lines.append(f"  … {len(fails) - limit} more in summary.json")
+        lines.append(f"{_count(len(fails), 'contract violation')}, one line per mechanism or root cause:")
+        for entry in entries[:limit]:
+            lines += _fail_lines(entry, data)
+        if len(entries) > limit:
+            lines.append(f"  … {len(entries) - limit} more in summary.json")
     if warns:
+        entries = _entries(data, "warn")
         lines.append(f"{_count(len(warns), 'warning')} (spec gaps, tolerated deviations):")
-        lines += [f"  warn [{g['check']}] {g['title']} — {_spread(g)}  ({g['id']})" for g in warns[:limit]]
-        if len(warns) > limit:
-            lines.append(f"  … {len(warns) - limit} more in summary.json / summary.md")
+        for entry in entries[:limit]:
+            if "check" not in entry:  # a mechanism
+                lines.append(f"  warn {entry['title']} — {_count(len(entry['groups']), 'root cause')}  ({entry['id']})")
+            else:
+                lines.append(f"  warn [{entry['check']}] {entry['title']} — {_spread(entry)}  ({entry['id']})")
+        if len(entries) > limit:
+            lines.append(f"  … {len(entries) - limit} more in summary.json / summary.md")
     not_sent = data["counts"]["not_sent"]
     if not_sent:
         lines.append(f"not sent: {not_sent} case(s), because {data['stopped'] or 'the run was interrupted'}")
@@ -75,10 +80,40 @@ def closing_line(result: RunResult) -> str:
     return f"{_headline(result, fails, warns)} · {counts} · exit {result.exit_code}{complete}"
 
 
+UNDER = 5  # root causes shown under a mechanism; the rest are in summary.json
+
+
+def _entries(data: Mapping[str, Any], verdict: str) -> list[Mapping[str, Any]]:
+    """The lines of one verdict: each mechanism, then each group no mechanism claims."""
+    mechanisms = [m for m in data.get("mechanisms", []) if m["verdict"] == verdict]
+    alone = [g for g in data["groups"] if g["verdict"] == verdict and not g.get("mechanism")]
+    return [*mechanisms, *alone]
+
+
+def _fail_lines(entry: Mapping[str, Any], data: Mapping[str, Any]) -> list[str]:
+    if "check" in entry:  # a root cause of its own
+        return [
+            f"  FAIL [{entry['check']}] {entry['title']} — {_spread(entry)}  ({entry['id']})",
+            f"       e.g. [{entry['example']}] {entry['message']}",
+            f"       replay: {entry['reproduction']['curl']}",
+        ]
+    by_id = {g["id"]: g for g in data["groups"]}
+    groups = [by_id[i] for i in entry["groups"] if i in by_id]
+    lines = [f"  FAIL {entry['title']} — {_count(len(groups), 'root cause')}  ({entry['id']})"]
+    for g in groups[:UNDER]:
+        lines.append(f"       [{g['check']}] {g['title']} — {_spread(g)}  ({g['id']})")
+        lines.append(f"         replay: {g['reproduction']['curl']}")
+    if len(groups) > UNDER:
+        lines.append(f"       … and {len(groups) - UNDER} more root causes of it in summary.json")
+    return lines
+
+
 def _headline(result: RunResult, fails: list[dict[str, Any]], warns: list[dict[str, Any]]) -> str:
-    """`fail: 3 root causes`, `warn: 2 warnings`, `pass`: the verdict in words."""
+    """`fail: 3 root causes in 2 mechanisms`, `warn: 2 warnings`, `pass`: the verdict in words."""
     if fails:
-        return f"{result.verdict}: {_count(len(fails), 'root cause')}"
+        mechanisms = [m for m in result.document.get("mechanisms", []) if m["verdict"] == "fail"]
+        within = f" in {_count(len(mechanisms), 'mechanism')}" if mechanisms else ""
+        return f"{result.verdict}: {_count(len(fails), 'root cause')}{within}"
     if warns:
         return f"{result.verdict}: {_count(len(warns), 'warning')}"
     return str(result.verdict)
@@ -132,7 +167,7 @@ def _cleanup_lines(cleanup: dict[str, Any] | None, limit: int) -> list[str]:
     return lines
 
 
-def _spread(group: dict[str, Any]) -> str:
+def _spread(group: Mapping[str, Any]) -> str:
     families = group["families"]
     named = ", ".join(families[:3]) + (f" and {len(families) - 3} more" if len(families) > 3 else "")
     occurrences = group["occurrences"]

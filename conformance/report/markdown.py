@@ -31,17 +31,14 @@ def render(data: dict[str, Any], top: int = 10) -> str:
     fails = [g for g in data["groups"] if g["verdict"] == "fail"]
     warns = [g for g in data["groups"] if g["verdict"] == "warn"]
     if fails:
-        lines += ["", f"## Contract violations ({len(fails)} root causes)", ""]
-        for g in fails[:top]:
-            families = ", ".join(g["families"][:5]) + (" …" if len(g["families"]) > 5 else "")
-            lines += [
-                f"- **{g['check']}: {g['title']}** ({g['category']}, {g['severity']}) — "
-                f"{_count(g['occurrences'], 'case')} in {_count(len(g['families']), 'family')}: {families}",
-                f"  e.g. `{g['example']}`: {g['message']}",
-                "  ```sh",
-                f"  {g['reproduction']['curl']}",
-                "  ```",
-            ]
+        lines += ["", f"## Contract violations ({_count(len(fails), 'root cause')})", ""]
+        by_id = {g["id"]: g for g in data["groups"]}
+        for m in [m for m in data.get("mechanisms", []) if m["verdict"] == "fail"]:
+            lines.append(f"- **{m['title']}** (`{m['id']}`) — {_count(len(m['groups']), 'root cause')}:")
+            for g in [by_id[i] for i in m["groups"] if i in by_id][:top]:
+                lines += ["  " + line for line in _group_lines(g)]
+        for g in [g for g in fails if not g.get("mechanism")][:top]:
+            lines += _group_lines(g)
     if warns:
         lines += ["", f"## Warnings ({len(warns)} causes)", ""]
         lines += [
@@ -63,6 +60,18 @@ def render(data: dict[str, Any], top: int = 10) -> str:
     lines += [*family_table(data["families"]), "", "</details>"]
     lines += ["", f"Replay the run: `{data['replay']}`", ""]
     return "\n".join(lines)
+
+
+def _group_lines(g: dict[str, Any]) -> list[str]:
+    families = ", ".join(g["families"][:5]) + (" …" if len(g["families"]) > 5 else "")
+    return [
+        f"- **{g['check']}: {g['title']}** (`{g['id']}`; {g['category']}, {g['severity']}) — "
+        f"{_count(g['occurrences'], 'case')} in {_count(len(g['families']), 'family')}: {families}",
+        f"  e.g. `{g['example']}`: {g['message']}",
+        "  ```sh",
+        f"  {g['reproduction']['curl']}",
+        "  ```",
+    ]
 
 
 def cleanup_line(cleanup: dict[str, Any]) -> str:

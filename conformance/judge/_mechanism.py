@@ -1,0 +1,174 @@
+"""Mechanisms: one server behaviour behind several root causes, named once.
+
+A server that validates nothing breaks every rule of the contract, and a parser that coerces types
+breaks the `type` rule of every property: listed group by group, one behaviour reads like a dozen
+bugs. A Mechanism is one registry entry: which groups it claims, and when the claimed groups are
+evidence enough that it is at work. Reports show one line per mechanism with its groups under it;
+a group no mechanism claims stands on its own line.
+
+Evidence comes from every judged case, not only from the findings: "validates nothing" needs that
+the server refused no invalid Webhook at all, and a lenient-parsing warn stands only where the same
+server refused plainly broken JSON (RFC 8259 §9 permits extensions to a parser that parses).
+
+>>> [m.name for m in MECHANISMS][:2]
+['validates-nothing', 'ignores-credentials']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from ._expectation import Kind
+from ._ledger import CaseResult, Group, group_id
+from ._verdict import Category, Verdict
+
+__all__ = ["MECHANISMS", "Diagnosis", "Evidence", "Mechanism", "diagnose"]
+
+_BROKEN = re.compile(r"breaks (?P<path>\S*?):?(?P<keyword>[A-Za-z]+)$")
+
+
+def broken_rule(group: Group) -> tuple[str, str] | None:
+    """(`numbers/*`, `type`) of a group "accepted a Webhook that breaks numbers/*:type"."""
+    match = _BROKEN.search(group.cause)
+    if match is None or group.category is not Category.INVALID_ACCEPTED:
+        return None
+    return match.group("path"), match.group("keyword")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the run's answers show about the server as a whole (by Kind: refused / sent)."""
+
+    refused: dict[Kind, int]
+    sent: dict[Kind, int]
+
+    @classmethod
+    def of(cls, results: Iterable[CaseResult]) -> Evidence:
+        refused: dict[Kind, int] = {}
+        sent: dict[Kind, int] = {}
+        for result in results:
+            status = result.reproduction.status
+            if status is None or not result.reproduction.method:
+                continue  # no answer (or no exchange: spec lint) shows nothing about validation
+            sent[result.kind] = sent.get(result.kind, 0) + 1
+            if 400 <= status < 500:
+                refused[result.kind] = refused.get(result.kind, 0) + 1
+        return cls(refused, sent)
+
+    def refuses(self, kind: Kind) -> bool:
+        return self.refused.get(kind, 0) > 0
+
+    def accepts_every(self, kind: Kind, at_least: int = 3) -> bool:
+        return self.sent.get(kind, 0) >= at_least and not self.refuses(kind)
+
+
+@dataclass(frozen=True)
+class Mechanism:
+    name: str
+    title: str  # what the server does, in words a server author recognises
+    claims: Callable[[Group, Evidence], bool]  # the groups this behaviour explains
+    holds: Callable[[list[Group], Evidence], bool]  # the claimed groups are evidence enough
+    detail: Callable[[list[Group]], str] = lambda groups: ""  # e.g. "across 5 properties"
+
+
+def _invalid_accepted(group: Group, evidence: Evidence) -> bool:
+    return group.category in (Category.INVALID_ACCEPTED, Category.LENIENT_PARSING)
+
+
+def _keyword(*keywords: str) -> Callable[[Group, Evidence], bool]:
+    def claims(group: Group, evidence: Evidence) -> bool:
+        rule = broken_rule(group)
+        return rule is not None and rule[1] in keywords
+
+    return claims
+
+
+def _properties(groups: list[Group]) -> set[str]:
+    return {rule[0].split("/", 1)[0] or "body" for g in groups if (rule := broken_rule(g)) is not None}
+
+
+def _lenient_without_parsing(group: Group, evidence: Evidence) -> bool:
+    """A lenient-parsing warn where the server refused no plainly broken JSON: nothing shows it parses."""
+    return group.category is Category.LENIENT_PARSING and not evidence.refuses(Kind.NOT_JSON)
+
+
+# In order: the first mechanism that holds claims its groups; later ones see only what is left.
+MECHANISMS: tuple[Mechanism, ...] = (
+    Mechanism(
+        "validates-nothing",
+        "validates nothing: every invalid request accepted",
+        claims=_invalid_accepted,
+        holds=lambda groups, ev: ev.accepts_every(Kind.INVALID),
+    ),
+    Mechanism(
+        "ignores-credentials",
+        "ignores credentials: requests without them, or with ones it never issued, accepted",
+        claims=lambda group, ev: group.category is Category.AUTH,
+        holds=lambda groups, ev: len(groups) >= 2,
+    ),
+    Mechanism(
+        "coerces-types",
+        "coerces types: wrong-typed values accepted (an Ajv `coerceTypes`-style parser)",
+        claims=_keyword("type"),
+        holds=lambda groups, ev: len(_properties(groups)) >= 2,
+        detail=lambda groups: f"across {len(_properties(groups))} properties",
+    ),
+    Mechanism(
+        "drops-unknown-properties",
+        "drops unknown properties instead of refusing them",
+        claims=_keyword("additionalProperties"),
+        holds=lambda groups, ev: len(groups) >= 1,
+    ),
+    Mechanism(
+        "parses-nothing",
+        "accepts bodies it never parsed: no plainly broken JSON was refused, so the lenient forms show nothing",
+        claims=_lenient_without_parsing,
+        holds=lambda groups, ev: len(groups) >= 1,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """A mechanism at work, and the groups it explains (fails first)."""
+
+    mechanism: Mechanism
+    groups: tuple[Group, ...]
+
+    @property
+    def verdict(self) -> Verdict:
+        return max(g.verdict for g in self.groups)
+
+    @property
+    def id(self) -> str:
+        return group_id(f"mechanism: {self.mechanism.name}", self.verdict)
+
+    @property
+    def title(self) -> str:
+        detail = self.mechanism.detail(list(self.groups))
+        return f"{self.mechanism.title}, {detail}" if detail else self.mechanism.title
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "mechanism": self.mechanism.name,
+            "title": self.title,
+            "verdict": str(self.verdict),
+            "groups": [g.id for g in self.groups],
+        }
+
+
+def diagnose(groups: Iterable[Group], results: Iterable[CaseResult]) -> list[Diagnosis]:
+    """The mechanisms at work among `groups`, each with the groups it claims (each group at most once)."""
+    evidence = Evidence.of(results)
+    left = [g for g in groups if g.verdict is not Verdict.PASS]
+    found = []
+    for mechanism in MECHANISMS:
+        claimed = [g for g in left if mechanism.claims(g, evidence)]
+        if claimed and mechanism.holds(claimed, evidence):
+            found.append(Diagnosis(mechanism, tuple(sorted(claimed, key=lambda g: (-g.verdict, g.root)))))
+            left = [g for g in left if g not in claimed]
+    return sorted(found, key=lambda d: -d.verdict)
