@@ -39,6 +39,7 @@ __all__ = ["BASE", "REPLAY_ORIGIN", "REPLAY_TOKEN", "Gate", "GateRun", "SdkRepro
 REPLAY_ORIGIN = "http://127.0.0.1:8080"  # where `faxplus-conformance mock --port 8080` listens
 REPLAY_TOKEN = "mock-token"  # the token that mock accepts by default
 BASE: dict[str, Any] = {"target": "https://example.com/sdk-gate/response", "event": "fax_received"}
+CLIENT_ID = "sdk-gate-client"  # the OAuth client id the `auth/oauth` call configures (sent as x-fax-clientid)
 
 FAIL, WARN = Verdict.FAIL, Verdict.WARN
 
@@ -85,9 +86,13 @@ class Gate:
         self._seen_notes: set[tuple[str, str]] = set()
 
     # exchanges
-    def _register(self, mock: RecordingMock, webhook: dict[str, Any], server: str) -> Observed:
+    def _register(
+        self, mock: RecordingMock, webhook: dict[str, Any], server: str, client_id: str | None = None
+    ) -> Observed:
         before = len(mock.exchanges)
         request = {"op": "register", "base_url": mock.url, "token": self.run.token, "webhook": webhook}
+        if client_id:
+            request["client_id"] = client_id  # the OAuth path; without it, the personal access token path
         answer = self.run.driver.call(request)
         wire = mock.exchanges[before:]
         self.run.requests += len(wire)
@@ -165,6 +170,13 @@ class Gate:
                     expressed.append(webhook)
         return expressed
 
+    def check_oauth(self, webhook: dict[str, Any]) -> None:
+        """The OAuth path: the bearer token plus the client id as `x-fax-clientid`, as the contract page shows."""
+        with RecordingMock(token=self.run.token) as mock:
+            obs = self._register(mock, webhook, "faithful reference mock (OAuth: token + client id)", CLIENT_ID)
+        surfaced = self._answer_checks(obs)
+        self._record(obs, "auth/oauth", self._request_checks(obs) + (surfaced[1] if surfaced else []))
+
     def check_errors(self, webhook: dict[str, Any]) -> None:
         """The documented Error replies (400, 500) to a valid Webhook the SDK can express."""
         for status in (400, 500):
@@ -200,6 +212,7 @@ class Gate:
     def run_all(self, webhooks: list[dict[str, Any]]) -> GateRun:
         expressed = self.check_valid(webhooks)
         probe = next((w for w in expressed if w == BASE), None) or next(iter(expressed), None) or BASE
+        self.check_oauth(probe)
         self.check_errors(probe)
         self.check_server_faults(probe)
         return self.run
