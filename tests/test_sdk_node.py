@@ -68,6 +68,12 @@ def test_generated_typescript_axios_client_passes_with_audited_warnings(
         "server-fault/rejection-200::sdk-behaviour",
     }
     assert '{"webhook": {...}}' in warns(summary)["valid/event=fax_received::call-shape"]["message"]
+    # No rule is checked before sending (the server's 400 is surfaced each time); TypeScript's types catch
+    # only the unknown event, at compile time.
+    checked = {row["case"]: row for row in sdk["client_validation"]}
+    assert not any(row["checked_client_side"] for row in checked.values()) and len(checked) == 5
+    assert {row["server_status"] for row in checked.values()} == {400}
+    assert "TypeScript: event 'fax_deleted' is not a member" in " ".join(checked["event-unknown"]["typed"])
     rows = {row["fault"]: row for row in summary["server_faults"]}
     assert rows["rejection-409"]["behaviour"].startswith("raised AxiosError: Request failed with status code 409")
     assert '"status": 409, "error": "invalid_webhook"' in rows["rejection-409"]["behaviour"]
@@ -139,3 +145,37 @@ def test_node_specs_resolve_to_cache_keys(tmp_path: Path) -> None:
 def test_bad_sdk_options_are_one_line(tmp_path: Path, args: tuple[str, ...], words: str) -> None:
     result = run_cli("sdk", *args, "--output-dir", tmp_path, timeout=60)
     assert result.returncode == 2 and result.stderr.count("\n") == 1 and words in result.stderr, result.stderr
+
+
+# The SDK's TypeScript declarations decide what a TypeScript user can write: an installed copy of the
+# generated client with its `numbers` declaration changed (the JavaScript is untouched).
+NUMBERS = "'numbers'?: Array<string> | null;"
+DECLARATIONS = {
+    "no-numbers": ("", "valid/numbers=list::expressible"),  # like faxplus-api 3.0.5's model, in TypeScript
+    "numbers-not-nullable": ("'numbers'?: Array<string>;", "valid/numbers=null::typed-null"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DECLARATIONS))
+def test_typescript_declarations_decide_what_is_expressible(
+    shared_runs: SharedRuns, tmp_path_factory: pytest.TempPathFactory, name: str
+) -> None:
+    installed = node.install(str(generated_client()), say=lambda line: None)
+    prefix = tmp_path_factory.mktemp(f"ts-{name}") / "prefix"  # the whole prefix: the SDK resolves axios there
+    shutil.copytree(installed.prefix, prefix, symlinks=True)
+    copy = node.NodeSdk(prefix, installed.package)
+    declaration = copy.directory / "dist" / "api.d.ts"
+    text = declaration.read_text(encoding="utf-8")
+    assert NUMBERS in text, "the generator's Webhook declaration changed: update the test"
+    replacement, finding = DECLARATIONS[name]
+    declaration.write_text(text.replace(NUMBERS, replacement), encoding="utf-8")
+    driver = " ".join(node.driver(copy)[0])
+    result, summary = gate_run(shared_runs, f"typescript-axios-{name}", "--sdk-driver", driver)
+    if name == "no-numbers":
+        assert result.returncode == 1, result.output
+        found = fails(summary)
+        assert set(found) == {"valid/numbers=list::expressible", "valid/numbers=null::expressible"}, sorted(found)
+        assert "TypeScript: interface Webhook has no property 'numbers'" in found[finding]["message"]
+    else:
+        assert result.returncode == 0 and not fails(summary), result.output
+        assert "without '| null'" in warns(summary)[finding]["message"]

@@ -28,9 +28,9 @@ from conformance.judge import CaseResult, Category, Kind, Ledger, Reproduction, 
 from conformance.send import Exchange, Redactor, curl
 
 from . import faults as gate_faults
-from ._behaviour import fault_behaviour
+from ._behaviour import describe, fault_behaviour
 from ._checks import answered, run_checks
-from ._corpus import family_of, iter_corpus
+from ._corpus import INVALID, family_of, iter_corpus
 from ._observed import Observed, RecordingMock
 from .protocol import Driver
 
@@ -69,6 +69,7 @@ class GateRun:
     ledger: Ledger = field(default_factory=Ledger)
     server_faults: list[dict[str, Any]] = field(default_factory=list)
     not_run: list[str] = field(default_factory=list)
+    client_validation: list[dict[str, Any]] = field(default_factory=list)
     requests: int = 0
     started: float = field(default_factory=time.monotonic)
 
@@ -190,6 +191,28 @@ class Gate:
             surfaced = self._answer_checks(obs)
             self._record(obs, family, self._request_checks(obs) + (surfaced[1] if surfaced else []))
 
+    def describe_client_validation(self) -> None:
+        """Which rules the SDK checks before sending (informational: the server rejects the rest with 400)."""
+        with RecordingMock(token=self.run.token) as mock:
+            for name, webhook in INVALID.items():
+                obs = self._register(mock, webhook, "faithful reference mock")
+                refused = not obs.posts and "crash" not in obs.answer
+                self.run.client_validation.append(
+                    {
+                        "case": name,
+                        "webhook": webhook,
+                        "checked_client_side": refused,
+                        "server_status": obs.reply.status if obs.reply is not None and not obs.reply.drop else None,
+                        "behaviour": describe(obs.answer),
+                        # what the SDK's types say (e.g. a TypeScript compile error), beyond what it did at run time
+                        "typed": [
+                            str(n.get("message"))
+                            for n in obs.answer.get("notes") or []
+                            if isinstance(n, dict) and str(n.get("check")).startswith("typed-")
+                        ],
+                    }
+                )
+
     def check_server_faults(self, webhook: dict[str, Any]) -> None:
         for fault, side in gate_faults.server_faults():
             with RecordingMock(token=self.run.token, fault=fault) as mock:
@@ -215,6 +238,7 @@ class Gate:
         self.check_oauth(probe)
         self.check_errors(probe)
         self.check_server_faults(probe)
+        self.describe_client_validation()
         return self.run
 
 

@@ -59,7 +59,10 @@ def build(run: GateRun) -> dict[str, Any]:
             "spec": CONTRACT.source,
         },
         "target": {"base_url": "embedded reference mock", "embedded": True},
-        "sdk": {k: v for k, v in run.sdk.items() if k != "gate_option"},
+        "sdk": {
+            **{k: v for k, v in run.sdk.items() if k != "gate_option"},
+            "client_validation": run.client_validation,  # under `sdk`: a trait of the SDK, not a verdict
+        },
         "tier": run.tier,
         "seed": run.seed,
         "replay": replay_command(run),
@@ -111,6 +114,12 @@ def markdown(data: dict[str, Any], top: int = 15) -> str:
         lines += ["| fault | verdict | what the SDK did |", "|---|---|---|"]
         for row in data["server_faults"]:
             lines.append(f"| {row['fault']} | {row['verdict']} | {row['behaviour'].replace('|', '/')} |")
+    if data["sdk"].get("client_validation"):
+        lines += ["", "## Rules checked before sending (informational: the server rejects the rest)", ""]
+        lines += ["| invalid Webhook | checked client-side | what the SDK did |", "|---|---|---|"]
+        for row in data["sdk"]["client_validation"]:
+            did = row["behaviour"].replace("|", "/").replace("\n", " ")[:200]
+            lines.append(f"| {row['case']} | {'yes' if row['checked_client_side'] else 'no'} | {did} |")
     if data["not_run"]:
         lines += ["", "Not run: " + "; ".join(data["not_run"])]
     lines += ["", f"Replay the gate: `{data['replay']}`", ""]

@@ -38,7 +38,7 @@ function declarations(dir, depth = 0) {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory() && depth < 4) out.push(...declarations(full, depth + 1));
+    if (entry.isDirectory() && depth < 4) out.push(declarations(full, depth + 1));
     else if (entry.name.endsWith(".d.ts")) out.push(fs.readFileSync(full, "utf8"));
   }
   return out.join("\n");
@@ -64,7 +64,7 @@ function typesOf(text) {
   for (const m of clean.matchAll(/(?:readonly\s+)?['"]?([A-Za-z_$][\w$]*)['"]?\s*(\?)?\s*:\s*([^;]+);/g)) {
     props[m[1]] = { optional: m[2] === "?", type: m[3].trim() };
   }
-  const enumBody = block(text, /(?:const|enum)\s+WebhookEventType\s*(?:=\s*)?\{/);
+  const enumBody = block(text, /(?:const|enum)\s+WebhookEventType\s*[:=]?\s*\{/);
   const events = enumBody === null ? null : [...enumBody.matchAll(/['"]([^'"]+)['"]/g)].map((m) => m[1]);
   return { props, events };
 }
@@ -83,6 +83,7 @@ function typeGaps(webhook) {
     const prop = t.props[key];
     if (prop === undefined) {
       return {
+        notes: [],
         unsupported:
           `TypeScript: interface Webhook has no property '${key}' (it declares ${Object.keys(t.props).join(", ")}); ` +
           `an object literal with it does not compile (excess property check)`,
