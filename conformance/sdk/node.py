@@ -24,7 +24,7 @@ from .protocol import DRIVERS
 
 DRIVER = DRIVERS / "node" / "driver.mjs"
 TYPESCRIPT = "^5"  # when the package names no range of its own in devDependencies
-NPM_FLAGS = ("--no-audit", "--no-fund", "--loglevel=error", "--no-update-notifier")
+NPM_FLAGS = ("--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", "--no-update-notifier")
 TIMEOUT = 600
 
 
