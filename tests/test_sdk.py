@@ -139,6 +139,16 @@ def test_published_sdk_runs_end_to_end_and_reports_its_gaps(published: tuple[Cli
         assert families[family]["fail"] == 0 and families[family]["cases"] >= 1
     assert families["valid/event=fax_page_received"]["fail"] == 0
     assert families["response/400"]["fail"] == families["response/500"]["fail"] == 0
+    # The OAuth path works (ApiClient's default header), and only `target` is checked before sending.
+    assert families["auth/oauth"] == {"cases": 1, "pass": 1, "warn": 0, "fail": 0}
+    rows = {row["case"]: row for row in summary["sdk"]["client_validation"]}
+    assert {case for case, row in rows.items() if not row["expressible"]} == {
+        "numbers-pattern",
+        "numbers-too-long",
+        "numbers-empty",
+    }
+    assert {case for case, row in rows.items() if row["checked_client_side"]} == {"target-missing"}
+    assert rows["event-unknown"]["server_status"] == 400
 
 
 def test_published_sdk_reproduction_replays_the_gap(published: tuple[CliResult, dict[str, Any]]) -> None:

@@ -103,6 +103,18 @@ def wire_auth(obs: Observed, token: str) -> Iterator[Violation]:
             yield Violation("wire-auth", FAIL, Category.AUTH, f"Authorization header is {shown}, not 'Bearer <token>'")
 
 
+@check("request", "wire-client-id")
+def wire_client_id(obs: Observed, token: str) -> Iterator[Violation]:
+    """The OAuth path: the client id the SDK was configured with goes out as `x-fax-clientid`."""
+    client_id = obs.request.get("client_id")
+    for req, _ in obs.posts[:1] if client_id else []:
+        got = req.header("x-fax-clientid")
+        if got != client_id:
+            shown = "absent" if got is None else repr(got)
+            message = f"x-fax-clientid is {shown}, not the OAuth client id {client_id!r} the SDK was configured with"
+            yield Violation("wire-client-id", FAIL, Category.AUTH, message)
+
+
 @check("request", "wire-body")
 def wire_body(obs: Observed, token: str) -> Iterator[Violation]:
     """JSON, a valid Webhook, and the intended one (null-valued keys read as absent)."""

@@ -29,6 +29,18 @@ def edge_webhooks() -> list[dict[str, Any]]:
     return out
 
 
+# Invalid Webhooks, one rule broken each: does the SDK check the rule client-side or leave it to the server?
+# Either is conformant (the server answers 400), so the gate only describes it (summary.json sdk.client_validation).
+_HOOK = {"target": "https://example.com/sdk-gate/invalid", "event": "fax_sent"}
+INVALID: dict[str, dict[str, Any]] = {
+    "numbers-pattern": {**_HOOK, "numbers": ["12135550123"]},  # no leading +
+    "numbers-too-long": {**_HOOK, "numbers": ["+1234567890123456"]},  # 17 characters, maxLength 16
+    "numbers-empty": {**_HOOK, "numbers": []},  # minItems 1
+    "event-unknown": {**_HOOK, "event": "fax_deleted"},  # not in WebhookEventType
+    "target-missing": {"event": "fax_sent"},  # target is required
+}
+
+
 def drawn_webhooks(tier: str, *, seed: int | None) -> list[dict[str, Any]]:
     """The tier's `valid_examples` Webhooks from strategies.webhooks(), without duplicates."""
     from hypothesis import given

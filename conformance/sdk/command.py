@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import argparse
 import random
-import shlex
-import sys
 from pathlib import Path
 
 from conformance.options import add_output_options
 from conformance.target import TIERS, UsageError
 
-SDKS = ("python",)
 DEFAULT_OUTPUT = Path("reports/sdk")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    parser.add_argument("--sdk", choices=SDKS, default="python", help="SDK under test (default: python)")
+    parser.add_argument(
+        "--sdk",
+        metavar="LANG[:SPEC]",
+        default="python",
+        help="SDK under test: python (faxplus-api, or --sdk-spec), python:REQUIREMENT, or node:PATH_OR_SPEC "
+        "(a folder, a tarball or an npm spec of a typescript-axios SDK); default: python",
+    )
+    from .generate import GENERATORS
+
+    parser.add_argument(
+        "--generate",
+        metavar="GENERATOR",
+        choices=sorted(GENERATORS),
+        help=f"generate a client from the contract (or --spec FILE) and gate it: {', '.join(sorted(GENERATORS))}",
+    )
     parser.add_argument(
         "--sdk-spec",
         metavar="REQUIREMENT",
@@ -43,26 +54,16 @@ def cmd_sdk(args: argparse.Namespace) -> int:
     from conformance.judge.baseline import Baseline
 
     from .gate import Gate, GateRun, iter_corpus
-    from .install import install
-    from .protocol import Driver, DriverError, python_driver
+    from .protocol import Driver, DriverError
     from .report import console, write
 
     def say(line: str) -> None:
         print(line, flush=True)
 
-    spec = None
-    if args.sdk_driver and args.sdk_spec:
-        raise UsageError("--sdk-driver runs its own SDK: give either --sdk-driver or --sdk-spec, not both")
-    if args.sdk_driver:
-        command, env = shlex.split(args.sdk_driver), None
-        if not command:
-            raise UsageError("--sdk-driver is empty: give the command that starts your driver")
-        replay = args.sdk_driver
-    else:
-        spec = args.sdk_spec
-        site = install(spec, refresh=args.refresh, say=say)
-        command, env = python_driver(site, sys.executable)
-        replay = f"PYTHONPATH={shlex.quote(str(site))} {shlex.join(command)}"
+    from .candidate import from_args
+
+    candidate = from_args(args, say)
+    command, env, replay, spec = candidate.command, candidate.env, candidate.replay, candidate.spec
     seed = None
     if args.tier == "nightly":
         seed = args.seed if args.seed is not None else random.randrange(2**32)
@@ -75,10 +76,11 @@ def cmd_sdk(args: argparse.Namespace) -> int:
         sdk = {
             "name": hello.get("sdk") or (args.sdk_driver and "custom driver") or args.sdk,
             "version": hello.get("version"),
-            "language": hello.get("language"),
-            "spec": spec or ("faxplus-api" if not args.sdk_driver else None),
+            "language": hello.get("language") or candidate.language,
+            "generator": candidate.generator,
+            "spec": spec,
             "driver": replay,
-            "driver_option": args.sdk_driver,
+            "gate_option": candidate.option,
         }
         say(
             f"SDK release gate · {sdk['name']} {sdk['version'] or ''} · reference mock · tier: {args.tier}".replace(

@@ -28,9 +28,9 @@ from conformance.judge import CaseResult, Category, Kind, Ledger, Reproduction, 
 from conformance.send import Exchange, Redactor, curl
 
 from . import faults as gate_faults
-from ._behaviour import fault_behaviour
+from ._behaviour import describe, fault_behaviour
 from ._checks import answered, run_checks
-from ._corpus import family_of, iter_corpus
+from ._corpus import INVALID, family_of, iter_corpus
 from ._observed import Observed, RecordingMock
 from .protocol import Driver
 
@@ -39,6 +39,7 @@ __all__ = ["BASE", "REPLAY_ORIGIN", "REPLAY_TOKEN", "Gate", "GateRun", "SdkRepro
 REPLAY_ORIGIN = "http://127.0.0.1:8080"  # where `faxplus-conformance mock --port 8080` listens
 REPLAY_TOKEN = "mock-token"  # the token that mock accepts by default
 BASE: dict[str, Any] = {"target": "https://example.com/sdk-gate/response", "event": "fax_received"}
+CLIENT_ID = "sdk-gate-client"  # the OAuth client id the `auth/oauth` call configures (sent as x-fax-clientid)
 
 FAIL, WARN = Verdict.FAIL, Verdict.WARN
 
@@ -68,6 +69,7 @@ class GateRun:
     ledger: Ledger = field(default_factory=Ledger)
     server_faults: list[dict[str, Any]] = field(default_factory=list)
     not_run: list[str] = field(default_factory=list)
+    client_validation: list[dict[str, Any]] = field(default_factory=list)
     requests: int = 0
     started: float = field(default_factory=time.monotonic)
 
@@ -85,9 +87,13 @@ class Gate:
         self._seen_notes: set[tuple[str, str]] = set()
 
     # exchanges
-    def _register(self, mock: RecordingMock, webhook: dict[str, Any], server: str) -> Observed:
+    def _register(
+        self, mock: RecordingMock, webhook: dict[str, Any], server: str, client_id: str | None = None
+    ) -> Observed:
         before = len(mock.exchanges)
         request = {"op": "register", "base_url": mock.url, "token": self.run.token, "webhook": webhook}
+        if client_id:
+            request["client_id"] = client_id  # the OAuth path; without it, the personal access token path
         answer = self.run.driver.call(request)
         wire = mock.exchanges[before:]
         self.run.requests += len(wire)
@@ -165,6 +171,13 @@ class Gate:
                     expressed.append(webhook)
         return expressed
 
+    def check_oauth(self, webhook: dict[str, Any]) -> None:
+        """The OAuth path: the bearer token plus the client id as `x-fax-clientid`, as the contract page shows."""
+        with RecordingMock(token=self.run.token) as mock:
+            obs = self._register(mock, webhook, "faithful reference mock (OAuth: token + client id)", CLIENT_ID)
+        surfaced = self._answer_checks(obs)
+        self._record(obs, "auth/oauth", self._request_checks(obs) + (surfaced[1] if surfaced else []))
+
     def check_errors(self, webhook: dict[str, Any]) -> None:
         """The documented Error replies (400, 500) to a valid Webhook the SDK can express."""
         for status in (400, 500):
@@ -177,6 +190,30 @@ class Gate:
                 continue
             surfaced = self._answer_checks(obs)
             self._record(obs, family, self._request_checks(obs) + (surfaced[1] if surfaced else []))
+
+    def describe_client_validation(self) -> None:
+        """Which rules the SDK checks before sending (informational: the server rejects the rest with 400)."""
+        with RecordingMock(token=self.run.token) as mock:
+            for name, webhook in INVALID.items():
+                obs = self._register(mock, webhook, "faithful reference mock")
+                expressible = "unsupported" not in obs.answer
+                refused = expressible and not obs.posts and "crash" not in obs.answer
+                self.run.client_validation.append(
+                    {
+                        "case": name,
+                        "webhook": webhook,
+                        "expressible": expressible,  # False: the SDK's API cannot even say it
+                        "checked_client_side": refused,
+                        "server_status": obs.reply.status if obs.reply is not None and not obs.reply.drop else None,
+                        "behaviour": describe(obs.answer),
+                        # what the SDK's types say (e.g. a TypeScript compile error), beyond what it did at run time
+                        "typed": [
+                            str(n.get("message"))
+                            for n in obs.answer.get("notes") or []
+                            if isinstance(n, dict) and str(n.get("check")).startswith("typed-")
+                        ],
+                    }
+                )
 
     def check_server_faults(self, webhook: dict[str, Any]) -> None:
         for fault, side in gate_faults.server_faults():
@@ -200,8 +237,10 @@ class Gate:
     def run_all(self, webhooks: list[dict[str, Any]]) -> GateRun:
         expressed = self.check_valid(webhooks)
         probe = next((w for w in expressed if w == BASE), None) or next(iter(expressed), None) or BASE
+        self.check_oauth(probe)
         self.check_errors(probe)
         self.check_server_faults(probe)
+        self.describe_client_validation()
         return self.run
 
 

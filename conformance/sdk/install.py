@@ -15,6 +15,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from filelock import FileLock
@@ -62,37 +64,55 @@ def resolve(spec: str | None) -> tuple[str, str]:
     return spec, f"{safe}-{hashlib.sha256(spec.encode()).hexdigest()[:8]}"
 
 
-def install(spec: str | None, *, refresh: bool = False, say=print) -> Path:
-    """Return a directory holding the SDK and its dependencies, installing it on first use.
+def cached(key: str, build: Callable[[Path], None], *, pinned: bool, refresh: bool = False) -> tuple[Path, bool]:
+    """(directory `key` of the cache, whether it was built now): `build(staging)` runs once per key.
 
-    An unpinned requirement (the default `faxplus-api`) is cached for a day, then re-resolved, so
-    the gate follows new releases without hitting PyPI on every run.
+    Shared by every installer of the gate (pip, npm, the generators): one builder per key across
+    processes and xdist workers, a half-built directory never visible (built aside, then renamed),
+    and an unpinned key rebuilt after a day so the gate follows new releases without a registry
+    round-trip on every run.
     """
-    target, key = resolve(spec)
     root = cache_root()
     where = root / key
     root.mkdir(parents=True, exist_ok=True)
-    pinned = "==" in target or key.startswith("path-")
-    with FileLock(root / f".{key}.lock"):  # one installer per key, across processes and xdist workers
+    with FileLock(root / f".{key}.lock"):
         marker = where / MARKER
-        if marker.is_file() and not refresh:
-            import time
-
-            age = time.time() - marker.stat().st_mtime
-            if pinned or age < 86_400:
-                return where
-        say(f"installing {target} into {where} …")
+        if marker.is_file() and not refresh and (pinned or time.time() - marker.stat().st_mtime < 86_400):
+            return where, False
         staging = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=root))
+        try:
+            build(staging)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        (staging / MARKER).write_text(json.dumps({"key": key}) + "\n", encoding="utf-8")
+        with contextlib.suppress(FileNotFoundError):
+            shutil.rmtree(where)
+        staging.rename(where)
+        return where, True
+
+
+def last_line(stderr: str, default: str) -> str:
+    """The last line of a tool's stderr that says something (warnings skipped)."""
+    lines = [line for line in stderr.splitlines() if line.strip() and "WARN" not in line]
+    return (lines or [default])[-1].strip()
+
+
+def install(spec: str | None, *, refresh: bool = False, say=print) -> Path:
+    """Return a directory holding the SDK and its dependencies, installing it on first use.
+
+    An unpinned requirement (the default `faxplus-api`) is cached for a day, then re-resolved.
+    """
+    target, key = resolve(spec)
+    pinned = "==" in target or key.startswith("path-")
+
+    def build(staging: Path) -> None:
+        say(f"installing {target} into {cache_root() / key} …")
         cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-input"]
         proc = subprocess.run(
             [*cmd, "--target", str(staging), target], capture_output=True, text=True, timeout=600, check=False
         )
         if proc.returncode != 0:
-            shutil.rmtree(staging, ignore_errors=True)
-            last = [line for line in proc.stderr.splitlines() if line.strip() and "WARNING" not in line]
-            raise UsageError(f"cannot install the SDK {target!r}: {(last or ['pip failed'])[-1].strip()}")
-        (staging / MARKER).write_text(json.dumps({"spec": target}) + "\n", encoding="utf-8")
-        with contextlib.suppress(FileNotFoundError):
-            shutil.rmtree(where)
-        staging.rename(where)
-        return where
+            raise UsageError(f"cannot install the SDK {target!r}: {last_line(proc.stderr, 'pip failed')}")
+
+    return cached(key, build, pinned=pinned, refresh=refresh)[0]

@@ -153,9 +153,11 @@ class Driver:
         self.close()
 
 
-def python_driver(site: Path, python: str) -> tuple[list[str], dict[str, str]]:
-    """The bundled faxplus driver, run with `-S` so only the installed SDK directory is importable."""
+def python_driver(
+    site: Path, python: str, script: str = "faxplus_python.py", *args: str
+) -> tuple[list[str], dict[str, str]]:
+    """A bundled Python driver, run with `-S` so only the installed SDK directory is importable."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "FAXPLUS_"))}
     env["PYTHONPATH"] = str(site)
     env["PYTHONIOENCODING"] = "utf-8"
-    return [python, "-S", "-u", str(DRIVERS / "faxplus_python.py")], env
+    return [python, "-S", "-u", str(DRIVERS / script), *args], env

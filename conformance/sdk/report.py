@@ -24,6 +24,7 @@ from conformance.report.summary import EXIT_CODES, SCHEMA_VERSION
 
 from .gate import REPLAY_ORIGIN, REPLAY_TOKEN, GateRun
 
+FENCES = {"python": "python", "node": "js"}  # the code fence of an `sdk_call` snippet, by the SDK's language
 _LOOPBACK = re.compile(r"http://127\.0\.0\.1:\d+")
 
 
@@ -38,10 +39,8 @@ def replay_command(run: GateRun) -> str:
     parts = ["faxplus-conformance sdk", f"--tier {run.tier}"]
     if run.tier == "nightly" and run.seed is not None:
         parts.append(f"--seed {run.seed}")
-    if run.sdk.get("driver_option"):
-        parts.append(f"--sdk-driver {json.dumps(run.sdk['driver_option'])}")
-    elif run.spec:
-        parts.append(f"--sdk-spec {json.dumps(run.spec)}")
+    if run.sdk.get("gate_option"):
+        parts.append(run.sdk["gate_option"])  # the option that chose this SDK, shell-quoted
     return " ".join(parts)
 
 
@@ -60,7 +59,10 @@ def build(run: GateRun) -> dict[str, Any]:
             "spec": CONTRACT.source,
         },
         "target": {"base_url": "embedded reference mock", "embedded": True},
-        "sdk": {k: v for k, v in run.sdk.items() if k != "driver_option"},
+        "sdk": {
+            **{k: v for k, v in run.sdk.items() if k != "gate_option"},
+            "client_validation": run.client_validation,  # under `sdk`: a trait of the SDK, not a verdict
+        },
         "tier": run.tier,
         "seed": run.seed,
         "replay": replay_command(run),
@@ -84,7 +86,7 @@ def _title(data: dict[str, Any]) -> str:
 
 def markdown(data: dict[str, Any], top: int = 15) -> str:
     verdict = data["verdict"]
-    fence = "python" if data["sdk"].get("language") == "python" else ""
+    fence = FENCES.get(data["sdk"].get("language") or "", "")
     lines = [
         f"# {ICON[verdict]} SDK release gate, {_title(data)} · Fax.Plus `POST /hooks`: **{verdict}**",
         "",
@@ -112,6 +114,12 @@ def markdown(data: dict[str, Any], top: int = 15) -> str:
         lines += ["| fault | verdict | what the SDK did |", "|---|---|---|"]
         for row in data["server_faults"]:
             lines.append(f"| {row['fault']} | {row['verdict']} | {row['behaviour'].replace('|', '/')} |")
+    if data["sdk"].get("client_validation"):
+        lines += ["", "## Rules checked before sending (informational: the server rejects the rest)", ""]
+        lines += ["| invalid Webhook | checked client-side | what the SDK did |", "|---|---|---|"]
+        for row in data["sdk"]["client_validation"]:
+            did = row["behaviour"].replace("|", "/").replace("\n", " ")[:200]
+            lines.append(f"| {row['case']} | {'yes' if row['checked_client_side'] else 'no'} | {did} |")
     if data["not_run"]:
         lines += ["", "Not run: " + "; ".join(data["not_run"])]
     lines += ["", f"Replay the gate: `{data['replay']}`", ""]

@@ -24,9 +24,10 @@ EVENTS = {"fax_received", "fax_sent", "fax_page_received"}
 class Client:
     """The client under test: `register(webhook)` returns the id or raises ApiError."""
 
-    def __init__(self, base_url: str, token: str, broken: str | None) -> None:
+    def __init__(self, base_url: str, token: str, broken: str | None, client_id: str | None = None) -> None:
         self.base_url, self.broken = base_url.rstrip("/"), broken
-        self.http = httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        headers = {"Authorization": f"Bearer {token}"} | ({"x-fax-clientid": client_id} if client_id else {})
+        self.http = httpx.Client(headers=headers, timeout=10)
 
     def register(self, webhook: dict[str, Any]) -> str | None:
         events = EVENTS - {"fax_page_received"} if self.broken == "no-page-received" else EVENTS
@@ -61,7 +62,7 @@ def answer(request: dict[str, Any], broken: str | None) -> dict[str, Any]:
         return {"ok": True, "sdk": f"test-client{'-' + broken if broken else ''}", "version": "0", "language": "python"}
     if request.get("op") != "register":
         return {"unsupported": f"unknown op {request.get('op')!r}"}
-    client = Client(request["base_url"], request["token"], broken)
+    client = Client(request["base_url"], request["token"], broken, request.get("client_id"))
     try:
         return {"ok": True, "id": client.register(request["webhook"])}
     except ApiError as error:

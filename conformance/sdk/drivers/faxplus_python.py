@@ -24,8 +24,9 @@ import traceback
 SDK = "faxplus-api"
 
 
-def _snippet(webhook: dict, base_url: str, token: str) -> str:
+def _snippet(webhook: dict, base_url: str, token: str, client_id: str | None) -> str:
     args = ", ".join(f"{key}={value!r}" for key, value in webhook.items())
+    oauth = f", header_name='x-fax-clientid', header_value={client_id!r}" if client_id else ""
     return "\n".join(
         [
             "from faxplus import ApiClient, WebhooksApi, Webhook",
@@ -33,7 +34,7 @@ def _snippet(webhook: dict, base_url: str, token: str) -> str:
             "conf = Configuration()",
             f"conf.access_token = {token!r}",
             f"conf.host = {base_url!r}",
-            "api = WebhooksApi(ApiClient(configuration=conf))",
+            f"api = WebhooksApi(ApiClient(configuration=conf{oauth}))",
             f"print(api.create_webhook(body=Webhook({args})))",
         ]
     )
@@ -48,19 +49,21 @@ def _version() -> str | None:
         return None
 
 
-_APIS: dict[tuple[str, str], object] = {}
+_APIS: dict[tuple[str, str, str | None], object] = {}
 
 
-def _api(base_url: str, token: str):
+def _api(base_url: str, token: str, client_id: str | None = None):
     from faxplus import ApiClient, WebhooksApi
     from faxplus.configuration import Configuration
 
-    key = (base_url, token)
+    key = (base_url, token, client_id)
     if key not in _APIS:
         conf = Configuration()
         conf.access_token = token
         conf.host = base_url
-        _APIS[key] = WebhooksApi(ApiClient(configuration=conf))
+        # OAuth: the README's way to send the client id, a default header of the ApiClient
+        oauth = {"header_name": "x-fax-clientid", "header_value": client_id} if client_id else {}
+        _APIS[key] = WebhooksApi(ApiClient(configuration=conf, **oauth))
     return _APIS[key]
 
 
@@ -138,8 +141,9 @@ def register(request: dict) -> dict:
     from faxplus import Webhook
 
     base_url, token, webhook = request["base_url"], request["token"], dict(request["webhook"])
+    client_id = request.get("client_id")
     notes: list = []
-    call = _snippet(webhook, base_url, token)
+    call = _snippet(webhook, base_url, token, client_id)
     kwargs = dict(webhook)
     if "event" in kwargs:
         kwargs["event"] = _event(kwargs["event"], notes)
@@ -151,7 +155,7 @@ def register(request: dict) -> dict:
     except ValueError as exc:
         return {"ok": False, "status": None, "exception": f"ValueError: {exc}", "call": call, "notes": notes}
     try:
-        result = _api(base_url, token).create_webhook(body=body, _request_timeout=10)
+        result = _api(base_url, token, client_id).create_webhook(body=body, _request_timeout=10)
     except Exception as exc:  # noqa: BLE001 - whatever the SDK raises is the observation
         answer = {"ok": False, "exception": f"{type(exc).__module__}.{type(exc).__name__}: {exc}"[:600]}
         if hasattr(exc, "status"):
