@@ -146,4 +146,5 @@ def webhook_validator(patch: Callable[[dict[str, Any]], None] | None = None) -> 
         return CONTRACT.validator("Webhook")
     schema = json.loads(json.dumps(CONTRACT.json_schema("Webhook")))
     patch(schema)
-    return jsonschema.Draft7Validator(schema)
+    validator: jsonschema.protocols.Validator = jsonschema.Draft7Validator(schema)
+    return validator

@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 from ._behaviour import Context, Pipeline, Store, check_auth, webhook_validator
 from ._change import Change
@@ -256,8 +256,9 @@ class MockServer:
         if self._thread:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> MockServer:
-        return self.start()
+    def __enter__(self) -> Self:
+        self.start()
+        return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()

@@ -14,6 +14,8 @@ from typing import Any
 
 from conformance.target import UsageError
 
+from ._say import Say
+
 LANGUAGES = ("python", "node")
 
 
@@ -41,7 +43,7 @@ def parse_sdk(value: str) -> tuple[str, str | None]:
     return language, spec or None
 
 
-def python_candidate(spec: str | None, *, refresh: bool, say) -> Candidate:
+def python_candidate(spec: str | None, *, refresh: bool, say: Say) -> Candidate:
     from .install import install
     from .protocol import python_driver
 
@@ -52,7 +54,7 @@ def python_candidate(spec: str | None, *, refresh: bool, say) -> Candidate:
     return Candidate(command, env, replay, option, spec=spec or "faxplus-api", language="python")
 
 
-def node_candidate(spec: str | None, *, refresh: bool, say) -> Candidate:
+def node_candidate(spec: str | None, *, refresh: bool, say: Say) -> Candidate:
     from . import node
 
     if not spec:
@@ -67,7 +69,7 @@ def node_candidate(spec: str | None, *, refresh: bool, say) -> Candidate:
     )
 
 
-def from_args(args: argparse.Namespace, say) -> Candidate:
+def from_args(args: argparse.Namespace, say: Say) -> Candidate:
     chosen = [name for name in ("sdk_driver", "generate") if getattr(args, name, None)]
     if args.sdk and args.sdk != "python":
         chosen.append("sdk")

@@ -21,6 +21,7 @@ from typing import Any
 
 from conformance.target import UsageError
 
+from ._say import Say
 from .candidate import Candidate
 from .install import cache_root, cached, install, last_line
 
@@ -112,7 +113,7 @@ GENERATORS: dict[str, Generator] = {
 }
 
 
-def generate(gen: Generator, spec: Path, *, refresh: bool = False, say=print) -> tuple[Path, str]:
+def generate(gen: Generator, spec: Path, *, refresh: bool = False, say: Say = print) -> tuple[Path, str]:
     """(the generated project folder, the contract's sha256), generating it on first use."""
     if gen.command is _openapi_generator:
         _java()  # one line before anything is installed
@@ -135,7 +136,7 @@ def generate(gen: Generator, spec: Path, *, refresh: bool = False, say=print) ->
     return where / "client", digest
 
 
-def candidate(name: str, *, refresh: bool, say) -> Candidate:
+def candidate(name: str, *, refresh: bool, say: Say) -> Candidate:
     """Generate (cached), install (cached) and describe the client `name` emits for the current contract."""
     from conformance.contract import spec_path
 

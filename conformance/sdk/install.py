@@ -23,6 +23,8 @@ from filelock import FileLock
 
 from conformance.target import UsageError
 
+from ._say import Say
+
 DEFAULT_SPEC = "faxplus-api"
 MARKER = ".faxplus-conformance-install.json"
 
@@ -98,7 +100,7 @@ def last_line(stderr: str, default: str) -> str:
     return (lines or [default])[-1].strip()
 
 
-def install(spec: str | None, *, refresh: bool = False, say=print) -> Path:
+def install(spec: str | None, *, refresh: bool = False, say: Say = print) -> Path:
     """Return a directory holding the SDK and its dependencies, installing it on first use.
 
     An unpinned requirement (the default `faxplus-api`) is cached for a day, then re-resolved.

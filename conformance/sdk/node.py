@@ -19,6 +19,7 @@ from pathlib import Path
 
 from conformance.target import UsageError
 
+from ._say import Say
 from .install import _fingerprint, cache_root, cached, last_line
 from .protocol import DRIVERS
 
@@ -73,7 +74,7 @@ def resolve(spec: str) -> tuple[str, str, bool]:
     return spec, f"node-{safe}-{hashlib.sha256(spec.encode()).hexdigest()[:8]}", pinned
 
 
-def install(spec: str, *, refresh: bool = False, say=print) -> NodeSdk:
+def install(spec: str, *, refresh: bool = False, say: Say = print) -> NodeSdk:
     """The SDK installed (and compiled, when it ships sources only) under the gate's cache."""
     _, npm = tools()
     target, key, pinned = resolve(spec)
@@ -103,7 +104,7 @@ def _installed_name(prefix: Path) -> str:
     dependencies = json.loads((prefix / "package.json").read_text(encoding="utf-8")).get("dependencies") or {}
     if len(dependencies) != 1:
         raise UsageError(f"npm installed {len(dependencies)} packages, expected the one SDK: {sorted(dependencies)}")
-    return next(iter(dependencies))
+    return str(next(iter(dependencies)))
 
 
 def _main_missing(package: Path) -> bool:
@@ -113,7 +114,7 @@ def _main_missing(package: Path) -> bool:
     return not any(path.is_file() for path in candidates)
 
 
-def _compile_if_needed(package: Path, say) -> None:
+def _compile_if_needed(package: Path, say: Say) -> None:
     """A package whose `main` is missing but that has a tsconfig.json ships sources only: run tsc."""
     if not _main_missing(package):
         return
@@ -129,7 +130,7 @@ def _compile_if_needed(package: Path, say) -> None:
         raise UsageError(f"cannot compile the Node SDK {package.name} with TypeScript: {why}")
 
 
-def _typescript(package: Path, say) -> Path:
+def _typescript(package: Path, say: Say) -> Path:
     """tsc, in the version range the package asks for, installed once into the cache."""
     manifest = json.loads((package / "package.json").read_text(encoding="utf-8"))
     wanted = (manifest.get("devDependencies") or {}).get("typescript") or TYPESCRIPT

@@ -72,7 +72,7 @@ class Driver:
         except OSError as error:
             raise DriverError(f"cannot start the SDK driver `{self.display}`: {error.strerror or error}") from error
         self.starts += 1
-        self._lines = lines = queue.Queue()
+        self._lines = lines = queue.Queue[str | None]()
         proc = self._proc
 
         def pump_out() -> None:

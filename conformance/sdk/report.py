@@ -13,10 +13,10 @@ import platform
 import re
 import time
 import uuid
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-import conformance
 from conformance.contract import CONTRACT
 from conformance.judge import Verdict
 from conformance.report.markdown import ICON, family_table
@@ -74,9 +74,10 @@ def build(run: GateRun) -> dict[str, Any]:
         "server_faults": run.server_faults,
         "not_run": run.not_run,
         "driver_restarts": run.driver.restarts,
-        "versions": {"faxplus-conformance": conformance.__version__, "python": platform.python_version()},
+        "versions": {"faxplus-conformance": version("faxplus-conformance"), "python": platform.python_version()},
     }
-    return _replayable(run, data)
+    replayable: dict[str, Any] = _replayable(run, data)
+    return replayable
 
 
 def _title(data: dict[str, Any]) -> str:

@@ -90,12 +90,12 @@ class Sweeper:
     sending threads, so `--concurrency` still bounds what is on the wire), each under the deadline."""
 
     def __init__(
-        self, target: Target, wire: Wire, pace: Pace | None, submit: Callable[[Callable[[], None]], Future[None]]
+        self, target: Target, wire: Wire, pace: Pace | None, submit: Callable[[Callable[[], object]], Future[object]]
     ) -> None:
         self.target, self.wire, self.pace, self._submit = target, wire, pace, submit
         self.deleted: set[str] = set()
         self.live: LiveBound | None = None  # told of each delete, so its place is free again
-        self._pending: list[Future[None]] = []
+        self._pending: list[Future[object]] = []
         self._due: deque[str] = deque()  # asked for, not started: a job or `drain` takes each once
         self._asked: set[str] = set()
         self._lock = threading.Lock()

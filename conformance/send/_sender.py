@@ -190,7 +190,7 @@ class Sender:
         lane = Lane.AHEAD if ahead else Lane.NOW
         return self._lanes.submit(lane, self.send, method, url, headers, content, chunked=chunked)
 
-    def background(self, job: Callable[[], None]) -> Future[None]:
+    def background(self, job: Callable[[], object]) -> Future[object]:
         """`job` on one of the sending threads when no case waits (cleanup's early deletes): it shares
         `--concurrency`."""
         return self._lanes.submit(Lane.IDLE, job)

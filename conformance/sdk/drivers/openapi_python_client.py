@@ -75,13 +75,13 @@ def register(package: str, request: dict) -> dict:
         return {"ok": True, "id": parsed.id, "call": call}
     if isinstance(parsed, models.Error):
         error, description = parsed.error, parsed.description
-        fields = {
+        surfaced = {
             "error": None if _unset(error) else error,
             "description": None if _unset(description) else description,
         }
         body = response.content.decode("utf-8", "replace")
         returned = f"returned {package}.models.Error (sync_detailed: status {status})"
-        answer = {"ok": False, "status": status, **fields, "exception": returned, "body": body}
+        answer = {"ok": False, "status": status, **surfaced, "exception": returned, "body": body}
         return {**answer, "call": call, "notes": [RETURNED_ERRORS]}
     if 200 <= status < 300:
         return {"ok": True, "id": None, "parsed": repr(parsed), "call": call}
