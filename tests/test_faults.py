@@ -3,8 +3,9 @@
 (`Fault.expect`): a fail-fault exits 1 with a `fail` finding of that rule; a warn-fault exits 0
 with a `warn` finding of that rule in its category. A report by another rule does not count.
 
-Each case runs the real CLI in a subprocess against a real mock on 127.0.0.1, so adding a
-fault to the catalogue adds a test here.
+Each case is a whole run, in-process (`conformance.run`, the engine the CLI wraps), against a real
+mock on 127.0.0.1, so adding a fault to the catalogue adds a test here; the runs through the
+Courier's process are the real CLI in a subprocess, as only the CLI starts one.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
+import conformance
 from conformance.mock import FAULTS, Fault, MockServer
+from conformance.report import outputs
 
 # Faults the suite cannot report yet, and why: each is an expected failure (not strict) until then.
 PENDING: dict[str, str] = {}
@@ -23,13 +26,19 @@ PENDING: dict[str, str] = {}
 TOKEN = "sweep-token-7f3a"
 
 
-def run_suite(mock: MockServer, out: Path, *extra: object) -> tuple[int, dict]:
-    result = run_cli(
-        "run", "--base-url", mock.url, "--timeout", "1", "--no-html", "--output-dir", out, *extra,
+def run_suite(mock: MockServer, out: Path, *cli_args: object) -> tuple[int, dict]:
+    """A whole run against `mock`: the exit code and summary.json. `cli_args`: through the CLI."""
+    if not cli_args:
+        target = conformance.Target(base_url=mock.url, token=TOKEN, timeout=1, output_dir=out)
+        result = conformance.run(target, reporters=outputs.reporters(allure=False))
+        assert result.as_dict() == json.loads((out / "summary.json").read_text())
+        return result.exit_code, result.as_dict()
+    proc = run_cli(
+        "run", "--base-url", mock.url, "--timeout", "1", "--no-html", "--output-dir", out, *cli_args,
         env={"FAXPLUS_TOKEN": TOKEN},
     )  # fmt: skip
-    assert (out / "summary.json").is_file(), result.output[-3000:]
-    return result.returncode, json.loads((out / "summary.json").read_text())
+    assert (out / "summary.json").is_file(), proc.output[-3000:]
+    return proc.returncode, json.loads((out / "summary.json").read_text())
 
 
 def fails(summary: dict) -> list[tuple[str, str]]:

@@ -3,7 +3,7 @@
 A variant differs from the reference only where the contract leaves the server free (framing,
 compression, connection handling, id shape, JSON layout, extra headers, latency, how credentials
 are refused, rate limiting, lenient parsing). Any fail against one is a false positive of the suite.
-Each case runs the real CLI in a subprocess against a real mock on 127.0.0.1.
+Each case is a whole run in-process against a real mock on 127.0.0.1 (the Courier's, through the CLI).
 """
 
 from __future__ import annotations
