@@ -170,3 +170,65 @@ def test_raw_bodies_claim_json(name: str) -> None:
         assert isinstance(example, RawBody)
         if NOT_JSON in FAMILIES[name].breaks:
             assert example.content is not None and example.content_type == "application/json"
+
+
+# --- positions, separators, digit runs (the shape of `numbers` beyond its first items) --------------
+def test_list_shapes_doctests() -> None:
+    import doctest
+
+    from strategies import _lists
+
+    result = doctest.testmod(_lists)
+    assert result.attempted >= 5 and result.failed == 0
+
+
+def _bad_indices(numbers: list[Any]) -> list[int]:
+    return [i for i, n in enumerate(numbers) if not CONTRACT.is_valid("Webhook", {**BASE_HOOK, "numbers": [n]})]
+
+
+BASE_HOOK = {"target": "https://example.com/fax", "event": "fax_sent"}
+
+
+@pytest.mark.parametrize("position", ["first", "middle", "last"])
+def test_the_bad_number_sits_where_the_family_says(position: str) -> None:
+    from strategies._lists import index_of
+
+    family = FAMILIES[f"numbers-bad-{position}"]
+    lengths = {len(example["numbers"]) for example in family.examples}
+    assert max(lengths) == 100 and min(lengths) <= 3 and len(lengths) >= 3
+
+    @SETTINGS
+    @given(family.strategy)
+    def check(webhook: dict[str, Any]) -> None:
+        numbers = webhook["numbers"]
+        assert 2 <= len(numbers) <= 100
+        assert _bad_indices(numbers) == [index_of(position, len(numbers))]  # type: ignore[arg-type]
+
+    for example in family.examples:
+        assert _bad_indices(example["numbers"]) == [index_of(position, len(example["numbers"]))]  # type: ignore[arg-type]
+    check()
+
+
+def test_two_in_one_items_hold_two_valid_numbers() -> None:
+    from strategies._lists import SEPARATORS
+
+    family = FAMILIES["numbers-two-in-one"]
+    seen = set()
+    for example in family.examples:
+        (item,) = example["numbers"]
+        separator = next(s for s in SEPARATORS if s in item)
+        seen.add(separator)
+        assert all(CONTRACT.is_valid("Webhook", {**BASE_HOOK, "numbers": [p]}) for p in item.split(separator))
+    assert seen == set(SEPARATORS)
+
+
+def test_digit_runs_are_30_to_60_digits_then_a_breaker() -> None:
+    pattern = re.compile(r"[+][1-9][0-9]{29,59}[^0-9]")
+
+    @SETTINGS
+    @given(FAMILIES["numbers-long-digit-run"].strategy)
+    def check(webhook: dict[str, Any]) -> None:
+        assert any(pattern.fullmatch(n) for n in webhook["numbers"]), webhook["numbers"]
+
+    assert all(pattern.fullmatch(e["numbers"][0]) for e in FAMILIES["numbers-long-digit-run"].examples)
+    check()

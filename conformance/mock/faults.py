@@ -919,3 +919,102 @@ F(
         stages={"validate": _dies_on(_unknown_event)},
     )
 )
+
+
+# --- where the bad item sits, items holding two numbers, long digit runs -----------------------------
+def checks_view(fn: Callable[[Any], Any]) -> Stage:
+    """A validate stage that checks `fn` of the body (a sample, a split) but registers the body as sent."""
+
+    def stage(request: Request, ctx: Context) -> Reply | None:
+        sent = ctx.body
+        ctx.body = fn(copy.deepcopy(sent))
+        reply = validate_webhook(request, ctx)
+        ctx.body = sent
+        return reply
+
+    return stage
+
+
+def on_number_list(fn: Callable[[list[Any]], list[Any]]) -> Callable[[Any], Any]:
+    def rewrite(body: Any) -> Any:
+        if isinstance(body, dict) and isinstance(body.get("numbers"), list):
+            body["numbers"] = fn(body["numbers"])
+        return body
+
+    return rewrite
+
+
+def _ends_of_long_lists(numbers: list[Any]) -> list[Any]:
+    return numbers if len(numbers) <= 10 else [*numbers[:3], *numbers[-3:]]
+
+
+_LIST_SEPARATOR = re.compile(r"\s*[,;]\s*|\s+")
+
+
+def _split_items(numbers: list[Any]) -> list[Any]:
+    # Empty parts are kept: only a separator *between* two numbers makes two numbers of one item.
+    return [part for n in numbers for part in (_LIST_SEPARATOR.split(n) if isinstance(n, str) else [n])]
+
+
+# `^[+]([0-9]+)+$` in a backtracking engine: on a string it fails to match, every split of the digit
+# run after `+` is retried, 2**digits steps. Modelled, not run: a real one would pin a CPU for hours.
+_BACKTRACKING_STEPS_PER_SECOND = 1e8
+_DIGITS_AFTER_PLUS = re.compile(r"[+]([0-9]*)")
+
+
+def backtracking_seconds(number: str) -> float:
+    """How long `^[+]([0-9]+)+$` takes to decide `number` in a backtracking engine (`re`, PCRE).
+
+    >>> backtracking_seconds("+12135550123"), backtracking_seconds("+12135550123x") < 0.001
+    (0.0, True)
+    >>> backtracking_seconds("+" + "1" * 30 + "x") > 10
+    True
+    """
+    if re.fullmatch(r"[+][0-9]+\n?", number):
+        return 0.0  # a match is found on the first try (Python's `$` also matches before a final newline)
+    run = _DIGITS_AFTER_PLUS.match(number)
+    return 0.0 if run is None else 2.0 ** len(run.group(1)) / _BACKTRACKING_STEPS_PER_SECOND
+
+
+def _backtracking_validate(request: Request, ctx: Context) -> Reply | None:
+    numbers = ctx.body.get("numbers") if isinstance(ctx.body, dict) else None
+    cost = sum(backtracking_seconds(n) for n in numbers if isinstance(n, str)) if isinstance(numbers, list) else 0.0
+    reply = validate_webhook(request, ctx)
+    if cost > 0.001:  # the worker is busy for that long before the contract's own check even runs
+        return (reply or error_reply(400, "invalid_webhook", "numbers")).with_(delay=cost)
+    return reply
+
+
+F(
+    Fault(
+        "numbers-first-items-only",
+        "checks only the first 5 items of `numbers`: a bad item further down is registered",
+        frozenset({"numbers-bad-middle", "numbers-bad-last"}),
+        stages={"validate": checks_view(on_number_list(lambda numbers: numbers[:5]))},
+    )
+)
+F(
+    Fault(
+        "numbers-long-lists-sampled",
+        "spot-checks lists of more than 10 numbers: only their first 3 and last 3 items are validated",
+        frozenset({"numbers-bad-middle"}),
+        stages={"validate": checks_view(on_number_list(_ends_of_long_lists))},
+    )
+)
+F(
+    Fault(
+        "numbers-items-split-on-separators",
+        "splits each number on `,`, `;` and whitespace and validates the parts: `+12,+34` is two valid numbers",
+        frozenset({"numbers-two-in-one"}),
+        stages={"validate": checks_view(on_number_list(_split_items))},
+    )
+)
+F(
+    Fault(
+        "numbers-pattern-backtracking",
+        "pre-checks numbers with `^[+]([0-9]+)+$` in a backtracking engine: a long digit run then a letter "
+        "takes 2**digits steps, far past any deadline",
+        frozenset({"numbers-long-digit-run::transport"}),
+        stages={"validate": _backtracking_validate},
+    )
+)
