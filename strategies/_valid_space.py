@@ -86,5 +86,6 @@ def exotic_space(domain: str) -> list[Webhook]:
         {**base, "target": "not a url"},
         {**base, "target": _padded_url(f"https://hooks.{domain}/fax/", MAX_TARGET + 1)},
         {**base, "target": f"https://hooks.{domain}/fax", "numbers": _numbers(101)},
-        {**base, "target": f"https://hooks.{domain}/fax", "numbers": _numbers(4500)},  # a body over 64 KB
+        {**base, "target": f"https://hooks.{domain}/fax", "numbers": _numbers(5000)},  # a body over 64 KB (67 KB)
+        {**base, "target": _padded_url(f"https://hooks.{domain}/fax/", 1024 * 1024 + 1)},  # a body over 1 MB
     ]

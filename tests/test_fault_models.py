@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from conformance.mock import FAULTS, MockServer, Reply, Request
-from strategies import FAMILIES
+from strategies import FAMILIES, RawBody
 
 TOKEN = "model-token-1f2e"
 
@@ -75,3 +75,54 @@ def test_backtracking_regex_misses_any_deadline_only_on_a_long_run(reference: Mo
     valid = {"target": "https://example.com/fax", "event": "fax_sent", "numbers": ["+123456789012345"]}
     reply = post(mock, valid)
     assert reply.status == 200 and reply.delay == 0
+
+
+# --- inputs that crash real stacks: fault → (family or envelope, the status it answers there) ----------
+def send(mock: MockServer, payload: Any, headers: dict[str, str] | None = None) -> Reply:
+    if isinstance(payload, RawBody):
+        return post(mock, payload.content, {"content-type": payload.content_type or "", **(headers or {})})
+    return post(mock, payload, headers)
+
+
+STACK_FAULTS = {
+    "crash-on-deep-nesting": ("body-deep-nesting", 500),
+    "crash-on-large-body": ("body-over-64kb", 500),
+    "crash-on-huge-number": ("body-huge-numbers", 500),
+    "crash-on-many-keys": ("body-many-keys", 500),
+    "duplicate-keys-first-wins": ("body-duplicate-keys", 200),
+    "lenient-bom": ("body-bom", 200),
+    "utf16-detected": ("body-utf16", 200),
+    "lenient-control-chars": ("body-control-bytes", 200),
+    "any-text-accepted": ("body-foreign-media-type", 200),
+}
+
+
+# What else a fault's parser meets by its nature: `json.loads(bytes)` also skips a BOM and reads bad
+# UTF-8 as lone surrogates (both lenient readings); a 64 KB buffer also overflows on 1 MB.
+ALSO_MEETS = {"utf16-detected": ("body-bom", "body-invalid-utf8"), "crash-on-large-body": ("body-over-1mb",)}
+
+
+@pytest.mark.parametrize("fault", STACK_FAULTS)
+def test_stack_fault_breaks_on_its_class_only(fault: str, reference: MockServer) -> None:
+    family, status = STACK_FAULTS[fault]
+    mock = _server(fault)
+    examples = FAMILIES[family].examples
+    assert all(send(reference, e).status == 400 for e in examples), family
+    assert any(send(mock, e).status == status for e in examples), (fault, [send(mock, e).status for e in examples])
+    # The rest of the catalogue's examples get what the reference gives them: the fault is this
+    # class's, not a general breakage.
+    others = [f for f in FAMILIES if f.name not in (family, *ALSO_MEETS.get(fault, ()))]
+    differs = [f.name for f in others for e in f.examples if send(mock, e).status != send(reference, e).status]
+    assert differs == [], (fault, differs)
+
+
+def test_large_header_crash_needs_the_large_header_envelopes(reference: MockServer) -> None:
+    from strategies import ENVELOPES
+
+    mock = _server("crash-on-large-headers")
+    valid = {"target": "https://example.com/fax", "event": "fax_sent"}
+    for name in ("envelope-large-header", "envelope-huge-header"):
+        headers = {k.lower(): v for k, v in ENVELOPES[name].headers.items() if v is not None}
+        assert send(mock, valid, headers).status == 500
+        assert send(reference, valid, headers).status == 200
+    assert send(mock, valid, {"authorization": "Bearer " + "A" * 8192}).status == 401  # the 8 KB token probe

@@ -8,6 +8,7 @@ already caps a number at 16 characters.
 
 from __future__ import annotations
 
+import codecs
 import copy
 import ipaddress
 import json
@@ -24,6 +25,7 @@ from ._behaviour import (
     check_auth,
     check_content_type,
     parse_body,
+    register,
     unauthorized,
     validate_webhook,
 )
@@ -1016,5 +1018,242 @@ F(
         "takes 2**digits steps, far past any deadline",
         frozenset({"numbers-long-digit-run::transport"}),
         stages={"validate": _backtracking_validate},
+    )
+)
+
+
+# --- inputs that crash real stacks ---------------------------------------------------------------------
+_SERVER_ERROR = ("internal_server_error", "An unexpected error happened, please contact support")
+
+
+def _parser(loads: Callable[[bytes], Any], *, crashes_on: tuple[type[BaseException], ...] = ()) -> Stage:
+    """A parse stage reading the body with `loads`: what it cannot read is a 400, what it raises
+    `crashes_on` for escapes the handler as a 500."""
+
+    def stage(request: Request, ctx: Context) -> Reply | None:
+        if not request.body:
+            return parse_body(request, ctx)
+        try:
+            ctx.body = loads(request.body)
+        except crashes_on:
+            return error_reply(500, *_SERVER_ERROR)
+        except (ValueError, RecursionError):
+            return error_reply(400, "invalid_body", "Request body is not valid JSON")
+        return None
+
+    return stage
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # as the reference: NaN and Infinity stay refused
+
+
+def _utf8_json(**options: Any) -> Callable[[bytes], Any]:
+    return lambda body: json.loads(body.decode("utf-8"), parse_constant=_no_constant, **options)
+
+
+class _NumberOverflow(ArithmeticError):
+    """A number no float64 or int64 holds: the typed parser's error nobody maps to 400."""
+
+
+def _float64(literal: str) -> float:
+    value = float(literal)
+    if value in (float("inf"), float("-inf")):
+        raise _NumberOverflow(literal)
+    return value
+
+
+def _int64(literal: str) -> int:
+    value = int(literal)
+    if not -(2**63) <= value < 2**63:
+        raise _NumberOverflow(literal)
+    return value
+
+
+class _TooManyKeys(RuntimeError):
+    """An object past the parser's key limit, raised as an unmapped error (cf. Django's TooManyFieldsSent)."""
+
+
+def _at_most_1000_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    if len(pairs) > 1000:
+        raise _TooManyKeys(len(pairs))
+    return dict(pairs)
+
+
+def _first_wins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    kept: dict[str, Any] = {}
+    for key, value in pairs:
+        kept.setdefault(key, value)
+    return kept
+
+
+def _strip_bom(body: bytes) -> Any:
+    return _utf8_json()(body.removeprefix(codecs.BOM_UTF8))
+
+
+def _header_bytes(request: Request) -> int:
+    return sum(len(k) + len(v) + 4 for k, v in request.headers.items())
+
+
+_TEXT_MEDIA = ("text/plain", "text/xml", "application/xml", "application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _any_text_registered(request: Request, ctx: Context) -> Reply | None:
+    media = (request.header("content-type") or "").split(";")[0].strip().lower()
+    if request.body and media in _TEXT_MEDIA:  # "text is text": stored as it came, never parsed
+        ctx.body = {"body": request.body.decode("utf-8", "replace")}
+        return register(request, ctx)
+    return check_content_type(request, ctx)
+
+
+def _larger_than(size: int) -> Callable[[Request, Context], bool]:
+    return lambda request, ctx: len(request.body or b"") > size
+
+
+F(
+    Fault(
+        "crash-on-deep-nesting",
+        "a recursive parser: nesting past its recursion limit is a RecursionError answered 500 (Litestar + msgspec)",
+        frozenset({"body-deep-nesting::no-server-error"}),
+        stages={"parse": _parser(_utf8_json(), crashes_on=(RecursionError,))},
+    )
+)
+F(
+    Fault(
+        "crash-on-large-body",
+        "a body over 64 KB overflows a fixed buffer: 500",
+        frozenset({"body-over-64kb::no-server-error", "body-over-1mb::no-server-error"}),
+        stages={"envelope": crash_when(_larger_than(64 * 1024), lambda request, ctx: None)},
+    )
+)
+F(
+    Fault(
+        "hang-on-1mb-body",
+        "a body over 1 MB is never answered (the worker waits for bytes its buffer has no room for)",
+        frozenset({"body-over-1mb::transport"}),
+        stages={
+            "envelope": lambda r, c: (
+                error_reply(413, "too_large", "").with_(delay=float("inf"))
+                if len(r.body or b"") > 1024 * 1024
+                else None
+            )
+        },
+    )
+)
+F(
+    Fault(
+        "crash-on-huge-number",
+        "parses numbers as float64 / int64: `1e400` or a 400-digit integer overflows into a 500",
+        frozenset({"body-huge-numbers::no-server-error"}),
+        stages={"parse": _parser(_utf8_json(parse_float=_float64, parse_int=_int64), crashes_on=(_NumberOverflow,))},
+    )
+)
+F(
+    Fault(
+        "crash-on-many-keys",
+        "a parser limited to 1,000 keys per object raises an error nobody maps to 400: 500",
+        frozenset({"body-many-keys::no-server-error"}),
+        stages={"parse": _parser(_utf8_json(object_pairs_hook=_at_most_1000_keys), crashes_on=(_TooManyKeys,))},
+    )
+)
+F(
+    Fault(
+        "duplicate-keys-first-wins",
+        "keeps the first of duplicate keys: `event` given twice, valid then invalid, is registered",
+        frozenset({"body-duplicate-keys::status"}),
+        stages={"parse": _parser(_utf8_json(object_pairs_hook=_first_wins))},
+    )
+)
+F(
+    Fault(
+        "lenient-bom",
+        "skips a UTF-8 byte order mark before the JSON text (RFC 8259 §8.1 lets a parser do so)",
+        frozenset({"body-bom"}),
+        stages={"parse": _parser(_strip_bom)},
+        expect="warn",
+        category="lenient parsing",
+    )
+)
+F(
+    Fault(
+        "utf16-detected",
+        "reads the body with `json.loads(bytes)`, which detects UTF-16 and UTF-32 (RFC 4627), and registers it",
+        frozenset({"body-utf16::status"}),
+        stages={"parse": _parser(lambda body: json.loads(body, parse_constant=_no_constant))},
+    )
+)
+F(
+    Fault(
+        "lenient-control-chars",
+        "parses with `json.loads(strict=False)`: raw control bytes inside strings are read",
+        frozenset({"body-control-bytes"}),
+        stages={"parse": _parser(_utf8_json(strict=False))},
+        expect="warn",
+        category="lenient parsing",
+    )
+)
+F(
+    Fault(
+        "any-text-accepted",
+        "registers any text/plain, form or XML body as it came, unparsed (openapi-backend)",
+        frozenset({"body-foreign-media-type::status"}),
+        stages={"content_type": _any_text_registered},
+    )
+)
+F(
+    Fault(
+        "crash-on-large-headers",
+        "a 12 KB header buffer: a request with more header bytes crashes into a 500",
+        frozenset({"envelope-large-header::no-server-error", "envelope-huge-header::no-server-error"}),
+        stages={"envelope": crash_when(lambda r, c: _header_bytes(r) > 12 * 1024, lambda request, ctx: None)},
+    )
+)
+
+
+# --- near misses of the real token -------------------------------------------------------------------
+def _given_token(request: Request) -> str:
+    scheme, _, token = (request.header("authorization") or "").partition(" ")
+    return token if scheme == "Bearer" else ""
+
+
+def _compares(accepts: Callable[[str, str], bool]) -> Stage:
+    """An auth stage that compares the given bearer token with the real one by `accepts(given, real)`."""
+    return lambda request, ctx: None if accepts(_given_token(request), ctx.token) else check_auth(request, ctx)
+
+
+F(
+    Fault(
+        "token-prefix-accepted",
+        "compares only as many characters as were sent (`strncmp(given, token, len(given))`): a prefix passes",
+        frozenset({"auth-token-prefix"}),
+        stages={"auth": _compares(lambda given, real: bool(given) and real.startswith(given))},
+    )
+)
+F(
+    Fault(
+        "token-suffix-accepted",
+        "compares only the token's own length of what was sent: the token plus anything passes",
+        frozenset({"auth-token-suffix"}),
+        stages={"auth": _compares(lambda given, real: given[: len(real)] == real)},
+    )
+)
+F(
+    Fault(
+        "token-case-insensitive",
+        "compares the token case-insensitively",
+        frozenset({"auth-token-case"}),
+        stages={"auth": _compares(lambda given, real: bool(given) and given.lower() == real.lower())},
+    )
+)
+F(
+    Fault(
+        "token-whitespace-stripped",
+        "splits `Authorization` on any whitespace: a tab after `Bearer` or before the token passes",
+        frozenset({"auth-token-tab-padded", "auth-token-tab-separated"}),
+        stages={
+            "auth": lambda r, c: (
+                None if (r.header("authorization") or "").split() == ["Bearer", c.token] else check_auth(r, c)
+            )
+        },
     )
 )
