@@ -44,6 +44,7 @@ for _envelope in (
         {"Content-Type": "application/json;charset=UTF-8"},
     ),
     Envelope("envelope-no-accept", "no Accept header", {"Accept": None}),
+    Envelope("envelope-no-user-agent", "no User-Agent header (Node's core `http` sends none)", {"User-Agent": None}),
     Envelope("envelope-accept-json", "Accept: application/json", {"Accept": "application/json"}),
     Envelope("envelope-expect-continue", "Expect: 100-continue", {"Expect": "100-continue"}),
     Envelope("envelope-chunked", "a chunked request body without Content-Length", chunked=True),

@@ -736,6 +736,14 @@ F(
 )
 F(
     Fault(
+        "user-agent-required",
+        "answers 403 to a request without a User-Agent (a WAF rule), as Node's core `http` sends",
+        frozenset({"envelope-no-user-agent"}),
+        stages={"envelope": _refuse(403, "forbidden", "User-Agent required", lambda r: not r.header("user-agent"))},
+    )
+)
+F(
+    Fault(
         "expect-continue-rejected",
         "answers 417 to `Expect: 100-continue`",
         frozenset({"envelope-expect-continue"}),
