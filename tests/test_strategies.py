@@ -237,12 +237,12 @@ def test_digit_runs_are_30_to_60_digits_then_a_breaker() -> None:
     check()
 
 
-def test_the_exotic_bodies_are_truly_over_64_kb_and_1_mb() -> None:
+def test_the_exotic_body_is_truly_over_64_kb_and_none_over_1_mb() -> None:
     from strategies import exotic_space
 
     sizes = [len(json.dumps(w).encode()) for w in exotic_space("run-1a2b3c4d.example.com")]
-    assert max(sizes) > 1024 * 1024
-    assert any(64 * 1024 < size < 1024 * 1024 for size in sizes)
+    assert any(size > 64 * 1024 for size in sizes)
+    assert max(sizes) < 1024 * 1024  # registered, it would make `GET /hooks` too long for cleanup to read
 
 
 def test_stack_classes_and_cats_name_real_families() -> None:
