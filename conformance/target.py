@@ -124,6 +124,9 @@ class Target:
         """Secret value → the placeholder that stands for it in every output."""
         found = {}
         if self.token:
+            from strategies._envelopes import derived_secrets  # the near-miss tokens the credential probes send
+
+            found.update(derived_secrets(self.token))
             found[self.token] = "$FAXPLUS_TOKEN"
         if self.client_id:
             found[self.client_id] = "$FAXPLUS_CLIENT_ID"

@@ -8,9 +8,10 @@ families, each breaking exactly the rule it names.
 True
 """
 
-from . import _families  # noqa: F401  (registers every family)
+from . import _families, _limits  # noqa: F401  (register every family)
 from ._envelopes import CREDENTIALS, ENVELOPES, Credential, Envelope
 from ._family import FAMILIES, NO_BODY, NOT_JSON, Family, Registry, Rule, register
+from ._limits import STACK_FAMILIES
 from ._payload import Payload, RawBody
 from ._valid_space import exotic_space, valid_space
 from ._webhook import DEFAULT_TARGET_DOMAIN, client_ids, e164_numbers, number_lists, targets, webhooks
@@ -27,6 +28,7 @@ __all__ = [
     "Family",
     "Payload",
     "RawBody",
+    "STACK_FAMILIES",
     "Registry",
     "Rule",
     "client_ids",

@@ -27,6 +27,8 @@ class Envelope:
     description: str
     headers: Headers = field(default_factory=dict)
     chunked: bool = False  # Transfer-Encoding: chunked, no Content-Length
+    # Past a limit real stacks set (header sizes): a 4xx is the stack's right, only a 5xx or no answer fails.
+    refusable: bool = False
 
 
 ENVELOPES: Registry[Envelope] = Registry("envelope")
@@ -42,6 +44,7 @@ for _envelope in (
         {"Content-Type": "application/json;charset=UTF-8"},
     ),
     Envelope("envelope-no-accept", "no Accept header", {"Accept": None}),
+    Envelope("envelope-no-user-agent", "no User-Agent header (Node's core `http` sends none)", {"User-Agent": None}),
     Envelope("envelope-accept-json", "Accept: application/json", {"Accept": "application/json"}),
     Envelope("envelope-expect-continue", "Expect: 100-continue", {"Expect": "100-continue"}),
     Envelope("envelope-chunked", "a chunked request body without Content-Length", chunked=True),
@@ -92,6 +95,26 @@ for _envelope in (
             "Connection": None,
         },
     ),
+    # Past the header limits real stacks set: Node 16 KB in all, nginx and Apache 8 KB a line, Python's
+    # http.server 100 fields. Each may be refused with a 4xx (431), never with a 5xx or silence.
+    Envelope(
+        "envelope-large-header",
+        "one 16 KB header (Node's default limit for all headers together)",
+        {"X-Request-Context": "a" * 16_384},
+        refusable=True,
+    ),
+    Envelope(
+        "envelope-huge-header",
+        "one 48 KB header (six times nginx's and Apache's default line limit)",
+        {"X-Request-Context": "a" * 49_152},
+        refusable=True,
+    ),
+    Envelope(
+        "envelope-many-headers",
+        "120 extra headers (Python's http.server refuses more than 100)",
+        {f"X-Trace-{i:03d}": str(i) for i in range(120)},
+        refusable=True,
+    ),
 ):
     ENVELOPES.register(_envelope)
 
@@ -117,5 +140,46 @@ for _credential in (
     Credential(
         "auth-lowercase-scheme", "the token under `bearer` in lower case", lambda t: f"bearer {t}", refused=False
     ),
+    # Near misses of the real token: what a server comparing prefixes, case-insensitively or after
+    # stripping whitespace lets through. Every derived token is a secret (`derived_secrets`).
+    Credential("auth-token-suffix", "the token with one more character after it", lambda t: f"Bearer {t}x"),
+    Credential("auth-token-prefix", "the token without its last character", lambda t: bearer(token_prefix(t))),
+    Credential("auth-token-case", "the token with its case changed", lambda t: bearer(token_case_changed(t))),
+    # HTTP trims whitespace at the ends of a header value, and RFC 6750 allows several spaces after
+    # `Bearer`: what stays a near miss on the wire is a tab where only spaces may stand.
+    Credential("auth-token-tab-padded", "the token after `Bearer ` and a tab", lambda t: f"Bearer \t{t}"),
+    Credential(
+        "auth-token-tab-separated", "the token after `Bearer` and a tab instead of a space", lambda t: f"Bearer\t{t}"
+    ),
 ):
     CREDENTIALS.register(_credential)
+
+
+def bearer(token: str) -> str:
+    """`Bearer <token>`; an empty token is the bare `Bearer` (HTTP trims the space anyway)."""
+    return f"Bearer {token}" if token else "Bearer"
+
+
+def token_prefix(token: str) -> str:
+    """The token without its last character: 'abc' → 'ab'."""
+    return token[:-1]
+
+
+def token_case_changed(token: str) -> str:
+    """The token with every letter's case swapped: 'aB3' → 'Ab3'. A token without letters has no
+    case to change: its near miss is then the empty string (an empty bearer, refused all the same)."""
+    swapped = token.swapcase()
+    return swapped if swapped != token else ""
+
+
+DERIVED = "[derived-token]"  # no `$FAXPLUS_`: `replay` has no value to put back for it
+
+
+def derived_secrets(token: str) -> dict[str, str]:
+    """The near-miss tokens that do not contain the token itself, each a secret of its own: a prefix
+    of the token is nearly all of it. (The suffixed and padded forms hold the token, masked as such.)
+
+    >>> derived_secrets("s3cr3t-Token")
+    {'s3cr3t-Toke': '[derived-token]', 'S3CR3T-tOKEN': '[derived-token]'}
+    """
+    return {form: DERIVED for form in (token_prefix(token), token_case_changed(token)) if form and form != token}

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from conformance.contract import CONTRACT
 
 from . import _e164_breakers as e164
+from . import _lists as lists
 from . import _near_misses as near
 from ._family import NO_BODY, NOT_JSON, Family, Rule, register
 from ._payload import Payload, RawBody
@@ -251,6 +252,47 @@ family(
         sample(numbers=[VALID_NUMBER, ""]),
         sample(numbers=[VALID_NUMBER, "+1234567890123456"]),
     ],
+)
+
+# --- numbers: where the bad item sits, items holding two numbers, long digit runs ----------------
+# A server that checks a sample of the list (its first items, its ends) passes every family above.
+_EXAMPLE_BADS = ("+1", "", "+1234567890123456", "12135550123")  # pattern, minLength, maxLength, pattern
+
+
+@st.composite
+def _bad_at(draw: st.DrawFn, position: lists.Position) -> list[Any]:
+    length = draw(st.integers(3 if position == "middle" else 2, 100))
+    return lists.bad_at(position, length, draw(e164.any_bad_string()))
+
+
+for _position in lists.POSITIONS:
+    family(
+        f"numbers-bad-{_position}",
+        f"one bad number at the {_position} position of a list of 2 to 100",
+        mutate("numbers", _bad_at(_position)),
+        {PATTERN, MIN_LENGTH, MAX_LENGTH},
+        [sample(numbers=lists.bad_at(_position, n, bad)) for n, bad in zip(lists.LENGTHS, _EXAMPLE_BADS, strict=True)],
+    )
+number_family(
+    "numbers-two-in-one",
+    "one item holding two valid numbers joined by `,`, `;` or a space",
+    st.builds(lists.joined, e164_numbers(), e164_numbers(), st.sampled_from(lists.SEPARATORS)),
+    [
+        lists.joined(VALID_NUMBER, "+442079460958", ","),
+        lists.joined(VALID_NUMBER, "+442079460958", ";"),
+        lists.joined(VALID_NUMBER, "+442079460958", " "),
+        lists.joined("+12", "+34", ","),  # 7 characters: only the pattern stands between it and a 200
+        lists.joined("+12", "+34", ";"),
+        lists.joined("+12", "+34", " "),
+    ],
+    {PATTERN, MAX_LENGTH},
+)
+number_family(
+    "numbers-long-digit-run",
+    "30 to 60 digits then a character that breaks the match (exposes backtracking regexes)",
+    st.builds(lists.digit_run, st.integers(30, 60), st.sampled_from(lists.RUN_BREAKERS), st.sampled_from("123456789")),
+    [lists.digit_run(30, "x"), lists.digit_run(40, "!"), lists.digit_run(50, " "), lists.digit_run(60, "a")],
+    {PATTERN, MAX_LENGTH},
 )
 
 # --- numbers: the array itself, and items that are not strings ------------------------------------

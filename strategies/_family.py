@@ -38,6 +38,10 @@ class Family:
     # a valid Webhook under that contract, the rule the family breaks is not in it (another version
     # of the spec dropped `minItems`, `additionalProperties: false`, a required key, ...).
     applies: Callable[[Contract], str | None] | None = None
+    # The Kind (its value, e.g. "over-limits") every member is judged as, when what a stack does with
+    # the request decides rather than the body's value: a 413 to a 1 MB body, a 415 to XML. None:
+    # each member is classified by what it is, like every other case.
+    kind: str | None = None
 
     def not_applicable(self, contract: Contract) -> str | None:
         """One line saying why this family is skipped under `contract`, or None to run it."""

@@ -226,6 +226,14 @@ PRISM_DIVERGES = {
     "status 401 vs 200; media-type application/problem+json vs application/json; registered no vs yes; "
     "body {type:string,title:string,status:number,detail:string,headers:{WWW-Authenticate:string}} vs {id:string} "
     "(credentials-variant)",
+    # Issue 20's stack classes: Node answers 431 to a 48 KB header, Python's http.server to 120 headers
+    # (both allowed); the over-limits families get Prism's one example Error, as every 400 does.
+    "status 431 vs 200; media-type (none) vs application/json; registered no vs yes; body empty vs {id:string} "
+    "(limits-envelope)",
+    "status 200 vs 431; media-type application/json vs text/html; registered yes vs no; body {id:string} vs not JSON "
+    "(limits-envelope)",
+    "Error.error invalid_user_id vs invalid_content_type (over-limits)",
+    "Error.error invalid_user_id vs invalid_webhook (over-limits)",
 }
 
 

@@ -44,7 +44,7 @@ def broken_rules(payload: Payload) -> set[Rule]:
             return {NO_BODY}
         try:
             payload = strict_json(payload.content)
-        except ValueError:  # JSONDecodeError and UnicodeDecodeError alike
+        except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError, nesting past the limit
             return {NOT_JSON}
     return {rule(error) for error in CONTRACT.errors("Webhook", payload)}
 
@@ -163,10 +163,150 @@ def test_generated_members_break_only_the_labelled_rules(name: str, data: st.Dat
     assert_member(family, data.draw(family.strategy, label=name))
 
 
-@pytest.mark.parametrize("name", [f.name for f in FAMILIES if NOT_JSON in f.breaks or NO_BODY in f.breaks])
+# A family of another media type (`kind` "over-limits") declares its own Content-Type on purpose.
+@pytest.mark.parametrize(
+    "name", [f.name for f in FAMILIES if (NOT_JSON in f.breaks or NO_BODY in f.breaks) and f.kind is None]
+)
 def test_raw_bodies_claim_json(name: str) -> None:
     """Not-JSON bodies are labelled application/json, so only the body itself is wrong."""
     for example in FAMILIES[name].examples:
         assert isinstance(example, RawBody)
         if NOT_JSON in FAMILIES[name].breaks:
             assert example.content is not None and example.content_type == "application/json"
+
+
+# --- positions, separators, digit runs (the shape of `numbers` beyond its first items) --------------
+def test_list_shapes_doctests() -> None:
+    import doctest
+
+    from strategies import _lists
+
+    result = doctest.testmod(_lists)
+    assert result.attempted >= 5 and result.failed == 0
+
+
+def _bad_indices(numbers: list[Any]) -> list[int]:
+    return [i for i, n in enumerate(numbers) if not CONTRACT.is_valid("Webhook", {**BASE_HOOK, "numbers": [n]})]
+
+
+BASE_HOOK = {"target": "https://example.com/fax", "event": "fax_sent"}
+
+
+@pytest.mark.parametrize("position", ["first", "middle", "last"])
+def test_the_bad_number_sits_where_the_family_says(position: str) -> None:
+    from strategies._lists import index_of
+
+    family = FAMILIES[f"numbers-bad-{position}"]
+    lengths = {len(example["numbers"]) for example in family.examples}
+    assert max(lengths) == 100 and min(lengths) <= 3 and len(lengths) >= 3
+
+    @SETTINGS
+    @given(family.strategy)
+    def check(webhook: dict[str, Any]) -> None:
+        numbers = webhook["numbers"]
+        assert 2 <= len(numbers) <= 100
+        assert _bad_indices(numbers) == [index_of(position, len(numbers))]  # type: ignore[arg-type]
+
+    for example in family.examples:
+        assert _bad_indices(example["numbers"]) == [index_of(position, len(example["numbers"]))]  # type: ignore[arg-type]
+    check()
+
+
+def test_two_in_one_items_hold_two_valid_numbers() -> None:
+    from strategies._lists import SEPARATORS
+
+    family = FAMILIES["numbers-two-in-one"]
+    seen = set()
+    for example in family.examples:
+        (item,) = example["numbers"]
+        separator = next(s for s in SEPARATORS if s in item)
+        seen.add(separator)
+        assert all(CONTRACT.is_valid("Webhook", {**BASE_HOOK, "numbers": [p]}) for p in item.split(separator))
+    assert seen == set(SEPARATORS)
+
+
+def test_digit_runs_are_30_to_60_digits_then_a_breaker() -> None:
+    pattern = re.compile(r"[+][1-9][0-9]{29,59}[^0-9]")
+
+    @SETTINGS
+    @given(FAMILIES["numbers-long-digit-run"].strategy)
+    def check(webhook: dict[str, Any]) -> None:
+        assert any(pattern.fullmatch(n) for n in webhook["numbers"]), webhook["numbers"]
+
+    assert all(pattern.fullmatch(e["numbers"][0]) for e in FAMILIES["numbers-long-digit-run"].examples)
+    check()
+
+
+def test_the_exotic_body_is_truly_over_64_kb_and_none_over_1_mb() -> None:
+    from strategies import exotic_space
+
+    sizes = [len(json.dumps(w).encode()) for w in exotic_space("run-1a2b3c4d.example.com")]
+    assert any(size > 64 * 1024 for size in sizes)
+    assert max(sizes) < 1024 * 1024  # registered, it would make `GET /hooks` too long for cleanup to read
+
+
+def test_stack_classes_and_cats_name_real_families() -> None:
+    from strategies import CREDENTIALS, ENVELOPES, _limits
+    from strategies._limits import CATS, NA, STACK_CLASSES
+
+    assert doctest_of(_limits)
+    known = {
+        *FAMILIES.names(),
+        *ENVELOPES.names(),
+        *CREDENTIALS.names(),
+        "valid-webhook",
+        "valid-numbers",
+        "valid-targets",
+    }
+    known |= {"exotic-webhook", "wrong-media-type", "no-credentials", "wrong-credentials"}
+    for what, names in STACK_CLASSES.items():
+        assert set(names) <= known, (what, set(names) - known)
+    assert [c for c, names in STACK_CLASSES.items() if not names] == ["duplicate headers"]  # said in the report
+    for fuzzer, covered in CATS.items():
+        if not covered.startswith(NA):
+            names = {n.strip().split(" ")[0] for n in covered.split(",")}
+            assert {n for n in names if not n.endswith("*")} <= known, (fuzzer, names - known)
+
+
+def doctest_of(module: Any) -> bool:
+    import doctest
+
+    result = doctest.testmod(module)
+    return result.attempted > 0 and result.failed == 0
+
+
+def test_over_limits_families_are_past_the_limits_they_name() -> None:
+    sizes = {
+        name: [
+            len(e.content) if isinstance(e, RawBody) else len(json.dumps(e).encode()) for e in FAMILIES[name].examples
+        ]
+        for name in ("body-over-64kb", "body-over-1mb")
+    }
+    assert min(sizes["body-over-64kb"]) > 64 * 1024
+    assert min(sizes["body-over-1mb"]) > 1024 * 1024
+    assert all(e.content.count(b"[") + e.content.count(b"{") >= 5000 for e in FAMILIES["body-deep-nesting"].examples)
+
+
+@pytest.mark.parametrize("name", ["body-deep-nesting", "body-many-keys", "body-huge-numbers", "body-duplicate-keys"])
+def test_each_stack_class_stays_in_its_class(name: str) -> None:
+    """A deep or wide body stays under 64 KB, so a size limit never explains what these find."""
+
+    def size(payload: Payload) -> int:
+        return len(payload.content) if isinstance(payload, RawBody) else len(json.dumps(payload).encode())
+
+    @SETTINGS
+    @given(FAMILIES[name].strategy)
+    def check(payload: Payload) -> None:
+        assert size(payload) < 64 * 1024
+
+    assert all(size(e) < 64 * 1024 for e in FAMILIES[name].examples)
+    check()
+
+
+def test_stack_families_are_the_families_of_the_stack_classes() -> None:
+    from strategies import STACK_FAMILIES
+    from strategies._limits import STACK_CLASSES
+
+    in_classes = {n for names in STACK_CLASSES.values() for n in names if n in FAMILIES.names()}
+    assert set(STACK_FAMILIES) == in_classes - {"numbers-control-chars"}  # an older family, sent with the rest
+    assert STACK_FAMILIES[-1] == "body-deep-nesting"  # what took Prism down goes last

@@ -30,10 +30,13 @@ class Kind(enum.StrEnum):
     WRONG_CREDENTIALS = "wrong-credentials"  # a bearer token the server never issued
     REFUSED_CREDENTIALS = "refused-credentials"  # a credential that must be refused (empty, other scheme, ...)
     CREDENTIALS_VARIANT = "credentials-variant"  # the right token in a form RFC 7235 permits (`bearer`)
+    # Inputs real stacks refuse before any validation (their family says which, `Family.kind`):
+    OVER_LIMITS = "over-limits"  # no valid Webhook, past a common limit (a body over 64 KB, a foreign media type)
+    LIMITS_ENVELOPE = "limits-envelope"  # a valid Webhook in an envelope past common limits (huge headers)
 
     @property
     def rejects(self) -> bool:
-        return self not in (Kind.VALID, Kind.VALID_EDGE, Kind.CREDENTIALS_VARIANT)
+        return self not in (Kind.VALID, Kind.VALID_EDGE, Kind.CREDENTIALS_VARIANT, Kind.LIMITS_ENVELOPE)
 
     @property
     def credentials(self) -> bool:

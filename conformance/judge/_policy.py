@@ -101,6 +101,19 @@ POLICY: dict[Kind, tuple[Rule, ...]] = {
         ),
         Rule("*", F, C.WRONG_STATUS, "undocumented status for a valid Webhook with the right token"),
     ),
+    # A stack may refuse these before the handler runs (413, 415, 431): any 4xx holds, never a 5xx or silence.
+    Kind.OVER_LIMITS: (
+        Rule("400", P, C.WRONG_STATUS, "rejected with 400 as documented"),
+        Rule("4xx", W, C.SPEC_GAP, "refused with an undocumented status (413, 415, 431 are RFC 9110's own)"),
+        Rule("2xx", F, C.INVALID_ACCEPTED, "a request from which no valid Webhook can be read was accepted"),
+        Rule("*", F, C.WRONG_STATUS, "a request past common limits must be refused with a 4xx"),
+    ),
+    Kind.LIMITS_ENVELOPE: (
+        _SUCCESS,
+        Rule("4xx", P, C.WRONG_STATUS, "refused an envelope past common limits (431 or 400: a stack's own limit)"),
+        Rule("2xx", F, C.WRONG_STATUS, "success must be 200, the only documented success status"),
+        Rule("*", F, C.WRONG_STATUS, "a valid Webhook past common header limits gets 200 or a 4xx"),
+    ),
 }
 
 

@@ -61,11 +61,14 @@ def bearer_token(authorization: str | None) -> str | None:
     """The token of `Authorization: Bearer <token>`, or None.
 
     The scheme is case-insensitive (RFC 7235 §2.1: `bearer` is `Bearer`); an empty token, another
-    scheme, or a token only in the query string (RFC 6750 §2.3, which the API does not offer) is none.
+    scheme, a tab where only spaces may stand, or a token only in the query string (RFC 6750 §2.3,
+    which the API does not offer) is none.
     """
-    scheme, _, token = (authorization or "").strip().partition(" ")
-    token = token.strip()
-    return token if scheme.lower() == "bearer" and token else None
+    # RFC 6750 §2.1: `Bearer 1*SP b64token`. HTTP trims spaces and tabs at the ends of the value;
+    # whitespace anywhere else (a tab after `Bearer`, inside the token) makes it no bearer token.
+    scheme, _, token = (authorization or "").strip(" \t").partition(" ")
+    token = token.lstrip(" ")
+    return token if scheme.lower() == "bearer" and token and not any(c.isspace() for c in token) else None
 
 
 def unauthorized() -> Reply:

@@ -8,6 +8,7 @@ already caps a number at 16 characters.
 
 from __future__ import annotations
 
+import codecs
 import copy
 import ipaddress
 import json
@@ -24,6 +25,7 @@ from ._behaviour import (
     check_auth,
     check_content_type,
     parse_body,
+    register,
     unauthorized,
     validate_webhook,
 )
@@ -734,6 +736,14 @@ F(
 )
 F(
     Fault(
+        "user-agent-required",
+        "answers 403 to a request without a User-Agent (a WAF rule), as Node's core `http` sends",
+        frozenset({"envelope-no-user-agent"}),
+        stages={"envelope": _refuse(403, "forbidden", "User-Agent required", lambda r: not r.header("user-agent"))},
+    )
+)
+F(
+    Fault(
         "expect-continue-rejected",
         "answers 417 to `Expect: 100-continue`",
         frozenset({"envelope-expect-continue"}),
@@ -917,5 +927,341 @@ F(
         "its worker dies on an unknown event: the connection closes without an answer",
         frozenset({"event-unknown::transport"}),
         stages={"validate": _dies_on(_unknown_event)},
+    )
+)
+
+
+# --- where the bad item sits, items holding two numbers, long digit runs -----------------------------
+def checks_view(fn: Callable[[Any], Any]) -> Stage:
+    """A validate stage that checks `fn` of the body (a sample, a split) but registers the body as sent."""
+
+    def stage(request: Request, ctx: Context) -> Reply | None:
+        sent = ctx.body
+        ctx.body = fn(copy.deepcopy(sent))
+        reply = validate_webhook(request, ctx)
+        ctx.body = sent
+        return reply
+
+    return stage
+
+
+def on_number_list(fn: Callable[[list[Any]], list[Any]]) -> Callable[[Any], Any]:
+    def rewrite(body: Any) -> Any:
+        if isinstance(body, dict) and isinstance(body.get("numbers"), list):
+            body["numbers"] = fn(body["numbers"])
+        return body
+
+    return rewrite
+
+
+def _ends_of_long_lists(numbers: list[Any]) -> list[Any]:
+    return numbers if len(numbers) <= 10 else [*numbers[:3], *numbers[-3:]]
+
+
+_LIST_SEPARATOR = re.compile(r"\s*[,;]\s*|\s+")
+
+
+def _split_items(numbers: list[Any]) -> list[Any]:
+    # Empty parts are kept: only a separator *between* two numbers makes two numbers of one item.
+    return [part for n in numbers for part in (_LIST_SEPARATOR.split(n) if isinstance(n, str) else [n])]
+
+
+# `^[+]([0-9]+)+$` in a backtracking engine: on a string it fails to match, every split of the digit
+# run after `+` is retried, 2**digits steps. Modelled, not run: a real one would pin a CPU for hours.
+_BACKTRACKING_STEPS_PER_SECOND = 1e8
+_DIGITS_AFTER_PLUS = re.compile(r"[+]([0-9]*)")
+
+
+def backtracking_seconds(number: str) -> float:
+    """How long `^[+]([0-9]+)+$` takes to decide `number` in a backtracking engine (`re`, PCRE).
+
+    >>> backtracking_seconds("+12135550123"), backtracking_seconds("+12135550123x") < 0.001
+    (0.0, True)
+    >>> backtracking_seconds("+" + "1" * 30 + "x") > 10
+    True
+    """
+    if re.fullmatch(r"[+][0-9]+\n?", number):
+        return 0.0  # a match is found on the first try (Python's `$` also matches before a final newline)
+    run = _DIGITS_AFTER_PLUS.match(number)
+    return 0.0 if run is None else 2.0 ** len(run.group(1)) / _BACKTRACKING_STEPS_PER_SECOND
+
+
+def _backtracking_validate(request: Request, ctx: Context) -> Reply | None:
+    numbers = ctx.body.get("numbers") if isinstance(ctx.body, dict) else None
+    cost = sum(backtracking_seconds(n) for n in numbers if isinstance(n, str)) if isinstance(numbers, list) else 0.0
+    reply = validate_webhook(request, ctx)
+    if cost > 0.001:  # the worker is busy for that long before the contract's own check even runs
+        return (reply or error_reply(400, "invalid_webhook", "numbers")).with_(delay=cost)
+    return reply
+
+
+F(
+    Fault(
+        "numbers-first-items-only",
+        "checks only the first 5 items of `numbers`: a bad item further down is registered",
+        frozenset({"numbers-bad-middle", "numbers-bad-last"}),
+        stages={"validate": checks_view(on_number_list(lambda numbers: numbers[:5]))},
+    )
+)
+F(
+    Fault(
+        "numbers-long-lists-sampled",
+        "spot-checks lists of more than 10 numbers: only their first 3 and last 3 items are validated",
+        frozenset({"numbers-bad-middle"}),
+        stages={"validate": checks_view(on_number_list(_ends_of_long_lists))},
+    )
+)
+F(
+    Fault(
+        "numbers-items-split-on-separators",
+        "splits each number on `,`, `;` and whitespace and validates the parts: `+12,+34` is two valid numbers",
+        frozenset({"numbers-two-in-one"}),
+        stages={"validate": checks_view(on_number_list(_split_items))},
+    )
+)
+F(
+    Fault(
+        "numbers-pattern-backtracking",
+        "pre-checks numbers with `^[+]([0-9]+)+$` in a backtracking engine: a long digit run then a letter "
+        "takes 2**digits steps, far past any deadline",
+        frozenset({"numbers-long-digit-run::transport"}),
+        stages={"validate": _backtracking_validate},
+    )
+)
+
+
+# --- inputs that crash real stacks ---------------------------------------------------------------------
+_SERVER_ERROR = ("internal_server_error", "An unexpected error happened, please contact support")
+
+
+def _parser(loads: Callable[[bytes], Any], *, crashes_on: tuple[type[BaseException], ...] = ()) -> Stage:
+    """A parse stage reading the body with `loads`: what it cannot read is a 400, what it raises
+    `crashes_on` for escapes the handler as a 500."""
+
+    def stage(request: Request, ctx: Context) -> Reply | None:
+        if not request.body:
+            return parse_body(request, ctx)
+        try:
+            ctx.body = loads(request.body)
+        except crashes_on:
+            return error_reply(500, *_SERVER_ERROR)
+        except (ValueError, RecursionError):
+            return error_reply(400, "invalid_body", "Request body is not valid JSON")
+        return None
+
+    return stage
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # as the reference: NaN and Infinity stay refused
+
+
+def _utf8_json(**options: Any) -> Callable[[bytes], Any]:
+    return lambda body: json.loads(body.decode("utf-8"), parse_constant=_no_constant, **options)
+
+
+class _NumberOverflow(ArithmeticError):
+    """A number no float64 or int64 holds: the typed parser's error nobody maps to 400."""
+
+
+def _float64(literal: str) -> float:
+    value = float(literal)
+    if value in (float("inf"), float("-inf")):
+        raise _NumberOverflow(literal)
+    return value
+
+
+def _int64(literal: str) -> int:
+    value = int(literal)
+    if not -(2**63) <= value < 2**63:
+        raise _NumberOverflow(literal)
+    return value
+
+
+class _TooManyKeys(RuntimeError):
+    """An object past the parser's key limit, raised as an unmapped error (cf. Django's TooManyFieldsSent)."""
+
+
+def _at_most_1000_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    if len(pairs) > 1000:
+        raise _TooManyKeys(len(pairs))
+    return dict(pairs)
+
+
+def _first_wins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    kept: dict[str, Any] = {}
+    for key, value in pairs:
+        kept.setdefault(key, value)
+    return kept
+
+
+def _strip_bom(body: bytes) -> Any:
+    return _utf8_json()(body.removeprefix(codecs.BOM_UTF8))
+
+
+def _header_bytes(request: Request) -> int:
+    return sum(len(k) + len(v) + 4 for k, v in request.headers.items())
+
+
+_TEXT_MEDIA = ("text/plain", "text/xml", "application/xml", "application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _any_text_registered(request: Request, ctx: Context) -> Reply | None:
+    media = (request.header("content-type") or "").split(";")[0].strip().lower()
+    if request.body and media in _TEXT_MEDIA:  # "text is text": stored as it came, never parsed
+        ctx.body = {"body": request.body.decode("utf-8", "replace")}
+        return register(request, ctx)
+    return check_content_type(request, ctx)
+
+
+def _larger_than(size: int) -> Callable[[Request, Context], bool]:
+    return lambda request, ctx: len(request.body or b"") > size
+
+
+F(
+    Fault(
+        "crash-on-deep-nesting",
+        "a recursive parser: nesting past its recursion limit is a RecursionError answered 500 (Litestar + msgspec)",
+        frozenset({"body-deep-nesting::no-server-error"}),
+        stages={"parse": _parser(_utf8_json(), crashes_on=(RecursionError,))},
+    )
+)
+F(
+    Fault(
+        "crash-on-large-body",
+        "a body over 64 KB overflows a fixed buffer: 500",
+        frozenset({"body-over-64kb::no-server-error", "body-over-1mb::no-server-error"}),
+        stages={"envelope": crash_when(_larger_than(64 * 1024), lambda request, ctx: None)},
+    )
+)
+F(
+    Fault(
+        "hang-on-1mb-body",
+        "a body over 1 MB is never answered (the worker waits for bytes its buffer has no room for)",
+        frozenset({"body-over-1mb::transport"}),
+        stages={
+            "envelope": lambda r, c: (
+                error_reply(413, "too_large", "").with_(delay=float("inf"))
+                if len(r.body or b"") > 1024 * 1024
+                else None
+            )
+        },
+    )
+)
+F(
+    Fault(
+        "crash-on-huge-number",
+        "parses numbers as float64 / int64: `1e400` or a 400-digit integer overflows into a 500",
+        frozenset({"body-huge-numbers::no-server-error"}),
+        stages={"parse": _parser(_utf8_json(parse_float=_float64, parse_int=_int64), crashes_on=(_NumberOverflow,))},
+    )
+)
+F(
+    Fault(
+        "crash-on-many-keys",
+        "a parser limited to 1,000 keys per object raises an error nobody maps to 400: 500",
+        frozenset({"body-many-keys::no-server-error"}),
+        stages={"parse": _parser(_utf8_json(object_pairs_hook=_at_most_1000_keys), crashes_on=(_TooManyKeys,))},
+    )
+)
+F(
+    Fault(
+        "duplicate-keys-first-wins",
+        "keeps the first of duplicate keys: `event` given twice, valid then invalid, is registered",
+        frozenset({"body-duplicate-keys::status"}),
+        stages={"parse": _parser(_utf8_json(object_pairs_hook=_first_wins))},
+    )
+)
+F(
+    Fault(
+        "lenient-bom",
+        "skips a UTF-8 byte order mark before the JSON text (RFC 8259 §8.1 lets a parser do so)",
+        frozenset({"body-bom"}),
+        stages={"parse": _parser(_strip_bom)},
+        expect="warn",
+        category="lenient parsing",
+    )
+)
+F(
+    Fault(
+        "utf16-detected",
+        "reads the body with `json.loads(bytes)`, which detects UTF-16 and UTF-32 (RFC 4627), and registers it",
+        frozenset({"body-utf16::status"}),
+        stages={"parse": _parser(lambda body: json.loads(body, parse_constant=_no_constant))},
+    )
+)
+F(
+    Fault(
+        "lenient-control-chars",
+        "parses with `json.loads(strict=False)`: raw control bytes inside strings are read",
+        frozenset({"body-control-bytes"}),
+        stages={"parse": _parser(_utf8_json(strict=False))},
+        expect="warn",
+        category="lenient parsing",
+    )
+)
+F(
+    Fault(
+        "any-text-accepted",
+        "registers any text/plain, form or XML body as it came, unparsed (openapi-backend)",
+        frozenset({"body-foreign-media-type::status"}),
+        stages={"content_type": _any_text_registered},
+    )
+)
+F(
+    Fault(
+        "crash-on-large-headers",
+        "a 12 KB header buffer: a request with more header bytes crashes into a 500",
+        frozenset({"envelope-large-header::no-server-error", "envelope-huge-header::no-server-error"}),
+        stages={"envelope": crash_when(lambda r, c: _header_bytes(r) > 12 * 1024, lambda request, ctx: None)},
+    )
+)
+
+
+# --- near misses of the real token -------------------------------------------------------------------
+def _given_token(request: Request) -> str:
+    scheme, _, token = (request.header("authorization") or "").partition(" ")
+    return token if scheme == "Bearer" else ""
+
+
+def _compares(accepts: Callable[[str, str], bool]) -> Stage:
+    """An auth stage that compares the given bearer token with the real one by `accepts(given, real)`."""
+    return lambda request, ctx: None if accepts(_given_token(request), ctx.token) else check_auth(request, ctx)
+
+
+F(
+    Fault(
+        "token-prefix-accepted",
+        "compares only as many characters as were sent (`strncmp(given, token, len(given))`): a prefix passes",
+        frozenset({"auth-token-prefix"}),
+        stages={"auth": _compares(lambda given, real: bool(given) and real.startswith(given))},
+    )
+)
+F(
+    Fault(
+        "token-suffix-accepted",
+        "compares only the token's own length of what was sent: the token plus anything passes",
+        frozenset({"auth-token-suffix"}),
+        stages={"auth": _compares(lambda given, real: given[: len(real)] == real)},
+    )
+)
+F(
+    Fault(
+        "token-case-insensitive",
+        "compares the token case-insensitively",
+        frozenset({"auth-token-case"}),
+        stages={"auth": _compares(lambda given, real: bool(given) and given.lower() == real.lower())},
+    )
+)
+F(
+    Fault(
+        "token-whitespace-stripped",
+        "splits `Authorization` on any whitespace: a tab after `Bearer` or before the token passes",
+        frozenset({"auth-token-tab-padded", "auth-token-tab-separated"}),
+        stages={
+            "auth": lambda r, c: (
+                None if (r.header("authorization") or "").split() == ["Bearer", c.token] else check_auth(r, c)
+            )
+        },
     )
 )
