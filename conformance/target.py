@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
+from conformance.credentials import derived_secrets
+
 Tier = Literal["ci", "nightly"]
 TIERS: tuple[Tier, ...] = ("ci", "nightly")
 PRODUCTION_HOST = "restapi.fax.plus"
@@ -124,9 +126,7 @@ class Target:
         """Secret value → the placeholder that stands for it in every output."""
         found = {}
         if self.token:
-            from strategies._envelopes import derived_secrets  # the near-miss tokens the credential probes send
-
-            found.update(derived_secrets(self.token))
+            found.update(derived_secrets(self.token))  # the near-miss tokens the credential probes send
             found[self.token] = "$FAXPLUS_TOKEN"
         if self.client_id:
             found[self.client_id] = "$FAXPLUS_CLIENT_ID"

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from conformance.credentials import token_case_changed, token_prefix
 from conformance.registry import Registry
 
 Headers = Mapping[str, str | None]  # None: the header is not sent at all
@@ -158,28 +159,3 @@ for _credential in (
 def bearer(token: str) -> str:
     """`Bearer <token>`; an empty token is the bare `Bearer` (HTTP trims the space anyway)."""
     return f"Bearer {token}" if token else "Bearer"
-
-
-def token_prefix(token: str) -> str:
-    """The token without its last character: 'abc' → 'ab'."""
-    return token[:-1]
-
-
-def token_case_changed(token: str) -> str:
-    """The token with every letter's case swapped: 'aB3' → 'Ab3'. A token without letters has no
-    case to change: its near miss is then the empty string (an empty bearer, refused all the same)."""
-    swapped = token.swapcase()
-    return swapped if swapped != token else ""
-
-
-DERIVED = "[derived-token]"  # no `$FAXPLUS_`: `replay` has no value to put back for it
-
-
-def derived_secrets(token: str) -> dict[str, str]:
-    """The near-miss tokens that do not contain the token itself, each a secret of its own: a prefix
-    of the token is nearly all of it. (The suffixed and padded forms hold the token, masked as such.)
-
-    >>> derived_secrets("s3cr3t-Token")
-    {'s3cr3t-Toke': '[derived-token]', 'S3CR3T-tOKEN': '[derived-token]'}
-    """
-    return {form: DERIVED for form in (token_prefix(token), token_case_changed(token)) if form and form != token}

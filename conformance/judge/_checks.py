@@ -68,7 +68,7 @@ def status(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
         return
     rule = judge_status(kind, exchange.status)  # type: ignore[arg-type]
     if rule.verdict is not Verdict.PASS:
-        message = f"{exchange.status} for a {kind} request: {rule.reason}"
+        message = f"{exchange.status} for {_a(kind)} request: {rule.reason}"
         yield Violation(
             "status", rule.verdict, rule.category, message, cause=_status_cause(exchange, kind, rule.category)
         )
@@ -95,10 +95,13 @@ def _status_cause(exchange: Exchange, kind: Kind, category: Category) -> str:
     if category is Category.INVALID_ACCEPTED and _says_error(exchange):
         # The body refuses (an Error, no WebhookId): one wrong status, not a rule left unchecked.
         return f"answered {exchange.status} with an Error to a request it must reject"
-    if category is Category.INVALID_ACCEPTED and kind is Kind.INVALID:
-        return f"accepted a Webhook that breaks {_broken_rule(exchange.request_body) or 'the schema'}"
+    rule = _broken_rule(exchange.request_body) if category is Category.INVALID_ACCEPTED else None
+    if category is Category.INVALID_ACCEPTED and (kind is Kind.INVALID or rule is not None):
+        # Named by the rule it breaks, whatever else the request is (a body over 64 KB that breaks
+        # `additionalProperties` is the same cause as a small one).
+        return f"accepted a Webhook that breaks {rule or 'the schema'}"
     if category is Category.INVALID_ACCEPTED:
-        return f"accepted a {kind} request"
+        return f"accepted {_a(kind)} request"
     if category is Category.VALID_REJECTED:
         return f"rejected a realistic valid Webhook with {exchange.status}"
     if category is Category.AUTH and kind is Kind.NO_CREDENTIALS:
@@ -113,7 +116,12 @@ def _status_cause(exchange: Exchange, kind: Kind, category: Category) -> str:
         return "accepted a non-JSON extension form of a valid Webhook"
     if kind in (Kind.INVALID, Kind.NOT_JSON, Kind.LENIENT, Kind.NO_BODY, Kind.WRONG_MEDIA_TYPE):
         return f"answered {exchange.status} instead of 400 to a request it must reject"
-    return f"answered {exchange.status} to a {kind} request"
+    return f"answered {exchange.status} to {_a(kind)} request"
+
+
+def _a(kind: Kind) -> str:
+    """`a valid`, `an invalid`: the kind with its article."""
+    return f"{'an' if str(kind)[0] in 'aeiou' else 'a'} {kind}"
 
 
 def _says_error(exchange: Exchange) -> bool:

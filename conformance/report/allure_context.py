@@ -93,7 +93,7 @@ def _message_regex(category: Category) -> str:
     if checks:
         parts.append(_line("|".join(_escape(c) for c in checks)))
     reasons = _status_reasons(category)
-    if reasons:  # the `status` check: "[family :: status] 200 for a invalid request: <policy reason>"
+    if reasons:  # the `status` check: "[family :: status] 200 for an invalid request: <policy reason>"
         alternatives = "|".join(_escape(r) for r in reasons)
         parts.append(_line("status", f"\\d+ for an? [\\w-]+ request: (?:{alternatives})"))
     if category is Category.AUTH:
