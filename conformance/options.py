@@ -310,7 +310,7 @@ RUN_OPTIONS: tuple[Option, ...] = (
     ),
     _opt(
         "--max-wait",
-        "total seconds to wait out 429s (default 120)",
+        "total seconds to wait out 429s and 503s with Retry-After (default 120)",
         "max_wait",
         type=float,
         default=120.0,
