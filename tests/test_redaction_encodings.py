@@ -10,6 +10,7 @@ offset where they do not spell it comes out as it went in.
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import json
 import re
@@ -92,10 +93,8 @@ def decodings(text: str, depth: int = 2) -> Iterator[str]:
         if len(letters) % 4 == 1:
             continue
         for alt in (None, b"-_"):
-            try:
+            with contextlib.suppress(ValueError):
                 views.add(base64.b64decode(letters + "=" * (-len(letters) % 4), altchars=alt).decode("latin-1"))
-            except ValueError:
-                pass
     views.discard(text)
     for view in views:
         yield from decodings(view, depth - 1)
