@@ -255,6 +255,7 @@ class Sender:
                     if self._stopped:
                         raise NotSent
                     self._on_the_wire += 1
+                exchange.sent_at = time.monotonic()
                 try:
                     answer = self.wire.exchange(
                         method,
