@@ -281,6 +281,28 @@ _SERVER_SECRETS = re.compile(
 )
 
 
+def _readable(exchange: Exchange) -> str:
+    """The body as a reader sees it: a JSON body's strings (escapes decoded, one per line), else its text."""
+    body = exchange.response_json()
+    if body is NOT_JSON:
+        return exchange.response_body.decode("utf-8", "replace")
+    strings: list[str] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, str):
+            strings.append(value)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                strings.append(key)
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(body)
+    return "\n".join(strings)
+
+
 def masked_excerpt(text: str, start: int, end: int, exchange: Exchange) -> str:
     """The leaked line around text[start:end], with the request's credentials and the server's own
     secrets (URL user info, `password=`, `token=`, ...) masked, at most 120 characters."""
@@ -298,7 +320,9 @@ def internal_detail(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
     they help an attacker and no client (OWASP: improper error handling)."""
     if not _answered(exchange):
         return
-    for where, text in _answer_texts(exchange).items():
+    texts = _answer_texts(exchange)
+    texts["the body"] = _readable(exchange)
+    for where, text in texts.items():
         for what, pattern in INTERNALS:
             found = pattern.search(text)
             if found:
