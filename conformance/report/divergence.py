@@ -40,7 +40,10 @@ def console_lines(reference: Reference, redact: Callable[[str], str]) -> list[st
         lines.append(f"  … {len(groups) - LIMIT} more in summary.json")
     if reference.ledger.verdict.name == "FAIL":
         bad = [g for g in reference.ledger.groups() if g.verdict.name == "FAIL"]
-        lines.append(f"the reference itself broke the contract ({len(bad)} root cause(s)):")
+        lines.append(
+            f"the reference itself broke the contract ({len(bad)} root cause(s); its pairs were not compared, "
+            "and they do not fail the candidate):"
+        )
         lines += [f"  FAIL [{g.check}] {g.title}" for g in bad[:LIMIT]]
     return [redact(line) for line in lines]
 
