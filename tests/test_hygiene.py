@@ -130,3 +130,15 @@ def test_a_repeated_name_warns_at_any_depth() -> None:
     assert warns(exchange(b'{"error": "x", "detail": {"k": 1, "k": 2}}'), "duplicate-key")
     assert warns(exchange(b'{"a": {"id": 1}, "b": {"id": 2}}'), "duplicate-key") == []  # one name per object
     assert warns(exchange(b"not json {"), "duplicate-key") == []
+
+
+def test_the_reference_mock_and_the_embedded_run_get_no_hygiene_warn(shared_runs) -> None:  # type: ignore[no-untyped-def]
+    from test_cli import RUNS
+
+    for name in ("reference", "embedded"):
+        result = shared_runs(name, RUNS[name])
+        hygiene = [f["id"] for f in result.summary()["findings"] if f["check"] in HYGIENE]
+        assert hygiene == [], (name, hygiene)
+
+
+HYGIENE = ("echoed-credential", "internal-detail", "id-reuse", "duplicate-key")
