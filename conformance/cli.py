@@ -294,8 +294,8 @@ def cmd_mock(args: argparse.Namespace) -> int:
         return _fail(f"cannot listen on 127.0.0.1:{args.port} ({error.strerror}): pick another --port")
     note = "the default token 'mock-token'" if token == DEFAULT_TOKEN else "the token you gave"
     what = f"fault: {fault.name}" if fault else f"variant: {variant.name}" if variant else "faithful"
-    _say(f"reference mock on {server.url} ({what}{_contract_note()}); it accepts {note}. Ctrl-C stops it.")
-    with contextlib.suppress(KeyboardInterrupt):
+    with contextlib.suppress(KeyboardInterrupt):  # a Ctrl-C once it said so is a stop, exit 0
+        _say(f"reference mock on {server.url} ({what}{_contract_note()}); it accepts {note}. Ctrl-C stops it.")
         server.serve_forever()
     return EXIT_OK
 
