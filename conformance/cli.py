@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from conformance.config import FILE as CONFIG_FILE
 from conformance.config import apply as apply_config
-from conformance.options import OPTIONS, add_options, build_target
+from conformance.options import MOCK_OPTIONS, OPTIONS, add_options, build_target, check_value, settle_args
 from conformance.options import add_to_argparse as add_run_options
 from conformance.replay import add_arguments as add_replay_arguments
 from conformance.replay import cmd_replay
@@ -48,18 +48,13 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the conformance suite (default target: the embedded mock)")
     add_run_options(run)
-    run.add_argument("-v", "--verbose", action="store_true", help="list every family, all-pass ones too")
 
     diff = sub.add_parser("diff", help="send every case to the candidate and a reference; report where they part ways")
     add_run_options(diff)  # the run's options, --reference-url required
-    diff.add_argument("-v", "--verbose", action="store_true", help="list every family, all-pass ones too")
 
     mock = sub.add_parser("mock", help="serve the reference mock on 127.0.0.1")
-    mock.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
+    add_options(mock, MOCK_OPTIONS)  # --port, --latency: their ranges are in the table
     mock.add_argument("--token", help="bearer token the mock accepts (default: $FAXPLUS_TOKEN or 'mock-token')")
-    mock.add_argument(
-        "--latency", type=float, default=0.0, help="seconds added to every answer, like a server far away (default 0)"
-    )
     change = mock.add_mutually_exclusive_group()
     change.add_argument("--fault", help="break exactly one rule (see `faults`)")
     change.add_argument("--variant", help="differ only where the contract allows it (see `faults`)")
@@ -69,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sdk = add_sdk_arguments(sub.add_parser("sdk", help="release gate: drive an official SDK through the contract"))
     for command in (mock, sdk):  # `run` has it among its run options
-        command.add_argument("--spec", type=Path, help="the contract: another version of the OpenAPI file")
+        add_options(command, (OPTIONS["--spec"],))
 
     add_replay_arguments(sub.add_parser("replay", help="re-send findings of a summary.json: still failing or fixed?"))
 
@@ -193,7 +188,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     gc.freeze()
     result = engine.run()
     _say("")
-    _say(console.summary(result, verbose=args.verbose, closing=False))
+    _say(console.summary(result, verbose=args.faxplus_verbose, closing=False))
     if not args.faxplus_no_html:
         _html(out / "allure-results", out / "html", single_file=args.faxplus_single_file, history=args.faxplus_history)
     _say(f"reports: {out}/summary.json, {out}/summary.md, {out}/junit.xml, {out}/allure-results/")
@@ -240,16 +235,14 @@ def cmd_mock(args: argparse.Namespace) -> int:
     if args.variant and variant is None:
         return _fail(_unknown("variant", args.variant, [v.name for v in VARIANTS]))
     token = env_or(args.token, "FAXPLUS_TOKEN") or DEFAULT_TOKEN
-    if not 0 <= args.latency < 3600:
-        return _fail(f"--latency must be between 0 and 3600 seconds, not {args.latency}")
     try:
         server = MockServer(port=args.port, token=token, fault=fault, variant=variant, latency=args.latency)
     except OSError as error:
         return _fail(f"cannot listen on 127.0.0.1:{args.port} ({error.strerror}): pick another --port")
     note = "the default token 'mock-token'" if token == DEFAULT_TOKEN else "the token you gave"
     what = f"fault: {fault.name}" if fault else f"variant: {variant.name}" if variant else "faithful"
-    _say(f"reference mock on {server.url} ({what}{_contract_note()}); it accepts {note}. Ctrl-C stops it.")
-    with contextlib.suppress(KeyboardInterrupt):
+    with contextlib.suppress(KeyboardInterrupt):  # a Ctrl-C once it said so is a stop, exit 0
+        _say(f"reference mock on {server.url} ({what}{_contract_note()}); it accepts {note}. Ctrl-C stops it.")
         server.serve_forever()
     return EXIT_OK
 
@@ -365,9 +358,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         apply_config(parser, argv)  # the config file's values become defaults: flags still win
     except UsageError as error:
         return _fail(str(error))
-    args = parser.parse_args(argv)
     try:
-        spec = getattr(args, "faxplus_spec", None) or getattr(args, "spec", None) or os.environ.get("FAXPLUS_SPEC")
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # a bad option (one line, exit 2) or --help: as a code, also when called in-process
+        return done.code if isinstance(done.code, int) else EXIT_USAGE
+    try:
+        settle_args(args)  # what one option needs of another (a --baseline file that exists, ...)
+        spec = getattr(args, "faxplus_spec", None) or check_value(OPTIONS["--spec"], os.environ.get("FAXPLUS_SPEC"))
         if spec:
             from conformance.contract import use_spec
 
@@ -381,9 +378,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except Exception as error:  # noqa: BLE001 - the last resort: one redacted line, not a traceback
-        if os.environ.get("FAXPLUS_DEBUG"):
-            raise
         redactor = Redactor(_secrets(args))
+        if os.environ.get("FAXPLUS_DEBUG"):  # more detail, the same exit code
+            import traceback
+
+            print(redactor.text("".join(traceback.format_exception(error))), file=sys.stderr, end="", flush=True)
         return _fail(
             redactor.text(
                 f"internal error ({type(error).__name__}: {error}); "

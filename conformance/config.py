@@ -191,12 +191,16 @@ def _value(config: Config, key: str, value: Any, action: argparse.Action) -> Any
 def _convert(config: Config, bad: str, item: Any, action: argparse.Action, key: str) -> Any:
     if isinstance(item, dict | list | bool):
         raise UsageError(f"{bad} must be a single value, as after --{key}")
+    text = str(item)
+    is_path = action.type is Path or getattr(action.type, "__name__", "") == Path.__name__
+    if is_path and not Path(text).is_absolute():
+        text = str(config.path.parent / text)  # relative to the config file, not to wherever the job runs
     try:
-        out = action.type(str(item)) if callable(action.type) else str(item)
+        out = action.type(text) if callable(action.type) else text
+    except argparse.ArgumentTypeError as error:  # the option's own check (conformance.options), in its words
+        raise UsageError(f"{bad}: {error}") from None
     except (TypeError, ValueError):
         raise UsageError(f"{bad} is not a valid value for --{key}") from None
     if action.choices is not None and out not in action.choices:
         raise UsageError(f"{bad} is not one of {', '.join(map(str, action.choices))}")
-    if isinstance(out, Path) and not out.is_absolute():
-        out = config.path.parent / out  # relative to the config file, not to wherever the job runs
     return out

@@ -4,6 +4,10 @@ plugin's options and the `Target` they fill.
 Adding an option is one `Option(...)` row. `tests/test_options.py` proves that the CLI and the
 plugin offer the same options, so the two ways of running the suite cannot drift apart.
 
+What a value may be is part of its row (`valid`: a `Range`, a writable folder, a readable text file):
+it is checked as the value is parsed, on the command line, in the config file and in the plugin,
+so a bad value is one line and exit 2 before anything is sent (`tests/test_bad_input.py` walks them).
+
 >>> OPTIONS["--timeout"].dest
 'faxplus_timeout'
 """
@@ -11,13 +15,164 @@ plugin offer the same options, so the two ways of running the suite cannot drift
 from __future__ import annotations
 
 import argparse
+import functools
+import math
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from conformance.target import TIERS, Target, UsageError
+
+MAX_CONCURRENCY = 256  # sending threads: more only starve the judging thread, and 100000 cannot even start
+
+# --- what a value may be ---------------------------------------------------------------------------
+# A validator returns what is wrong with a value, as the end of "--flag VALUE: ...", or None.
+Valid = Callable[[Any], str | None]
+
+
+@dataclass(frozen=True)
+class Range:
+    """A finite number from `low` to `high` (`low` itself excluded when `above`), in `unit`.
+
+    >>> Range(0, 3600, "seconds", above=True)(float("nan"))
+    'must be a number of seconds above 0 and at most 3600'
+    >>> Range(1, 256, "requests in flight")(100000)
+    'must be a number of requests in flight from 1 to 256'
+    """
+
+    low: float
+    high: float
+    unit: str
+    above: bool = False
+
+    def __call__(self, value: Any) -> str | None:
+        ok = math.isfinite(value) and self.low <= value <= self.high and not (self.above and value == self.low)
+        if ok:
+            return None
+        of = f" of {self.unit}" if self.unit else ""
+        if self.above:
+            return f"must be a number{of} above {_num(self.low)} and at most {_num(self.high)}"
+        return f"must be a number{of} from {_num(self.low)} to {_num(self.high)}"
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def writable_folder(value: Path) -> str | None:
+    """A folder the run can create or write into (checked without creating anything)."""
+    path = Path(value)
+    if path.exists() and not path.is_dir():
+        return "is not a folder: name a folder the run may write into"
+    existing = next(p for p in (path, *path.parents) if p.exists() or p == p.parent)
+    if not existing.is_dir():
+        return f"cannot be created: {existing} is a file, not a folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"is not writable ({existing} does not let this user write): pick another folder"
+    return None
+
+
+def writable_file(value: Path) -> str | None:
+    """A file the run can write (a history file): a file or nothing there, in a writable folder."""
+    path = Path(value)
+    if path.is_dir():
+        return "is a folder, not a file"
+    if path.exists() and not os.access(path, os.W_OK):
+        return "is not writable by this user"
+    folder = writable_folder(path.parent)
+    return f"cannot be written: its folder {path.parent} {folder}" if folder else None
+
+
+def readable_file(value: Path) -> str | None:
+    path = Path(value)
+    if not path.exists():
+        return "does not exist"
+    if not path.is_file():
+        return "is not a file"
+    if not os.access(path, os.R_OK):
+        return "is not readable by this user"
+    return None
+
+
+def text_file(value: Path) -> str | None:
+    """A readable UTF-8 text file (a contract is YAML or JSON, never binary)."""
+    problem = readable_file(value)
+    if problem is not None:
+        return problem
+    try:
+        data = Path(value).read_bytes()
+    except OSError as error:
+        return f"cannot be read ({error.strerror or error})"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "is not a text file (not UTF-8): give the OpenAPI document as YAML or JSON"
+    return (
+        "is not a text file (it holds NUL bytes): give the OpenAPI document as YAML or JSON" if b"\0" in data else None
+    )
+
+
+def file_if_there(value: Path) -> str | None:
+    """A file that may not exist yet (a baseline `--update-baseline` writes), but never a folder."""
+    path = Path(value)
+    if path.exists() and not path.is_file():
+        return "is not a file"
+    if path.exists() and not os.access(path, os.R_OK):
+        return "is not readable by this user"
+    return None
+
+
+_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+
+
+def domain(value: str) -> str | None:
+    """A DNS name (RFC 1123), such as the reserved `example.com`."""
+    labels = value.lower().rstrip(".").split(".")
+    if len(value) <= 253 and len(labels) >= 2 and all(_LABEL.fullmatch(label) for label in labels):
+        return None
+    return "is not a domain name: give one such as example.com (RFC 2606 reserves it)"
+
+
+@functools.cache  # one function per row: every parser built from the table holds the same `type`
+def _parsing(option: Option) -> Callable[[str], Any]:
+    """The argparse `type` of a row: its type, then its `valid` check; a bad value is one clear line
+    (argparse prints it as `argument --flag: VALUE must be ...`)."""
+    base = option.type or str
+
+    def parse(text: str) -> Any:
+        try:
+            value = base(text)
+        except (TypeError, ValueError):
+            what = _WHAT.get(base, "a valid value")
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        return _checked(option, value, text)
+
+    parse.__name__ = getattr(base, "__name__", "value")
+    return parse
+
+
+_WHAT: dict[Any, str] = {int: "a whole number", float: "a number"}
+
+
+def _checked(option: Option, value: Any, text: str | None = None) -> Any:
+    problem = option.valid(value) if option.valid is not None else None
+    if problem is not None:
+        raise argparse.ArgumentTypeError(f"{text if text is not None else value} {problem}")
+    return value
+
+
+def check_value(option: Option, value: Any) -> Any:
+    """`value` as the row parses it (a string from the environment, or a value already parsed); a bad
+    one is a UsageError naming the flag."""
+    if value is None:
+        return None
+    try:
+        return _parsing(option)(value) if isinstance(value, str) else _checked(option, value)
+    except argparse.ArgumentTypeError as error:
+        raise UsageError(f"{option.flag}: {error}") from None
 
 
 @dataclass(frozen=True)
@@ -36,6 +191,13 @@ class Option:
     shared_dest: str | None = None
     aliases: tuple[str, ...] = ()  # older names the plugin still accepts
     many: bool = False  # may be given more than once (a list)
+    short: str | None = None  # a one-letter form on the CLI (`-v`)
+    valid: Valid | None = None  # what the value may be (see Range, writable_folder, ...): checked as it is parsed
+
+    @property
+    def parse(self) -> Callable[[str], Any]:
+        """The argparse `type`: `type`, then `valid`."""
+        return _parsing(self)
 
     @property
     def dest(self) -> str:
@@ -44,7 +206,7 @@ class Option:
     def kwargs(self) -> dict[str, Any]:
         if self.flag_only:
             return {"action": "store_true", "default": False, "help": self.help}
-        out: dict[str, Any] = {"type": self.type, "default": self.default, "help": self.help}
+        out: dict[str, Any] = {"type": self.parse, "default": self.default, "help": self.help}
         if self.many:
             out["action"] = "append"
         if self.choices:
@@ -71,13 +233,20 @@ RUN_OPTIONS: tuple[Option, ...] = (
         env="FAXPLUS_CLIENT_ID",
     ),
     _opt("--tier", "ci: deterministic gate (default); nightly: deeper", "tier", default="ci", choices=TIERS),
-    _opt("--seed", "nightly seed to replay (printed by every nightly run)", "seed", type=int),
+    _opt(
+        "--seed",
+        "nightly seed to replay (printed by every nightly run)",
+        "seed",
+        type=int,
+        valid=Range(0, 2**63 - 1, ""),
+    ),
     _opt(
         "--timeout",
         "seconds each request may take, connect to last response byte (default 5)",
         "timeout",
         type=float,
         default=5.0,
+        valid=Range(0, 3600, "seconds", above=True),
     ),
     _opt(
         "--max-response-bytes",
@@ -85,6 +254,7 @@ RUN_OPTIONS: tuple[Option, ...] = (
         "max_response_bytes",
         type=int,
         default=1024 * 1024,
+        valid=Range(1, 2**30, "bytes"),
     ),
     _opt(
         "--cleanup-timeout",
@@ -92,6 +262,7 @@ RUN_OPTIONS: tuple[Option, ...] = (
         "cleanup_timeout",
         type=float,
         default=30.0,
+        valid=Range(0, 3600, "seconds"),
     ),
     _opt(
         "--output-dir",
@@ -99,27 +270,37 @@ RUN_OPTIONS: tuple[Option, ...] = (
         "output_dir",
         type=Path,
         aliases=("--conformance-output",),
+        valid=writable_folder,
     ),
     _opt(
         "--target-base",
         "domain of registered webhook targets (default example.com)",
         "target_domain",
         default="example.com",
+        valid=domain,
     ),
     _opt("--allow-production", "permit the production host", "allow_production", flag_only=True),
-    _opt("--rate", "at most this many requests per second (default: no cap)", "rate", type=float),
+    _opt(
+        "--rate",
+        "at most this many requests per second (default: no cap)",
+        "rate",
+        type=float,
+        valid=Range(0, 10_000, "requests per second", above=True),
+    ),
     _opt(
         "--concurrency",
         "requests in flight at once (default 8, 16 in the nightly tier; 1 to the embedded mock, which "
         "answers at once); findings do not depend on it",
         "concurrency",
         type=int,
+        valid=Range(1, MAX_CONCURRENCY, "requests in flight"),
     ),
     _opt(
         "--cache-dir",
         "where the ci tier keeps the cases it drew, to replay them (default: ~/.cache/faxplus-conformance)",
         "cache_dir",
         type=Path,
+        valid=writable_folder,
     ),
     _opt(
         "--no-case-cache",
@@ -128,7 +309,14 @@ RUN_OPTIONS: tuple[Option, ...] = (
         flag_only=True,
         negate=True,
     ),
-    _opt("--max-wait", "total seconds to wait out 429s (default 120)", "max_wait", type=float, default=120.0),
+    _opt(
+        "--max-wait",
+        "total seconds to wait out 429s and 503s with Retry-After (default 120)",
+        "max_wait",
+        type=float,
+        default=120.0,
+        valid=Range(0, 86_400, "seconds"),
+    ),
     _opt("--no-cleanup", "keep the webhooks the run registered", "cleanup", flag_only=True, negate=True),
     _opt(
         "--max-live",
@@ -137,8 +325,15 @@ RUN_OPTIONS: tuple[Option, ...] = (
         "max_live",
         type=int,
         default=10,
+        valid=Range(0, 10_000, "webhooks"),
     ),
-    _opt("--baseline", "accepted findings of this target: fail only on new ones", "baseline", type=Path),
+    _opt(
+        "--baseline",
+        "accepted findings of this target: fail only on new ones",
+        "baseline",
+        type=Path,
+        valid=file_if_there,
+    ),
     _opt("--update-baseline", "write this run's fails to --baseline", "update_baseline", flag_only=True),
     _opt(
         "--shrink-budget",
@@ -146,20 +341,29 @@ RUN_OPTIONS: tuple[Option, ...] = (
         "shrink_budget",
         type=int,
         default=150,
+        valid=Range(0, 100_000, "requests"),
     ),
     _opt(
         "--ca-bundle",
         "PEM file of CAs to trust (an internal CA); default: SSL_CERT_FILE or certifi",
         "ca_bundle",
         type=Path,
+        valid=readable_file,
     ),
     _opt(
         "--client-cert",
         "PEM client certificate for mutual TLS (with its key, or see --client-key)",
         "client_cert",
         type=Path,
+        valid=readable_file,
     ),
-    _opt("--client-key", "PEM private key of --client-cert, if not in the same file", "client_key", type=Path),
+    _opt(
+        "--client-key",
+        "PEM private key of --client-cert, if not in the same file",
+        "client_key",
+        type=Path,
+        valid=readable_file,
+    ),
     _opt("--insecure", "do not verify TLS certificates (warned on every run; last resort)", "insecure", flag_only=True),
     _opt("--no-proxy", "ignore HTTP_PROXY / HTTPS_PROXY / ALL_PROXY (honoured by default)", "no_proxy", flag_only=True),
     _opt(
@@ -168,6 +372,7 @@ RUN_OPTIONS: tuple[Option, ...] = (
         "spec",
         type=Path,
         env="FAXPLUS_SPEC",
+        valid=text_file,
     ),
     # A diff run (`diff`, or any run given a reference): see conformance/suite/_reference.py.
     _opt("--reference-url", "also send every case here and report divergences (twice: learn noise)", many=True),
@@ -181,7 +386,20 @@ RUN_OPTIONS: tuple[Option, ...] = (
     ),
     _opt("--no-html", "skip the Allure HTML report", flag_only=True, cli_only="pytest builds no HTML report"),
     _opt("--single-file", "HTML as one self-contained file", flag_only=True, cli_only="pytest builds no HTML report"),
-    _opt("--history", "trend history file kept across runs", type=Path, cli_only="pytest builds no HTML report"),
+    _opt(
+        "--history",
+        "trend history file kept across runs",
+        type=Path,
+        cli_only="pytest builds no HTML report",
+        valid=writable_file,
+    ),
+    _opt(
+        "--verbose",
+        "list every family in the summary, all-pass ones too",
+        flag_only=True,
+        short="-v",
+        cli_only="pytest has its own -v, which the plugin follows",
+    ),
 )
 OPTIONS: Mapping[str, Option] = {o.flag: o for o in RUN_OPTIONS}
 # What every command that writes reports takes (`run`, `sdk`, `diff`): rows of the one table, not copies,
@@ -198,7 +416,8 @@ def add_to_argparse(parser: argparse.ArgumentParser) -> None:
 def add_options(parser: argparse.ArgumentParser, options: Iterable[Option]) -> None:
     """Rows of the table as argparse options (same flag, dest, type and default wherever used)."""
     for option in options:
-        parser.add_argument(option.flag, dest=option.dest, **option.kwargs())
+        flags = (option.short, option.flag) if option.short else (option.flag,)
+        parser.add_argument(*flags, dest=option.dest, **option.kwargs())
 
 
 def add_output_options(parser: argparse.ArgumentParser, *, baseline: bool = False) -> None:
@@ -249,12 +468,66 @@ def build_target(get: Callable[[str], Any], **overrides: Any) -> Target:
     fields: dict[str, Any] = {}
     for option, value in values(get):
         if option.env and not value:
-            value = os.environ.get(option.env) or None
+            value = os.environ.get(option.env) or None  # as the flag would give it, checked alike
+        value = check_value(option, value)
         if option.negate:
             value = not value
         if value is not None:
             fields[option.field] = value  # type: ignore[index]
     fields.update(overrides)
-    if fields.get("update_baseline") and fields.get("baseline") is None:
-        raise UsageError("--update-baseline needs --baseline FILE to write to")
+    settle(lambda dest: fields.get(OPTION_BY_DEST[dest].field or "") if dest in OPTION_BY_DEST else None)
     return Target(**fields)
+
+
+# --- what one option needs of another -------------------------------------------------------------
+Get = Callable[[str], Any]  # an option's value by dest (None when the command does not have it)
+
+
+def _baseline_exists(get: Get) -> str | None:
+    baseline = get(OPTIONS["--baseline"].dest)
+    if get(OPTIONS["--update-baseline"].dest):
+        return None if baseline is not None else "--update-baseline needs --baseline FILE to write to"
+    if baseline is not None and not Path(baseline).exists():
+        return (
+            f"--baseline {baseline}: no such file: give the file `--update-baseline` wrote, "
+            "or add --update-baseline to write it now"
+        )
+    return None
+
+
+# Checks that read more than one option; each names what to do. Run for every command, before anything.
+RULES: tuple[Callable[[Get], str | None], ...] = (_baseline_exists,)
+OPTION_BY_DEST: Mapping[str, Option] = {o.dest: o for o in RUN_OPTIONS}
+
+
+def settle(get: Get) -> None:
+    """Apply RULES to one command's values; the first broken one is a UsageError."""
+    for rule in RULES:
+        problem = rule(get)
+        if problem is not None:
+            raise UsageError(problem)
+
+
+def settle_args(args: argparse.Namespace) -> None:
+    settle(lambda dest: getattr(args, dest, None))
+
+
+# --- the mock's own options --------------------------------------------------------------------------
+MOCK_OPTIONS: tuple[Option, ...] = (
+    _opt(
+        "--port",
+        "port (default 8080; 0 picks a free one)",
+        type=int,
+        default=8080,
+        shared_dest="port",
+        valid=Range(0, 65535, ""),
+    ),
+    _opt(
+        "--latency",
+        "seconds added to every answer, like a server far away (default 0)",
+        type=float,
+        default=0.0,
+        shared_dest="latency",
+        valid=Range(0, 3600, "seconds"),
+    ),
+)

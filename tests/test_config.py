@@ -92,11 +92,15 @@ def test_a_pyproject_without_the_table_is_no_config(tmp_path: Path) -> None:
 
 def test_every_run_option_is_a_valid_key(tmp_path: Path) -> None:
     """Driven by the table: each row is accepted in the file with no code of its own."""
+    (tmp_path / "pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    (tmp_path / "spec.yaml").write_text("openapi: 3.0.0\n")
+    files = {"--ca-bundle": "pem", "--client-cert": "pem", "--client-key": "pem", "--spec": "spec.yaml"}
     for option in RUN_OPTIONS:
         key = option.flag.removeprefix("--")
         if config.is_secret(key):
             continue
-        value = "true" if option.flag_only else ('"ci"' if option.choices else '"1"')
+        sample = files.get(option.flag, "example.com" if option.flag == "--target-base" else "1")
+        value = "true" if option.flag_only else ('"ci"' if option.choices else f'"{sample}"')
         write(tmp_path / config.FILE, f"[run]\n{key} = {value}\n")
         args = parse(["run"], tmp_path)
         assert getattr(args, option.dest) not in (None, False), key
@@ -111,7 +115,9 @@ def test_every_run_option_is_a_valid_key(tmp_path: Path) -> None:
         ("[sdk]\nrate = 3\n", "unknown key [sdk] rate"),  # a run option, not the SDK gate's
         ('[sdkk]\ntier = "ci"\n', "unknown section [sdkk]: did you mean 'sdk'?"),
         ('tier = "weekly"\n', "tier = 'weekly' is not one of ci, nightly"),
-        ('timeout = "soon"\n', "timeout = 'soon' is not a valid value for --timeout"),
+        ('timeout = "soon"\n', "timeout = 'soon': 'soon' is not a number"),
+        ("timeout = nan\n", "timeout = nan: nan must be a number of seconds above 0"),
+        ('[run]\noutput-dir = "faxplus-conformance.toml/x"\n', "cannot be created"),
         ('no-html = "yes"\n', "no-html = 'yes' must be true or false"),
         ("timeout = [1, 2]\n", "must be a single value, as after --timeout"),
         ("token-env = 3\n", "must name an environment variable"),

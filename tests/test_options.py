@@ -101,7 +101,7 @@ def test_every_reporting_command_takes_the_same_output_options() -> None:
             # Shared, not copied: the same dest, type, help and default as the one table row.
             action = actions[flag]
             assert (action.dest, action.help, action.default) == (row.dest, row.help, row.kwargs()["default"]), flag
-            assert action.type is (None if row.flag_only else row.type), flag
+            assert action.type is (None if row.flag_only else row.parse), flag
 
 
 def test_sdk_output_options_parse_as_for_run(tmp_path: Path) -> None:

@@ -109,7 +109,7 @@ def test_spec_without_post_hooks_is_a_usage_error(tmp_path: Path, command: str) 
 
 def test_missing_spec_file_is_a_usage_error(tmp_path: Path) -> None:
     result = run_cli("run", "--spec", tmp_path / "nope.yaml")
-    assert result.returncode == 2 and "cannot read it" in result.stderr, result.output
+    assert result.returncode == 2 and "nope.yaml does not exist" in result.stderr, result.output
 
 
 # --- end to end --------------------------------------------------------------------------------

@@ -6,10 +6,17 @@ A check returns the Violations it finds (none means it passed). Adding a check i
 
 from __future__ import annotations
 
+import functools
+import json
+import re
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
+from urllib.parse import parse_qs, urlsplit
 
 from conformance.contract import CONTRACT
-from conformance.send import NOT_JSON, Exchange, why_unaddressable
+from conformance.send import NOT_JSON, WEAK, Exchange, Redactor, why_unaddressable
 
 from ._expectation import MISSING, Kind, strict_json
 from ._policy import judge_status
@@ -205,6 +212,251 @@ def addressable_id(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
             Category.HYGIENE,
             f"the server issued an id that cannot be addressed safely: it {why}",
             cause="the server issued an id that cannot be addressed safely as one path segment",
+        )
+
+
+# --- hygiene: what an answer should never carry (warns: the contract is silent) ---------------------
+
+
+def _credentials(exchange: Exchange) -> dict[str, str]:
+    """What the request carried as credentials → where: the Authorization value (and its credential
+    after the scheme), x-fax-clientid, cookies, an `access_token` in the query. Short ones are left out:
+    a credential under WEAK characters is a word of ordinary text too (`--token t`)."""
+    found: dict[str, str] = {}
+    for name, value in exchange.request_headers.items():
+        lower = name.lower()
+        if lower == "authorization":
+            found[value.split(" ", 1)[-1].strip()] = "Authorization"
+        elif lower in ("x-fax-clientid", "cookie", "proxy-authorization"):
+            found[value.strip()] = name
+    try:
+        query = parse_qs(urlsplit(exchange.url).query)
+    except ValueError:
+        query = {}
+    for value in query.get("access_token", []):
+        found[value] = "the access_token query parameter"
+    return {credential: where for credential, where in found.items() if len(credential) >= WEAK}
+
+
+def _answer_texts(exchange: Exchange) -> dict[str, str]:
+    """Where an answer can carry text → that text: its body and each header value."""
+    texts = {"the body": exchange.response_body.decode("utf-8", "replace")}
+    texts.update({f"the {name} header": value for name, value in exchange.response_headers.items()})
+    return texts
+
+
+@functools.lru_cache(maxsize=64)  # a run sends a handful of credentials, thousands of times
+def _finder(credential: str) -> Redactor:
+    return Redactor({credential: "[x]"})
+
+
+@check("echoed-credential")
+def echoed_credential(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
+    """An answer must not carry back a credential the request sent, in any spelling (raw, base64, JSON
+    or percent escapes, HTML references): it ends up in logs, caches and error trackers."""
+    if not _answered(exchange):
+        return
+    credentials = _credentials(exchange)
+    if not credentials:
+        return
+    # The Redactor finds a secret in every spelling: whatever it would mask is an echo.
+    finders = [(_finder(credential), sent_in) for credential, sent_in in credentials.items()]
+    for where, text in _answer_texts(exchange).items():
+        for finder, sent_in in finders:
+            if finder.text(text) != text:
+                message = f"{where} echoes the credential sent in {sent_in} (masked in this report)"
+                yield Violation(
+                    "echoed-credential",
+                    Verdict.WARN,
+                    Category.SPEC_GAP,
+                    message,
+                    cause="the answer echoes a credential",
+                )
+                return
+
+
+# What a server's internals look like when they leak into an answer: (what it is, how it reads).
+INTERNALS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (what, re.compile(pattern))
+    for what, pattern in (
+        ("a Python traceback", r'Traceback \(most recent call last\)|File "[^"\n]+", line \d+, in '),
+        ("a Java stack trace", r"\bat [\w$.]+\([\w$]+\.(?:java|kt|scala):\d+\)|Exception in thread \""),
+        ("a .NET stack trace", r"\bat [\w.`<>]+\([^)\n]*\) in [^\n]+:line \d+"),
+        ("a Node.js stack trace", r"\n\s+at (?:[\w.<>$]+ )?\(?(?:/|[A-Za-z]:\\|node:)[^)\s]+:\d+:\d+\)?"),
+        ("a Go panic", r"goroutine \d+ \[running\]|\bpanic: runtime error"),
+        ("a PHP error", r"(?:Fatal error|Parse error|Uncaught \w+): .{0,300}? in /\S+\.php(?: on line |:)\d+"),
+        ("a Ruby backtrace", r"\S+\.rb:\d+:in [`']"),
+        (
+            "an SQL error",
+            r"SQLSTATE\[|\bORA-\d{5}\b|syntax error at or near \"|You have an error in your SQL syntax"
+            r"|\bsqlite3\.\w*Error\b|\bpsycopg2?\.(?:errors\.)?\w+|\bSQLException\b|\bunterminated quoted string\b",
+        ),
+        (
+            "an internal exception name",
+            r"\b[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+\.[A-Z]\w*(?:Exception|Error)\b"
+            r"|\b(?:KeyError|AttributeError|NameError|ZeroDivisionError|UnboundLocalError|RecursionError"
+            r"|NullPointerException|IllegalArgumentException|IllegalStateException|ClassCastException"
+            r"|NullReferenceException|InvalidOperationException|ArgumentNullException)\b"
+            r"|\b(?:TypeError|ValueError|IndexError|RuntimeError|AssertionError|ReferenceError): ",
+        ),
+    )
+)
+# Secrets of the server itself that a leaked trace may hold: URL user info, `password=...` and the like.
+_SERVER_SECRETS = re.compile(
+    r"(?<=://)[^/\s:@]+:[^/\s@]+(?=@)"  # user:password@ in a connection string
+    r"|(?i:(?<=password=)|(?<=passwd=)|(?<=pwd=)|(?<=secret=)|(?<=token=)|(?<=api_key=)|(?<=apikey=))[^\s&,;'\"]+"
+)
+
+
+def _readable(exchange: Exchange) -> str:
+    """The body as a reader sees it: a JSON body's strings (escapes decoded, one per line), else its text."""
+    body = exchange.response_json()
+    if body is NOT_JSON:
+        return exchange.response_body.decode("utf-8", "replace")
+    strings: list[str] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, str):
+            strings.append(value)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                strings.append(key)
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(body)
+    return "\n".join(strings)
+
+
+def masked_excerpt(text: str, start: int, end: int, exchange: Exchange) -> str:
+    """The leaked line around text[start:end], with the request's credentials and the server's own
+    secrets (URL user info, `password=`, `token=`, ...) masked, at most 120 characters."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start : line_end if line_end != -1 else len(text)].strip()
+    line = Redactor({c: "[credential]" for c in _credentials(exchange)}).text(line)
+    line = _SERVER_SECRETS.sub("[redacted]", line)
+    return line if len(line) <= 120 else line[:117] + "…"
+
+
+@check("internal-detail")
+def internal_detail(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
+    """An answer must not show the server's internals (a stack trace, an SQL error, an exception name):
+    they help an attacker and no client (OWASP: improper error handling)."""
+    if not _answered(exchange):
+        return
+    texts = _answer_texts(exchange)
+    texts["the body"] = _readable(exchange)
+    for where, text in texts.items():
+        for what, pattern in INTERNALS:
+            found = pattern.search(text)
+            if found:
+                excerpt = masked_excerpt(text, found.start(), found.end(), exchange)
+                yield Violation(
+                    "internal-detail",
+                    Verdict.WARN,
+                    Category.SPEC_GAP,
+                    f"{where} shows {what}: {excerpt}",
+                    cause=f"the answer shows {what}",
+                )
+                return
+
+
+class IssuedIds:
+    """The ids each server gave this process's registrations, and when each answer was judged.
+
+    A run deletes a webhook only after its answer is judged, so a webhook whose answer had not been
+    judged when a later request left was certainly still registered when the server answered that
+    request: the same id for both is one id for two live webhooks. (A server that reuses the id of a
+    webhook already deleted is not blamed: its delete may have been answered before.)
+    """
+
+    LIMIT = 100_000  # ids kept per server
+
+    def __init__(self) -> None:
+        self._judged: dict[str, OrderedDict[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def issued(self, server: str, hook_id: str, sent_at: float | None) -> float | None:
+        """Record `hook_id`; return when an earlier answer with that id was judged, if `sent_at` precedes it."""
+        now = time.monotonic()
+        with self._lock:
+            ids = self._judged.setdefault(server, OrderedDict())
+            earlier = ids.get(hook_id)
+            ids[hook_id] = now
+            ids.move_to_end(hook_id)
+            if len(ids) > self.LIMIT:
+                ids.popitem(last=False)
+        if earlier is not None and sent_at is not None and sent_at < earlier:
+            return earlier
+        return None
+
+
+ISSUED = IssuedIds()
+
+
+def _server(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rsplit('/hooks', 1)[0]}"
+
+
+@check("id-reuse")
+def id_reuse(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
+    """Each live webhook has an id of its own: the contract addresses one webhook with DELETE /hooks/{id}."""
+    hook_id = exchange.registered_id
+    if hook_id is None or exchange.method != "POST":
+        return
+    if ISSUED.issued(_server(exchange.url), hook_id, exchange.sent_at) is not None:
+        yield Violation(
+            "id-reuse",
+            Verdict.WARN,
+            Category.SPEC_GAP,
+            f"id {hook_id[:64]!r} was already given to another webhook of this run that was still registered: "
+            "DELETE /hooks/{id} cannot address them one by one",
+            cause="an id given to two live webhooks",
+        )
+
+
+def _duplicate_keys(text: str) -> list[str]:
+    found: list[str] = []
+
+    def pairs(items: list[tuple[str, object]]) -> dict[str, object]:
+        seen: set[str] = set()
+        for key, _ in items:
+            if key in seen and key not in found:
+                found.append(key)
+            seen.add(key)
+        return dict(items)
+
+    try:
+        json.loads(text, object_pairs_hook=pairs)
+    except (ValueError, RecursionError):
+        return []
+    return found
+
+
+@check("duplicate-key")
+def duplicate_key(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
+    """The names within a JSON object should be unique (RFC 8259 §4): with a repeated one, which value a
+    client reads depends on its parser (the first, the last, or an error)."""
+    if not _answered(exchange) or not exchange.response_body or b'"' not in exchange.response_body:
+        return
+    try:
+        text = exchange.response_body.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    keys = _duplicate_keys(text)
+    if keys:
+        names = ", ".join(json.dumps(k)[:40] for k in keys[:3])
+        yield Violation(
+            "duplicate-key",
+            Verdict.WARN,
+            Category.SPEC_GAP,
+            f"the body repeats the name {names} within one object (RFC 8259 §4: names SHOULD be unique; "
+            "parsers disagree on which value wins)",
+            cause="a JSON object with a repeated name",
         )
 
 

@@ -1265,3 +1265,83 @@ F(
         },
     )
 )
+
+
+# --- hygiene: what an answer should never carry (warns: the contract is silent) -------------------------
+
+
+def _echo_authorization(request: Request, ctx: Context, reply: Reply) -> Reply:
+    if reply.status != 400:
+        return reply
+    body = reply.json()
+    body["description"] = f"{body.get('description', '')} (request authenticated as {request.header('authorization')})"
+    return reply.with_(body=json.dumps(body).encode())
+
+
+# A leaked trace holds the server's own secrets too: the finding must show it with them masked.
+TRACE = (
+    "Traceback (most recent call last):\n"
+    '  File "/srv/hooks/app.py", line 212, in register\n'
+    "    db.execute(INSERT_HOOK, body)\n"
+    "sqlalchemy.exc.OperationalError: (psycopg2.OperationalError) connection to "
+    "postgres://hooks:db-pass-4c1d@db.internal:5432/hooks failed"
+)
+
+
+def _register_reusing_ids(request: Request, ctx: Context) -> Reply | None:
+    """Registers under the id of the latest webhook still registered, if any (an id from a cache keyed
+    by something other than the webhook): the earlier webhook can no longer be addressed alone."""
+    live = ctx.store.all()
+    hook_id = ctx.store.add(ctx.body, live[-1]["id"] if live else None)
+    return Reply(200, json.dumps({"id": hook_id}).encode())
+
+
+def _duplicate_id(request: Request, ctx: Context, reply: Reply) -> Reply:
+    if reply.status != 200:
+        return reply
+    real = reply.json()["id"]
+    return reply.with_(body=f'{{"id": "000000000000000000000000", "id": "{real}"}}'.encode())
+
+
+F(
+    Fault(
+        "echoes-credential",
+        "repeats the Authorization header it received (the token) in the description of every 400",
+        frozenset({"echoed-credential"}),
+        reply=_echo_authorization,
+        expect="warn",
+        category="spec gap",
+    )
+)
+F(
+    Fault(
+        "stack-trace-in-error",
+        "answers 400s with a Python traceback (and a connection string with its password) as description",
+        frozenset({"internal-detail"}),
+        reply=rejections(
+            lambda reply: reply.with_(body=json.dumps({"error": "invalid", "description": TRACE}).encode())
+        ),
+        expect="warn",
+        category="spec gap",
+    )
+)
+F(
+    Fault(
+        "id-reused-while-live",
+        "gives a new webhook the id of the latest one still registered (one id, two live webhooks)",
+        frozenset({"id-reuse"}),
+        stages={"register": _register_reusing_ids},
+        expect="warn",
+        category="spec gap",
+    )
+)
+F(
+    Fault(
+        "duplicate-key-in-answer",
+        'answers 200 with `{"id": <decoy>, "id": <real>}`: which id a client reads depends on its parser',
+        frozenset({"duplicate-key"}),
+        reply=_duplicate_id,
+        expect="warn",
+        category="spec gap",
+    )
+)

@@ -40,7 +40,10 @@ def console_lines(data: Mapping[str, Any] | None) -> list[str]:
         lines.append(f"  … {len(groups) - LIMIT} more in summary.json")
     if data["reference_verdict"] == "fail":
         bad = data["reference_findings"]
-        lines.append(f"the reference itself broke the contract ({len(bad)} root cause(s)):")
+        lines.append(
+            f"the reference itself broke the contract ({len(bad)} root cause(s); its pairs were not compared, "
+            "and they do not fail the candidate):"
+        )
         lines += [f"  FAIL [{g['check']}] {g['title']}" for g in bad[:LIMIT]]
     return lines
 

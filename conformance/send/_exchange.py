@@ -25,6 +25,8 @@ class Exchange:
     error_detail: str = ""
     # Headers a client adds by default that this request deliberately did not send (lower case).
     removed_headers: tuple[str, ...] = ()
+    # time.monotonic() when the request (its last try) left: what the server had seen of the run by then.
+    sent_at: float | None = None
 
     @property
     def media_type(self) -> str:

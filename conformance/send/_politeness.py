@@ -1,5 +1,7 @@
-"""Politeness towards a shared server: a request-rate cap and `429 Retry-After` honoured within a
-bounded total wait. Only failures that cannot have changed server state are ever retried."""
+"""Politeness towards a shared server: a request-rate cap, and `429` or `503 Retry-After` (RFC 9110
+§15.6.4: the server is temporarily unable to handle the request) honoured within a bounded total wait.
+Only answers that say the request was not acted upon, and failures that cannot have changed server
+state, are ever retried."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ CONNECT_BACKOFF = 0.25
 
 
 class RateLimited(Exception):
-    """The server kept answering 429 after the whole wait budget was spent."""
+    """The server kept answering 429 (or 503 with Retry-After) after the whole wait budget was spent."""
 
 
 class Pace:
@@ -51,6 +53,31 @@ class Pace:
             return self._next - held
 
 
+def wait_asked(status: int, header: str | None) -> float | None:
+    """Seconds a `429` or `503` answer asks the client to wait before trying again, or None: not such
+    an answer. A 429 without a usable Retry-After still means "slow down" (1 s); a 503 without one is
+    an outage, judged as the server error it is, never waited out.
+
+    >>> wait_asked(503, "2"), wait_asked(503, None), wait_asked(429, None), wait_asked(500, "2")
+    (2.0, None, 1.0, None)
+    """
+    if status == 429:
+        return retry_after(header)
+    if status == 503 and header and _parses(header):
+        return retry_after(header)
+    return None
+
+
+def _parses(value: str) -> bool:
+    value = value.strip()
+    if value.isdigit():
+        return True
+    try:
+        return email.utils.parsedate_to_datetime(value) is not None
+    except (TypeError, ValueError):
+        return False
+
+
 def retry_after(value: str | None, default: float = 1.0) -> float:
     """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date), clamped.
 
@@ -74,12 +101,12 @@ def retry_after(value: str | None, default: float = 1.0) -> float:
 
 
 class WaitBudget:
-    """The total time a run may spend waiting out 429s (wall time: concurrent waits count once)."""
+    """The total time a run may spend waiting out 429s and 503s (wall time: concurrent waits count once)."""
 
     def __init__(self, total: float) -> None:
         self.total = total
         self.spent = 0.0
-        self.throttled = 0  # 429 answers waited out
+        self.throttled = 0  # 429 (and 503 Retry-After) answers waited out
         self._lock = threading.Lock()
 
     def take(self, seconds: float) -> bool:

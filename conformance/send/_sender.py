@@ -22,12 +22,21 @@ from ._errors import Cancelled, NotSent, Overdue, TargetHanging
 from ._exchange import Exchange
 from ._lanes import Lane, Lanes
 from ._live import LiveBound
-from ._politeness import CONNECT_BACKOFF, CONNECT_RETRIES, Pace, RateLimited, WaitBudget, retry_after
+from ._politeness import CONNECT_BACKOFF, CONNECT_RETRIES, Pace, RateLimited, WaitBudget, wait_asked
 from ._tls import client_options
 from ._wire import Wire
 
 DROP = {"authorization", "x-fax-clientid", "cookie", "x-schemathesis-testcaseid"}
 HANG_BREAKER = 3  # requests in a row without an answer (timeouts, refusals) before the run stops sending
+
+
+def _out_of_waiting(status: int, spent: float) -> str:
+    if status == 503:
+        return (
+            f"still answering 503 (temporarily unavailable) after {spent:.0f}s of waiting: "
+            "rerun once the target is back, or raise --max-wait"
+        )
+    return f"still answering 429 after {spent:.0f}s of waiting: lower --rate"
 
 
 def _body(kwargs: dict[str, Any]) -> bytes | None:
@@ -265,6 +274,7 @@ class Sender:
                     if self._stopped:
                         raise NotSent
                     self._on_the_wire += 1
+                exchange.sent_at = time.monotonic()
                 try:
                     answer = self.wire.exchange(
                         method,
@@ -297,17 +307,15 @@ class Sender:
                 exchange.error, exchange.error_detail = "protocol", str(exc) or type(exc).__name__
             else:
                 exchange.request_headers = answer.request_headers
-                if answer.status == 429 and not answer.too_large:
+                delay = None if answer.too_large else wait_asked(answer.status, answer.headers.get("retry-after"))
+                if delay is not None:  # 429, or 503 with Retry-After: not acted upon, try again later
                     with self._lock:
                         self._sent += 1
                     # Every sending thread waits it out; the budget counts the wall time added once.
-                    delay = retry_after(answer.headers.get("retry-after"))
                     if self._rate_limited is None and self.budget.take(self.pace.hold(delay)):
                         continue
                     # Out of waiting: every later request would only be refused as well.
-                    self._rate_limited = self._rate_limited or (
-                        f"still answering 429 after {self.budget.spent:.0f}s of waiting: lower --rate"
-                    )
+                    self._rate_limited = self._rate_limited or _out_of_waiting(answer.status, self.budget.spent)
                     raise RateLimited(self._rate_limited)
                 self._count(answered=True)
                 exchange.status = answer.status
