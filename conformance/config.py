@@ -137,7 +137,7 @@ def defaults(config: Config, parser: argparse.ArgumentParser, command: str | Non
     return found
 
 
-def _validated(config: Config, parsers: Mapping[str, argparse.ArgumentParser]) -> Iterator[tuple[str, dict]]:
+def _validated(config: Config, parsers: Mapping[str, argparse.ArgumentParser]) -> Iterator[tuple[str, dict[str, Any]]]:
     """("" for the top level, or the command) → its keys; every key known, no secret."""
     anywhere = {key for p in parsers.values() for key in keys(p)}
     top = {}

@@ -425,37 +425,6 @@ def add_output_options(parser: argparse.ArgumentParser, *, baseline: bool = Fals
     add_options(parser, (*OUTPUT_OPTIONS, BASELINE_OPTION) if baseline else OUTPUT_OPTIONS)
 
 
-def add_to_pytest(add: Callable[..., None], cwd: Path | None = None) -> None:
-    """`add(*names, **kwargs)` is the plugin's group.addoption (which tolerates a taken name).
-
-    Plain pytest reads the config file of the working directory too (its `run` values become the
-    defaults; pytest's own flags still win)."""
-    from_file = file_defaults(cwd)
-    for option in RUN_OPTIONS:
-        if option.cli_only is None:
-            kwargs = option.kwargs()
-            if option.dest in from_file:
-                kwargs["default"] = from_file[option.dest]
-            add(option.flag, *option.aliases, dest=option.dest, **kwargs)
-
-
-def file_defaults(cwd: Path | None = None) -> dict[str, Any]:
-    """The `run` values of the working directory's config file, {dest: value}; a bad file is a usage error."""
-    import pytest
-
-    from conformance import config
-
-    try:
-        found = config.find((), cwd)
-        if found is None:
-            return {}
-        from conformance.cli import _parser  # here, not at the top: the CLI imports this module
-
-        return config.defaults(found, _parser(), "run")
-    except UsageError as error:
-        raise pytest.UsageError(str(error)) from None
-
-
 def values(get: Callable[[str], Any]) -> Iterator[tuple[Option, Any]]:
     """(option, value) of every option that fills the Target."""
     for option in RUN_OPTIONS:

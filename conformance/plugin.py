@@ -10,11 +10,14 @@ concludes when pytest's session ends. The engine's own pytest run brings its `Ca
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conformance.options import add_to_pytest
+from conformance import config as config_file
+from conformance.options import RUN_OPTIONS
 from conformance.target import UsageError
 
 
@@ -27,6 +30,36 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             group.addoption(*names, **kwargs)
 
     add_to_pytest(add)
+
+
+__all__ = ["add_to_pytest", "file_defaults"]
+
+
+def add_to_pytest(add: Callable[..., None], cwd: Path | None = None) -> None:
+    """`add(*names, **kwargs)` is the plugin's group.addoption (which tolerates a taken name).
+
+    Plain pytest reads the config file of the working directory too (its `run` values become the
+    defaults; pytest's own flags still win)."""
+    from_file = file_defaults(cwd)
+    for option in RUN_OPTIONS:
+        if option.cli_only is None:
+            kwargs = option.kwargs()
+            if option.dest in from_file:
+                kwargs["default"] = from_file[option.dest]
+            add(option.flag, *option.aliases, dest=option.dest, **kwargs)
+
+
+def file_defaults(cwd: Path | None = None) -> dict[str, Any]:
+    """The `run` values of the working directory's config file, {dest: value}; a bad file is a usage error."""
+    try:
+        found = config_file.find((), cwd)
+        if found is None:
+            return {}
+        from conformance.cli import _parser  # the whole CLI: the file may hold other commands' sections
+
+        return config_file.defaults(found, _parser(), "run")
+    except UsageError as error:
+        raise pytest.UsageError(str(error)) from None
 
 
 def pytest_configure(config: pytest.Config) -> None:

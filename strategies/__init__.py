@@ -8,15 +8,35 @@ families, each breaking exactly the rule it names.
 True
 """
 
+from conformance.registry import Registry
+
 from . import _families, _limits  # noqa: F401  (register every family)
 from ._envelopes import CREDENTIALS, ENVELOPES, Credential, Envelope
-from ._family import FAMILIES, NO_BODY, NOT_JSON, Family, Registry, Rule, register
+from ._families import escaped
+from ._family import FAMILIES, NO_BODY, NOT_JSON, Family, Rule, register
 from ._limits import STACK_FAMILIES
 from ._payload import Payload, RawBody
+from ._schema_values import MISSING, sample_value
 from ._valid_space import exotic_space, valid_space
-from ._webhook import DEFAULT_TARGET_DOMAIN, client_ids, e164_numbers, number_lists, targets, webhooks
+from ._webhook import (
+    DEFAULT_TARGET_DOMAIN,
+    client_ids,
+    e164_numbers,
+    ip_path_marker,
+    number_bounds,
+    number_edges,
+    number_lists,
+    targets,
+    webhooks,
+)
 
 __all__ = [
+    "MISSING",
+    "escaped",
+    "ip_path_marker",
+    "number_bounds",
+    "number_edges",
+    "sample_value",
     "CREDENTIALS",
     "DEFAULT_TARGET_DOMAIN",
     "ENVELOPES",

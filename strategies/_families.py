@@ -13,11 +13,11 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+import strategies._e164_breakers as e164
+import strategies._lists as lists
+import strategies._near_misses as near
 from conformance.contract import CONTRACT
 
-from . import _e164_breakers as e164
-from . import _lists as lists
-from . import _near_misses as near
 from ._family import NO_BODY, NOT_JSON, Family, Rule, register
 from ._payload import Payload, RawBody
 from ._webhook import e164_numbers, property_values, targets, webhooks

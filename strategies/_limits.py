@@ -31,7 +31,7 @@ from ._families import (
     raw,
     sample,
 )
-from ._family import NOT_JSON, Family, register
+from ._family import NOT_JSON, Family, Rule, register
 from ._payload import RawBody
 from ._webhook import webhooks
 
@@ -155,7 +155,12 @@ FOREIGN_BODIES = (
 
 # --- the families ------------------------------------------------------------------------------------
 def limits_family(
-    name: str, description: str, strategy: st.SearchStrategy[Any], breaks: set, examples: list, kind: str | None = None
+    name: str,
+    description: str,
+    strategy: st.SearchStrategy[Any],
+    breaks: set[Rule],
+    examples: list[Any],
+    kind: str | None = None,
 ) -> Family:
     return register(Family(name, description, strategy, frozenset(breaks), tuple(examples), kind=kind))
 

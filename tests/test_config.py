@@ -11,7 +11,8 @@ import pytest
 from conftest import run_cli
 
 from conformance import cli, config
-from conformance.options import RUN_OPTIONS, add_to_pytest
+from conformance.options import RUN_OPTIONS
+from conformance.plugin import add_to_pytest
 from conformance.target import UsageError
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,10 +15,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from urllib.parse import parse_qs, urlsplit
 
+from conformance._json import MISSING, strict_json
 from conformance.contract import CONTRACT
 from conformance.send import NOT_JSON, WEAK, Exchange, Redactor, why_unaddressable
 
-from ._expectation import MISSING, Kind, strict_json
+from ._expectation import Kind
 from ._policy import judge_status
 from ._verdict import Category, Verdict, Violation
 
@@ -26,7 +27,7 @@ Check = Callable[[Exchange, Kind], Iterable[Violation]]
 CHECKS: dict[str, Check] = {}
 
 # Authenticated kinds whose answers the contract documents (200 / 400 / 500).
-DOCUMENTED = CONTRACT.documented_statuses()
+DOCUMENTED: dict[int, str] = CONTRACT.documented_statuses()
 
 
 def check(name: str) -> Callable[[Check], Check]:

@@ -146,7 +146,8 @@ class Pipeline:
 def webhook_validator(patch: Callable[[dict[str, Any]], None] | None = None) -> jsonschema.protocols.Validator:
     """The contract's Webhook validator, or a copy whose schema a Fault has patched."""
     if patch is None:
-        return CONTRACT.validator("Webhook")
+        contract_validator: jsonschema.protocols.Validator = CONTRACT.validator("Webhook")
+        return contract_validator
     schema = json.loads(json.dumps(CONTRACT.json_schema("Webhook")))
     patch(schema)
     validator: jsonschema.protocols.Validator = jsonschema.Draft7Validator(schema)

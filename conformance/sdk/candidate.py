@@ -6,7 +6,6 @@ a client generated from the contract (`--generate NAME`), or any driver (`--sdk-
 
 from __future__ import annotations
 
-import argparse
 import shlex
 import sys
 from dataclasses import dataclass, field
@@ -55,7 +54,7 @@ def python_candidate(spec: str | None, *, refresh: bool, say: Say) -> Candidate:
 
 
 def node_candidate(spec: str | None, *, refresh: bool, say: Say) -> Candidate:
-    from . import node
+    import conformance.sdk.node as node
 
     if not spec:
         raise UsageError(
@@ -67,27 +66,3 @@ def node_candidate(spec: str | None, *, refresh: bool, say: Say) -> Candidate:
     return Candidate(
         command, env, shlex.join(command), f"--sdk {shlex.quote('node:' + spec)}", spec=spec, language="node"
     )
-
-
-def from_args(args: argparse.Namespace, say: Say) -> Candidate:
-    chosen = [name for name in ("sdk_driver", "generate") if getattr(args, name, None)]
-    if args.sdk and args.sdk != "python":
-        chosen.append("sdk")
-    if args.sdk_spec:
-        chosen.append("sdk_spec")
-    if len(chosen) > 1:
-        names = ", ".join("--" + name.replace("_", "-") for name in chosen)
-        raise UsageError(f"{names} each choose the SDK under test: give one of them")
-    if args.sdk_driver:
-        command = shlex.split(args.sdk_driver)
-        if not command:
-            raise UsageError("--sdk-driver is empty: give the command that starts your driver")
-        return Candidate(command, None, args.sdk_driver, f"--sdk-driver {shlex.quote(args.sdk_driver)}")
-    if getattr(args, "generate", None):
-        from .generate import candidate
-
-        return candidate(args.generate, refresh=args.refresh, say=say)
-    language, spec = parse_sdk(args.sdk or "python")
-    if language == "node":
-        return node_candidate(spec, refresh=args.refresh, say=say)
-    return python_candidate(spec or args.sdk_spec, refresh=args.refresh, say=say)

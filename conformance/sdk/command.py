@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import argparse
 import random
+import shlex
 from pathlib import Path
 
 from conformance.options import add_output_options
 from conformance.target import TIERS, UsageError
+
+from ._say import Say
+from .candidate import Candidate, node_candidate, parse_sdk, python_candidate
+from .generate import candidate as generated
 
 DEFAULT_OUTPUT = Path("reports/sdk")
 
@@ -60,8 +65,6 @@ def cmd_sdk(args: argparse.Namespace) -> int:
     def say(line: str) -> None:
         print(line, flush=True)
 
-    from .candidate import from_args
-
     candidate = from_args(args, say)
     command, env, replay, spec = candidate.command, candidate.env, candidate.replay, candidate.spec
     seed = None
@@ -107,3 +110,25 @@ def cmd_sdk(args: argparse.Namespace) -> int:
     out = output_dir(args)
     say(f"reports: {out}/summary.json, {out}/summary.md, {out}/allure-results/")
     return int(data["exit_code"])
+
+
+def from_args(args: argparse.Namespace, say: Say) -> Candidate:
+    chosen = [name for name in ("sdk_driver", "generate") if getattr(args, name, None)]
+    if args.sdk and args.sdk != "python":
+        chosen.append("sdk")
+    if args.sdk_spec:
+        chosen.append("sdk_spec")
+    if len(chosen) > 1:
+        names = ", ".join("--" + name.replace("_", "-") for name in chosen)
+        raise UsageError(f"{names} each choose the SDK under test: give one of them")
+    if args.sdk_driver:
+        command = shlex.split(args.sdk_driver)
+        if not command:
+            raise UsageError("--sdk-driver is empty: give the command that starts your driver")
+        return Candidate(command, None, args.sdk_driver, f"--sdk-driver {shlex.quote(args.sdk_driver)}")
+    if getattr(args, "generate", None):
+        return generated(args.generate, refresh=args.refresh, say=say)
+    language, spec = parse_sdk(args.sdk or "python")
+    if language == "node":
+        return node_candidate(spec, refresh=args.refresh, say=say)
+    return python_candidate(spec or args.sdk_spec, refresh=args.refresh, say=say)

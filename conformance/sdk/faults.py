@@ -7,9 +7,7 @@ input: `forced(status)` replaces the mock's validate stage with a fixed Error re
 
 from __future__ import annotations
 
-from conformance.mock import FAULTS, Fault
-from conformance.mock._behaviour import Stage
-from conformance.mock._reply import error_reply
+from conformance.mock import FAULTS, Fault, Stage, error_reply
 
 ERRORS = {
     400: ("invalid_webhook", "rejected on purpose by the SDK gate"),

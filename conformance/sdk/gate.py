@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import conformance.sdk.faults as gate_faults
 from conformance.judge import CaseResult, Category, Kind, Ledger, Reproduction, Verdict, Violation
 from conformance.send import Exchange, Redactor, curl
 
-from . import faults as gate_faults
 from ._behaviour import describe, fault_behaviour
 from ._checks import answered, run_checks
 from ._corpus import INVALID, family_of, iter_corpus

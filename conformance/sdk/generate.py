@@ -138,9 +138,9 @@ def generate(gen: Generator, spec: Path, *, refresh: bool = False, say: Say = pr
 
 def candidate(name: str, *, refresh: bool, say: Say) -> Candidate:
     """Generate (cached), install (cached) and describe the client `name` emits for the current contract."""
+    import conformance.sdk.node as node
     from conformance.contract import spec_path
 
-    from . import node
     from .protocol import python_driver
 
     gen = GENERATORS[name]

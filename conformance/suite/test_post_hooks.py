@@ -6,6 +6,8 @@ Every test sends cases through a Probe, which judges each exchange with the regi
 
 from __future__ import annotations
 
+from typing import Any
+
 import allure
 import pytest
 from hypothesis import given
@@ -19,17 +21,19 @@ from strategies import (
     CREDENTIALS,
     ENVELOPES,
     FAMILIES,
+    MISSING,
     STACK_FAMILIES,
     client_ids,
+    escaped,
     exotic_space,
+    number_bounds,
+    number_edges,
     number_lists,
+    sample_value,
     targets,
     valid_space,
     webhooks,
 )
-from strategies._families import escaped
-from strategies._schema_values import MISSING, sample_value
-from strategies._webhook import number_bounds, number_edges
 
 from ._session import OPERATION, Session
 
@@ -140,7 +144,7 @@ def test_credential_is_judged(probe, name):
     token = target.token or ""
     value = credential.authorization(token)
     kind = Kind.REFUSED_CREDENTIALS if credential.refused else Kind.CREDENTIALS_VARIANT
-    how = {"authenticate": False, "headers": {"Authorization": value} if value is not None else None}
+    how: dict[str, Any] = {"authenticate": False, "headers": {"Authorization": value} if value is not None else None}
     if credential.query:
         how["query"] = {"access_token": token}
     if target.client_id:
