@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import signal
+import time
 from pathlib import Path
 
 from conftest import run_cli, spawn_cli, wait_until
 
-from conformance.mock import MockServer
+from conformance.mock import MockServer, Reply
 from conformance.send import new_label
 from conformance.send._run_label import label_of, started
 
@@ -76,3 +77,47 @@ def test_cleanup_says_in_one_line_what_is_missing() -> None:
     assert proc.stderr.strip().splitlines() == [
         "faxplus-conformance: cleanup needs --base-url URL (the server the runs registered their webhooks on)"
     ]
+
+
+class HangingDeletes(MockServer):
+    """Registers at once; every DELETE hangs (a cleanup that a second signal must cut short)."""
+
+    def respond(self, request):  # type: ignore[no-untyped-def]
+        if request.method == "DELETE":
+            return Reply(200, b"{}", delay=30.0)  # never deletes; answers (too late) that it did
+        return super().respond(request)
+
+
+def test_after_a_double_signal_the_artifacts_list_what_was_left_behind(tmp_path: Path) -> None:
+    with HangingDeletes(token=TOKEN) as mock:
+        proc = spawn_cli(
+            *("run", "--base-url", mock.url, "--no-html", "--output-dir", tmp_path, "--max-live", "0"),
+            *("--timeout", "60", "--cleanup-timeout", "60"),
+            env={"FAXPLUS_TOKEN": TOKEN},
+        )
+        wait_until(proc, lambda: len(mock.store.all()) >= 3)
+        proc.send_signal(signal.SIGTERM)  # stop sending; cleanup starts and hangs on its deletes
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGTERM)  # cancel cleanup too
+        stdout, stderr = proc.communicate(timeout=60)
+        left = {h["id"] for h in mock.store.all()}
+    assert proc.returncode == 2, stdout[-2000:] + stderr[-2000:]
+    data = json.loads((tmp_path / "summary.json").read_text())
+    assert data["complete"] is False and left
+    assert left <= set(data["cleanup"]["undeleted"]), "every webhook still registered is listed"
+    assert "left behind" in (tmp_path / "summary.md").read_text()
+    assert "cleanup could not delete" in stdout
+
+
+class RefusesDeletes(MockServer):
+    def respond(self, request):  # type: ignore[no-untyped-def]
+        return Reply(503, b'{"error": "busy"}') if request.method == "DELETE" else super().respond(request)
+
+
+def test_cleanup_exits_2_when_a_leftover_could_not_be_deleted() -> None:
+    with RefusesDeletes(token=TOKEN) as mock:
+        label = new_label()
+        mock.store.add({"target": f"https://hooks.{label}.example.com/x", "event": "fax_sent"})
+        proc = cleanup(mock.url)
+    assert proc.returncode == 2, proc.output
+    assert "deleted 0, not deleted 1" in proc.stdout and "HTTP 503" in proc.stdout
