@@ -90,7 +90,7 @@ def test_a_run_against_an_outage_ends_incomplete_not_failing(tmp_path: Path) -> 
     assert result.returncode == 2, result.output[-2000:]
     assert "Traceback" not in result.output
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "incomplete" in lines[0] and "503" in lines[0], result.stderr
+    assert len(lines) == 1 and "stopped sending" in lines[0] and "503" in lines[0], result.stderr
     data = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
     assert [f for f in data["findings"] if f["verdict"] == "fail"] == []
     assert data["counts"]["not_sent"] > 0
