@@ -104,7 +104,9 @@ def test_after_a_double_signal_the_artifacts_list_what_was_left_behind(tmp_path:
     assert proc.returncode == 2, stdout[-2000:] + stderr[-2000:]
     data = json.loads((tmp_path / "summary.json").read_text())
     assert data["complete"] is False and left
-    assert left <= set(data["cleanup"]["undeleted"]), "every webhook still registered is listed"
+    # What it knew it registered is listed (a request cut off on the wire may register one it never learnt).
+    listed = set(data["cleanup"]["undeleted"])
+    assert listed and listed <= left, (listed, left)
     assert "left behind" in (tmp_path / "summary.md").read_text()
     assert "cleanup could not delete" in stdout
 

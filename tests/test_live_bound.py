@@ -6,13 +6,13 @@ The servers are the reference mock on 127.0.0.1, counting what is registered at 
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
-import conformance
-from conformance.mock import MockServer
-from conformance.mock._reply import Reply
-from conformance.report import outputs
+from conftest import run_cli
+
+from conformance.mock import MockServer, Reply
 
 TOKEN = "live-token-8c2"
 
@@ -40,17 +40,22 @@ class NoDeletes(Counting):
         return Reply(503, b'{"error": "busy"}') if request.method == "DELETE" else None
 
 
-def run(server: MockServer, out: Path, **fields: object) -> conformance.RunResult:
-    target = conformance.Target(base_url=server.url, token=TOKEN, output_dir=out, shrink_budget=0, **fields)  # type: ignore[arg-type]
-    return conformance.run(target, reporters=outputs.reporters(allure=False))
+def run(server: MockServer, out: Path, *args: str) -> tuple[int, dict]:
+    """A whole run through the CLI (its own process: drawing there never shares this one's stack
+    with the mock's threads parsing 8,000-deep bodies); the exit code and summary.json."""
+    proc = run_cli(
+        *("run", "--base-url", server.url, "--no-html", "--output-dir", out, "--shrink-budget", "0", *args),
+        env={"FAXPLUS_TOKEN": TOKEN},
+    )
+    return proc.returncode, json.loads((out / "summary.json").read_text())
 
 
 def test_the_run_never_holds_more_than_max_live_webhooks(tmp_path: Path) -> None:
     with Counting(token=TOKEN) as server:
-        result = run(server, tmp_path, max_live=3, concurrency=8, case_cache=False)
+        code, data = run(server, tmp_path, "--max-live", "3", "--concurrency", "8")
         left = server.store.all()
-    assert result.exit_code == 0, result.gaps
-    live = result.document["live"]
+    assert code == 0, data["incomplete"]
+    live = data["live"]
     assert live["max"] == 3 and 1 <= live["peak"] <= 3
     assert server.most <= 3, f"the server held {server.most} of the run's webhooks at once"
     assert left == []
@@ -59,15 +64,15 @@ def test_the_run_never_holds_more_than_max_live_webhooks(tmp_path: Path) -> None
 def test_without_the_bound_the_same_run_holds_more(tmp_path: Path) -> None:
     # The counterpart that shows the test above can fail: unbounded, the run outpaces its deletes.
     with NoDeletes(token=TOKEN) as server:
-        result = run(server, tmp_path, max_live=0, concurrency=8, cleanup_timeout=1, case_cache=False)
-    assert result.document["live"] is None
+        code, data = run(server, tmp_path, "--max-live", "0", "--concurrency", "8", "--cleanup-timeout", "1")
+    assert data["live"] is None
     assert server.most > 3
 
 
 def test_a_bound_that_deletes_cannot_keep_stops_the_run_incomplete(tmp_path: Path) -> None:
     with NoDeletes(token=TOKEN) as server:
-        result = run(server, tmp_path, max_live=4, cleanup_timeout=1, case_cache=False)
+        code, data = run(server, tmp_path, "--max-live", "4", "--cleanup-timeout", "1")
         most = server.most
     assert most <= 4
-    assert result.exit_code == 2 and not result.complete
-    assert any("--max-live 4 reached" in gap for gap in result.gaps), result.gaps
+    assert code == 2 and not data["complete"]
+    assert any("--max-live 4 reached" in gap for gap in data["incomplete"]), data["incomplete"]
