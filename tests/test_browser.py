@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from tiers import SYSTEM
 
 from conformance.mock import FAULTS, MockServer
 
@@ -46,9 +47,12 @@ TOKEN = "browser-test-token-7c1e9a"
 LOCAL_HOST = "127.0.0.1"
 TIMEOUT_MS = 15_000
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.is_file(), reason=f"{CHROMIUM} not found: install Debian's Chromium (apt-get install chromium)"
-)
+pytestmark = [
+    SYSTEM,  # Chromium and the Allure HTML build: `tox -e system`
+    pytest.mark.skipif(
+        not CHROMIUM.is_file(), reason=f"{CHROMIUM} not found: install Debian's Chromium (apt-get install chromium)"
+    ),
+]
 
 
 @pytest.fixture(scope="module")

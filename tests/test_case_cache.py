@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import run_cli, run_suite_in_pytest
 from schemathesis.core import NOT_SET
+from tiers import SYSTEM
 
 from conformance.judge import Kind
 from conformance.mock import MockServer
@@ -157,6 +158,7 @@ def test_test_key_is_the_same_whatever_the_rootdir() -> None:
     } == {"test_post_hooks.py::test_x[a/b]"}
 
 
+@SYSTEM
 def test_cases_recorded_by_plain_pytest_elsewhere_replay_as_the_same_cases(tmp_path: Path) -> None:
     """A cache recorded by `pytest --pyargs` from another directory (other node ids) replays the very
     cases a CLI run draws: none twice, none extra (the CLI sends every recorded test ahead)."""

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CliResult, SharedRuns, run_cli
+from tiers import SYSTEM
 
 from conformance.mock import FAULTS, MockServer
 from strategies import FAMILIES
@@ -305,6 +306,7 @@ def test_faults_lists_the_catalogue():
     assert listed == FAULTS.names()
 
 
+@SYSTEM
 def test_nightly_run_prints_and_records_its_seed(nightly):
     result = nightly
     assert result.returncode == 0, result.output

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from conftest import gone, run_cli, run_like, spawn_cli
 from test_concurrency import TOKEN, VALID, Counting, _outcome
+from tiers import SYSTEM
 
 from conformance.mock import MockServer
 from conformance.mock._reply import Reply
@@ -182,6 +183,7 @@ def test_only_a_run_that_sends_ahead_and_deletes_nothing_meanwhile_gets_one() ->
     assert not wanted(case_cache=False)
 
 
+@SYSTEM
 def test_an_embedded_run_replayed_through_it_judges_as_the_first(tmp_path: Path) -> None:
     """The first run draws and sends in-process (nothing recorded yet); the second replays every case
     through the Courier."""
@@ -230,6 +232,7 @@ def _sockets_of_couriers_under(pid: int) -> int | None:
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="reads /proc")
+@SYSTEM
 def test_a_replayed_run_that_deletes_nothing_sends_from_the_courier(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     with Counting(pause=0.02) as server:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import CliResult, run_cli, run_suite_in_pytest, spawn_cli, wait_until
 from test_prism import prism_cli, prism_mock  # noqa: F401 - the pinned Prism (a fixture) and how it is started
+from tiers import SYSTEM, sampled
 
 from conformance.judge import Kind, Reproduction, Verdict
 from conformance.judge._divergence import DivergenceGroup, Divergences, describe, differences, signature_of
@@ -142,6 +143,7 @@ def test_reference_mock_against_itself_has_no_divergence(tmp_path: Path) -> None
     no_secret_in(result)
 
 
+@SYSTEM
 def test_noise_from_a_twin_reference_never_counts(tmp_path: Path) -> None:
     """Reference and twin disagree on the status of refused credentials (401 / 403): status is noise,
     so the candidate's 401 against the reference's 403 is no divergence."""
@@ -161,6 +163,7 @@ def _group_id(declared: str) -> str:
     return DivergenceGroup(cause, Kind(kind.removesuffix(")")), ()).id
 
 
+@SYSTEM
 def test_update_baseline_writes_divergences_and_baseline_accepts_them(tmp_path: Path) -> None:
     variant = VARIANTS.get("forbidden-403")
     accepted = sorted(_group_id(c) for c in variant.diverges)
@@ -178,7 +181,7 @@ def test_update_baseline_writes_divergences_and_baseline_accepts_them(tmp_path: 
     assert "accepted [baseline]" in gated.stdout
 
 
-@pytest.mark.parametrize("variant", [pytest.param(v, id=v.name) for v in VARIANTS])
+@pytest.mark.parametrize("variant", sampled(VARIANTS, every=5, ids=lambda v: v.name))
 def test_variant_diverges_only_as_declared(variant: Variant, tmp_path: Path) -> None:
     with MockServer(token=TOKEN, variant=variant) as candidate, MockServer(token=REFERENCE_TOKEN) as reference:
         result = diff(tmp_path, reference.url, base_url=candidate.url)
@@ -237,6 +240,7 @@ PRISM_DIVERGES = {
 }
 
 
+@SYSTEM
 def test_prism_diverges_where_known(prism_cli: Path, tmp_path: Path) -> None:  # noqa: F811
     with (
         prism_mock(prism_cli, tmp_path, node_options="--unhandled-rejections=warn") as prism,

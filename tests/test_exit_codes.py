@@ -15,6 +15,7 @@ import pytest
 from conftest import CliResult, SharedRuns, run_cli
 from test_cli import RUNS, SECRET_ENV, TOKEN  # the same runs, shared by name
 from test_sdk import client
+from tiers import SYSTEM
 
 from conformance import cli
 from conformance.mock import FAULTS, VARIANTS, MockServer
@@ -144,6 +145,7 @@ def _gate(shared_runs: SharedRuns, name: str, *args: str) -> CliResult:
     return result
 
 
+@SYSTEM
 def test_sdk_0_1_2(shared_runs: SharedRuns, capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
     assert _gate(shared_runs, "conformant", "--sdk-driver", client()).returncode == 0
     broken = _gate(shared_runs, "swallow-errors", "--sdk-driver", client("swallow-errors"))

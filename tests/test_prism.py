@@ -36,8 +36,11 @@ import httpx
 import pytest
 from filelock import FileLock
 from processes import stop, wait_serving
+from tiers import SYSTEM
 
 from conformance.contract import spec_path
+
+pytestmark = SYSTEM  # real stacks, installed and started by the tests: `tox -e system`
 
 ROOT = Path(__file__).resolve().parents[1]
 PRISM_DIR = ROOT / "prism"

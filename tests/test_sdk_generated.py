@@ -16,11 +16,14 @@ from pathlib import Path
 import pytest
 from conftest import SharedRuns, run_cli
 from test_sdk import fails, gate_run, warns
+from tiers import SYSTEM
 
 from conformance.contract import spec_path
 from conformance.sdk import generate as generated
 from conformance.sdk.install import install
 from conformance.sdk.protocol import python_driver
+
+pytestmark = SYSTEM  # real stacks, installed and started by the tests: `tox -e system`
 
 needs_java = pytest.mark.skipif(shutil.which("java") is None, reason="openapi-generator needs Java")
 

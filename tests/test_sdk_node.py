@@ -17,15 +17,17 @@ from typing import Any
 import pytest
 from conftest import CliResult, SharedRuns, run_cli
 from test_sdk import fails, gate_run, warns
+from tiers import SYSTEM
 
 from conformance.contract import spec_path
 from conformance.mock import MockServer
 from conformance.sdk import node
 from conformance.sdk.generate import GENERATORS, generate
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("node") is None or shutil.which("java") is None, reason="needs Node and Java"
-)
+pytestmark = [
+    SYSTEM,  # generates and builds a TypeScript client (npm, the generator's jar): `tox -e system`
+    pytest.mark.skipif(shutil.which("node") is None or shutil.which("java") is None, reason="needs Node and Java"),
+]
 
 REQUEST_FUNCTION = "return axios.request<T, R>(axiosRequestArgs) as Promise<R>;"
 DROP_AUTHORIZATION = (  # the break: the request function strips the bearer token before axios sends

@@ -138,8 +138,10 @@ class Redactor:
     def __init__(self, secrets: Mapping[str, str]) -> None:
         # Longest first, so a secret that contains another is replaced whole.
         self._secrets = sorted(((s, p) for s, p in secrets.items() if s), key=lambda sp: -len(sp[0]))
-        self._text = [(_pattern(s), p.replace("\\", "\\\\")) for s, p in self._secrets]
-        self._firsts = {s[0] for s, _ in self._secrets}
+        self._compiled: list[tuple[re.Pattern[str], str]] | None = None  # on first need: compiling costs ~ms
+        # A secret can only be spelled without itself appearing through an escape (`%`, `\\`, `&`) or,
+        # where it holds a space, a `+`.
+        self._escapes = "%\\&" + ("+" if any(" " in s for s, _ in self._secrets) else "")
         encoded = [(s.encode("utf-8", "surrogatepass"), s) for s, _ in self._secrets]
         self._b64 = [(raw, s) for raw, s in encoded if len(raw) >= _B64_MIN_SECRET]
         self._cores = [core for raw, s in self._b64 if not weak(s) for core in _cores(raw)]
@@ -153,11 +155,16 @@ class Redactor:
         return self._plain(value)
 
     def _plain(self, value: str) -> str:
-        if not any(c in value for c in self._firsts) and not any(c in value for c in "%\\&"):
-            return value  # no secret's first character, and no escape that could spell it
-        for pattern, placeholder in self._text:
+        if not any(c in value for c in self._escapes) and not any(s in value for s, _ in self._secrets):
+            return value  # no secret as written, and no escape that could spell one
+        for pattern, placeholder in self._patterns():
             value = pattern.sub(placeholder, value)
         return value
+
+    def _patterns(self) -> list[tuple[re.Pattern[str], str]]:
+        if self._compiled is None:
+            self._compiled = [(_pattern(s), p.replace("\\", "\\\\")) for s, p in self._secrets]
+        return self._compiled
 
     def _unbase64(self, match: re.Match[str]) -> str:
         """One base64 run, decoded from its start: masked and encoded again if it holds a secret."""
