@@ -336,6 +336,12 @@ RUN_OPTIONS: tuple[Option, ...] = (
     ),
     _opt("--update-baseline", "write this run's fails to --baseline", "update_baseline", flag_only=True),
     _opt(
+        "--contract-notes-warn",
+        "count the contract's own gaps (spec lint) as warns in the verdict",
+        "contract_notes_warn",
+        flag_only=True,
+    ),
+    _opt(
         "--shrink-budget",
         "requests spent shrinking fails to minimal examples (default 150; 0: off)",
         "shrink_budget",

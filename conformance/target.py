@@ -42,6 +42,7 @@ class Target:
     cleanup: bool = True  # delete every webhook the run registered
     baseline: Path | None = None  # accepted findings of this target (known deviations)
     update_baseline: bool = False
+    contract_notes_warn: bool = False  # count the contract's own gaps (spec lint) as warns in the verdict
     shrink_budget: int = 150  # requests spent shrinking fails to their smallest reproduction (0: off)
     max_response_bytes: int = 1024 * 1024  # a longer answer is cut, and the cut is a fail
     max_live: int = 10  # the run's own webhooks registered at once, at most (0: no bound)

@@ -116,7 +116,6 @@ def _numbers_with_trailing_newline(finding: Finding) -> bool:
     )
 
 
-SPEC_LINT = RootCause("the contract's own gaps (spec lint)", lambda f: f["family"] == "spec-lint")
 TABS = ("auth-token-tab-padded", "auth-token-tab-separated")
 
 
@@ -181,7 +180,6 @@ FASTAPI = Peer(
         TAB_TOKEN,
         # Starlette's `json.loads(bytes)` detects UTF-16 and UTF-32 (RFC 4627) and skips a UTF-8 BOM.
         RootCause("json.loads(bytes) reads UTF-16 (RFC 4627)", _is("body-utf16", "status", 200)),
-        SPEC_LINT,
     ),
     fail_groups_at_most=4,
 )
@@ -243,7 +241,6 @@ CONNEXION = Peer(
             lambda f: (f["family"], f["check"]) == ("body-over-1mb", "transport") and "over" in f["message"],
         ),
         RootCause("415 for text, form and XML bodies", _is("body-foreign-media-type", "status", 415)),
-        SPEC_LINT,
     ),
     fail_groups_at_most=6,  # problem+json is one cause but two checks (content-type, response-schema)
 )

@@ -21,7 +21,7 @@ from conformance.target import redact_url
 
 __all__ = ["SCHEMA_VERSION", "build", "replay_command", "with_path"]
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 def with_path(reproduction: dict[str, Any], base_url: str | None) -> dict[str, Any]:
@@ -100,6 +100,8 @@ def build(run: Session, *, exit_code: int, gaps: tuple[str, ...]) -> dict[str, A
         # --max-live: the bound and the most of the run's webhooks that were registered at once.
         "live": {"max": run.live.limit, "peak": run.live.peak} if run.live is not None else None,
         "baseline": run.baseline.as_dict() if run.target.baseline and not run.target.update_baseline else None,
+        # The contract's own gaps (spec lint): beside the verdict, not in it (--contract-notes-warn: both).
+        "contract_notes": [note.as_dict() for note in ledger.contract_notes],
         "stopped": ledger.stopped,
         # A diff run: where candidate and reference part ways although both conform (None otherwise).
         "divergences": reference.as_dict() if reference is not None else None,

@@ -5,7 +5,7 @@ from conformance._json import MISSING, strict_json
 from ._checks import CHECKS, check, run_checks
 from ._divergence import Divergences, signature_of
 from ._expectation import Kind, classify, lenient_readings
-from ._ledger import CaseResult, Finding, Group, Ledger, Reproduction, group_id
+from ._ledger import CaseResult, ContractNote, Finding, Group, Ledger, Reproduction, group_id
 from ._mechanism import MECHANISMS, Diagnosis, Mechanism, diagnose
 from ._policy import POLICY, judge_status
 from ._realism import exotic, target_exotic
@@ -18,6 +18,7 @@ __all__ = [
     "diagnose",
     "CHECKS",
     "CaseResult",
+    "ContractNote",
     "Divergences",
     "Finding",
     "Group",

@@ -20,6 +20,21 @@ from ._verdict import Category, Verdict, Violation
 
 
 @dataclass(frozen=True)
+class ContractNote:
+    """Something the contract leaves open or contradicts (spec lint): `check` names the lint.
+
+    >>> ContractNote("writable-id", "`id` is writable").as_dict()
+    {'check': 'writable-id', 'message': '`id` is writable'}
+    """
+
+    check: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"check": self.check, "message": self.message}
+
+
+@dataclass(frozen=True)
 class Reproduction:
     """All that is needed to replay one exchange, secrets already replaced by placeholders."""
 
@@ -104,6 +119,8 @@ class Finding:
 class Ledger:
     results: list[CaseResult] = field(default_factory=list)
     findings: dict[str, Finding] = field(default_factory=dict)
+    # What the contract itself leaves open (spec lint): beside the verdict, never in it.
+    contract_notes: list[ContractNote] = field(default_factory=list)
     not_sent: Counter[str] = field(default_factory=Counter)
     registered: list[str] = field(default_factory=list)  # webhook ids the run created
     stopped: str | None = None  # why the run stopped sending (target hanging, rate limit exhausted)
@@ -157,13 +174,21 @@ class Ledger:
         return opened
 
     def note(self, family: str, message: str, check: str, verdict: Verdict, category: Category) -> Finding:
-        """A finding with no exchange behind it (spec lint)."""
+        """A finding with no exchange behind it: a contract note counted as a warn
+        (`--contract-notes-warn`)."""
         reproduction = Reproduction("", "", "", {}, None, None, {}, "")
         result = CaseResult(
             "spec-lint", family, Kind.VALID, (Violation(check, verdict, category, message),), reproduction
         )
         self.add(result)
         return self.findings[f"{family}::{check}"]
+
+    def contract_note(self, check: str, message: str) -> ContractNote:
+        """A gap of the contract itself, for its authors: it says nothing about the server."""
+        note = ContractNote(check, message)
+        with self._lock:
+            self.contract_notes.append(note)
+        return note
 
     @property
     def verdict(self) -> Verdict:

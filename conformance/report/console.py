@@ -62,6 +62,7 @@ def summary(result: RunResult, limit: int = 12, *, verbose: bool = False, closin
     if skipped:
         lines.append(f"skipped {len(skipped)} famil{'ies' if len(skipped) != 1 else 'y'} this contract makes moot:")
         lines += [f"  skip {reason}" for reason in skipped.values()]
+    lines += _contract_note_lines(data.get("contract_notes") or [], verbose)
     lines += data["warnings"]
     lines += console_lines(data.get("divergences"))
     lines += [""] + _families(data["families"], verbose)
@@ -130,6 +131,15 @@ def _families(rows: dict[str, dict[str, int]], verbose: bool) -> list[str]:
     if folded:
         lines.append(f"… and {_count(folded, 'family')} with every case passed (-v shows them)")
     return lines
+
+
+def _contract_note_lines(notes: list[dict[str, str]], verbose: bool) -> list[str]:
+    """One line: the contract's own gaps are for its authors, not part of the server's verdict."""
+    if not notes:
+        return []
+    checks = ", ".join(dict.fromkeys(n["check"] for n in notes))  # each lint once, in order
+    lines = [f"contract notes: {len(notes)} gap(s) of the contract itself, not the server's verdict ({checks})"]
+    return lines + ([f"  note [{n['check']}] {n['message']}" for n in notes] if verbose else [])
 
 
 def _count(n: int, noun: str) -> str:

@@ -46,6 +46,10 @@ def render(data: dict[str, Any], top: int = 10) -> str:
             f"({g['category']}; {_count(len(g['families']), 'family')}, e.g. `{g['example']}`)"
             for g in warns[:top]
         ]
+    notes = data.get("contract_notes") or []
+    if notes:
+        lines += ["", f"## Contract notes ({len(notes)}: about the contract, not the server's verdict)", ""]
+        lines += [f"- `{n['check']}`: {n['message']}" for n in notes]
     if data.get("skipped_families"):
         lines += ["", "## Families this contract makes moot", ""]
         lines += [f"- {reason}" for reason in data["skipped_families"].values()]
