@@ -10,9 +10,11 @@ import contextlib
 import gc
 import os
 import sys
+import textwrap
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from conformance.config import FILE as CONFIG_FILE
 from conformance.config import apply as apply_config
@@ -41,40 +43,111 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
 
 
+@dataclass(frozen=True)
+class Command:
+    """One subcommand's help: a line for the command list, what it does, and an example."""
+
+    help: str
+    description: str
+    example: str
+
+
+HELP: dict[str, Command] = {
+    "run": Command(
+        "run the conformance suite (default target: the embedded mock)",
+        "Sends valid and invalid Webhooks to POST /hooks and judges every answer against the contract. "
+        "Without --base-url it starts the reference mock on 127.0.0.1. Exit 0: conformant (warns allowed); "
+        "1: contract violations; 2: usage, infrastructure, or an incomplete run.",
+        "FAXPLUS_TOKEN=... faxplus-conformance run --base-url https://staging.example/v3 --tier nightly",
+    ),
+    "diff": Command(
+        "send every case to the candidate and a reference; report where they part ways",
+        "A run against --base-url that also sends each case to --reference-url, and reports where two "
+        "conformant servers answer differently (give --reference-url twice to learn the reference's noise).",
+        "faxplus-conformance diff --base-url http://127.0.0.1:8080 --reference-url https://staging.example/v3",
+    ),
+    "mock": Command(
+        "serve the reference mock on 127.0.0.1",
+        "The reference mock: a real HTTP server that follows the contract exactly, or breaks one rule "
+        "(--fault) or differs only where the contract allows (--variant).",
+        "faxplus-conformance mock --port 8080 --fault numbers-min-items-ignored",
+    ),
+    "faults": Command(
+        "list the mock's fault catalogue (or its conformant variants)",
+        "Every fault the mock can inject, the rule it breaks and the verdict the suite must reach; "
+        "with --variants, the servers the suite must pass.",
+        "faxplus-conformance faults --variants",
+    ),
+    "sdk": Command(
+        "release gate: drive an official SDK through the contract",
+        "Registers webhooks through an SDK (the published Python one, a Node typescript-axios build, or a "
+        "client generated from the contract) against the mock, and judges what reached the wire.",
+        "faxplus-conformance sdk --sdk node:./dist/faxplus-api-3.1.0.tgz",
+    ),
+    "replay": Command(
+        "re-send findings of a summary.json: still failing or fixed?",
+        "Sends each finding's reproduction again (to the run's target or another --base-url) and says, "
+        "per finding, fixed or still failing. Exit 0: all fixed; 1: any still failing.",
+        "faxplus-conformance replay reports/summary.json numbers-empty::status --base-url http://127.0.0.1:8080",
+    ),
+    "cleanup": Command(
+        "delete the webhooks earlier runs left behind (a killed run's), and only those",
+        "Lists GET /hooks and deletes every webhook whose target carries a run label of this suite "
+        "on --target-base (e.g. https://hooks.run-tbk2q0-1a2b.example.com/...), and nothing else.",
+        "faxplus-conformance cleanup --base-url https://staging.example/v3 --older-than 1h --dry-run",
+    ),
+    "report": Command(
+        "build the Allure HTML report from allure-results",
+        "Builds the Allure 3 HTML report of a run's allure-results (offline, no analytics).",
+        "faxplus-conformance report reports/allure-results --multi-file",
+    ),
+}
+
+
+def _command(sub: Any, name: str) -> argparse.ArgumentParser:
+    command = HELP[name]
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name,
+        help=command.help,
+        description=textwrap.fill(command.description, 88),
+        epilog=f"example:\n  {command.example}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    return parser
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description="Does this server honour the Fax.Plus POST /hooks contract?")
+    parser = _Parser(
+        prog=PROG,
+        description="Does this server honour the Fax.Plus POST /hooks contract?",
+        epilog=f"example:\n  {HELP['run'].example}\n\n`{PROG} COMMAND --help` tells each command's options.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=_versions())
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run the conformance suite (default target: the embedded mock)")
-    add_run_options(run)
+    add_run_options(_command(sub, "run"), reference=False)  # diff's --reference-* are diff's alone
+    add_run_options(_command(sub, "diff"))  # the run's options, --reference-url required
 
-    diff = sub.add_parser("diff", help="send every case to the candidate and a reference; report where they part ways")
-    add_run_options(diff)  # the run's options, --reference-url required
-
-    mock = sub.add_parser("mock", help="serve the reference mock on 127.0.0.1")
+    mock = _command(sub, "mock")
     add_options(mock, MOCK_OPTIONS)  # --port, --latency: their ranges are in the table
-    mock.add_argument("--token", help="bearer token the mock accepts (default: $FAXPLUS_TOKEN or 'mock-token')")
+    mock.add_argument(
+        "--token", metavar="TOKEN", help="bearer token the mock accepts (default: $FAXPLUS_TOKEN or 'mock-token')"
+    )
     change = mock.add_mutually_exclusive_group()
-    change.add_argument("--fault", help="break exactly one rule (see `faults`)")
-    change.add_argument("--variant", help="differ only where the contract allows it (see `faults`)")
+    change.add_argument("--fault", metavar="NAME", help="break exactly one rule (see `faults`)")
+    change.add_argument("--variant", metavar="NAME", help="differ only where the contract allows it (see `faults`)")
 
-    faults = sub.add_parser("faults", help="list the mock's fault catalogue (or its conformant variants)")
+    faults = _command(sub, "faults")
     faults.add_argument("--variants", action="store_true", help="list the variants: servers the suite must pass")
 
-    sdk = add_sdk_arguments(sub.add_parser("sdk", help="release gate: drive an official SDK through the contract"))
+    sdk = add_sdk_arguments(_command(sub, "sdk"))
     for command in (mock, sdk):  # `run` has it among its run options
         add_options(command, (OPTIONS["--spec"],))
 
-    add_replay_arguments(sub.add_parser("replay", help="re-send findings of a summary.json: still failing or fixed?"))
+    add_replay_arguments(_command(sub, "replay"))
 
-    leftovers = sub.add_parser(
-        "cleanup",
-        help="delete the webhooks earlier runs left behind (a killed run's), and only those",
-        description="Lists GET /hooks and deletes every webhook whose target carries a run label of this suite "
-        "on --target-base (e.g. https://hooks.run-tbk2q0-1a2b.example.com/…), and nothing else. "
-        "Example: faxplus-conformance cleanup --base-url https://staging.example/v3 --older-than 1h --dry-run",
-    )
+    leftovers = _command(sub, "cleanup")
     add_options(leftovers, tuple(OPTIONS[flag] for flag in CLEANUP_FLAGS))
     leftovers.add_argument(
         "--older-than",
@@ -84,10 +157,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     leftovers.add_argument("--dry-run", action="store_true", help="list what would be deleted; delete nothing")
 
-    report = sub.add_parser("report", help="build the Allure HTML report from allure-results")
-    report.add_argument("results_dir", nargs="?", type=Path, default=Path("reports/allure-results"))
-    report.add_argument("--output", type=Path, help="HTML folder (default: next to the results, html/)")
-    add_options(report, (OPTIONS["--single-file"], OPTIONS["--history"]))  # the HTML options `run` and `sdk` take
+    report = _command(sub, "report")
+    report.add_argument(
+        "results_dir",
+        nargs="?",
+        type=Path,
+        default=Path("reports/allure-results"),
+        metavar="RESULTS_DIR",
+        help="the run's allure-results folder (default: reports/allure-results)",
+    )
+    report.add_argument("--output", type=Path, metavar="DIR", help="HTML folder (default: next to the results, html/)")
+    add_options(
+        report, tuple(OPTIONS[flag] for flag in ("--single-file", "--multi-file", "--history"))
+    )  # the HTML options `run` and `sdk` take
     for command in sub.choices.values():
         command.add_argument(
             "--config",
@@ -137,7 +219,7 @@ def _fail(message: str) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    target = build_target(lambda dest: getattr(args, dest))
+    target = build_target(lambda dest: getattr(args, dest, None))
     # Started first: the mock's process gets ready on another core while this one imports the suite.
     mock = _embedded_mock(target) if target.embedded else None
     courier = None
@@ -155,7 +237,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         live = sys.stderr.isatty()  # a live progress line; elsewhere (CI) a plain line every 10 s or 10 %
         engine = Engine(
             target,
-            diff=build_diff(lambda dest: getattr(args, dest)),
+            diff=build_diff(lambda dest: getattr(args, dest, None)),
             # Live on a terminal (stderr); a plain line in the log otherwise, stderr kept for errors.
             handlers=[Progress(sys.stderr if live else sys.stdout, live=live)],
             reporters=outputs.reporters(),
@@ -190,7 +272,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     _say("")
     _say(console.summary(result, verbose=args.faxplus_verbose, closing=False))
     if not args.faxplus_no_html:
-        _html(out / "allure-results", out / "html", single_file=args.faxplus_single_file, history=args.faxplus_history)
+        _html(
+            out / "allure-results", out / "html", single_file=not args.faxplus_multi_file, history=args.faxplus_history
+        )
     _say(f"reports: {out}/summary.json, {out}/summary.md, {out}/junit.xml, {out}/allure-results/")
     if target.update_baseline:
         accepted = sum(1 for f in result.findings if f.verdict.name == "FAIL")
@@ -215,7 +299,10 @@ def _html(results: Path, html: Path, *, single_file: bool, history: Path | None)
     except HtmlUnavailable as reason:
         _say(f"HTML report skipped: {reason}")
         return False
-    _say(f"HTML report: {index}")
+    if single_file:
+        _say(f"HTML report: {index}  (one file: open it from disk)")
+    else:  # its data is fetched, which a browser refuses from file://: it must be served
+        _say(f"HTML report: {index}  (a folder: serve it, python3 -m http.server -d {index.parent}, and open the URL)")
     return True
 
 
@@ -324,7 +411,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not args.results_dir.is_dir():
         return _fail(f"no allure results at {args.results_dir}: run `{PROG} run` first or name the folder")
     html = args.output or args.results_dir.parent / "html"
-    built = _html(args.results_dir, html, single_file=args.faxplus_single_file, history=args.faxplus_history)
+    built = _html(args.results_dir, html, single_file=not args.faxplus_multi_file, history=args.faxplus_history)
     return EXIT_OK if built else EXIT_USAGE
 
 
@@ -335,7 +422,9 @@ def cmd_sdk(args: argparse.Namespace) -> int:
     code = sdk_gate(args)
     out = output_dir(args)
     if not args.faxplus_no_html:
-        _html(out / "allure-results", out / "html", single_file=args.faxplus_single_file, history=args.faxplus_history)
+        _html(
+            out / "allure-results", out / "html", single_file=not args.faxplus_multi_file, history=args.faxplus_history
+        )
     return code
 
 

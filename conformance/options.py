@@ -48,6 +48,11 @@ class Range:
     unit: str
     above: bool = False
 
+    @property
+    def shown(self) -> str:
+        """The range as the help shows it: `[0..10000]`, `(0..3600]` when `low` is excluded."""
+        return f"{'(' if self.above else '['}{_num(self.low)}..{_num(self.high)}]"
+
     def __call__(self, value: Any) -> str | None:
         ok = math.isfinite(value) and self.low <= value <= self.high and not (self.above and value == self.low)
         if ok:
@@ -203,10 +208,24 @@ class Option:
     def dest(self) -> str:
         return self.shared_dest or "faxplus_" + self.flag.removeprefix("--").replace("-", "_")
 
+    @property
+    def metavar(self) -> str | None:
+        """What the help shows for the value: a plain noun (`SECONDS`, `N`, `FILE`, `URL`), never an
+        environment variable's name; None for a switch or a choice (argparse shows the choices)."""
+        if self.flag_only or self.choices:
+            return None
+        return METAVARS.get(self.flag) or _METAVAR_OF_TYPE.get(self.type, "VALUE")
+
     def kwargs(self) -> dict[str, Any]:
         if self.flag_only:
             return {"action": "store_true", "default": False, "help": self.help}
-        out: dict[str, Any] = {"type": self.parse, "default": self.default, "help": self.help}
+        shown = f" {self.valid.shown}" if isinstance(self.valid, Range) else ""
+        out: dict[str, Any] = {
+            "type": self.parse,
+            "default": self.default,
+            "help": self.help + shown,
+            "metavar": self.metavar,
+        }
         if self.many:
             out["action"] = "append"
         if self.choices:
@@ -391,7 +410,18 @@ RUN_OPTIONS: tuple[Option, ...] = (
         env="FAXPLUS_REFERENCE_CLIENT_ID",
     ),
     _opt("--no-html", "skip the Allure HTML report", flag_only=True, cli_only="pytest builds no HTML report"),
-    _opt("--single-file", "HTML as one self-contained file", flag_only=True, cli_only="pytest builds no HTML report"),
+    _opt(
+        "--single-file",
+        "HTML as one self-contained file that opens from disk (the default; kept for older scripts)",
+        flag_only=True,
+        cli_only="pytest builds no HTML report",
+    ),
+    _opt(
+        "--multi-file",
+        "HTML as a folder of files, smaller for big runs; it must be served over HTTP to open",
+        flag_only=True,
+        cli_only="pytest builds no HTML report",
+    ),
     _opt(
         "--history",
         "trend history file kept across runs",
@@ -410,20 +440,85 @@ RUN_OPTIONS: tuple[Option, ...] = (
 OPTIONS: Mapping[str, Option] = {o.flag: o for o in RUN_OPTIONS}
 # What every command that writes reports takes (`run`, `sdk`, `diff`): rows of the one table, not copies,
 # added by `add_output_options`.
-OUTPUT_FLAGS = ("--output-dir", "--no-html", "--single-file", "--history")
+OUTPUT_FLAGS = ("--output-dir", "--no-html", "--single-file", "--multi-file", "--history")
 OUTPUT_OPTIONS: tuple[Option, ...] = tuple(OPTIONS[flag] for flag in OUTPUT_FLAGS)
 BASELINE_OPTION = OPTIONS["--baseline"]
 
 
-def add_to_argparse(parser: argparse.ArgumentParser) -> None:
-    add_options(parser, RUN_OPTIONS)
+# What the help shows for a value, where the type alone does not say it.
+METAVARS: Mapping[str, str] = {
+    "--base-url": "URL",
+    "--reference-url": "URL",
+    "--token": "TOKEN",
+    "--reference-token": "TOKEN",
+    "--client-id": "ID",
+    "--reference-client-id": "ID",
+    "--seed": "SEED",
+    "--max-response-bytes": "BYTES",
+    "--target-base": "DOMAIN",
+    "--rate": "PER_SECOND",
+    "--shrink-budget": "REQUESTS",
+    "--output-dir": "DIR",
+    "--cache-dir": "DIR",
+    "--port": "PORT",
+}
+_METAVAR_OF_TYPE: Mapping[Any, str] = {Path: "FILE", float: "SECONDS", int: "N"}
+
+# The sections of every command's help, in order: (title, the flags under it). An option of the table
+# that is in none goes under "options" (a test keeps every row of RUN_OPTIONS in one).
+GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("target", ("--base-url", "--spec", "--target-base", "--allow-production", "--port", "--latency")),
+    ("credentials (read from the environment unless given)", ("--token", "--client-id")),
+    ("generation", ("--tier", "--seed", "--cache-dir", "--no-case-cache", "--shrink-budget")),
+    (
+        "sending",
+        (
+            "--timeout",
+            "--max-response-bytes",
+            "--rate",
+            "--concurrency",
+            "--max-wait",
+            "--ca-bundle",
+            "--client-cert",
+            "--client-key",
+            "--insecure",
+            "--no-proxy",
+        ),
+    ),
+    ("safety (staging is real state)", ("--cleanup-timeout", "--no-cleanup", "--max-live")),
+    ("verdict", ("--baseline", "--update-baseline", "--contract-notes-warn")),
+    ("output", ("--output-dir", "--no-html", "--single-file", "--multi-file", "--history", "--verbose")),
+    ("reference (diff)", ("--reference-url", "--reference-token", "--reference-client-id")),
+)
+GROUP_OF: Mapping[str, str] = {flag: title for title, flags in GROUPS for flag in flags}
+REFERENCE_GROUP = GROUPS[-1][0]
+
+
+def add_to_argparse(parser: argparse.ArgumentParser, *, reference: bool = True) -> None:
+    """The run's options; `reference`: with diff's (`--reference-*`)."""
+    add_options(parser, (o for o in RUN_OPTIONS if reference or GROUP_OF.get(o.flag) != REFERENCE_GROUP))
 
 
 def add_options(parser: argparse.ArgumentParser, options: Iterable[Option]) -> None:
-    """Rows of the table as argparse options (same flag, dest, type and default wherever used)."""
+    """Rows of the table as argparse options (same flag, dest, type and default wherever used),
+    each under its section of the help (`GROUPS`)."""
+    options = tuple(options)
+    for title, _ in GROUPS:  # the sections in GROUPS order, whatever the order of the rows
+        if any(GROUP_OF.get(o.flag) == title for o in options):
+            _section(parser, title)
     for option in options:
         flags = (option.short, option.flag) if option.short else (option.flag,)
-        parser.add_argument(*flags, dest=option.dest, **option.kwargs())
+        _section(parser, GROUP_OF.get(option.flag)).add_argument(*flags, dest=option.dest, **option.kwargs())
+
+
+def _section(parser: argparse.ArgumentParser, title: str | None) -> Any:
+    """The parser's argument group `title`, made on first use (None: the parser's own options)."""
+    if title is None:
+        return parser
+    for group in parser._action_groups:  # noqa: SLF001 - argparse keeps its groups only here
+        if group.title == title:
+            return group
+    return parser.add_argument_group(title)
 
 
 def add_output_options(parser: argparse.ArgumentParser, *, baseline: bool = False) -> None:
@@ -470,8 +565,14 @@ def _baseline_exists(get: Get) -> str | None:
     return None
 
 
+def _one_html_layout(get: Get) -> str | None:
+    if get(OPTIONS["--single-file"].dest) and get(OPTIONS["--multi-file"].dest):
+        return "--single-file and --multi-file: pick one (single file is the default)"
+    return None
+
+
 # Checks that read more than one option; each names what to do. Run for every command, before anything.
-RULES: tuple[Callable[[Get], str | None], ...] = (_baseline_exists,)
+RULES: tuple[Callable[[Get], str | None], ...] = (_baseline_exists, _one_html_layout)
 OPTION_BY_DEST: Mapping[str, Option] = {o.dest: o for o in RUN_OPTIONS}
 
 

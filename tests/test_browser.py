@@ -15,6 +15,7 @@ import functools
 import http.server
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -64,7 +65,18 @@ def faulty_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")}
     with MockServer(port=0, token=TOKEN, fault=FAULTS[FAULT]) as mock:
         proc = subprocess.run(
-            [sys.executable, "-m", "conformance", "run", "--base-url", mock.url, "--output-dir", str(out)],
+            # The folder layout, served over HTTP (test_report_in_chromium reads its html/summary.json).
+            [
+                sys.executable,
+                "-m",
+                "conformance",
+                "run",
+                "--base-url",
+                mock.url,
+                "--output-dir",
+                str(out),
+                "--multi-file",
+            ],
             env={**env, "FAXPLUS_TOKEN": TOKEN},
             capture_output=True,
             text=True,
@@ -275,3 +287,38 @@ def test_the_policy_stops_a_fetch_to_another_origin(
         assert hits == [], f"the sealed page reached another origin: {hits}"
     else:
         assert sorted(hits) == ["/fetch", "/img"], hits
+
+
+def test_the_printed_report_path_opens_from_disk_and_shows_the_findings(tmp_path: Path) -> None:
+    """A default run prints `HTML report: PATH`: opened exactly so, from file://, it shows the run's
+    tests with the failing one, not a spinner."""
+    from playwright.sync_api import expect, sync_playwright
+
+    if shutil.which("node") is None:
+        pytest.skip("Node.js is not installed: the Allure HTML report cannot be built")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")}
+    with MockServer(port=0, token=TOKEN, fault=FAULTS[FAULT]) as mock:
+        proc = subprocess.run(
+            [sys.executable, "-m", "conformance", "run", "--base-url", mock.url, "--output-dir", str(tmp_path / "o")],
+            env={**env, "FAXPLUS_TOKEN": TOKEN},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    printed = re.search(r"^HTML report: (\S+)  \(one file: open it from disk\)$", proc.stdout, re.M)
+    assert printed, proc.stdout
+    path = Path(printed[1])
+    assert path.is_file() and [p.name for p in path.parent.iterdir()] == ["index.html"], "one file, nothing beside it"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(path.as_uri())
+            leaves = page.get_by_test_id("tree-leaf")
+            expect(leaves.filter(has=page.get_by_test_id("tree-leaf-status-failed"))).to_have_count(1)
+            expect(leaves.filter(has_text=f"{FAILING_FAMILY}:")).to_have_count(1)
+            assert shown_count(page, "total") > 50
+        finally:
+            browser.close()

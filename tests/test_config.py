@@ -11,7 +11,7 @@ import pytest
 from conftest import run_cli
 
 from conformance import cli, config
-from conformance.options import RUN_OPTIONS
+from conformance.options import GROUP_OF, REFERENCE_GROUP, RUN_OPTIONS
 from conformance.plugin import add_to_pytest
 from conformance.target import UsageError
 
@@ -48,11 +48,11 @@ def test_the_readme_example_loads_and_lands_where_it_says(tmp_path: Path, monkey
         "staging-token-value",
         "staging-client",
     )
-    assert (run.faxplus_tier, run.faxplus_timeout, run.faxplus_rate, run.faxplus_single_file) == (
+    assert (run.faxplus_tier, run.faxplus_timeout, run.faxplus_rate, run.faxplus_multi_file) == (
         "nightly",
         10.0,
         20.0,
-        True,
+        False,  # one HTML file, the default
     )
     assert run.faxplus_output_dir == tmp_path / "reports/staging"  # relative to the file
     assert run.faxplus_baseline == tmp_path / "conformance/staging-baseline.json"
@@ -102,8 +102,9 @@ def test_every_run_option_is_a_valid_key(tmp_path: Path) -> None:
             continue
         sample = files.get(option.flag, "example.com" if option.flag == "--target-base" else "1")
         value = "true" if option.flag_only else ('"ci"' if option.choices else f'"{sample}"')
-        write(tmp_path / config.FILE, f"[run]\n{key} = {value}\n")
-        args = parse(["run"], tmp_path)
+        command = "diff" if GROUP_OF.get(option.flag) == REFERENCE_GROUP else "run"  # --reference-* are diff's
+        write(tmp_path / config.FILE, f"[{command}]\n{key} = {value}\n")
+        args = parse([command], tmp_path)
         assert getattr(args, option.dest) not in (None, False), key
 
 

@@ -15,9 +15,10 @@ from conformance.options import BASELINE_OPTION, OPTIONS, OUTPUT_OPTIONS, RUN_OP
 
 
 def run_parser() -> argparse.ArgumentParser:
+    """`diff`'s parser: every run option, diff's `--reference-*` too (`run` has all but those)."""
     parser = cli._parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return sub.choices["run"]
+    return sub.choices["diff"]
 
 
 def cli_flags() -> set[str]:

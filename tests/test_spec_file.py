@@ -20,6 +20,7 @@ import httpx
 import pytest
 import yaml
 from conftest import run_cli
+from tiers import SYSTEM
 
 from conformance.contract import load, vendored_path
 from conformance.judge.lint import run_lints
@@ -133,11 +134,10 @@ def test_the_embedded_mock_follows_the_new_contract(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("edit", "sent"),
     [
-        (new_event, '"event": "fax_failed"'),
-        (new_property, '"description": '),
-        (numbers_without_min_items, '"numbers": []'),
+        pytest.param(new_event, '"event": "fax_failed"', id="new-event"),
+        pytest.param(new_property, '"description": ', id="new-property", marks=SYSTEM),
+        pytest.param(numbers_without_min_items, '"numbers": []', id="numbers-without-minItems", marks=SYSTEM),
     ],
-    ids=["new-event", "new-property", "numbers-without-minItems"],
 )
 def test_a_mock_of_the_old_contract_fails_on_the_change(tmp_path: Path, edit: Edit, sent: str) -> None:
     """The run follows the new file; a server still on the old contract rejects what it now allows."""
