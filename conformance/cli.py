@@ -254,7 +254,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             mock.stop()
         raise
     where = f"embedded reference mock at {run.target.base_url}" if run.mock else redact_url(target.base_url or "")
-    _say(f"POST /hooks conformance · target: {where} · tier: {target.tier}{_contract_note()}")
+    config = f" · config: {args.config_used}" if getattr(args, "config_used", None) else ""
+    _say(f"POST /hooks conformance · target: {where} · tier: {target.tier}{_contract_note()}{config}")
     if run.reference is not None:
         _say(f"diff against reference: {', '.join(redact_url(url) for url in run.reference.urls)}")
     if target.token and weak(target.token):
@@ -444,13 +445,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = _parser()
     try:
-        apply_config(parser, argv)  # the config file's values become defaults: flags still win
+        config = apply_config(parser, argv)  # the config file's values become defaults: flags still win
     except UsageError as error:
         return _fail(str(error))
     try:
         args = parser.parse_args(argv)
     except SystemExit as done:  # a bad option (one line, exit 2) or --help: as a code, also when called in-process
         return done.code if isinstance(done.code, int) else EXIT_USAGE
+    args.config_used = config.where if config is not None else None  # said in the run's first line
     try:
         settle_args(args)  # what one option needs of another (a --baseline file that exists, ...)
         spec = getattr(args, "faxplus_spec", None) or check_value(OPTIONS["--spec"], os.environ.get("FAXPLUS_SPEC"))

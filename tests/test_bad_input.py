@@ -122,8 +122,21 @@ def test_ranges_keep_their_edges() -> None:
         (["mock", "--spec", "{binary}"], "not a text file"),
         (["sdk", "--spec", "{dir}"], "is not a file"),
         (["replay", "{missing}", "--timeout", "0"], "--timeout"),
+        (["run", "--single-file", "--multi-file"], "pick one"),
+        (["sdk", "--sdk-spec", "faxplus-api==3.0.x", "--no-html"], "is not a pip requirement"),
+        (["sdk", "--sdk", "python:faxplus-api>=<3", "--no-html"], "give NAME, NAME==VERSION"),
     ],
-    ids=["baseline-missing", "sdk-baseline-missing", "update-without-file", "mock-spec", "sdk-spec", "replay"],
+    ids=[
+        "baseline-missing",
+        "sdk-baseline-missing",
+        "update-without-file",
+        "mock-spec",
+        "sdk-spec",
+        "replay",
+        "two-html-layouts",
+        "sdk-bad-version",
+        "sdk-bad-specifier",
+    ],
 )
 def test_rules_across_commands(
     argv: list[str], says: str, paths: dict[str, str], capsys: pytest.CaptureFixture

@@ -166,3 +166,23 @@ def test_plain_pytest_takes_the_run_values_of_the_file(tmp_path: Path) -> None:
     write(tmp_path / config.FILE, "timout = 9\n")
     with pytest.raises(pytest.UsageError, match="did you mean 'timeout'"):
         add_to_pytest(lambda *names, **kwargs: None, cwd=tmp_path)
+
+
+def test_the_run_says_which_config_file_it_used(tmp_path: Path) -> None:
+    from conformance.mock import MockServer
+
+    write(tmp_path / config.FILE, "[run]\nshrink-budget = 0\nno-html = true\n")
+    with MockServer(token="config-said-token") as mock:
+        said = run_cli(
+            "run", "--base-url", mock.url, "--output-dir", tmp_path / "out",
+            env={"FAXPLUS_TOKEN": "config-said-token"}, cwd=tmp_path,
+        )  # fmt: skip
+    assert said.returncode == 0, said.output[-1500:]
+    assert said.stdout.splitlines()[0].endswith(f" · config: {tmp_path / config.FILE}"), said.stdout.splitlines()[0]
+    (tmp_path / config.FILE).unlink()
+    with MockServer(token="config-said-token") as mock:
+        plain = run_cli(
+            "run", "--base-url", mock.url, "--output-dir", tmp_path / "out2", "--no-html", "--shrink-budget", "0",
+            env={"FAXPLUS_TOKEN": "config-said-token"}, cwd=tmp_path,
+        )  # fmt: skip
+    assert "config:" not in plain.stdout.splitlines()[0]

@@ -35,11 +35,11 @@ MODES = (
 )
 
 
-# In the gate: drawn afresh one at a time, recorded at 8 in flight, replayed through the Courier.
-GATE = (MODES[0], MODES[1], MODES[5])
+# In the gate: drawn afresh at 8 in flight (and recorded), then replayed through the Courier.
+GATE = (MODES[1], MODES[5])
 
 
-@pytest.mark.parametrize("modes", [pytest.param(GATE, id="three"), pytest.param(MODES, id="six", marks=SYSTEM)])
+@pytest.mark.parametrize("modes", [pytest.param(GATE, id="two"), pytest.param(MODES, id="six", marks=SYSTEM)])
 def test_ci_tier_gives_the_same_verdict_run_after_run(modes: tuple[tuple[str, ...], ...], tmp_path: Path) -> None:
     prints = []
     cache = tmp_path / "cache"
@@ -60,6 +60,7 @@ def test_ci_tier_gives_the_same_verdict_run_after_run(modes: tuple[tuple[str, ..
             )
             assert result.returncode == 1, result.output[-1500:]
             prints.append(fingerprint(out))
-            assert list(cache.glob("cases-*.json")) if i >= 1 else not cache.exists()
+            recorded = any("--no-case-cache" not in m for m in modes[: i + 1])  # a run so far used the cache
+            assert bool(list(cache.glob("cases-*.json"))) == recorded
     assert prints[0][0] == "fail"
     assert all(p == prints[0] for p in prints), "the ci tier sent different cases or judged them differently"

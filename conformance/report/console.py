@@ -105,7 +105,7 @@ def _fail_lines(entry: Mapping[str, Any], data: Mapping[str, Any]) -> list[str]:
         lines.append(f"       [{g['check']}] {g['title']} — {_spread(g)}  ({g['id']})")
         lines.append(f"         replay: {g['reproduction']['curl']}")
     if len(groups) > UNDER:
-        lines.append(f"       … and {len(groups) - UNDER} more root causes of it in summary.json")
+        lines.append(f"       … and {_count(len(groups) - UNDER, 'more root cause')} of it in summary.json")
     return lines
 
 

@@ -62,8 +62,24 @@ def resolve(spec: str | None) -> tuple[str, str]:
         if not path.exists():
             raise UsageError(f"--sdk-spec {spec!r}: no such file or folder")
         return str(path), f"path-{path.name}-{_fingerprint(path)}"
+    if "://" not in spec:  # a URL is pip's to judge; a requirement is checked before pip runs
+        _requirement(spec)
     safe = "".join(c if c.isalnum() or c in "-_.=" else "_" for c in spec)[:60]
     return spec, f"{safe}-{hashlib.sha256(spec.encode()).hexdigest()[:8]}"
+
+
+def _requirement(spec: str) -> None:
+    """A UsageError in one line unless `spec` is a pip requirement (pip's own message draws a caret)."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        Requirement(spec)
+    except InvalidRequirement as error:
+        why = str(error).splitlines()[0].rstrip(".")
+        raise UsageError(
+            f"--sdk-spec {spec!r} is not a pip requirement ({why}): give NAME, NAME==VERSION "
+            "(e.g. faxplus-api==3.0.5), a path or a URL"
+        ) from None
 
 
 def cached(key: str, build: Callable[[Path], None], *, pinned: bool, refresh: bool = False) -> tuple[Path, bool]:
@@ -96,7 +112,8 @@ def cached(key: str, build: Callable[[Path], None], *, pinned: bool, refresh: bo
 
 def last_line(stderr: str, default: str) -> str:
     """The last line of a tool's stderr that says something (warnings skipped)."""
-    lines = [line for line in stderr.splitlines() if line.strip() and "WARN" not in line]
+    # A line of only marks (`~~~~~^` under a requirement) says nothing on its own.
+    lines = [line for line in stderr.splitlines() if any(c.isalnum() for c in line) and "WARN" not in line]
     return (lines or [default])[-1].strip()
 
 
