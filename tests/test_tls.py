@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CliResult
+from wire_servers import Received, WireServer
 
 from conformance.mock import MockServer
 from conformance.send._tls import INSECURE_WARNING, client_options, ssl_context, tls_problem
@@ -314,3 +315,24 @@ def test_client_cert_of_another_ca_is_one_line_naming_client_cert(
     assert result.returncode == 2, result.output
     line = _one_line(result)
     assert "refused the client certificate" in line and "--client-cert" in line
+
+
+def test_http_to_a_tls_port_says_to_use_https(https_mock: MockServer, tmp_path: Path) -> None:
+    plain = https_mock.url.replace("https://", "http://", 1)
+    result = run_cli("run", "--base-url", plain, "--token", TOKEN, "--output-dir", tmp_path, "--no-html")
+    assert result.returncode == 2, result.output
+    line = _one_line(result)
+    assert f"it speaks TLS, use {https_mock.url}" in line, line
+    assert TOKEN not in result.output
+
+
+def test_http_to_a_port_that_speaks_neither_gets_no_tls_hint(tmp_path: Path) -> None:
+    def garbage(request: Received, sock: socket.socket) -> bool:
+        sock.sendall(b"\x00\x01garbage\r\n\r\n")
+        return False  # and close
+
+    with WireServer(garbage) as server:
+        result = run_cli("run", "--base-url", server.url, "--token", TOKEN, "--output-dir", tmp_path, "--no-html")
+    assert result.returncode == 2, result.output
+    line = _one_line(result)
+    assert "speaks TLS" not in line and "check --base-url" in line, line

@@ -5,6 +5,7 @@ same deadline and response cap as every other request."""
 from __future__ import annotations
 
 import json
+import socket
 import ssl
 
 import httpx
@@ -76,6 +77,26 @@ def _speaks_http(wire: Wire, target: Target, where: str) -> None:
         tls = tls_problem(error, target, where)
         if tls is not None:
             raise UsageError(tls) from None
-        raise UsageError(
-            f"{where} does not speak HTTP ({type(error).__name__}): check --base-url and its port"
-        ) from None
+        hint = f": it speaks TLS, use {_as_https(target)}" if _speaks_tls(target) else ": check --base-url and its port"
+        raise UsageError(f"{where} does not speak HTTP ({type(error).__name__}){hint}") from None
+
+
+def _speaks_tls(target: Target) -> bool:
+    """An `http://` URL whose port completes a TLS handshake (certificate unchecked: only asking)."""
+    url = httpx.URL(target.hooks_url)
+    if url.scheme != "http" or url.host is None:
+        return False
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    try:
+        with (
+            socket.create_connection((url.host, url.port or 80), timeout=min(target.timeout, 5)) as raw,
+            context.wrap_socket(raw, server_hostname=url.host),
+        ):
+            return True
+    except (OSError, ssl.SSLError):
+        return False
+
+
+def _as_https(target: Target) -> str:
+    return redact_url(str(httpx.URL(target.base_url or "").copy_with(scheme="https")))
