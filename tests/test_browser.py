@@ -56,36 +56,33 @@ pytestmark = [
 ]
 
 
+def run_against_the_faulty_mock(out: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], str]:
+    """`faxplus-conformance run` (HTML included) against a mock with FAULT, writing to `out`; the
+    finished process and the mock's URL."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")}
+    with MockServer(port=0, token=TOKEN, fault=FAULTS[FAULT]) as mock:
+        proc = subprocess.run(
+            [sys.executable, "-m", "conformance", "run", "--base-url", mock.url, "--output-dir", str(out), *extra],
+            env={**env, "FAXPLUS_TOKEN": TOKEN},
+            capture_output=True,
+            text=True,
+            timeout=300,  # a safety net against a hung child
+        )
+    return proc, mock.url
+
+
 @pytest.fixture(scope="module")
 def faulty_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """Output folder of one CLI run against the faulty mock (HTML included), and the mock's URL."""
     if shutil.which("node") is None:
         pytest.skip("Node.js is not installed: the Allure HTML report cannot be built")
     out = tmp_path_factory.mktemp("browser-run")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")}
-    with MockServer(port=0, token=TOKEN, fault=FAULTS[FAULT]) as mock:
-        proc = subprocess.run(
-            # The folder layout, served over HTTP (test_report_in_chromium reads its html/summary.json).
-            [
-                sys.executable,
-                "-m",
-                "conformance",
-                "run",
-                "--base-url",
-                mock.url,
-                "--output-dir",
-                str(out),
-                "--multi-file",
-            ],
-            env={**env, "FAXPLUS_TOKEN": TOKEN},
-            capture_output=True,
-            text=True,
-            timeout=300,  # a safety net against a hung child
-        )
+    # The folder layout, served over HTTP (test_report_in_chromium reads its html/summary.json).
+    proc, url = run_against_the_faulty_mock(out, "--multi-file")
     output = proc.stdout + proc.stderr
     assert proc.returncode == 1, f"expected a contract violation (exit 1):\n{output}"
     assert (out / "html" / "index.html").is_file(), f"no HTML report was built:\n{output}"
-    return out, mock.url
+    return out, url
 
 
 @contextlib.contextmanager
@@ -296,20 +293,12 @@ def test_the_printed_report_path_opens_from_disk_and_shows_the_findings(tmp_path
 
     if shutil.which("node") is None:
         pytest.skip("Node.js is not installed: the Allure HTML report cannot be built")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")}
-    with MockServer(port=0, token=TOKEN, fault=FAULTS[FAULT]) as mock:
-        proc = subprocess.run(
-            [sys.executable, "-m", "conformance", "run", "--base-url", mock.url, "--output-dir", str(tmp_path / "o")],
-            env={**env, "FAXPLUS_TOKEN": TOKEN},
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+    proc, _ = run_against_the_faulty_mock(tmp_path / "o")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     printed = re.search(r"^HTML report: (\S+)  \(one file: open it from disk\)$", proc.stdout, re.M)
     assert printed, proc.stdout
     path = Path(printed[1])
-    assert path.is_file() and [p.name for p in path.parent.iterdir()] == ["index.html"], "one file, nothing beside it"
+    assert path.is_file() and not (path.parent / "data").exists(), "one file: no data folder to fetch from"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
