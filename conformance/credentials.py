@@ -7,7 +7,11 @@ added, padding) are masked as the token.
 
 from __future__ import annotations
 
-__all__ = ["DERIVED", "derived_secrets", "token_case_changed", "token_prefix"]
+__all__ = ["DERIVED", "PLACEHOLDER_CLIENT_ID", "derived_secrets", "token_case_changed", "token_prefix"]
+
+# The OAuth path's `x-fax-clientid` when the run was given no `--client-id`: the path is still
+# travelled (a server may skip validation there), and a 401 or 403 to it says nothing of the contract.
+PLACEHOLDER_CLIENT_ID = "faxplus-conformance-placeholder-client"
 
 
 def token_prefix(token: str) -> str:

@@ -17,6 +17,7 @@ class TierSettings:
     family_examples: int  # generated members per invalid family (its edge cases are always sent too)
     valid_examples: int
     schemathesis_examples: int  # per generation mode
+    envelope_examples: int  # rule members drawn per envelope, beyond the covering array every tier sends
     derandomize: bool
 
     def hypothesis(self, max_examples: int) -> settings:
@@ -35,6 +36,10 @@ class TierSettings:
 
 
 TIERS: dict[Tier, TierSettings] = {
-    "ci": TierSettings(family_examples=4, valid_examples=20, schemathesis_examples=30, derandomize=True),
-    "nightly": TierSettings(family_examples=60, valid_examples=300, schemathesis_examples=400, derandomize=False),
+    "ci": TierSettings(
+        family_examples=4, valid_examples=20, schemathesis_examples=30, envelope_examples=0, derandomize=True
+    ),
+    "nightly": TierSettings(
+        family_examples=60, valid_examples=300, schemathesis_examples=400, envelope_examples=30, derandomize=False
+    ),
 }

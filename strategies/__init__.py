@@ -11,6 +11,7 @@ True
 from conformance.registry import Registry
 
 from . import _families, _limits  # noqa: F401  (register every family)
+from ._covering import RuleExample, on_envelope, path_of, rule_examples, rule_members
 from ._envelopes import CREDENTIALS, ENVELOPES, Credential, Envelope
 from ._families import escaped
 from ._family import FAMILIES, NO_BODY, NOT_JSON, Family, Rule, register
@@ -48,6 +49,7 @@ __all__ = [
     "Family",
     "Payload",
     "RawBody",
+    "RuleExample",
     "STACK_FAMILIES",
     "Registry",
     "Rule",
@@ -55,6 +57,10 @@ __all__ = [
     "e164_numbers",
     "exotic_space",
     "number_lists",
+    "on_envelope",
+    "path_of",
+    "rule_examples",
+    "rule_members",
     "register",
     "targets",
     "valid_space",

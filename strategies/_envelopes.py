@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from conformance.credentials import token_case_changed, token_prefix
+from conformance.credentials import PLACEHOLDER_CLIENT_ID, token_case_changed, token_prefix
 from conformance.registry import Registry
 
 Headers = Mapping[str, str | None]  # None: the header is not sent at all
@@ -30,6 +30,18 @@ class Envelope:
     chunked: bool = False  # Transfer-Encoding: chunked, no Content-Length
     # Past a limit real stacks set (header sizes): a 4xx is the stack's right, only a 5xx or no answer fails.
     refusable: bool = False
+    # The OAuth path: `x-fax-clientid` is the run's `--client-id`, or a placeholder when it has none.
+    oauth: bool = False
+
+    def headers_for(self, client_id: str | None) -> dict[str, str | None]:
+        """The headers as sent for a run with (or without) an OAuth client id."""
+        headers = dict(self.headers)
+        if self.oauth:
+            # With a real client id the Target sends it on every request already: the placeholder must not replace it.
+            headers.pop("x-fax-clientid", None)
+            if not client_id:
+                headers["x-fax-clientid"] = PLACEHOLDER_CLIENT_ID
+        return headers
 
 
 ENVELOPES: Registry[Envelope] = Registry("envelope")
@@ -50,6 +62,7 @@ for _envelope in (
     Envelope("envelope-expect-continue", "Expect: 100-continue", {"Expect": "100-continue"}),
     Envelope("envelope-chunked", "a chunked request body without Content-Length", chunked=True),
     Envelope("envelope-connection-close", "Connection: close", {"Connection": "close"}),
+    Envelope("client-oauth", "the OAuth path: an `x-fax-clientid` header beside the token", oauth=True),
     # The clients shown on the contract page: the headers its examples set, plus each client's own
     # defaults. (The page's Java example quotes its values, `'application/json'`: a documentation
     # slip no working client keeps, so the profile sends them unquoted.)

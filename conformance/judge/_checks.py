@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from conformance._json import MISSING, strict_json
 from conformance.contract import CONTRACT
+from conformance.credentials import PLACEHOLDER_CLIENT_ID
 from conformance.send import NOT_JSON, WEAK, Exchange, Redactor, why_unaddressable
 
 from ._expectation import Kind
@@ -69,10 +70,31 @@ def no_server_error(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
         )
 
 
+def _placeholder_refused(exchange: Exchange) -> bool:
+    """A 401 or 403 to the OAuth path travelled with the placeholder client id (the run has no --client-id)."""
+    client_id = next((v for k, v in exchange.request_headers.items() if k.lower() == "x-fax-clientid"), None)
+    return exchange.status in (401, 403) and client_id == PLACEHOLDER_CLIENT_ID
+
+
+@check("oauth-path")
+def oauth_path(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
+    """The OAuth path with a placeholder `x-fax-clientid`: refusing a client id it never issued is the
+    server's right, so the path is not judged there (a warn, until the run is given `--client-id`)."""
+    if _placeholder_refused(exchange):
+        message = f"{exchange.status} on the OAuth path with a placeholder x-fax-clientid: give --client-id to judge it"
+        yield Violation(
+            "oauth-path",
+            Verdict.WARN,
+            Category.SPEC_GAP,
+            message,
+            cause="the OAuth path was not judged: the placeholder client id was refused (give --client-id)",
+        )
+
+
 @check("status")
 def status(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
     """The status must be the one the contract (or, where it is silent, the policy) expects."""
-    if not _answered(exchange) or exchange.status >= 500:  # type: ignore[operator]
+    if not _answered(exchange) or exchange.status >= 500 or _placeholder_refused(exchange):  # type: ignore[operator]
         return
     rule = judge_status(kind, exchange.status)  # type: ignore[arg-type]
     if rule.verdict is not Verdict.PASS:

@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from strategies import ENVELOPES, path_of
+
 from ._expectation import Kind
 from ._ledger import CaseResult, Group, group_id
 from ._verdict import Category, Verdict
@@ -72,6 +74,8 @@ class Mechanism:
     claims: Callable[[Group, Evidence], bool]  # the groups this behaviour explains
     holds: Callable[[list[Group], Evidence], bool]  # the claimed groups are evidence enough
     detail: Callable[[list[Group]], str] = lambda groups: ""  # e.g. "across 5 properties"
+    # Splits what it claims into one Diagnosis per part (None: one Diagnosis), e.g. per set of paths.
+    part: Callable[[Group], str] | None = None
 
 
 def _invalid_accepted(group: Group, evidence: Evidence) -> bool:
@@ -95,6 +99,38 @@ def _lenient_without_parsing(group: Group, evidence: Evidence) -> bool:
     return group.category is Category.LENIENT_PARSING and not evidence.refuses(Kind.NOT_JSON)
 
 
+# The envelopes that are paths real clients take (not the header sizes past a stack's limits).
+_PATHS = frozenset(envelope.name for envelope in ENVELOPES if not envelope.refusable)
+
+
+def _path(family: str) -> str | None:
+    """The envelope a finding's case travelled on: its valid Webhooks, or a rule's member sent there."""
+    return family if family in _PATHS else path_of(family)
+
+
+def _off_default_path(group: Group, evidence: Evidence) -> bool:
+    """Every finding of the group was on some other path than the default one."""
+    return all(_path(f.family) is not None for f in group.findings)
+
+
+def _paths_of(group: Group) -> str:
+    return ", ".join(sorted({_path(f.family) or "" for f in group.findings}))
+
+
+def _path_detail(groups: list[Group]) -> str:
+    """Where, and what differs there: rules left unchecked, valid Webhooks refused, other answers."""
+    paths = sorted({path for g in groups for f in g.findings if (path := _path(f.family)) is not None})
+    shown = "; ".join(ENVELOPES[p].description for p in paths[:3]) + (
+        f" (+{len(paths) - 3} more)" if len(paths) > 3 else ""
+    )
+    rules = {rule for g in groups if (rule := broken_rule(g)) is not None}
+    parts = [f"{len(rules)} rule(s) the default path enforces go unchecked there"] if rules else []
+    if any(g.category is Category.VALID_REJECTED for g in groups):
+        parts.append("valid Webhooks are refused there")
+    parts += [g.cause for g in groups if broken_rule(g) is None and g.category is not Category.VALID_REJECTED][:2]
+    return f"on {shown}: " + "; ".join(parts)
+
+
 # In order: the first mechanism that holds claims its groups; later ones see only what is left.
 MECHANISMS: tuple[Mechanism, ...] = (
     Mechanism(
@@ -108,6 +144,14 @@ MECHANISMS: tuple[Mechanism, ...] = (
         "ignores credentials: requests without them, or with ones it never issued, accepted",
         claims=lambda group, ev: group.category is Category.AUTH,
         holds=lambda groups, ev: len(groups) >= 2,
+    ),
+    Mechanism(
+        "off-default-path",
+        "behaves differently off the default path",
+        claims=_off_default_path,
+        holds=lambda groups, ev: len(groups) >= 1,
+        detail=_path_detail,
+        part=_paths_of,  # one line per set of paths that share the behaviour
     ),
     Mechanism(
         "coerces-types",
@@ -137,6 +181,7 @@ class Diagnosis:
 
     mechanism: Mechanism
     groups: tuple[Group, ...]
+    part: str = ""  # which part of what the mechanism claims (`Mechanism.part`), e.g. the paths
 
     @property
     def verdict(self) -> Verdict:
@@ -144,7 +189,8 @@ class Diagnosis:
 
     @property
     def id(self) -> str:
-        return group_id(f"mechanism: {self.mechanism.name}", self.verdict)
+        part = f" ({self.part})" if self.part else ""
+        return group_id(f"mechanism: {self.mechanism.name}{part}", self.verdict)
 
     @property
     def title(self) -> str:
@@ -168,7 +214,11 @@ def diagnose(groups: Iterable[Group], results: Iterable[CaseResult]) -> list[Dia
     found = []
     for mechanism in MECHANISMS:
         claimed = [g for g in left if mechanism.claims(g, evidence)]
-        if claimed and mechanism.holds(claimed, evidence):
-            found.append(Diagnosis(mechanism, tuple(sorted(claimed, key=lambda g: (-g.verdict, g.root)))))
-            left = [g for g in left if g not in claimed]
+        parts: dict[str, list[Group]] = {}
+        for group in claimed:
+            parts.setdefault(mechanism.part(group) if mechanism.part else "", []).append(group)
+        for part, members in sorted(parts.items()):
+            if mechanism.holds(members, evidence):
+                found.append(Diagnosis(mechanism, tuple(sorted(members, key=lambda g: (-g.verdict, g.root))), part))
+                left = [g for g in left if g not in members]
     return sorted(found, key=lambda d: -d.verdict)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -20,9 +21,10 @@ class Fault:
     """One entry of the catalogue.
 
     `caught_by` names what must report it: a family, a check, or `family::check` when only that
-    family's finding of that check counts. `expect` is the verdict the suite must reach: a `fail`
-    (exit 1), or a `warn` (exit 0) in `category` for what the contract tolerates (lenient parsing,
-    a server stricter than the schema). A fault caught only by some other rule does not count.
+    family's finding of that check counts; `*` stands for any characters (`*@envelope-chunked`).
+    `expect` is the verdict the suite must reach: a `fail` (exit 1), or a `warn` (exit 0) in
+    `category` for what the contract tolerates (lenient parsing, a server stricter than the schema).
+    A fault caught only by some other rule does not count.
     """
 
     name: str
@@ -45,8 +47,10 @@ class Fault:
         return 1 if self.expect == "fail" else 0
 
     def covers(self, family: str, check: str) -> bool:
-        """Whether a finding of `check` in `family` is one of the rules this fault breaks."""
-        return bool({family, check, f"{family}::{check}"} & self.caught_by)
+        """Whether a finding of `check` in `family` is one of the rules this fault breaks. A rule may
+        be a pattern: `*@envelope-chunked` is every rule's member sent on that envelope."""
+        names = (family, check, f"{family}::{check}")
+        return any(fnmatch.fnmatchcase(name, rule) for rule in self.caught_by for name in names)
 
     def killed_by(self, finding: Mapping[str, Any]) -> bool:
         """Whether a `summary.json` finding reports this fault as it must be reported."""

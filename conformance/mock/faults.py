@@ -772,6 +772,46 @@ F(
 )
 
 
+# --- paths that skip validation: the default path is faithful, one a real client takes is not ------
+def _validate_unless(skips: Callable[[Request], bool]) -> Stage:
+    """A validate stage another code path bypasses: the body is parsed, then registered unchecked."""
+    return lambda request, ctx: None if skips(request) else validate_webhook(request, ctx)
+
+
+def _chunked(request: Request) -> bool:
+    return "chunked" in (request.header("transfer-encoding") or "").lower()
+
+
+def _media_type_has_parameters(request: Request) -> bool:
+    return ";" in (request.header("content-type") or "")
+
+
+F(
+    Fault(
+        "unvalidated-chunked-body",
+        "validates only a body with a Content-Length: a chunked one is registered unchecked",
+        frozenset({"*@envelope-chunked"}),
+        stages={"validate": _validate_unless(_chunked)},
+    )
+)
+F(
+    Fault(
+        "unvalidated-charset-param",
+        "validates only under exactly `application/json`: with a charset parameter the body is registered unchecked",
+        frozenset({"*@envelope-charset-utf8", "*@envelope-charset-upper", "*@client-java-httpclient"}),
+        stages={"validate": _validate_unless(_media_type_has_parameters)},
+    )
+)
+F(
+    Fault(
+        "unvalidated-oauth-path",
+        "the OAuth path (`x-fax-clientid`) is a handler of its own that validates nothing",
+        frozenset({"*@client-oauth"}),
+        stages={"validate": _validate_unless(lambda request: bool(request.header("x-fax-clientid")))},
+    )
+)
+
+
 # --- credentials -----------------------------------------------------------------------------------
 def _auth_also(accepts: Callable[[Request, Context], bool]) -> Stage:
     """An auth stage that lets through what `accepts` likes, besides the right bearer token."""

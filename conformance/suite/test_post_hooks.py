@@ -29,6 +29,9 @@ from strategies import (
     number_bounds,
     number_edges,
     number_lists,
+    on_envelope,
+    rule_examples,
+    rule_members,
     sample_value,
     targets,
     valid_space,
@@ -126,18 +129,41 @@ def test_exotic_values_are_tolerated(probe):
         probe.payload(escaped({**spec_example(probe.session), "target": target}), family="surrogate-in-target")
 
 
+def envelope_webhooks(session: Session) -> list[dict]:
+    """The valid Webhooks every envelope carries: the contract's example, `numbers` at both E.164
+    length boundaries, and a client id."""
+    example = spec_example(session)
+    return [example, {**example, "numbers": list(number_edges())}, {**example, "id": "6048b47181dbe1a7d67fcc98"}]
+
+
 # Parametrized by name: allure-pytest writes each parameter's repr, and a strategy's repr is costly.
 @pytest.mark.parametrize("name", ENVELOPES.names())
 def test_client_envelope_is_accepted(probe, name):
-    """Envelopes real clients send (charset, Accept, Expect, chunked, Connection: close, the header
-    sets of axios, the Python SDK, Apache HttpClient, Go): each carries a valid Webhook, must get 200."""
+    """Envelopes real clients send (charset, Accept, Expect, chunked, Connection: close, no User-Agent,
+    the OAuth path, the header sets of axios, the Python SDK, Apache HttpClient, Go) are paths of their
+    own: each carries valid Webhooks, which must get 200, and the smallest member of every broken
+    rule, which must get 400 there as on the default path (`strategies.rule_examples`)."""
+    session = probe.session
     envelope = ENVELOPES[name]
-    example = spec_example(probe.session)
-    how = {"headers": envelope.headers, "chunked": envelope.chunked}
+    how = {"headers": envelope.headers_for(session.target.client_id), "chunked": envelope.chunked}
     if envelope.refusable:  # past a stack's header limits: a 4xx is its right, a 5xx or silence is not
-        probe.special(example, family=envelope.name, kind=Kind.LIMITS_ENVELOPE, **how)
-    else:
-        probe.payload(example, family=envelope.name, **how)
+        probe.special(spec_example(session), family=envelope.name, kind=Kind.LIMITS_ENVELOPE, **how)
+        return
+    for webhook in envelope_webhooks(session):
+        probe.payload(webhook, family=envelope.name, **how)
+    for example in rule_examples(CONTRACT):
+        probe.payload(example.payload, family=on_envelope(example.family, envelope.name), **how)
+
+    if not session.tier.envelope_examples:
+        return
+
+    @probe.explore(session.tier.envelope_examples)
+    @given(member=rule_members(CONTRACT))
+    def send(member):  # the nightly tier: further combinations of a rule's members and this path
+        family, payload = member
+        probe.payload(payload, family=on_envelope(family, envelope.name), **how)
+
+    send()
 
 
 @pytest.mark.parametrize("name", CREDENTIALS.names())
