@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import conformance.defaults as defaults
 from conformance.target import TIERS, Target, UsageError
 
 MAX_CONCURRENCY = 256  # sending threads: more only starve the judging thread, and 100000 cannot even start
@@ -65,6 +66,11 @@ class Range:
 
 def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def shown_value(value: Any) -> str:
+    """A default as help and README show it: `5`, not `5.0`."""
+    return _num(value) if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
 
 
 def writable_folder(value: Path) -> str | None:
@@ -216,14 +222,22 @@ class Option:
             return None
         return METAVARS.get(self.flag) or _METAVAR_OF_TYPE.get(self.type, "VALUE")
 
+    @property
+    def suffix(self) -> str:
+        """What the help adds to `help` from the row itself: the range, then the default value
+        (` [0..10000], default 10`), so neither is ever written twice."""
+        shown = f" {self.valid.shown}" if isinstance(self.valid, Range) else ""
+        if self.default is not None and not self.choices:
+            shown += f"{',' if shown else ';'} default {shown_value(self.default)}"
+        return shown
+
     def kwargs(self) -> dict[str, Any]:
         if self.flag_only:
             return {"action": "store_true", "default": False, "help": self.help}
-        shown = f" {self.valid.shown}" if isinstance(self.valid, Range) else ""
         out: dict[str, Any] = {
             "type": self.parse,
             "default": self.default,
-            "help": self.help + shown,
+            "help": self.help + self.suffix,
             "metavar": self.metavar,
         }
         if self.many:
@@ -251,7 +265,7 @@ RUN_OPTIONS: tuple[Option, ...] = (
         "client_id",
         env="FAXPLUS_CLIENT_ID",
     ),
-    _opt("--tier", "ci: deterministic gate (default); nightly: deeper", "tier", default="ci", choices=TIERS),
+    _opt("--tier", "ci: deterministic gate (default); nightly: deeper", "tier", default=defaults.TIER, choices=TIERS),
     _opt(
         "--seed",
         "nightly seed to replay (printed by every nightly run)",
@@ -261,31 +275,31 @@ RUN_OPTIONS: tuple[Option, ...] = (
     ),
     _opt(
         "--timeout",
-        "seconds each request may take, connect to last response byte (default 5)",
+        "seconds each request may take, connect to last response byte",
         "timeout",
         type=float,
-        default=5.0,
+        default=defaults.TIMEOUT,
         valid=Range(0, 3600, "seconds", above=True),
     ),
     _opt(
         "--max-response-bytes",
-        "a longer response body is cut, and that is a fail (default 1048576)",
+        "a longer response body is cut, and that is a fail",
         "max_response_bytes",
         type=int,
-        default=1024 * 1024,
+        default=defaults.MAX_RESPONSE_BYTES,
         valid=Range(1, 2**30, "bytes"),
     ),
     _opt(
         "--cleanup-timeout",
-        "total seconds for deleting what the run registered (default 30)",
+        "total seconds for deleting what the run registered",
         "cleanup_timeout",
         type=float,
-        default=30.0,
+        default=defaults.CLEANUP_TIMEOUT,
         valid=Range(0, 3600, "seconds"),
     ),
     _opt(
         "--output-dir",
-        "where reports go (default reports/, sdk: reports/sdk; the plugin writes none without it)",
+        f"where reports go (default {defaults.OUTPUT_DIR}/, sdk: reports/sdk; the plugin writes none without it)",
         "output_dir",
         type=Path,
         aliases=("--conformance-output",),
@@ -293,9 +307,9 @@ RUN_OPTIONS: tuple[Option, ...] = (
     ),
     _opt(
         "--target-base",
-        "domain of registered webhook targets (default example.com)",
+        "domain of registered webhook targets",
         "target_domain",
-        default="example.com",
+        default=defaults.TARGET_DOMAIN,
         valid=domain,
     ),
     _opt("--allow-production", "permit the production host", "allow_production", flag_only=True),
@@ -330,20 +344,19 @@ RUN_OPTIONS: tuple[Option, ...] = (
     ),
     _opt(
         "--max-wait",
-        "total seconds to wait out 429s and 503s with Retry-After (default 120)",
+        "total seconds to wait out 429s and 503s with Retry-After",
         "max_wait",
         type=float,
-        default=120.0,
+        default=defaults.MAX_WAIT,
         valid=Range(0, 86_400, "seconds"),
     ),
     _opt("--no-cleanup", "keep the webhooks the run registered", "cleanup", flag_only=True, negate=True),
     _opt(
         "--max-live",
-        "the run's own webhooks registered at once, at most (default 10; 0: no bound); it deletes before it "
-        "registers more",
+        "the run's own webhooks registered at once, at most (0: no bound); it deletes before it registers more",
         "max_live",
         type=int,
-        default=10,
+        default=defaults.MAX_LIVE,
         valid=Range(0, 10_000, "webhooks"),
     ),
     _opt(
@@ -362,10 +375,10 @@ RUN_OPTIONS: tuple[Option, ...] = (
     ),
     _opt(
         "--shrink-budget",
-        "requests spent shrinking fails to minimal examples (default 150; 0: off)",
+        "requests spent shrinking fails to minimal examples (0: off)",
         "shrink_budget",
         type=int,
-        default=150,
+        default=defaults.SHRINK_BUDGET,
         valid=Range(0, 100_000, "requests"),
     ),
     _opt(
@@ -592,7 +605,7 @@ def settle_args(args: argparse.Namespace) -> None:
 MOCK_OPTIONS: tuple[Option, ...] = (
     _opt(
         "--port",
-        "port (default 8080; 0 picks a free one)",
+        "port (0 picks a free one)",
         type=int,
         default=8080,
         shared_dest="port",
@@ -600,7 +613,7 @@ MOCK_OPTIONS: tuple[Option, ...] = (
     ),
     _opt(
         "--latency",
-        "seconds added to every answer, like a server far away (default 0)",
+        "seconds added to every answer, like a server far away",
         type=float,
         default=0.0,
         shared_dest="latency",
