@@ -15,6 +15,7 @@ X = 1  # seconds for one whole exchange, connect to last response byte
 MAX_RESPONSE_BYTES: Final = 1024 * 1024  # a longer answer is cut, and the cut is a fail
 CLEANUP_TIMEOUT: Final = 30.0  # total seconds for deleting what the run registered
 OUTPUT_DIR: Final = Path("reports")
+SDK_OUTPUT_DIR: Final = OUTPUT_DIR / "sdk"  # the SDK gate's reports, beside a run's
 TARGET_DOMAIN: Final = "example.com"  # RFC 2606 reserves it: a registered target never reaches anyone
 MAX_WAIT: Final = 120.0  # total seconds waiting out 429 / 503 with Retry-After
 MAX_LIVE: Final = 10  # the run's own webhooks registered at once (0: no bound)

@@ -15,6 +15,7 @@ so a bad value is one line and exit 2 before anything is sent (`tests/test_bad_i
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import math
 import os
@@ -204,6 +205,8 @@ class Option:
     many: bool = False  # may be given more than once (a list)
     short: str | None = None  # a one-letter form on the CLI (`-v`)
     valid: Valid | None = None  # what the value may be (see Range, writable_folder, ...): checked as it is parsed
+    # The default when it is no value of the row's own: computed, or another source (`$ENV` says itself).
+    default_text: str | None = None
 
     @property
     def parse(self) -> Callable[[str], Any]:
@@ -223,12 +226,27 @@ class Option:
         return METAVARS.get(self.flag) or _METAVAR_OF_TYPE.get(self.type, "VALUE")
 
     @property
+    def shown_default(self) -> str | None:
+        """The default as help and README say it: the row's value, its `default_text`, its variable,
+        or the Target field's own default (which holds when the option is not given); None for a switch."""
+        if self.flag_only:
+            return None
+        if self.default is not None:
+            return shown_value(self.default)
+        if self.default_text is not None:
+            return self.default_text
+        if self.env is not None:
+            return f"${self.env}"
+        own = _TARGET_DEFAULTS.get(self.field or "")
+        return None if own is None else shown_value(own)
+
+    @property
     def suffix(self) -> str:
-        """What the help adds to `help` from the row itself: the range, then the default value
-        (` [0..10000], default 10`), so neither is ever written twice."""
+        """What the help adds to `help` from the row itself: the range, then the default
+        (` [0..10000]; default: 10`), so neither is ever written twice."""
         shown = f" {self.valid.shown}" if isinstance(self.valid, Range) else ""
-        if self.default is not None and not self.choices:
-            shown += f"{',' if shown else ';'} default {shown_value(self.default)}"
+        if self.shown_default is not None and not self.choices:
+            shown += f"; default: {self.shown_default}"
         return shown
 
     def kwargs(self) -> dict[str, Any]:
@@ -247,6 +265,12 @@ class Option:
         return out
 
 
+# What a Target is without the option: shown as the default of a row that has no value of its own.
+_TARGET_DEFAULTS: Mapping[str, Any] = {
+    f.name: f.default for f in dataclasses.fields(Target) if f.default is not dataclasses.MISSING
+}
+
+
 def _opt(*args: Any, **kwargs: Any) -> Option:
     return Option(*args, **kwargs)
 
@@ -254,14 +278,15 @@ def _opt(*args: Any, **kwargs: Any) -> Option:
 RUN_OPTIONS: tuple[Option, ...] = (
     _opt(
         "--base-url",
-        "prefix before /hooks, e.g. https://staging.example/v3; default: the embedded mock",
+        "prefix before /hooks, e.g. https://staging.example/v3",
         "base_url",
+        default_text="the embedded mock",
         shared_dest="base_url",
     ),
-    _opt("--token", "PAT or OAuth bearer token (default: $FAXPLUS_TOKEN)", "token", env="FAXPLUS_TOKEN"),
+    _opt("--token", "PAT or OAuth bearer token", "token", env="FAXPLUS_TOKEN"),
     _opt(
         "--client-id",
-        "OAuth client id, sent as x-fax-clientid (default: $FAXPLUS_CLIENT_ID)",
+        "OAuth client id, sent as x-fax-clientid",
         "client_id",
         env="FAXPLUS_CLIENT_ID",
     ),
@@ -270,6 +295,7 @@ RUN_OPTIONS: tuple[Option, ...] = (
         "--seed",
         "nightly seed to replay (printed by every nightly run)",
         "seed",
+        default_text="drawn at random",
         type=int,
         valid=Range(0, 2**63 - 1, ""),
     ),
@@ -299,8 +325,9 @@ RUN_OPTIONS: tuple[Option, ...] = (
     ),
     _opt(
         "--output-dir",
-        f"where reports go (default {defaults.OUTPUT_DIR}/, sdk: reports/sdk; the plugin writes none without it)",
+        "where reports go",
         "output_dir",
+        default_text=f"{defaults.OUTPUT_DIR}/ (sdk: {defaults.SDK_OUTPUT_DIR}/; the plugin writes none without it)",
         type=Path,
         aliases=("--conformance-output",),
         valid=writable_folder,
@@ -315,23 +342,25 @@ RUN_OPTIONS: tuple[Option, ...] = (
     _opt("--allow-production", "permit the production host", "allow_production", flag_only=True),
     _opt(
         "--rate",
-        "at most this many requests per second (default: no cap)",
+        "at most this many requests per second",
         "rate",
+        default_text="no cap",
         type=float,
         valid=Range(0, 10_000, "requests per second", above=True),
     ),
     _opt(
         "--concurrency",
-        "requests in flight at once (default 8, 16 in the nightly tier; 1 to the embedded mock, which "
-        "answers at once); findings do not depend on it",
+        "requests in flight at once; findings do not depend on it",
         "concurrency",
+        default_text="8, 16 in the nightly tier; 1 to the embedded mock, which answers at once",
         type=int,
         valid=Range(1, MAX_CONCURRENCY, "requests in flight"),
     ),
     _opt(
         "--cache-dir",
-        "where the ci tier keeps the cases it drew, to replay them (default: ~/.cache/faxplus-conformance)",
+        "where the ci tier keeps the cases it drew, to replay them",
         "cache_dir",
+        default_text="~/.cache/faxplus-conformance",
         type=Path,
         valid=writable_folder,
     ),
@@ -383,8 +412,9 @@ RUN_OPTIONS: tuple[Option, ...] = (
     ),
     _opt(
         "--ca-bundle",
-        "PEM file of CAs to trust (an internal CA); default: SSL_CERT_FILE or certifi",
+        "PEM file of CAs to trust (an internal CA)",
         "ca_bundle",
+        default_text="$SSL_CERT_FILE, else certifi's bundle",
         type=Path,
         valid=readable_file,
     ),
@@ -406,20 +436,19 @@ RUN_OPTIONS: tuple[Option, ...] = (
     _opt("--no-proxy", "ignore HTTP_PROXY / HTTPS_PROXY / ALL_PROXY (honoured by default)", "no_proxy", flag_only=True),
     _opt(
         "--spec",
-        "the contract: another version of the OpenAPI file (default: the vendored one)",
+        "the contract: another version of the OpenAPI file",
         "spec",
+        default_text="$FAXPLUS_SPEC, else the vendored one",
         type=Path,
         env="FAXPLUS_SPEC",
         valid=text_file,
     ),
     # A diff run (`diff`, or any run given a reference): see conformance/suite/_reference.py.
     _opt("--reference-url", "also send every case here and report divergences (twice: learn noise)", many=True),
-    _opt(
-        "--reference-token", "the reference's token (default: $FAXPLUS_REFERENCE_TOKEN)", env="FAXPLUS_REFERENCE_TOKEN"
-    ),
+    _opt("--reference-token", "the reference's token", env="FAXPLUS_REFERENCE_TOKEN"),
     _opt(
         "--reference-client-id",
-        "the reference's OAuth client id (default: $FAXPLUS_REFERENCE_CLIENT_ID)",
+        "the reference's OAuth client id",
         env="FAXPLUS_REFERENCE_CLIENT_ID",
     ),
     _opt("--no-html", "skip the Allure HTML report", flag_only=True, cli_only="pytest builds no HTML report"),

@@ -103,7 +103,8 @@ def test_every_reporting_command_takes_the_same_output_options() -> None:
             row = OPTIONS[flag]
             # Shared, not copied: the same dest, type, help and default as the one table row.
             action = actions[flag]
-            assert (action.dest, action.help, action.default) == (row.dest, row.help, row.kwargs()["default"]), flag
+            shared = row.kwargs()
+            assert (action.dest, action.help, action.default) == (row.dest, shared["help"], shared["default"]), flag
             assert action.type is (None if row.flag_only else row.parse), flag
 
 
@@ -156,5 +157,6 @@ def test_every_default_is_the_targets_own() -> None:
 
 def test_help_shows_each_default_from_its_row() -> None:
     text = " ".join(run_parser().format_help().split())
-    assert "connect to last response byte (0..3600], default 5 " in text
-    assert "default example.com" in text and "(default 10" not in text  # from the row, never its own copy
+    assert "connect to last response byte (0..3600]; default: 5 " in text
+    assert "default: example.com" in text and "(default 10" not in text  # from the row, never its own copy
+    assert "where reports go; default: reports/ (sdk: reports/sdk/;" in text  # a Target default, unset in the row
