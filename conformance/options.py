@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import conformance.defaults as defaults
-from conformance.target import TIERS, Target, UsageError
+from conformance.target import PRODUCTION_HOST, TIERS, Target, UsageError
 
 MAX_CONCURRENCY = 256  # sending threads: more only starve the judging thread, and 100000 cannot even start
 
@@ -283,14 +283,20 @@ RUN_OPTIONS: tuple[Option, ...] = (
         default_text="the embedded mock",
         shared_dest="base_url",
     ),
-    _opt("--token", "PAT or OAuth bearer token", "token", env="FAXPLUS_TOKEN"),
+    _opt("--token", "PAT or OAuth bearer token; required with --base-url", "token", env="FAXPLUS_TOKEN"),
     _opt(
         "--client-id",
         "OAuth client id, sent as x-fax-clientid",
         "client_id",
         env="FAXPLUS_CLIENT_ID",
     ),
-    _opt("--tier", "ci: deterministic gate (default); nightly: deeper", "tier", default=defaults.TIER, choices=TIERS),
+    _opt(
+        "--tier",
+        "ci: derandomized, the same verdict every run (default); nightly: ~10x more examples, seeded",
+        "tier",
+        default=defaults.TIER,
+        choices=TIERS,
+    ),
     _opt(
         "--seed",
         "nightly seed to replay (printed by every nightly run)",
@@ -301,7 +307,7 @@ RUN_OPTIONS: tuple[Option, ...] = (
     ),
     _opt(
         "--timeout",
-        "seconds each request may take, connect to last response byte",
+        "seconds each exchange may take, connect to the last response byte; missing it is a transport fail",
         "timeout",
         type=float,
         default=defaults.TIMEOUT,
@@ -309,7 +315,7 @@ RUN_OPTIONS: tuple[Option, ...] = (
     ),
     _opt(
         "--max-response-bytes",
-        "a longer response body is cut, and that is a fail",
+        "a longer response body is cut, and that is a transport fail",
         "max_response_bytes",
         type=int,
         default=defaults.MAX_RESPONSE_BYTES,
@@ -317,7 +323,7 @@ RUN_OPTIONS: tuple[Option, ...] = (
     ),
     _opt(
         "--cleanup-timeout",
-        "total seconds for deleting what the run registered",
+        "total seconds for deleting what the run registered (each request still under --timeout)",
         "cleanup_timeout",
         type=float,
         default=defaults.CLEANUP_TIMEOUT,
@@ -334,12 +340,12 @@ RUN_OPTIONS: tuple[Option, ...] = (
     ),
     _opt(
         "--target-base",
-        "domain of registered webhook targets",
+        "domain of the webhook targets the run registers (RFC 2606 reserves the default)",
         "target_domain",
         default=defaults.TARGET_DOMAIN,
         valid=domain,
     ),
-    _opt("--allow-production", "permit the production host", "allow_production", flag_only=True),
+    _opt("--allow-production", f"permit the production host, {PRODUCTION_HOST}", "allow_production", flag_only=True),
     _opt(
         "--rate",
         "at most this many requests per second",
@@ -379,10 +385,17 @@ RUN_OPTIONS: tuple[Option, ...] = (
         default=defaults.MAX_WAIT,
         valid=Range(0, 86_400, "seconds"),
     ),
-    _opt("--no-cleanup", "keep the webhooks the run registered", "cleanup", flag_only=True, negate=True),
+    _opt(
+        "--no-cleanup",
+        "keep the webhooks the run registered (without it, every one is deleted)",
+        "cleanup",
+        flag_only=True,
+        negate=True,
+    ),
     _opt(
         "--max-live",
-        "the run's own webhooks registered at once, at most (0: no bound); it deletes before it registers more",
+        "the run's own webhooks registered at once, at most (0: no bound); it deletes before it "
+        "registers more, and stops (exit 2) rather than exceed it",
         "max_live",
         type=int,
         default=defaults.MAX_LIVE,
@@ -395,10 +408,10 @@ RUN_OPTIONS: tuple[Option, ...] = (
         type=Path,
         valid=file_if_there,
     ),
-    _opt("--update-baseline", "write this run's fails to --baseline", "update_baseline", flag_only=True),
+    _opt("--update-baseline", "write this run's fails to --baseline (exit 0)", "update_baseline", flag_only=True),
     _opt(
         "--contract-notes-warn",
-        "count the contract's own gaps (spec lint) as warns in the verdict",
+        "count the contract's own gaps (spec lint) as warns in the verdict (without it: notes beside the verdict)",
         "contract_notes_warn",
         flag_only=True,
     ),
@@ -432,7 +445,12 @@ RUN_OPTIONS: tuple[Option, ...] = (
         type=Path,
         valid=readable_file,
     ),
-    _opt("--insecure", "do not verify TLS certificates (warned on every run; last resort)", "insecure", flag_only=True),
+    _opt(
+        "--insecure",
+        "do not verify TLS certificates (last resort; warned on the console and in summary.json / summary.md)",
+        "insecure",
+        flag_only=True,
+    ),
     _opt("--no-proxy", "ignore HTTP_PROXY / HTTPS_PROXY / ALL_PROXY (honoured by default)", "no_proxy", flag_only=True),
     _opt(
         "--spec",
@@ -460,13 +478,14 @@ RUN_OPTIONS: tuple[Option, ...] = (
     ),
     _opt(
         "--multi-file",
-        "HTML as a folder of files, smaller for big runs; it must be served over HTTP to open",
+        "HTML as a folder of files, smaller for big runs; it must be served over HTTP to open "
+        "(python3 -m http.server -d reports/html)",
         flag_only=True,
         cli_only="pytest builds no HTML report",
     ),
     _opt(
         "--history",
-        "trend history file kept across runs",
+        "Allure trend history file kept across runs",
         type=Path,
         cli_only="pytest builds no HTML report",
         valid=writable_file,

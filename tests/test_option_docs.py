@@ -30,7 +30,7 @@ def test_the_readme_table_is_the_generated_one() -> None:
 
 def test_the_table_is_the_rows() -> None:
     table = option_docs.markdown_table()
-    assert "| `--timeout SECONDS` | `5` | seconds each request may take" in table
+    assert "| `--timeout SECONDS` | `5` | seconds each exchange may take" in table
     assert "| `--tier ci\\|nightly` | `ci` |" in table and "| `-v`, `--verbose` |  |" in table
     assert "--reference-url" not in table  # diff's, described with diff
     assert table.count("\n") == 2 + sum(1 for o in RUN_OPTIONS if not o.flag.startswith("--reference-"))

@@ -157,6 +157,6 @@ def test_every_default_is_the_targets_own() -> None:
 
 def test_help_shows_each_default_from_its_row() -> None:
     text = " ".join(run_parser().format_help().split())
-    assert "connect to last response byte (0..3600]; default: 5 " in text
+    assert "missing it is a transport fail (0..3600]; default: 5 " in text
     assert "default: example.com" in text and "(default 10" not in text  # from the row, never its own copy
     assert "where reports go; default: reports/ (sdk: reports/sdk/;" in text  # a Target default, unset in the row
