@@ -20,3 +20,7 @@ TARGET_DOMAIN: Final = "example.com"  # RFC 2606 reserves it: a registered targe
 MAX_WAIT: Final = 120.0  # total seconds waiting out 429 / 503 with Retry-After
 MAX_LIVE: Final = 10  # the run's own webhooks registered at once (0: no bound)
 SHRINK_BUDGET: Final = 150  # requests spent shrinking fails (0: off)
+# Requests in flight when --concurrency is not given (Target.in_flight says why each).
+CONCURRENCY: Final = 8
+NIGHTLY_CONCURRENCY: Final = 16
+EMBEDDED_CONCURRENCY: Final = 1

@@ -358,7 +358,8 @@ RUN_OPTIONS: tuple[Option, ...] = (
         "--concurrency",
         "requests in flight at once; findings do not depend on it",
         "concurrency",
-        default_text="8, 16 in the nightly tier; 1 to the embedded mock, which answers at once",
+        default_text=f"{defaults.CONCURRENCY}, {defaults.NIGHTLY_CONCURRENCY} in the nightly tier; "
+        f"{defaults.EMBEDDED_CONCURRENCY} to the embedded mock, which answers at once",
         type=int,
         valid=Range(1, MAX_CONCURRENCY, "requests in flight"),
     ),

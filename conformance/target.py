@@ -73,8 +73,8 @@ class Target:
         if self.concurrency is not None:
             return self.concurrency
         if self.embedded:
-            return 1
-        return 16 if self.tier == "nightly" else 8
+            return defaults.EMBEDDED_CONCURRENCY
+        return defaults.NIGHTLY_CONCURRENCY if self.tier == "nightly" else defaults.CONCURRENCY
 
     def __post_init__(self) -> None:
         if self.tier not in TIERS:
