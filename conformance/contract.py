@@ -22,7 +22,7 @@ import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema
 import yaml
@@ -208,6 +208,10 @@ def use_spec(path: str | os.PathLike[str]) -> Contract:
         raise UsageError("--spec came too late: the contract was already loaded (a bug: please report it)")
     os.environ[SPEC_ENV] = chosen
     return contract
+
+
+if TYPE_CHECKING:  # what the module `__getattr__` below hands out, as the type checker should see it
+    CONTRACT: Contract
 
 
 def __getattr__(name: str) -> Any:

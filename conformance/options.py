@@ -15,6 +15,7 @@ so a bad value is one line and exit 2 before anything is sent (`tests/test_bad_i
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import math
 import os
@@ -24,7 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conformance.target import TIERS, Target, UsageError
+import conformance.defaults as defaults
+from conformance.target import PRODUCTION_HOST, TIERS, Target, UsageError
 
 MAX_CONCURRENCY = 256  # sending threads: more only starve the judging thread, and 100000 cannot even start
 
@@ -65,6 +67,11 @@ class Range:
 
 def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def shown_value(value: Any) -> str:
+    """A default as help and README show it: `5`, not `5.0`."""
+    return _num(value) if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
 
 
 def writable_folder(value: Path) -> str | None:
@@ -198,6 +205,8 @@ class Option:
     many: bool = False  # may be given more than once (a list)
     short: str | None = None  # a one-letter form on the CLI (`-v`)
     valid: Valid | None = None  # what the value may be (see Range, writable_folder, ...): checked as it is parsed
+    # The default when it is no value of the row's own: computed, or another source (`$ENV` says itself).
+    default_text: str | None = None
 
     @property
     def parse(self) -> Callable[[str], Any]:
@@ -216,14 +225,37 @@ class Option:
             return None
         return METAVARS.get(self.flag) or _METAVAR_OF_TYPE.get(self.type, "VALUE")
 
+    @property
+    def shown_default(self) -> str | None:
+        """The default as help and README say it: the row's value, its `default_text`, its variable,
+        or the Target field's own default (which holds when the option is not given); None for a switch."""
+        if self.flag_only:
+            return None
+        if self.default is not None:
+            return shown_value(self.default)
+        if self.default_text is not None:
+            return self.default_text
+        if self.env is not None:
+            return f"${self.env}"
+        own = _TARGET_DEFAULTS.get(self.field or "")
+        return None if own is None else shown_value(own)
+
+    @property
+    def suffix(self) -> str:
+        """What the help adds to `help` from the row itself: the range, then the default
+        (` [0..10000]; default: 10`), so neither is ever written twice."""
+        shown = f" {self.valid.shown}" if isinstance(self.valid, Range) else ""
+        if self.shown_default is not None and not self.choices:
+            shown += f"; default: {self.shown_default}"
+        return shown
+
     def kwargs(self) -> dict[str, Any]:
         if self.flag_only:
             return {"action": "store_true", "default": False, "help": self.help}
-        shown = f" {self.valid.shown}" if isinstance(self.valid, Range) else ""
         out: dict[str, Any] = {
             "type": self.parse,
             "default": self.default,
-            "help": self.help + shown,
+            "help": self.help + self.suffix,
             "metavar": self.metavar,
         }
         if self.many:
@@ -233,6 +265,12 @@ class Option:
         return out
 
 
+# What a Target is without the option: shown as the default of a row that has no value of its own.
+_TARGET_DEFAULTS: Mapping[str, Any] = {
+    f.name: f.default for f in dataclasses.fields(Target) if f.default is not dataclasses.MISSING
+}
+
+
 def _opt(*args: Any, **kwargs: Any) -> Option:
     return Option(*args, **kwargs)
 
@@ -240,84 +278,96 @@ def _opt(*args: Any, **kwargs: Any) -> Option:
 RUN_OPTIONS: tuple[Option, ...] = (
     _opt(
         "--base-url",
-        "prefix before /hooks, e.g. https://staging.example/v3; default: the embedded mock",
+        "prefix before /hooks, e.g. https://staging.example/v3",
         "base_url",
+        default_text="the embedded mock",
         shared_dest="base_url",
     ),
-    _opt("--token", "PAT or OAuth bearer token (default: $FAXPLUS_TOKEN)", "token", env="FAXPLUS_TOKEN"),
+    _opt("--token", "PAT or OAuth bearer token; required with --base-url", "token", env="FAXPLUS_TOKEN"),
     _opt(
         "--client-id",
-        "OAuth client id, sent as x-fax-clientid (default: $FAXPLUS_CLIENT_ID)",
+        "OAuth client id, sent as x-fax-clientid",
         "client_id",
         env="FAXPLUS_CLIENT_ID",
     ),
-    _opt("--tier", "ci: deterministic gate (default); nightly: deeper", "tier", default="ci", choices=TIERS),
+    _opt(
+        "--tier",
+        "ci: derandomized, the same verdict every run (default); nightly: ~10x more examples, seeded",
+        "tier",
+        default=defaults.TIER,
+        choices=TIERS,
+    ),
     _opt(
         "--seed",
         "nightly seed to replay (printed by every nightly run)",
         "seed",
+        default_text="drawn at random",
         type=int,
         valid=Range(0, 2**63 - 1, ""),
     ),
     _opt(
         "--timeout",
-        "seconds each request may take, connect to last response byte (default 5)",
+        "seconds each exchange may take, connect to the last response byte; missing it is a transport fail",
         "timeout",
         type=float,
-        default=5.0,
+        default=defaults.TIMEOUT,
         valid=Range(0, 3600, "seconds", above=True),
     ),
     _opt(
         "--max-response-bytes",
-        "a longer response body is cut, and that is a fail (default 1048576)",
+        "a longer response body is cut, and that is a transport fail",
         "max_response_bytes",
         type=int,
-        default=1024 * 1024,
+        default=defaults.MAX_RESPONSE_BYTES,
         valid=Range(1, 2**30, "bytes"),
     ),
     _opt(
         "--cleanup-timeout",
-        "total seconds for deleting what the run registered (default 30)",
+        "total seconds for deleting what the run registered (each request still under --timeout)",
         "cleanup_timeout",
         type=float,
-        default=30.0,
+        default=defaults.CLEANUP_TIMEOUT,
         valid=Range(0, 3600, "seconds"),
     ),
     _opt(
         "--output-dir",
-        "where reports go (default reports/, sdk: reports/sdk; the plugin writes none without it)",
+        "where reports go",
         "output_dir",
+        default_text=f"{defaults.OUTPUT_DIR}/ (sdk: {defaults.SDK_OUTPUT_DIR}/; the plugin writes none without it)",
         type=Path,
         aliases=("--conformance-output",),
         valid=writable_folder,
     ),
     _opt(
         "--target-base",
-        "domain of registered webhook targets (default example.com)",
+        "domain of the webhook targets the run registers (RFC 2606 reserves the default)",
         "target_domain",
-        default="example.com",
+        default=defaults.TARGET_DOMAIN,
         valid=domain,
     ),
-    _opt("--allow-production", "permit the production host", "allow_production", flag_only=True),
+    _opt("--allow-production", f"permit the production host, {PRODUCTION_HOST}", "allow_production", flag_only=True),
     _opt(
         "--rate",
-        "at most this many requests per second (default: no cap)",
+        "at most this many requests per second",
         "rate",
+        default_text="no cap",
         type=float,
         valid=Range(0, 10_000, "requests per second", above=True),
     ),
     _opt(
         "--concurrency",
-        "requests in flight at once (default 8, 16 in the nightly tier; 1 to the embedded mock, which "
-        "answers at once); findings do not depend on it",
+        "requests in flight at once; findings do not depend on it",
         "concurrency",
+        default_text=f"{defaults.CONCURRENCY}, {defaults.NIGHTLY_CONCURRENCY} in the nightly tier; "
+        f"{defaults.EMBEDDED_CONCURRENCY} to the embedded mock, which answers at once",
         type=int,
         valid=Range(1, MAX_CONCURRENCY, "requests in flight"),
     ),
     _opt(
         "--cache-dir",
-        "where the ci tier keeps the cases it drew, to replay them (default: ~/.cache/faxplus-conformance)",
+        "where the ci tier keeps the cases it drew, to replay them",
         "cache_dir",
+        default_text="~/.cache/faxplus-conformance",
         type=Path,
         valid=writable_folder,
     ),
@@ -330,20 +380,26 @@ RUN_OPTIONS: tuple[Option, ...] = (
     ),
     _opt(
         "--max-wait",
-        "total seconds to wait out 429s and 503s with Retry-After (default 120)",
+        "total seconds to wait out 429s and 503s with Retry-After",
         "max_wait",
         type=float,
-        default=120.0,
+        default=defaults.MAX_WAIT,
         valid=Range(0, 86_400, "seconds"),
     ),
-    _opt("--no-cleanup", "keep the webhooks the run registered", "cleanup", flag_only=True, negate=True),
+    _opt(
+        "--no-cleanup",
+        "keep the webhooks the run registered (without it, every one is deleted)",
+        "cleanup",
+        flag_only=True,
+        negate=True,
+    ),
     _opt(
         "--max-live",
-        "the run's own webhooks registered at once, at most (default 10; 0: no bound); it deletes before it "
-        "registers more",
+        "the run's own webhooks registered at once, at most (0: no bound); it deletes before it "
+        "registers more, and stops (exit 2) rather than exceed it",
         "max_live",
         type=int,
-        default=10,
+        default=defaults.MAX_LIVE,
         valid=Range(0, 10_000, "webhooks"),
     ),
     _opt(
@@ -353,25 +409,26 @@ RUN_OPTIONS: tuple[Option, ...] = (
         type=Path,
         valid=file_if_there,
     ),
-    _opt("--update-baseline", "write this run's fails to --baseline", "update_baseline", flag_only=True),
+    _opt("--update-baseline", "write this run's fails to --baseline (exit 0)", "update_baseline", flag_only=True),
     _opt(
         "--contract-notes-warn",
-        "count the contract's own gaps (spec lint) as warns in the verdict",
+        "count the contract's own gaps (spec lint) as warns in the verdict (without it: notes beside the verdict)",
         "contract_notes_warn",
         flag_only=True,
     ),
     _opt(
         "--shrink-budget",
-        "requests spent shrinking fails to minimal examples (default 150; 0: off)",
+        "requests spent shrinking fails to minimal examples (0: off)",
         "shrink_budget",
         type=int,
-        default=150,
+        default=defaults.SHRINK_BUDGET,
         valid=Range(0, 100_000, "requests"),
     ),
     _opt(
         "--ca-bundle",
-        "PEM file of CAs to trust (an internal CA); default: SSL_CERT_FILE or certifi",
+        "PEM file of CAs to trust (an internal CA)",
         "ca_bundle",
+        default_text="$SSL_CERT_FILE, else certifi's bundle",
         type=Path,
         valid=readable_file,
     ),
@@ -389,24 +446,28 @@ RUN_OPTIONS: tuple[Option, ...] = (
         type=Path,
         valid=readable_file,
     ),
-    _opt("--insecure", "do not verify TLS certificates (warned on every run; last resort)", "insecure", flag_only=True),
+    _opt(
+        "--insecure",
+        "do not verify TLS certificates (last resort; warned on the console and in summary.json / summary.md)",
+        "insecure",
+        flag_only=True,
+    ),
     _opt("--no-proxy", "ignore HTTP_PROXY / HTTPS_PROXY / ALL_PROXY (honoured by default)", "no_proxy", flag_only=True),
     _opt(
         "--spec",
-        "the contract: another version of the OpenAPI file (default: the vendored one)",
+        "the contract: another version of the OpenAPI file",
         "spec",
+        default_text="$FAXPLUS_SPEC, else the vendored one",
         type=Path,
         env="FAXPLUS_SPEC",
         valid=text_file,
     ),
     # A diff run (`diff`, or any run given a reference): see conformance/suite/_reference.py.
     _opt("--reference-url", "also send every case here and report divergences (twice: learn noise)", many=True),
-    _opt(
-        "--reference-token", "the reference's token (default: $FAXPLUS_REFERENCE_TOKEN)", env="FAXPLUS_REFERENCE_TOKEN"
-    ),
+    _opt("--reference-token", "the reference's token", env="FAXPLUS_REFERENCE_TOKEN"),
     _opt(
         "--reference-client-id",
-        "the reference's OAuth client id (default: $FAXPLUS_REFERENCE_CLIENT_ID)",
+        "the reference's OAuth client id",
         env="FAXPLUS_REFERENCE_CLIENT_ID",
     ),
     _opt("--no-html", "skip the Allure HTML report", flag_only=True, cli_only="pytest builds no HTML report"),
@@ -418,13 +479,14 @@ RUN_OPTIONS: tuple[Option, ...] = (
     ),
     _opt(
         "--multi-file",
-        "HTML as a folder of files, smaller for big runs; it must be served over HTTP to open",
+        "HTML as a folder of files, smaller for big runs; it must be served over HTTP to open "
+        "(python3 -m http.server -d reports/html)",
         flag_only=True,
         cli_only="pytest builds no HTML report",
     ),
     _opt(
         "--history",
-        "trend history file kept across runs",
+        "Allure trend history file kept across runs",
         type=Path,
         cli_only="pytest builds no HTML report",
         valid=writable_file,
@@ -592,7 +654,7 @@ def settle_args(args: argparse.Namespace) -> None:
 MOCK_OPTIONS: tuple[Option, ...] = (
     _opt(
         "--port",
-        "port (default 8080; 0 picks a free one)",
+        "port (0 picks a free one)",
         type=int,
         default=8080,
         shared_dest="port",
@@ -600,7 +662,7 @@ MOCK_OPTIONS: tuple[Option, ...] = (
     ),
     _opt(
         "--latency",
-        "seconds added to every answer, like a server far away (default 0)",
+        "seconds added to every answer, like a server far away",
         type=float,
         default=0.0,
         shared_dest="latency",

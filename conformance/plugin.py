@@ -53,11 +53,7 @@ def file_defaults(cwd: Path | None = None) -> dict[str, Any]:
     """The `run` values of the working directory's config file, {dest: value}; a bad file is a usage error."""
     try:
         found = config_file.find((), cwd)
-        if found is None:
-            return {}
-        from conformance.cli import _parser  # the whole CLI: the file may hold other commands' sections
-
-        return config_file.defaults(found, _parser(), "run")
+        return {} if found is None else config_file.run_defaults(found)  # the table's rows, not the CLI
     except UsageError as error:
         raise pytest.UsageError(str(error)) from None
 

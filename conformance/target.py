@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
+import conformance.defaults as defaults
 from conformance.credentials import derived_secrets
 
 Tier = Literal["ci", "nightly"]
@@ -31,22 +32,26 @@ class Target:
     base_url: str | None = None
     token: str | None = field(default=None, repr=False)
     client_id: str | None = field(default=None, repr=False)
-    timeout: float = 5.0
-    tier: Tier = "ci"
+    timeout: float = defaults.TIMEOUT
+    tier: Tier = defaults.TIER
     seed: int | None = None
-    output_dir: Path = Path("reports")
-    target_domain: str = "example.com"
+    output_dir: Path = defaults.OUTPUT_DIR
+    target_domain: str = defaults.TARGET_DOMAIN
     allow_production: bool = False
     rate: float | None = None  # requests per second at most (None: as fast as answers come)
-    max_wait: float = 120.0  # total seconds a run may spend waiting out 429 Retry-After
+    max_wait: float = defaults.MAX_WAIT  # total seconds a run may spend waiting out 429 Retry-After
     cleanup: bool = True  # delete every webhook the run registered
     baseline: Path | None = None  # accepted findings of this target (known deviations)
     update_baseline: bool = False
     contract_notes_warn: bool = False  # count the contract's own gaps (spec lint) as warns in the verdict
-    shrink_budget: int = 150  # requests spent shrinking fails to their smallest reproduction (0: off)
-    max_response_bytes: int = 1024 * 1024  # a longer answer is cut, and the cut is a fail
-    max_live: int = 10  # the run's own webhooks registered at once, at most (0: no bound)
-    cleanup_timeout: float = 30.0  # total seconds the cleanup may take, each request still under `timeout`
+    shrink_budget: int = (
+        defaults.SHRINK_BUDGET
+    )  # requests spent shrinking fails to their smallest reproduction (0: off)
+    max_response_bytes: int = defaults.MAX_RESPONSE_BYTES  # a longer answer is cut, and the cut is a fail
+    max_live: int = defaults.MAX_LIVE  # the run's own webhooks registered at once, at most (0: no bound)
+    cleanup_timeout: float = (
+        defaults.CLEANUP_TIMEOUT
+    )  # total seconds the cleanup may take, each request still under `timeout`
     # Requests in flight at once (1: one at a time); None: 8 across a network (16 in the nightly tier,
     # whose ~5,000 cases and ~1,200 cleanup deletes need ~76 s on the wire at 8 and 100 ms each), and
     # 1 to the embedded mock, which answers in well under a millisecond: there the run is bound by its own
@@ -68,8 +73,8 @@ class Target:
         if self.concurrency is not None:
             return self.concurrency
         if self.embedded:
-            return 1
-        return 16 if self.tier == "nightly" else 8
+            return defaults.EMBEDDED_CONCURRENCY
+        return defaults.NIGHTLY_CONCURRENCY if self.tier == "nightly" else defaults.CONCURRENCY
 
     def __post_init__(self) -> None:
         if self.tier not in TIERS:

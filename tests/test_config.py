@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -186,3 +188,27 @@ def test_the_run_says_which_config_file_it_used(tmp_path: Path) -> None:
             env={"FAXPLUS_TOKEN": "config-said-token"}, cwd=tmp_path,
         )  # fmt: skip
     assert "config:" not in plain.stdout.splitlines()[0]
+
+
+def test_the_plugin_reads_as_the_cli_does(tmp_path: Path) -> None:
+    """The plugin's reading (the option table and the published keys) gives the `run` values the CLI's does."""
+    write(tmp_path / "pyproject.toml", readme_example())
+    found = config.find((), tmp_path)
+    assert found is not None
+    assert config.run_defaults(found) == config.defaults(found, cli._parser(), "run")
+    write(tmp_path / config.FILE, "[mock]\nport = 1\n[sdk]\nrefresh = true\n[run]\nno-html = true\nmax-live = 0\n")
+    found = config.find((), tmp_path)
+    assert found is not None
+    assert config.run_defaults(found) == config.defaults(found, cli._parser(), "run") != {}
+
+
+def test_the_plugin_reads_the_file_without_building_the_cli(tmp_path: Path) -> None:
+    (tmp_path / config.FILE).write_text('timeout = 9\n[run]\ntier = "nightly"\n[sdk]\nrefresh = true\n')
+    code = (
+        "import sys; from pathlib import Path; from conformance.plugin import file_defaults; "
+        f"found = file_defaults(Path({str(tmp_path)!r})); "
+        "assert found == {'faxplus_timeout': 9.0, 'faxplus_tier': 'nightly'}, found; "
+        "assert 'conformance.cli' not in sys.modules, 'the plugin built the CLI'"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]

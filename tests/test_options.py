@@ -4,6 +4,7 @@ the same ones, with the same types and defaults, and both build the same Target.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 from conformance import cli
 from conformance.options import BASELINE_OPTION, OPTIONS, OUTPUT_OPTIONS, RUN_OPTIONS, build_target
+from conformance.target import Target
 
 
 def run_parser() -> argparse.ArgumentParser:
@@ -101,7 +103,8 @@ def test_every_reporting_command_takes_the_same_output_options() -> None:
             row = OPTIONS[flag]
             # Shared, not copied: the same dest, type, help and default as the one table row.
             action = actions[flag]
-            assert (action.dest, action.help, action.default) == (row.dest, row.help, row.kwargs()["default"]), flag
+            shared = row.kwargs()
+            assert (action.dest, action.help, action.default) == (row.dest, shared["help"], shared["default"]), flag
             assert action.type is (None if row.flag_only else row.parse), flag
 
 
@@ -136,3 +139,24 @@ def test_sdk_honours_the_output_options_and_the_baseline(tmp_path: Path, monkeyp
     found = {f["id"]: f for f in summary["findings"]}
     assert all(found[key]["verdict"] == "warn" and found[key]["message"].startswith("[baseline] ") for key in accepted)
     assert built == [(out / "allure-results", out / "html", True, tmp_path / "h")]
+
+
+def test_every_default_is_the_targets_own() -> None:
+    """One default per field: a row that fills a Target field defaults to what `Target` itself does, and
+    the CLI's defaults, as they are, build the Target an in-process `Target()` is."""
+    fields = {f.name: f.default for f in dataclasses.fields(Target)}
+    rows = [o for o in RUN_OPTIONS if o.field is not None]
+    assert {o.field for o in rows} <= set(fields)
+    for option in rows:
+        default = option.kwargs()["default"]  # a switch's is False: the Target's True when it negates
+        if default is not None:  # None: unset, the Target's own default holds
+            assert (not default if option.negate else default) == fields[option.field], option.flag  # type: ignore[index]
+    args = run_parser().parse_args([])
+    assert build_target(lambda dest: getattr(args, dest)) == Target()
+
+
+def test_help_shows_each_default_from_its_row() -> None:
+    text = " ".join(run_parser().format_help().split())
+    assert "missing it is a transport fail (0..3600]; default: 5 " in text
+    assert "default: example.com" in text and "(default 10" not in text  # from the row, never its own copy
+    assert "where reports go; default: reports/ (sdk: reports/sdk/;" in text  # a Target default, unset in the row

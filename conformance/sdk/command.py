@@ -7,6 +7,7 @@ import random
 import shlex
 from pathlib import Path
 
+import conformance.defaults as defaults
 from conformance.options import add_output_options
 from conformance.target import TIERS, UsageError
 
@@ -14,7 +15,7 @@ from ._say import Say
 from .candidate import Candidate, node_candidate, parse_sdk, python_candidate
 from .generate import candidate as generated
 
-DEFAULT_OUTPUT = Path("reports/sdk")
+DEFAULT_OUTPUT = defaults.SDK_OUTPUT_DIR
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -44,7 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         metavar="CMD",
         help="command of any driver speaking the gate's JSON-lines protocol (replaces --sdk/--sdk-spec)",
     )
-    parser.add_argument("--tier", choices=TIERS, default="ci", help="ci: deterministic (default); nightly: deeper")
+    parser.add_argument(
+        "--tier", choices=TIERS, default=defaults.TIER, help="ci: deterministic (default); nightly: deeper"
+    )
     parser.add_argument("--seed", type=int, help="nightly seed to replay")
     parser.add_argument("--refresh", action="store_true", help="reinstall the SDK even when it is cached")
     add_output_options(parser, baseline=True)  # the same output options as `run`, from the one table
