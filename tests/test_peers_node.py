@@ -9,7 +9,7 @@ test_mechanisms.py imitates two stacks in-process; here they are the real thing 
 
 Each is installed on first use with `npm ci` from its pinned package-lock.json into its own folder
 (node_modules, gitignored), started on 127.0.0.1:<free port>, and the real CLI is run against it
-once per session. The audit is pinned as in tests/test_peers.py (its helpers are reused): `causes`
+once per session. The audit is pinned as in tests/test_peers.py (tests/peer_audit.py): `causes`
 must explain every fail and warn, each cause at least one; and the fail lines a report prints (a
 mechanism of verdict fail, or a fail group no mechanism claims) are pinned as observed, next to
 issue 20's target of at most two per peer.
@@ -31,21 +31,23 @@ from typing import Any
 import pytest
 from conftest import CliResult, SharedRuns, run_cli
 from filelock import FileLock
-from processes import stop, wait_serving
-from test_peers import (
+from peer_audit import (
     APPS,
     TOKEN,
     VENVS,
     Finding,
     RootCause,
-    _answered,
-    _free_port,
-    _is,
-    _judged,
-    _not_utf8,
-    _sent,
-    _status,
+    answered,
+    finding_is,
+    free_port,
+    mixed_groups,
+    not_utf8,
+    sent,
+    stale,
+    status,
+    unexplained,
 )
+from processes import stop, wait_serving
 from tiers import SYSTEM
 
 from conformance.contract import spec_path
@@ -62,6 +64,14 @@ class NodePeer:
     fail_lines: tuple[str, ...]  # as observed: mechanisms (by id) then unclaimed fail groups (by title)
     causes: tuple[RootCause, ...]
     cleanup_verified: bool  # the peer lists what is registered (GET /hooks)
+    # Causes of findings some runs have and others not (a race in the peer): they explain findings,
+    # but a run without them is not stale; their fail lines may join `fail_lines`.
+    intermittent: tuple[RootCause, ...] = ()
+    intermittent_lines: tuple[str, ...] = ()
+
+    @property
+    def all_causes(self) -> tuple[RootCause, ...]:
+        return self.causes + self.intermittent
 
     @property
     def folder(self) -> Path:
@@ -87,7 +97,7 @@ OUR_CREDENTIAL = "Bearer $FAXPLUS_TOKEN"  # how a reproduction shows the run's o
 def _body(finding: Finding) -> Any:
     """The request body as JSON; None for one nested past Python's recursion limit (`body-deep-nesting`)."""
     try:
-        return _sent(finding)
+        return sent(finding)
     except RecursionError:
         return None
 
@@ -114,7 +124,7 @@ def _credential(finding: Finding) -> str | None:
 
 
 def _accepted(finding: Finding) -> bool:
-    return finding["check"] == "status" and _status(finding) == 200
+    return finding["check"] == "status" and status(finding) == 200
 
 
 FASTIFY_ERROR_KEYS = {"statusCode", "code", "error", "message"}
@@ -146,22 +156,20 @@ FASTIFY = NodePeer(
             "fastify's default 400 body {statusCode, code, error, message}",
             lambda f: (
                 f["check"] in ("response-schema", "schemathesis")
-                and _status(f) == 400
-                and isinstance(_answered(f), dict)
-                and set(_answered(f)) == FASTIFY_ERROR_KEYS
+                and status(f) == 400
+                and isinstance(answered(f), dict)
+                and set(answered(f)) == FASTIFY_ERROR_KEYS
             ),
         ),
         # The body is read as a UTF-8 string (ill-formed bytes become U+FFFD) and a leading BOM is skipped.
         RootCause(
             "body decoded leniently: BOM skipped, ill-formed UTF-8 replaced",
-            lambda f: _accepted(f) and (f["family"] == "body-bom" or _not_utf8(f)),
+            lambda f: _accepted(f) and (f["family"] == "body-bom" or not_utf8(f)),
         ),
         # The hand-written onRequest hook compares the scheme with `=== 'Bearer'`.
-        RootCause("case-sensitive `Bearer` in the auth hook", _is("auth-lowercase-scheme", "status", 401)),
-        RootCause(
-            "fastify's own 413 (bodyLimit 1 MiB) and 415 (no parser for the media type)",
-            lambda f: _is("body-over-1mb", "status", 413)(f) or _is("body-foreign-media-type", "status", 415)(f),
-        ),
+        RootCause("case-sensitive `Bearer` in the auth hook", finding_is("auth-lowercase-scheme", "status", 401)),
+        RootCause("fastify's own 413 (bodyLimit 1 MiB)", finding_is("body-over-1mb", "status", 413)),
+        RootCause("fastify's own 415 (no body parser)", finding_is("body-foreign-media-type", "status", 415)),
     ),
     cleanup_verified=True,
 )
@@ -175,10 +183,24 @@ MOCKOON = NodePeer(
         RootCause("ignores credentials", lambda f: _accepted(f) and _credential(f) != OUR_CREDENTIAL),
         RootCause(
             "the spec's example id for every webhook",
-            lambda f: f["check"] == "id-reuse" and (_answered(f) or {}).get("id") == SPEC_EXAMPLE_ID,
+            lambda f: f["check"] == "id-reuse" and (answered(f) or {}).get("id") == SPEC_EXAMPLE_ID,
         ),
     ),
     cleanup_verified=False,  # it serves only the spec's POST /hooks: nothing to list or delete
+    # Node's own http server (under Express) answers a header block over 16 KiB with a 431 and
+    # destroys the socket with the request body unread: the kernel's RST can reach the client before
+    # the 431 is read (5 of 60 tries on loopback). fastify ends the socket instead: 431 every time.
+    intermittent=(
+        RootCause(
+            "a header over 16 KiB: Node's 431, sometimes lost to a connection reset",
+            lambda f: (
+                f["family"] in ("envelope-large-header", "envelope-huge-header")
+                and f["check"] == "transport"
+                and "Connection reset" in f["message"]
+            ),
+        ),
+    ),
+    intermittent_lines=("protocol",),
 )
 
 PEERS = {peer.name: peer for peer in (FASTIFY, MOCKOON)}
@@ -217,7 +239,7 @@ def installed(peer: NodePeer) -> Path:
 def serving(peer: NodePeer, log: Path) -> Iterator[str]:
     """The peer on 127.0.0.1:<free port>; yields its base URL (the spec's `/v3`), stops it on exit."""
     installed(peer)
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FAXPLUS_", "MOCKOON_"))}
     env.update(PEER_TOKEN=TOKEN, PEER_SPEC=str(spec_path()), PORT=str(port))
     with open(log, "wb") as out:
@@ -281,7 +303,9 @@ def test_peer_verdict(peer: NodePeer, run: tuple[CliResult, dict[str, Any]]) -> 
 def test_fail_lines_as_observed(peer: NodePeer, run: tuple[CliResult, dict[str, Any]]) -> None:
     """The diagnosis as it stands (docs/benchmarks.md, "Real peers"): a change to it is an edit here."""
     _, summary = run
-    assert fail_lines(summary) == list(peer.fail_lines), json.dumps(summary["mechanisms"], indent=1)
+    lines = fail_lines(summary)
+    steady = [line for line in lines if line not in peer.intermittent_lines]
+    assert steady == list(peer.fail_lines), json.dumps(summary["mechanisms"], indent=1)
 
 
 # fastify's default 400 body and its removeAdditional of a deeply nested unknown key are two more lines
@@ -298,7 +322,11 @@ FASTIFY_MISSES = (
     "name", [pytest.param("fastify", marks=pytest.mark.xfail(strict=True, reason=FASTIFY_MISSES)), "mockoon"]
 )
 def test_issue_20_target_of_two_fail_lines(name: str, shared_runs: SharedRuns) -> None:
-    lines = fail_lines(peer_run(PEERS[name], shared_runs)[1])
+    peer = PEERS[name]
+    lines = fail_lines(peer_run(peer, shared_runs)[1])
+    if len(lines) > TARGET_FAIL_LINES and len(set(lines) - set(peer.intermittent_lines)) <= TARGET_FAIL_LINES:
+        # Not silent: the race of `intermittent` happened in this run, and it is a line of its own.
+        pytest.xfail(f"issue 20 target missed in this run by an intermittent peer failure: {lines}")
     assert len(lines) <= TARGET_FAIL_LINES, lines
 
 
@@ -310,31 +338,18 @@ def test_mockoon_has_no_lenient_parsing_warn_of_its_own(shared_runs: SharedRuns)
 
 
 def test_every_fail_and_warn_has_an_audited_cause(peer: NodePeer, run: tuple[CliResult, dict[str, Any]]) -> None:
-    _, summary = run
-    unexplained = [
-        f"{f['verdict']} {f['id']} ({_status(f)}): {f['message']}"
-        for f in _judged(summary)
-        if not any(cause.explains(f) for cause in peer.causes)
-    ]
-    assert not unexplained, "findings outside the audit (docs/benchmarks.md, Real peers):\n" + "\n".join(unexplained)
+    missing = unexplained(run[1], peer.all_causes)
+    assert not missing, "findings outside the audit (docs/benchmarks.md, Real peers):\n" + "\n".join(missing)
 
 
 def test_every_audited_cause_is_observed(peer: NodePeer, run: tuple[CliResult, dict[str, Any]]) -> None:
-    _, summary = run
-    stale = [cause.name for cause in peer.causes if not any(cause.explains(f) for f in _judged(summary))]
-    assert not stale, f"audited causes no longer reported by the suite: {stale}"
+    gone = stale(run[1], peer.causes)
+    assert not gone, f"audited causes no longer reported by the suite: {gone}"
 
 
 def test_root_cause_groups_agree_with_the_audit(peer: NodePeer, run: tuple[CliResult, dict[str, Any]]) -> None:
     """Each fail/warn group of summary.json holds findings of one audited cause."""
-    _, summary = run
-    by_id = {f["id"]: f for f in summary["findings"]}
-    mixed = [
-        g["id"]
-        for g in summary["groups"]
-        if g["verdict"] in ("fail", "warn")
-        and not any(all(cause.explains(by_id[i]) for i in g["findings"]) for cause in peer.causes)
-    ]
+    mixed = mixed_groups(run[1], peer.all_causes)
     assert not mixed, f"groups whose findings no single audited cause explains: {mixed}"
 
 
