@@ -19,14 +19,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,25 +33,30 @@ import httpx
 import pytest
 from conftest import CliResult, SharedRuns, run_cli
 from filelock import FileLock
+from peer_audit import (
+    APPS,
+    ENCODED_SURROGATE,
+    TOKEN,
+    VENVS,
+    Finding,
+    RootCause,
+    answered,
+    finding_is,
+    free_port,
+    media_type,
+    mixed_groups,
+    not_utf8,
+    sent,
+    stale,
+    status,
+    unexplained,
+)
 from processes import stop, wait_serving
 from tiers import SYSTEM
 
 from conformance.contract import spec_path
 
 pytestmark = SYSTEM  # real stacks, installed and started by the tests: `tox -e system`
-
-ROOT = Path(__file__).resolve().parents[1]
-APPS = ROOT / "tests" / "peers"
-VENVS = ROOT / ".peers"
-TOKEN = "peer-token-8d3f"
-
-Finding = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class RootCause:
-    name: str
-    explains: Callable[[Finding], bool]
 
 
 @dataclass(frozen=True)
@@ -73,43 +76,11 @@ class Peer:
 
 # --- what a finding's reproduction says ---------------------------------------------------------
 
-
-def _status(finding: Finding) -> int | None:
-    return finding["reproduction"]["status"]
-
-
-def _json(text: str | None) -> Any:
-    try:
-        return json.loads(text) if text else None
-    except ValueError:
-        return None
-
-
-def _sent(finding: Finding) -> Any:
-    return _json(finding["reproduction"]["request_body"])
-
-
-def _answered(finding: Finding) -> Any:
-    return _json(finding["reproduction"]["response_body"])
-
-
-def _media_type(finding: Finding) -> str:
-    headers = {k.lower(): v for k, v in finding["reproduction"]["response_headers"].items()}
-    return headers.get("content-type", "").split(";")[0].strip()
-
-
-# The suite stores request bodies decoded with `backslashreplace`: a byte that is not UTF-8 shows as `\xNN`.
-ILL_FORMED_UTF8 = re.compile(r"\\x[89a-f][0-9a-f]")
-ENCODED_SURROGATE = re.compile(r"\\xed\\x[ab][0-9a-f]\\x[89ab][0-9a-f]")  # U+D800..U+DFFF in UTF-8 form
 E164 = re.compile(r"\A[+][1-9][0-9]{1,14}\Z")
 
 
-def _not_utf8(finding: Finding, pattern: re.Pattern[str] = ILL_FORMED_UTF8) -> bool:
-    return bool(pattern.search(finding["reproduction"]["request_body"] or ""))
-
-
 def _numbers_with_trailing_newline(finding: Finding) -> bool:
-    body = _sent(finding)
+    body = sent(finding)
     numbers = body.get("numbers") if isinstance(body, dict) else None
     return isinstance(numbers, list) and any(
         isinstance(n, str) and n.endswith("\n") and E164.match(n[:-1]) for n in numbers
@@ -119,14 +90,9 @@ def _numbers_with_trailing_newline(finding: Finding) -> bool:
 TABS = ("auth-token-tab-padded", "auth-token-tab-separated")
 
 
-def _is(family: str | tuple[str, ...], check: str, status: int | None) -> Callable[[Finding], bool]:
-    families = (family,) if isinstance(family, str) else family
-    return lambda f: f["family"] in families and f["check"] == check and _status(f) == status
-
-
 # Issue 20's stack classes, audited on both peers (docs/benchmarks.md, "Real peers").
 # `credentials.split()`-style parsing: a tab where RFC 6750 allows only spaces still finds the token.
-TAB_TOKEN = RootCause("a tab around the bearer token is stripped", _is(TABS, "status", 200))
+TAB_TOKEN = RootCause("a tab around the bearer token is stripped", finding_is(TABS, "status", 200))
 
 FASTAPI = Peer(
     name="fastapi",
@@ -150,10 +116,10 @@ FASTAPI = Peer(
             "Optional[str] id accepts null",
             lambda f: (
                 f["check"] == "status"
-                and _status(f) == 200
-                and isinstance(_sent(f), dict)
-                and "id" in _sent(f)
-                and _sent(f)["id"] is None
+                and status(f) == 200
+                and isinstance(sent(f), dict)
+                and "id" in sent(f)
+                and sent(f)["id"] is None
             ),
         ),
         # Starlette's `json.loads(bytes)` decodes with 'surrogatepass' (UTF-8-encoded surrogates
@@ -162,8 +128,8 @@ FASTAPI = Peer(
             "json.loads(bytes): encoded surrogates and a BOM read (lenient)",
             lambda f: (
                 f["check"] == "status"
-                and _status(f) == 200
-                and (_not_utf8(f, ENCODED_SURROGATE) or f["family"] == "body-bom")
+                and status(f) == 200
+                and (not_utf8(f, ENCODED_SURROGATE) or f["family"] == "body-bom")
             ),
         ),
         # Any other undecodable body: FastAPI raises its own HTTPException(400), which the
@@ -172,14 +138,14 @@ FASTAPI = Peer(
             "body-parse error answered by FastAPI's default {'detail'} body",
             lambda f: (
                 f["check"] in ("response-schema", "response-detail", "schemathesis")
-                and _status(f) == 400
-                and isinstance(_answered(f), dict)
-                and set(_answered(f)) == {"detail"}
+                and status(f) == 400
+                and isinstance(answered(f), dict)
+                and set(answered(f)) == {"detail"}
             ),
         ),
         TAB_TOKEN,
         # Starlette's `json.loads(bytes)` detects UTF-16 and UTF-32 (RFC 4627) and skips a UTF-8 BOM.
-        RootCause("json.loads(bytes) reads UTF-16 (RFC 4627)", _is("body-utf16", "status", 200)),
+        RootCause("json.loads(bytes) reads UTF-16 (RFC 4627)", finding_is("body-utf16", "status", 200)),
     ),
     fail_groups_at_most=4,
 )
@@ -209,13 +175,13 @@ CONNEXION = Peer(
             "problem+json error bodies",
             lambda f: (
                 f["check"] in ("content-type", "response-schema", "response-detail", "schemathesis")
-                and _media_type(f) == "application/problem+json"
+                and media_type(f) == "application/problem+json"
             ),
         ),
         # jsonschema checks `pattern` with Python `re.search`, whose `$` also matches before a final "\n".
         RootCause(
             "Python re `$` accepts a trailing newline",
-            lambda f: f["check"] == "status" and _status(f) == 200 and _numbers_with_trailing_newline(f),
+            lambda f: f["check"] == "status" and status(f) == 200 and _numbers_with_trailing_newline(f),
         ),
         # The JSON validator lets its parser's own errors escape as a 500: the UnicodeDecodeError of a
         # strict `bytes.decode` on ill-formed UTF-8, the RecursionError of nesting past Python's limit.
@@ -223,15 +189,15 @@ CONNEXION = Peer(
             "500 on a parser error (ill-formed UTF-8, deep nesting)",
             lambda f: (
                 f["check"] == "no-server-error"
-                and _status(f) == 500
-                and (_not_utf8(f) or f["family"] == "body-deep-nesting")
+                and status(f) == 500
+                and (not_utf8(f) or f["family"] == "body-deep-nesting")
             ),
         ),
         # connexion checks the media type before the body: text/plain is 415, a tolerated answer.
         RootCause(
             "415 for JSON sent as text/plain",
             lambda f: (
-                (f["family"], f["check"], f["verdict"]) == ("wrong-media-type", "status", "warn") and _status(f) == 415
+                (f["family"], f["check"], f["verdict"]) == ("wrong-media-type", "status", "warn") and status(f) == 415
             ),
         ),
         TAB_TOKEN,
@@ -240,7 +206,7 @@ CONNEXION = Peer(
             "the 400 echoes a 1 MB body (answer over the cap)",
             lambda f: (f["family"], f["check"]) == ("body-over-1mb", "transport") and "over" in f["message"],
         ),
-        RootCause("415 for text, form and XML bodies", _is("body-foreign-media-type", "status", 415)),
+        RootCause("415 for text, form and XML bodies", finding_is("body-foreign-media-type", "status", 415)),
     ),
     fail_groups_at_most=6,  # problem+json is one cause but two checks (content-type, response-schema)
 )
@@ -291,16 +257,10 @@ def peer_python(peer: Peer) -> Path:
 # --- served on loopback --------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextlib.contextmanager
 def serving(peer: Peer, python: Path, log: Path) -> Iterator[str]:
     """The peer under uvicorn on 127.0.0.1:<free port>; yields its base URL, stops it on exit."""
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")}
     env.update(PEER_TOKEN=TOKEN, PEER_SPEC=str(spec_path()))
     cmd = [str(python), "-m", "uvicorn", "--app-dir", str(APPS), f"{peer.module}:app"]
@@ -346,10 +306,6 @@ def run(peer: Peer, shared_runs: SharedRuns) -> tuple[CliResult, dict[str, Any]]
     return peer_run(peer, shared_runs)
 
 
-def _judged(summary: dict[str, Any]) -> list[Finding]:
-    return [f for f in summary["findings"] if f["verdict"] in ("fail", "warn")]
-
-
 # --- the audit -----------------------------------------------------------------------------------
 
 
@@ -369,19 +325,13 @@ def test_audited_findings_are_reported(peer: Peer, run: tuple[CliResult, dict[st
 
 
 def test_every_fail_and_warn_has_an_audited_cause(peer: Peer, run: tuple[CliResult, dict[str, Any]]) -> None:
-    _, summary = run
-    unexplained = [
-        f"{f['verdict']} {f['id']} ({_status(f)}): {f['message']}"
-        for f in _judged(summary)
-        if not any(cause.explains(f) for cause in peer.causes)
-    ]
-    assert not unexplained, "findings outside the audit (docs/benchmarks.md, Real peers):\n" + "\n".join(unexplained)
+    missing = unexplained(run[1], peer.causes)
+    assert not missing, "findings outside the audit (docs/benchmarks.md, Real peers):\n" + "\n".join(missing)
 
 
 def test_every_audited_cause_is_observed(peer: Peer, run: tuple[CliResult, dict[str, Any]]) -> None:
-    _, summary = run
-    stale = [cause.name for cause in peer.causes if not any(cause.explains(f) for f in _judged(summary))]
-    assert not stale, f"audited causes no longer reported by the suite: {stale}"
+    gone = stale(run[1], peer.causes)
+    assert not gone, f"audited causes no longer reported by the suite: {gone}"
 
 
 def test_root_cause_groups_agree_with_the_audit(peer: Peer, run: tuple[CliResult, dict[str, Any]]) -> None:
@@ -390,14 +340,9 @@ def test_root_cause_groups_agree_with_the_audit(peer: Peer, run: tuple[CliResult
     _, summary = run
     if "groups" not in summary:
         pytest.skip("this judge writes no root-cause groups in summary.json")
-    by_id = {f["id"]: f for f in summary["findings"]}
-    groups = [g for g in summary["groups"] if g["verdict"] in ("fail", "warn")]
-    mixed = [
-        g["id"]
-        for g in groups
-        if not any(all(cause.explains(by_id[i]) for i in g["findings"]) for cause in peer.causes)
-    ]
+    mixed = mixed_groups(summary, peer.causes)
     assert not mixed, f"groups whose findings no single audited cause explains: {mixed}"
+    groups = [g for g in summary["groups"] if g["verdict"] in ("fail", "warn")]
     fail_groups = [g["id"] for g in groups if g["verdict"] == "fail"]
     assert len(fail_groups) <= peer.fail_groups_at_most, fail_groups
 

@@ -1,0 +1,109 @@
+"""The audit of a real peer's run, shared by tests/test_peers.py (Python stacks) and
+tests/test_peers_node.py (Node stacks): where the peers live, what a finding's reproduction says,
+and the three questions every peer's audit asks of its summary.json.
+
+A peer's audit names its root causes, each a predicate over a finding (its request and response):
+- `unexplained`: fail and warn findings no cause explains (a finding outside the audit);
+- `stale`: causes that explain no finding any more (an audited cause that vanished);
+- `mixed_groups`: fail and warn groups whose findings no single cause explains.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+APPS = ROOT / "tests" / "peers"  # the peers' sources and pins
+VENVS = ROOT / ".peers"  # installed Python peers and the install locks (gitignored)
+TOKEN = "peer-token-8d3f"
+
+Finding = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RootCause:
+    name: str
+    explains: Callable[[Finding], bool]
+
+
+# --- what a finding's reproduction says ---------------------------------------------------------
+
+
+def status(finding: Finding) -> int | None:
+    return finding["reproduction"]["status"]  # type: ignore[no-any-return]
+
+
+def _json(text: str | None) -> Any:
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return None
+
+
+def sent(finding: Finding) -> Any:
+    return _json(finding["reproduction"]["request_body"])
+
+
+def answered(finding: Finding) -> Any:
+    return _json(finding["reproduction"]["response_body"])
+
+
+def media_type(finding: Finding) -> str:
+    headers = {k.lower(): v for k, v in finding["reproduction"]["response_headers"].items()}
+    return str(headers.get("content-type", "")).split(";")[0].strip()
+
+
+# The suite stores request bodies decoded with `backslashreplace`: a byte that is not UTF-8 shows as `\xNN`.
+ILL_FORMED_UTF8 = re.compile(r"\\x[89a-f][0-9a-f]")
+ENCODED_SURROGATE = re.compile(r"\\xed\\x[ab][0-9a-f]\\x[89ab][0-9a-f]")  # U+D800..U+DFFF in UTF-8 form
+
+
+def not_utf8(finding: Finding, pattern: re.Pattern[str] = ILL_FORMED_UTF8) -> bool:
+    return bool(pattern.search(finding["reproduction"]["request_body"] or ""))
+
+
+def finding_is(family: str | tuple[str, ...], check: str, answer: int | None) -> Callable[[Finding], bool]:
+    """A predicate: this family (or one of these), this check, this status."""
+    families = (family,) if isinstance(family, str) else family
+    return lambda f: f["family"] in families and f["check"] == check and status(f) == answer
+
+
+# --- the audit -----------------------------------------------------------------------------------
+
+
+def judged(summary: dict[str, Any]) -> list[Finding]:
+    return [f for f in summary["findings"] if f["verdict"] in ("fail", "warn")]
+
+
+def unexplained(summary: dict[str, Any], causes: Sequence[RootCause]) -> list[str]:
+    return [
+        f"{f['verdict']} {f['id']} ({status(f)}): {f['message']}"
+        for f in judged(summary)
+        if not any(cause.explains(f) for cause in causes)
+    ]
+
+
+def stale(summary: dict[str, Any], causes: Sequence[RootCause]) -> list[str]:
+    return [cause.name for cause in causes if not any(cause.explains(f) for f in judged(summary))]
+
+
+def mixed_groups(summary: dict[str, Any], causes: Sequence[RootCause]) -> list[str]:
+    by_id = {f["id"]: f for f in summary["findings"]}
+    return [
+        g["id"]
+        for g in summary["groups"]
+        if g["verdict"] in ("fail", "warn")
+        and not any(all(cause.explains(by_id[i]) for i in g["findings"]) for cause in causes)
+    ]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

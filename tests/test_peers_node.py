@@ -1,0 +1,363 @@
+"""Real Node peers (issue 20, item 9): the mechanism diagnosis on servers built the ordinary way.
+
+test_mechanisms.py imitates two stacks in-process; here they are the real thing (tests/peers/):
+- `fastify`: fastify 5 with the contract's Webhook schema as the route's `schema.body` and Ajv left
+  at fastify's defaults (`coerceTypes: 'array'`, `removeAdditional: true`, `useDefaults: true`);
+  its own default 400 body on a validation failure.
+- `mockoon`: the Mockoon CLI serving the vendored spec as it imports it: it validates nothing,
+  checks no credentials, and answers every `POST /v3/hooks` with the spec's example id.
+
+Each is installed on first use with `npm ci` from its pinned package-lock.json into its own folder
+(node_modules, gitignored), started on 127.0.0.1:<free port>, and the real CLI is run against it
+once per session. The audit is pinned as in tests/test_peers.py (tests/peer_audit.py): `causes`
+must explain every fail and warn, each cause at least one; and the fail lines a report prints (a
+mechanism of verdict fail, or a fail group no mechanism claims) are pinned as observed, next to
+issue 20's target of at most two per peer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import CliResult, SharedRuns, run_cli
+from filelock import FileLock
+from peer_audit import (
+    APPS,
+    TOKEN,
+    VENVS,
+    Finding,
+    RootCause,
+    answered,
+    finding_is,
+    free_port,
+    mixed_groups,
+    not_utf8,
+    sent,
+    stale,
+    status,
+    unexplained,
+)
+from processes import stop, wait_serving
+from tiers import SYSTEM
+
+from conformance.contract import spec_path
+
+pytestmark = SYSTEM  # real stacks, installed and started by the tests: `tox -e system`
+
+TARGET_FAIL_LINES = 2  # issue 20: each of these stacks is at most two fail lines
+
+
+@dataclass(frozen=True)
+class NodePeer:
+    name: str  # tests/peers/<name>/, with package.json and package-lock.json
+    exit_code: int
+    fail_lines: tuple[str, ...]  # as observed: mechanisms (by id) then unclaimed fail groups (by title)
+    causes: tuple[RootCause, ...]
+    cleanup_verified: bool  # the peer lists what is registered (GET /hooks)
+    # Causes of findings some runs have and others not (a race in the peer): they explain findings,
+    # but a run without them is not stale; their fail lines may join `fail_lines`.
+    intermittent: tuple[RootCause, ...] = ()
+    intermittent_lines: tuple[str, ...] = ()
+
+    @property
+    def all_causes(self) -> tuple[RootCause, ...]:
+        return self.causes + self.intermittent
+
+    @property
+    def folder(self) -> Path:
+        return APPS / self.name
+
+    def command(self, port: int) -> list[str]:
+        if self.name == "fastify":
+            return ["node", str(self.folder / "server.js")]
+        # Mockoon imports the OpenAPI file itself; no log file under ~, no admin API on the port.
+        cli = self.folder / "node_modules" / ".bin" / "mockoon-cli"
+        return [str(cli), "start", "--data", str(spec_path()), "--port", str(port), "--hostname", "127.0.0.1"] + [
+            "--disable-log-to-file",
+            "--disable-admin-api",
+        ]
+
+
+# --- what a finding's request said ----------------------------------------------------------------
+
+WEBHOOK_TYPES = {"id": str, "target": str, "event": str}
+OUR_CREDENTIAL = "Bearer $FAXPLUS_TOKEN"  # how a reproduction shows the run's own token, redacted
+
+
+def _body(finding: Finding) -> Any:
+    """The request body as JSON; None for one nested past Python's recursion limit (`body-deep-nesting`)."""
+    try:
+        return sent(finding)
+    except RecursionError:
+        return None
+
+
+def _wrong_typed(body: Any) -> bool:
+    """A known property of the wrong JSON type (what `coerceTypes` turns into the right one)."""
+    if not isinstance(body, dict):
+        return False
+    numbers = body.get("numbers")
+    return any(k in body and not isinstance(body[k], t) for k, t in WEBHOOK_TYPES.items()) or (
+        "numbers" in body
+        and numbers is not None
+        and (not isinstance(numbers, list) or not all(isinstance(n, str) for n in numbers))
+    )
+
+
+def _unknown_keys(body: Any) -> bool:
+    return isinstance(body, dict) and bool(set(body) - {*WEBHOOK_TYPES, "numbers"})
+
+
+def _credential(finding: Finding) -> str | None:
+    headers = {k.lower(): v for k, v in finding["reproduction"]["request_headers"].items()}
+    return headers.get("authorization")
+
+
+def _accepted(finding: Finding) -> bool:
+    return finding["check"] == "status" and status(finding) == 200
+
+
+FASTIFY_ERROR_KEYS = {"statusCode", "code", "error", "message"}
+SPEC_EXAMPLE_ID = "6048b47181dbe1a7d67fcc98"  # components.schemas.WebhookId.example
+
+FASTIFY = NodePeer(
+    name="fastify",
+    exit_code=1,
+    fail_lines=(
+        "coerces-types",
+        "drops-unknown-properties",
+        "Error body breaks `additionalProperties` at body",
+        "accepted a not-json request",
+    ),
+    causes=(
+        RootCause(
+            "Ajv coerceTypes: a wrong-typed property accepted", lambda f: _accepted(f) and _wrong_typed(_body(f))
+        ),
+        # Also `body-deep-nesting`: its nesting sits under an unknown key `x`, removed before anything looks at it.
+        RootCause(
+            "Ajv removeAdditional: unknown properties dropped",
+            lambda f: (
+                _accepted(f)
+                and not _wrong_typed(_body(f))
+                and (_unknown_keys(_body(f)) or f["family"] == "body-deep-nesting")
+            ),
+        ),
+        RootCause(
+            "fastify's default 400 body {statusCode, code, error, message}",
+            lambda f: (
+                f["check"] in ("response-schema", "schemathesis")
+                and status(f) == 400
+                and isinstance(answered(f), dict)
+                and set(answered(f)) == FASTIFY_ERROR_KEYS
+            ),
+        ),
+        # The body is read as a UTF-8 string (ill-formed bytes become U+FFFD) and a leading BOM is skipped.
+        RootCause(
+            "body decoded leniently: BOM skipped, ill-formed UTF-8 replaced",
+            lambda f: _accepted(f) and (f["family"] == "body-bom" or not_utf8(f)),
+        ),
+        # The hand-written onRequest hook compares the scheme with `=== 'Bearer'`.
+        RootCause("case-sensitive `Bearer` in the auth hook", finding_is("auth-lowercase-scheme", "status", 401)),
+        RootCause("fastify's own 413 (bodyLimit 1 MiB)", finding_is("body-over-1mb", "status", 413)),
+        RootCause("fastify's own 415 (no body parser)", finding_is("body-foreign-media-type", "status", 415)),
+    ),
+    cleanup_verified=True,
+)
+
+MOCKOON = NodePeer(
+    name="mockoon",
+    exit_code=1,
+    fail_lines=("validates-nothing", "ignores-credentials"),
+    causes=(
+        RootCause("validates nothing", lambda f: _accepted(f) and _credential(f) == OUR_CREDENTIAL),
+        RootCause("ignores credentials", lambda f: _accepted(f) and _credential(f) != OUR_CREDENTIAL),
+        RootCause(
+            "the spec's example id for every webhook",
+            lambda f: f["check"] == "id-reuse" and (answered(f) or {}).get("id") == SPEC_EXAMPLE_ID,
+        ),
+    ),
+    cleanup_verified=False,  # it serves only the spec's POST /hooks: nothing to list or delete
+    # Node's own http server (under Express) answers a header block over 16 KiB with a 431 and
+    # destroys the socket with the request body unread: the kernel's RST can reach the client before
+    # the 431 is read (5 of 60 tries on loopback). fastify ends the socket instead: 431 every time.
+    intermittent=(
+        RootCause(
+            "a header over 16 KiB: Node's 431, sometimes lost to a connection reset",
+            lambda f: (
+                f["family"] in ("envelope-large-header", "envelope-huge-header")
+                and f["check"] == "transport"
+                and "Connection reset" in f["message"]
+            ),
+        ),
+    ),
+    intermittent_lines=("protocol",),
+)
+
+PEERS = {peer.name: peer for peer in (FASTIFY, MOCKOON)}
+
+
+# --- installed on first use --------------------------------------------------------------------
+
+
+def installed(peer: NodePeer) -> Path:
+    """`npm ci` into the peer's folder; again when the lock or Node's version changed."""
+    npm, node = shutil.which("npm"), shutil.which("node")
+    if npm is None or node is None:
+        pytest.skip(f"the {peer.name} peer needs Node.js and npm on PATH (npm ci from tests/peers/{peer.name})")
+    lock = peer.folder / "package-lock.json"
+    version = subprocess.run([node, "--version"], capture_output=True, text=True, check=True).stdout
+    digest = hashlib.sha256(lock.read_bytes() + version.encode()).hexdigest()
+    stamp = peer.folder / "node_modules" / ".installed.sha256"
+    VENVS.mkdir(exist_ok=True)
+    with FileLock(VENVS / f"{peer.name}.lock"):  # one install per peer across pytest-xdist workers
+        if stamp.is_file() and stamp.read_text() == digest:
+            return peer.folder
+        step = [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"]
+        proc = subprocess.run(step, cwd=peer.folder, capture_output=True, text=True, timeout=600)
+        if proc.returncode != 0:
+            last = next((line for line in reversed(proc.stderr.splitlines()) if line.strip()), "no output")
+            pytest.fail(
+                f"installing the {peer.name} peer into {peer.folder} failed (exit {proc.returncode}: "
+                f"{last.strip()}); run `npm ci` there by hand to see why (registry access?)",
+                pytrace=False,
+            )
+        stamp.write_text(digest)
+    return peer.folder
+
+
+@contextlib.contextmanager
+def serving(peer: NodePeer, log: Path) -> Iterator[str]:
+    """The peer on 127.0.0.1:<free port>; yields its base URL (the spec's `/v3`), stops it on exit."""
+    installed(peer)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FAXPLUS_", "MOCKOON_"))}
+    env.update(PEER_TOKEN=TOKEN, PEER_SPEC=str(spec_path()), PORT=str(port))
+    with open(log, "wb") as out:
+        process = subprocess.Popen(peer.command(port), cwd=peer.folder, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base_url = f"http://127.0.0.1:{port}/v3"
+    try:
+        wait_serving(
+            f"{base_url}/hooks",
+            alive=lambda: process.poll() is None,
+            log=lambda: log.read_text(errors="replace"),
+            what=f"the {peer.name} peer",
+            seconds=60,
+        )
+        yield base_url
+    finally:
+        stop(process)
+
+
+@pytest.fixture(params=sorted(PEERS))
+def peer(request: pytest.FixtureRequest) -> NodePeer:
+    return PEERS[request.param]
+
+
+def peer_run(peer: NodePeer, shared_runs: SharedRuns) -> tuple[CliResult, dict[str, Any]]:
+    """The CLI's ci tier against the peer, once per session; the peer is stopped when it ends."""
+
+    def produce(out: Path) -> CliResult:
+        with serving(peer, out.parent / f"peer-{peer.name}.log") as base_url:
+            args = ("run", "--base-url", base_url, "--token", TOKEN, "--timeout", "2", "--no-html")
+            return run_cli(*args, "--output-dir", out)
+
+    result = shared_runs(f"peer-{peer.name}", produce)
+    assert result is not None and result.output_dir is not None
+    assert (result.output_dir / "summary.json").is_file(), result.output[-2000:]
+    return result, result.summary()
+
+
+@pytest.fixture
+def run(peer: NodePeer, shared_runs: SharedRuns) -> tuple[CliResult, dict[str, Any]]:
+    return peer_run(peer, shared_runs)
+
+
+def fail_lines(summary: dict[str, Any]) -> list[str]:
+    """The top-level fail lines a report prints: each mechanism, then each group no mechanism claims."""
+    mechanisms = [m["mechanism"] for m in summary["mechanisms"] if m["verdict"] == "fail"]
+    alone = [g["title"] for g in summary["groups"] if g["verdict"] == "fail" and not g["mechanism"]]
+    return mechanisms + alone
+
+
+# --- the audit -----------------------------------------------------------------------------------
+
+
+def test_peer_verdict(peer: NodePeer, run: tuple[CliResult, dict[str, Any]]) -> None:
+    result, summary = run
+    assert result.returncode == peer.exit_code, result.output[-2000:]
+    assert (summary["exit_code"], summary["verdict"]) == (peer.exit_code, "fail")
+    assert summary["requests"] > 300, "the run did not reach the whole suite"
+    assert TOKEN not in result.output
+
+
+def test_fail_lines_as_observed(peer: NodePeer, run: tuple[CliResult, dict[str, Any]]) -> None:
+    """The diagnosis as it stands (docs/benchmarks.md, "Real peers"): a change to it is an edit here."""
+    _, summary = run
+    lines = fail_lines(summary)
+    steady = [line for line in lines if line not in peer.intermittent_lines]
+    assert steady == list(peer.fail_lines), json.dumps(summary["mechanisms"], indent=1)
+
+
+# fastify's default 400 body and its removeAdditional of a deeply nested unknown key are two more lines
+# than issue 20's target; the judge (conformance/judge/_mechanism.py) is not this module's to change.
+FASTIFY_MISSES = (
+    "issue 20 target missed: fastify-with-defaults prints 4 fail lines, not <= 2: "
+    "['coerces-types', 'drops-unknown-properties', 'Error body breaks `additionalProperties` at body', "
+    "'accepted a not-json request'] (the last is body-deep-nesting, whose nesting is under a key "
+    "removeAdditional drops)"
+)
+
+
+@pytest.mark.parametrize(
+    "name", [pytest.param("fastify", marks=pytest.mark.xfail(strict=True, reason=FASTIFY_MISSES)), "mockoon"]
+)
+def test_issue_20_target_of_two_fail_lines(name: str, shared_runs: SharedRuns) -> None:
+    peer = PEERS[name]
+    lines = fail_lines(peer_run(peer, shared_runs)[1])
+    if len(lines) > TARGET_FAIL_LINES and len(set(lines) - set(peer.intermittent_lines)) <= TARGET_FAIL_LINES:
+        # Not silent: the race of `intermittent` happened in this run, and it is a line of its own.
+        pytest.xfail(f"issue 20 target missed in this run by an intermittent peer failure: {lines}")
+    assert len(lines) <= TARGET_FAIL_LINES, lines
+
+
+def test_mockoon_has_no_lenient_parsing_warn_of_its_own(shared_runs: SharedRuns) -> None:
+    """It parses nothing: what a lenient parser would be warned for is part of "validates nothing"."""
+    summary = peer_run(MOCKOON, shared_runs)[1]
+    lenient = [g["title"] for g in summary["groups"] if g["category"] == "lenient parsing" and not g["mechanism"]]
+    assert lenient == []
+
+
+def test_every_fail_and_warn_has_an_audited_cause(peer: NodePeer, run: tuple[CliResult, dict[str, Any]]) -> None:
+    missing = unexplained(run[1], peer.all_causes)
+    assert not missing, "findings outside the audit (docs/benchmarks.md, Real peers):\n" + "\n".join(missing)
+
+
+def test_every_audited_cause_is_observed(peer: NodePeer, run: tuple[CliResult, dict[str, Any]]) -> None:
+    gone = stale(run[1], peer.causes)
+    assert not gone, f"audited causes no longer reported by the suite: {gone}"
+
+
+def test_root_cause_groups_agree_with_the_audit(peer: NodePeer, run: tuple[CliResult, dict[str, Any]]) -> None:
+    """Each fail/warn group of summary.json holds findings of one audited cause."""
+    mixed = mixed_groups(run[1], peer.all_causes)
+    assert not mixed, f"groups whose findings no single audited cause explains: {mixed}"
+
+
+def test_cleanup(peer: NodePeer, run: tuple[CliResult, dict[str, Any]]) -> None:
+    """fastify lists and deletes, so cleanup is complete and verified; Mockoon cannot be verified."""
+    _, summary = run
+    cleanup = summary["cleanup"]
+    assert cleanup["verified"] is peer.cleanup_verified, cleanup
+    assert cleanup["failed"] == {} and cleanup["leftovers"] == [], cleanup
+    if peer.cleanup_verified:
+        assert cleanup["deleted"] > 0, cleanup
