@@ -2,7 +2,7 @@
 //
 // Written the ordinary way: the contract's Webhook schema is the route's `schema.body`, and fastify
 // is not told anything about Ajv, so its defaults apply (coerceTypes: 'array', removeAdditional:
-// true, useDefaults: true). A failed validation gets fastify's own default 400 body.
+// true, useDefaults: true). A refusal is the contract's `Error`, as an error handler makes it.
 //
 // The schema is read from the vendored spec (read only) and translated to JSON Schema in memory:
 // the `$ref` to WebhookEventType is inlined, `example` (not a JSON Schema keyword) is dropped and
@@ -51,6 +51,13 @@ app.addHook('onRequest', async (request, reply) => {
   if (!authorized(request)) {
     reply.code(401).send({ error: 'unauthorized', description: 'A valid bearer token is required' })
   }
+})
+
+// fastify's own refusal body is {statusCode, code, error, message}; the contract documents `Error`.
+app.setErrorHandler((error, request, reply) => {
+  const status = error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
+  const code = error.validation ? 'invalid_webhook' : (status === 500 ? 'internal_server_error' : 'invalid_request')
+  reply.code(status).send({ error: code, description: error.message })
 })
 
 app.post('/v3/hooks', { schema: { body: webhook } }, async (request) => {
