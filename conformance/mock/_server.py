@@ -8,7 +8,6 @@ with or without the `/v3` prefix of the contract's servers.
 from __future__ import annotations
 
 import collections
-import gzip
 import itertools
 import ssl
 import sys
@@ -19,6 +18,7 @@ from typing import Any, Self
 
 from ._behaviour import Context, Pipeline, Store, check_auth, webhook_validator
 from ._change import Change
+from ._codings import COMPRESS, choose
 from ._fault import Fault
 from ._reply import Reply, Request, error_reply, json_reply
 from ._variant import Variant
@@ -103,9 +103,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", reply.content_type)
         for name, value in reply.headers.items():
             self.send_header(name, value)
-        if wire.gzip and body and "gzip" in (self.headers.get("Accept-Encoding") or "").lower():
-            body = gzip.compress(body, mtime=0)
-            self.send_header("Content-Encoding", "gzip")
+        coding = choose(self.headers.get("Accept-Encoding"), wire.offered) if body else None
+        if coding is not None:
+            body = COMPRESS[coding](body)
+            self.send_header("Content-Encoding", coding)
             self.send_header("Vary", "Accept-Encoding")
         if wire.chunked:
             self.send_header("Transfer-Encoding", "chunked")

@@ -1,7 +1,7 @@
 """Wire: how an answer travels, beyond its status, headers and body.
 
 Framing and connection handling are the server's choice under HTTP/1.1 (RFC 9112): chunked or
-Content-Length, gzip when the client accepts it, closing the connection with or without saying so.
+Content-Length, a content coding the client accepts, closing the connection with or without saying so.
 A conformant client copes with every combination; a Variant picks one, a Fault may break one.
 """
 
@@ -17,6 +17,12 @@ class Wire:
     close: bool = False  # `Connection: close` on every answer, then close
     drop_idle: bool = False  # close after every answer without announcing it (an idle-timeout of 0)
     interim_continue: bool = True  # answer `Expect: 100-continue` with `100 Continue` before the body
+    # Content codings offered, best first: the answer takes the one the request's Accept-Encoding ranks highest.
+    encodings: tuple[str, ...] = ()
+
+    @property
+    def offered(self) -> tuple[str, ...]:
+        return self.encodings or (("gzip",) if self.gzip else ())
 
 
 FAITHFUL = Wire()

@@ -206,3 +206,17 @@ V(
         ),
     )
 )
+V(
+    Variant(
+        "compressed-br-first",
+        "compresses answers with br, else zstd, else gzip: the best coding the request's Accept-Encoding ranks",
+        wire=Wire(encodings=("br", "zstd", "gzip")),
+    )
+)
+V(
+    Variant(
+        "compressed-zstd-first",
+        "compresses answers with zstd, else br, else gzip: the best coding the request's Accept-Encoding ranks",
+        wire=Wire(encodings=("zstd", "br", "gzip")),
+    )
+)
