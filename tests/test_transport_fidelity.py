@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import re
 import socket
+import time
 
 import pytest
-from wire_servers import OK_BODY, Received, WireServer, answer, keep_alive
+from wire_servers import OK_BODY, Behaviour, Received, WireServer, answer, keep_alive
 
 from conformance.mock import VARIANTS, MockServer
 from conformance.mock._codings import COMPRESS, choose
@@ -118,3 +119,96 @@ def test_the_mock_ranks_codings_by_the_clients_weights_first() -> None:
     assert choose("br;q=0, *", offered) == "zstd"
     assert choose("br;q=0, zstd;q=0, gzip;q=0", offered) is None
     assert choose("compress, deflate", offered) is None
+
+
+# --- interim answers (RFC 9110 §15.2) ------------------------------------------------------------
+
+
+def interim_first(*interims: str, status: int = 200) -> Behaviour:
+    """Sends each interim head (`100 Continue`, `103 Early Hints`, ...) in its own write, then the final answer."""
+
+    def behaviour(request: Received, sock: socket.socket) -> bool:
+        for head in interims:
+            sock.sendall(f"HTTP/1.1 {head}\r\n\r\n".encode())
+            time.sleep(0.01)  # each its own read on the client's side
+        answer(sock, status=status)
+        return True
+
+    return behaviour
+
+
+def test_100_continue_to_expect_is_not_the_answer() -> None:
+    with WireServer(interim_first("100 Continue")) as server:
+        exchanges = send(server, {"Expect": "100-continue"})
+    assert [judged_ok(exchange) for exchange in exchanges] == ["h1", "h1"]
+    assert server.requests[0].header("expect") == "100-continue" and server.requests[0].body == VALID
+    assert server.connections == 1  # the interim answer left the connection in step
+
+
+@pytest.mark.parametrize(
+    "interims",
+    [
+        ("100 Continue",),  # unsolicited: no Expect was sent, still interim
+        ("103 Early Hints\r\nLink: </style.css>; rel=preload",),
+        ("102 Processing", "103 Early Hints\r\nLink: </a.js>; rel=preload", "100 Continue"),
+    ],
+    ids=["unsolicited-100", "early-hints-103", "three-interims"],
+)
+def test_interim_answers_before_the_final_one_are_skipped(interims: tuple[str, ...]) -> None:
+    with WireServer(interim_first(*interims)) as server:
+        exchanges = send(server)
+    assert [judged_ok(exchange) for exchange in exchanges] == ["h1", "h1"]
+    assert "link" not in exchanges[0].response_headers  # the final answer's headers, not a hint's
+    assert server.connections == 1
+
+
+def test_the_final_answer_after_an_interim_is_the_one_judged() -> None:
+    with WireServer(interim_first("100 Continue", status=401)) as server:
+        exchanges = send(server, {"Expect": "100-continue"})
+    assert [exchange.status for exchange in exchanges] == [401, 401]
+
+
+def test_the_early_hints_variant_is_read_as_its_final_answers() -> None:
+    with MockServer(token=TOKEN, variant=VARIANTS["interim-early-hints"]) as mock:
+        exchanges = send(mock, {"Expect": "100-continue"}) + send(mock)
+    assert all(WEBHOOK_ID.fullmatch(judged_ok(exchange)) for exchange in exchanges)
+
+
+# --- HTTP/1.0 answers (RFC 9112 §6.3: no length, the body ends at the close) ----------------------
+
+
+LONG_BODY = b'{"id":"h1","note":"' + b"x" * 100_000 + b'"}'
+
+
+def http10_close_delimited(request: Received, sock: socket.socket) -> bool:
+    sock.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n")
+    for start in range(0, len(LONG_BODY), 30_000):  # in pieces: the first read is not the whole body
+        sock.sendall(LONG_BODY[start : start + 30_000])
+        time.sleep(0.01)
+    return False  # the close ends the body
+
+
+def test_an_http10_answer_delimited_by_the_close_is_read_whole() -> None:
+    with WireServer(http10_close_delimited) as server:
+        exchanges = send(server)
+    assert [judged_ok(exchange) for exchange in exchanges] == ["h1", "h1"]
+    assert [exchange.response_body for exchange in exchanges] == [LONG_BODY, LONG_BODY]
+    assert server.connections == 2  # a closed connection is not reused
+
+
+def test_an_http10_answer_without_connection_close_is_still_delimited_by_the_close() -> None:
+    def behaviour(request: Received, sock: socket.socket) -> bool:
+        sock.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n" + OK_BODY)
+        return False  # HTTP/1.0 without keep-alive: the connection ends with the answer
+
+    with WireServer(behaviour) as server:
+        exchanges = send(server)
+    assert [judged_ok(exchange) for exchange in exchanges] == ["h1", "h1"]
+
+
+def test_the_http10_variant_is_read_whole() -> None:
+    with MockServer(token=TOKEN, variant=VARIANTS["http10-close-delimited"]) as mock:
+        exchanges = send(mock, {"Accept-Encoding": "identity"}) + send(mock)
+    assert all(WEBHOOK_ID.fullmatch(judged_ok(exchange)) for exchange in exchanges)
+    assert "content-length" not in exchanges[0].response_headers
+    assert exchanges[0].response_headers["connection"] == "close"
