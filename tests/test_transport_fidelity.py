@@ -9,7 +9,7 @@ import socket
 import time
 
 import pytest
-from wire_servers import OK_BODY, Behaviour, Received, WireServer, answer, keep_alive
+from wire_servers import OK_BODY, Behaviour, Received, WireServer, _read_exactly, _read_until, answer, keep_alive
 
 from conformance.mock import VARIANTS, MockServer
 from conformance.mock._codings import COMPRESS, choose
@@ -212,3 +212,66 @@ def test_the_http10_variant_is_read_whole() -> None:
     assert all(WEBHOOK_ID.fullmatch(judged_ok(exchange)) for exchange in exchanges)
     assert "content-length" not in exchanges[0].response_headers
     assert exchanges[0].response_headers["connection"] == "close"
+
+
+# --- a connection out of step (issue 20, item 7): blame stays with the request that caused it ----
+
+
+class EarlyRefuser(WireServer):
+    """Refuses a wrong token at once, without reading the body, and keeps the connection open: the
+    unread body is then read as the start of the next request, which gets a 400 it did not earn.
+    `stray`: also sends a second, unasked-for answer right behind the 401."""
+
+    def __init__(self, stray: bool = False) -> None:
+        super().__init__(lambda request, sock: False)
+        self.stray = stray
+
+    def _serve(self, sock: socket.socket) -> None:
+        buffer = bytearray()
+        try:
+            while (head := _read_until(sock, buffer, b"\r\n\r\n")) is not None:
+                request_line, *lines = head.decode("latin-1").split("\r\n")
+                received = Received(request_line.split(" ")[0], request_line, [], b"")
+                received.headers = [tuple(part.strip() for part in line.split(":", 1)) for line in lines if ":" in line]  # type: ignore[misc]
+                self.requests.append(received)
+                if not re.fullmatch(r"[A-Z]+ \S+ HTTP/1\.1", request_line):
+                    answer(sock, 400, b'{"error":"invalid_request"}')
+                elif received.header("authorization") != f"Bearer {TOKEN}":
+                    stray = b"HTTP/1.1 400 X\r\nContent-Length: 2\r\n\r\n{}" if self.stray else b""
+                    sock.sendall(
+                        b"HTTP/1.1 401 X\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}" + stray
+                    )
+                else:
+                    received.body = _read_exactly(sock, buffer, int(received.header("content-length") or 0)) or b""
+                    answer(sock)
+        except OSError:
+            return
+        finally:
+            sock.close()
+
+
+def outcomes(server: WireServer, tokens: list[str]) -> list[Exchange]:
+    sender = Sender(Target(base_url=server.url, token=TOKEN, timeout=3))
+    try:
+        return [
+            sender.send("POST", f"{server.url}/hooks", {**HEADERS, "Authorization": f"Bearer {token}"}, VALID)
+            for token in tokens
+        ]
+    finally:
+        sender.close()
+
+
+def test_a_refusal_that_left_the_body_unread_does_not_poison_the_next_request() -> None:
+    with EarlyRefuser() as server:
+        exchanges = outcomes(server, ["wrong", TOKEN, "wrong", TOKEN, TOKEN])
+    assert [exchange.status for exchange in exchanges] == [401, 200, 401, 200, 200]
+    assert [judged_ok(exchange) for exchange in exchanges[3:]] == ["h1", "h1"]
+    assert not any(r.method.startswith("{") for r in server.requests)  # no body was read as a request
+
+
+def test_an_answer_followed_by_a_stray_one_is_blamed_and_not_read_by_the_next_request() -> None:
+    with EarlyRefuser(stray=True) as server:
+        exchanges = outcomes(server, ["wrong", TOKEN, TOKEN])
+    assert [exchange.status for exchange in exchanges] == [401, 200, 200]
+    assert exchanges[0].overrun > 0  # the request whose answer came with more: its connection was closed
+    assert [exchange.overrun for exchange in exchanges[1:]] == [0, 0]

@@ -325,6 +325,7 @@ class Sender:
                 exchange.status = answer.status
                 exchange.response_headers = answer.headers
                 exchange.response_body = answer.body
+                exchange.overrun = answer.overrun
                 if answer.too_large:
                     exchange.error = "too-large"
                     exchange.error_detail = f"response over {self.wire.cap} bytes"
