@@ -8,7 +8,6 @@ with or without the `/v3` prefix of the contract's servers.
 from __future__ import annotations
 
 import collections
-import gzip
 import itertools
 import ssl
 import sys
@@ -19,6 +18,7 @@ from typing import Any, Self
 
 from ._behaviour import Context, Pipeline, Store, check_auth, webhook_validator
 from ._change import Change
+from ._codings import COMPRESS, choose
 from ._fault import Fault
 from ._reply import Reply, Request, error_reply, json_reply
 from ._variant import Variant
@@ -98,24 +98,32 @@ class _Handler(BaseHTTPRequestHandler):
                 return
         wire = self.server.mock.wire
         body = reply.body
+        if wire.early_hints:
+            self.send_response_only(103, "Early Hints")
+            self.send_header("Link", "</hooks>; rel=preconnect")
+            self.end_headers()
+        if wire.http10:
+            self.protocol_version = "HTTP/1.0"  # this connection's last answer: it closes below
         self.send_response(reply.status)
         if reply.content_type:
             self.send_header("Content-Type", reply.content_type)
         for name, value in reply.headers.items():
             self.send_header(name, value)
-        if wire.gzip and body and "gzip" in (self.headers.get("Accept-Encoding") or "").lower():
-            body = gzip.compress(body, mtime=0)
-            self.send_header("Content-Encoding", "gzip")
+        coding = choose(self.headers.get("Accept-Encoding"), wire.offered) if body else None
+        if coding is not None:
+            body = COMPRESS[coding](body)
+            self.send_header("Content-Encoding", coding)
             self.send_header("Vary", "Accept-Encoding")
-        if wire.chunked:
+        chunked = wire.chunked and not wire.http10  # HTTP/1.0 has no chunked coding
+        if chunked:
             self.send_header("Transfer-Encoding", "chunked")
-        else:
+        elif not wire.http10:
             self.send_header("Content-Length", str(len(body)))
-        if wire.close or (self.headers.get("Connection") or "").lower() == "close":
+        if wire.close or wire.http10 or (self.headers.get("Connection") or "").lower() == "close":
             self.send_header("Connection", "close")  # also sets close_connection
         self.end_headers()
         if self.command != "HEAD":  # HEAD: the headers of the answer, never a body
-            self.wfile.write(_chunked(body) if wire.chunked else body)
+            self.wfile.write(_chunked(body) if chunked else body)
         if wire.drop_idle:
             self.close_connection = True  # silently: the client finds out when it reuses the connection
 

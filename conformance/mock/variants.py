@@ -1,8 +1,9 @@
 """The variant catalogue: servers that differ from the reference only where the contract is silent.
 
 Each must pass the suite (exit 0, warns allowed). Together they pin down what the suite must not
-object to: framing, compression and connection handling (RFC 9112), the shape of ids, pretty or
-escaped JSON, extra headers, latency, how credentials are refused, rate limiting, lenient parsing.
+object to: framing, compression, interim answers, HTTP/1.0 and connection handling (RFC 9112), the
+shape of ids, pretty or escaped JSON, extra headers, latency, how credentials are refused, rate
+limiting, lenient parsing.
 """
 
 from __future__ import annotations
@@ -204,5 +205,33 @@ V(
             # JSON5 reads `NaN`, so a body the reference cannot parse is, here, a Webhook of the wrong type.
             *_on("Error.error invalid_webhook vs invalid_body", "not-json"),
         ),
+    )
+)
+V(
+    Variant(
+        "compressed-br-first",
+        "compresses answers with br, else zstd, else gzip: the best coding the request's Accept-Encoding ranks",
+        wire=Wire(encodings=("br", "zstd", "gzip")),
+    )
+)
+V(
+    Variant(
+        "compressed-zstd-first",
+        "compresses answers with zstd, else br, else gzip: the best coding the request's Accept-Encoding ranks",
+        wire=Wire(encodings=("zstd", "br", "gzip")),
+    )
+)
+V(
+    Variant(
+        "interim-early-hints",
+        "sends `103 Early Hints` (RFC 8297) before every final answer: a 1xx is interim (RFC 9110 §15.2)",
+        wire=Wire(early_hints=True),
+    )
+)
+V(
+    Variant(
+        "http10-close-delimited",
+        "HTTP/1.0 answers with `Connection: close` and no Content-Length: the body ends at the close (RFC 9112 §6.3)",
+        wire=Wire(http10=True),
     )
 )

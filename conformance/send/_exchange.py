@@ -27,6 +27,9 @@ class Exchange:
     removed_headers: tuple[str, ...] = ()
     # time.monotonic() when the request (its last try) left: what the server had seen of the run by then.
     sent_at: float | None = None
+    # Bytes the server sent past this answer (a second answer, or one to a body it left unread): this
+    # request put the connection out of step, so it was closed and no later request reads them.
+    overrun: int = 0
 
     @property
     def media_type(self) -> str:

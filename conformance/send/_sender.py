@@ -17,6 +17,7 @@ import httpx
 
 from conformance.target import Target
 
+from ._codings import decodable_accept
 from ._courier import Courier
 from ._errors import Cancelled, NotSent, Overdue, TargetHanging
 from ._exchange import Exchange
@@ -264,6 +265,9 @@ class Sender:
     ) -> Exchange:
         dropped = tuple(sorted({k.lower() for k, v in headers.items() if v is None}))
         sent_headers = {k: v for k, v in headers.items() if v is not None}
+        for name, value in sent_headers.items():
+            if name.lower() == "accept-encoding":  # a profile's codings, less those we could not decode
+                sent_headers[name] = decodable_accept(value)
         exchange = Exchange(method, url, sent_headers, content, removed_headers=dropped)
         started = time.perf_counter()
         connect_failures = 0
@@ -321,6 +325,7 @@ class Sender:
                 exchange.status = answer.status
                 exchange.response_headers = answer.headers
                 exchange.response_body = answer.body
+                exchange.overrun = answer.overrun
                 if answer.too_large:
                     exchange.error = "too-large"
                     exchange.error_detail = f"response over {self.wire.cap} bytes"

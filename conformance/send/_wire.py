@@ -11,6 +11,13 @@ an event loop costs per request, which the run spends drawing and judging instea
 A keep-alive connection the server closed while it sat in the pool fails the next request before any
 response byte. Browsers and curl retry such a request once on a fresh connection; so does the Wire,
 so the failure lands on the request that caused it, not on the innocent one after it.
+
+The other way a connection falls out of step: a server that answers before reading the body (a 401
+decided from the headers) and keeps the connection open reads that body as the start of the next
+request, which then gets an answer it did not earn; one that sends more than one answer has the
+second read as the next request's. So a connection is not reused after a non-2xx answer to a request
+with a body, nor after an answer the server sent more bytes behind (`Answer.overrun`): the cost is a
+fresh connection, the gain that every answer is judged against the request it belongs to.
 """
 
 from __future__ import annotations
@@ -53,6 +60,7 @@ class Answer:
     request_headers: dict[str, str]  # as sent, names as sent
     too_large: bool = False  # the body was cut at the cap
     retried: bool = False  # a stale keep-alive connection was replaced once
+    overrun: int = 0  # bytes the server sent past this answer (the connection was then closed)
 
 
 @dataclass
@@ -92,7 +100,25 @@ class _Stream(httpcore.NetworkStream):
 
     def __init__(self, inner: httpcore.NetworkStream, wire: Wire) -> None:
         self._inner, self._wire = inner, wire
+        self.retired = False  # out of step: httpcore's pool closes it instead of reusing it
         wire._opened(self)
+
+    def waiting(self) -> int:
+        """Bytes already on the socket, unread (0 where that cannot be told without reading)."""
+        sock = self._inner.get_extra_info("socket")
+        if isinstance(sock, ssl.SSLSocket):
+            return sock.pending()  # decrypted only: a record still encrypted may be a session ticket
+        if not isinstance(sock, socket.socket):
+            return 0
+        timeout = sock.gettimeout()  # httpcore sets it again before every read
+        try:
+            sock.settimeout(0)  # with a timeout, Python would wait for data first, MSG_DONTWAIT or not
+            return len(sock.recv(65536, socket.MSG_PEEK))
+        except OSError:  # nothing waiting (EAGAIN), or the socket is already closed
+            return 0
+        finally:
+            with contextlib.suppress(OSError):
+                sock.settimeout(timeout)
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         return self._inner.read(max_bytes, self._wire._deadline.left(timeout, httpcore.ReadTimeout))
@@ -112,6 +138,8 @@ class _Stream(httpcore.NetworkStream):
         return _Stream(self._inner.start_tls(ssl_context, server_hostname, left), self._wire)
 
     def get_extra_info(self, info: str) -> Any:
+        if info == "is_readable" and self.retired:
+            return True  # what httpcore's pool takes for a server's close: it drops the connection
         return self._inner.get_extra_info(info)
 
     def abort(self) -> None:
@@ -169,10 +197,8 @@ class Wire:
         limits = httpx.Limits(max_connections=None, max_keepalive_connections=64)
         client = httpx.Client(timeout=httpx.Timeout(None), follow_redirects=False, limits=limits, **self._options)
         # Every pool the client may use (direct, or a proxy from the environment) connects through _Bounded.
-        for transport in (client._transport, *client._mounts.values()):
-            pool = getattr(transport, "_pool", None)
-            if pool is not None:
-                pool._network_backend = _Bounded(pool._network_backend, self)
+        for pool in _pools(client):
+            pool._network_backend = _Bounded(pool._network_backend, self)
         return client
 
     def _thread_client(self) -> httpx.Client:
@@ -262,22 +288,50 @@ class Wire:
         sent = {k.decode("latin-1"): v.decode("latin-1") for k, v in request.headers.raw}
         response = client.send(request, stream=True)
         try:
-            answer = Answer(response.status_code, {k.lower(): v for k, v in response.headers.items()}, b"", sent)
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > self.cap:
-                answer.too_large = True  # no need to wait for 100 MB we would cut anyway
-                return answer
-            received = bytearray()
-            for chunk in response.iter_bytes():
-                received += chunk
-                if len(received) > self.cap:
-                    answer.too_large = True
-                    del received[self.cap :]
-                    break
-            answer.body = bytes(received)
-            return answer
+            answer = self._read(response, sent)
         finally:
             response.close()
+        stream = response.extensions.get("network_stream")
+        if isinstance(stream, _Stream):
+            answer.overrun = _held(client, stream) + stream.waiting()
+            with_body = out.chunked or bool(out.content)
+            if answer.overrun or (with_body and not 200 <= answer.status < 300):
+                stream.retired = True
+        return answer
+
+    def _read(self, response: httpx.Response, sent: dict[str, str]) -> Answer:
+        answer = Answer(response.status_code, {k.lower(): v for k, v in response.headers.items()}, b"", sent)
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.cap:
+            answer.too_large = True  # no need to wait for 100 MB we would cut anyway
+            return answer
+        received = bytearray()
+        for chunk in response.iter_bytes():
+            received += chunk
+            if len(received) > self.cap:
+                answer.too_large = True
+                del received[self.cap :]
+                break
+        answer.body = bytes(received)
+        return answer
+
+
+def _pools(client: httpx.Client) -> Iterator[httpcore.ConnectionPool]:
+    for transport in (client._transport, *client._mounts.values()):
+        pool = getattr(transport, "_pool", None)
+        if pool is not None:
+            yield pool
+
+
+def _held(client: httpx.Client, stream: _Stream) -> int:
+    """Bytes httpcore read from `stream` past the answer and holds for the next one (its h11 buffer)."""
+    for pool in _pools(client):
+        for connection in pool.connections:
+            http11 = getattr(connection, "_connection", None)
+            if getattr(http11, "_network_stream", None) is stream:
+                state = getattr(http11, "_h11_state", None)
+                return len(state.trailing_data[0]) if state is not None else 0
+    return 0
 
 
 def _chunks(content: bytes) -> Iterator[bytes]:
