@@ -275,3 +275,13 @@ def test_an_answer_followed_by_a_stray_one_is_blamed_and_not_read_by_the_next_re
     assert [exchange.status for exchange in exchanges] == [401, 200, 200]
     assert exchanges[0].overrun > 0  # the request whose answer came with more: its connection was closed
     assert [exchange.overrun for exchange in exchanges[1:]] == [0, 0]
+
+
+def test_bytes_past_an_answer_are_a_transport_fail_of_the_request_that_got_them() -> None:
+    from conformance.judge import Kind, run_checks
+
+    with EarlyRefuser(stray=True) as server:
+        exchanges = outcomes(server, ["wrong", TOKEN])
+    blamed = [v for v in run_checks(exchanges[0], Kind.WRONG_CREDENTIALS) if v.check == "transport"]
+    assert [str(v.verdict) for v in blamed] == ["fail"] and "past the answer" in blamed[0].message
+    assert [v for v in run_checks(exchanges[1], Kind.VALID) if v.check == "transport"] == []

@@ -58,6 +58,11 @@ def transport(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
     if exchange.error is not None:
         message = f"{exchange.error}: {exchange.error_detail}"
         yield Violation("transport", Verdict.FAIL, Category.TRANSPORT, message, cause=exchange.error)
+    elif exchange.overrun:
+        # Bytes behind the answer would be read as the next request's answer: blamed here, where they began.
+        message = f"{exchange.overrun} byte(s) sent past the answer (a second answer, or a wrong Content-Length)"
+        cause = "sent bytes past its answer: the connection falls out of step with its requests"
+        yield Violation("transport", Verdict.FAIL, Category.TRANSPORT, message, cause=cause)
 
 
 @check("no-server-error")

@@ -15,9 +15,10 @@ so the failure lands on the request that caused it, not on the innocent one afte
 The other way a connection falls out of step: a server that answers before reading the body (a 401
 decided from the headers) and keeps the connection open reads that body as the start of the next
 request, which then gets an answer it did not earn; one that sends more than one answer has the
-second read as the next request's. So a connection is not reused after a non-2xx answer to a request
-with a body, nor after an answer the server sent more bytes behind (`Answer.overrun`): the cost is a
-fresh connection, the gain that every answer is judged against the request it belongs to.
+second read as the next request's. So a connection is not reused after an answer to a request with a
+body that may have come before the body was read (not a 2xx, 400 or 422: `_maybe_unread`), nor after
+an answer the server sent more bytes behind (`Answer.overrun`): the cost is a fresh connection, the
+gain that every answer is judged against the request it belongs to.
 """
 
 from __future__ import annotations
@@ -295,7 +296,7 @@ class Wire:
         if isinstance(stream, _Stream):
             answer.overrun = _held(client, stream) + stream.waiting()
             with_body = out.chunked or bool(out.content)
-            if answer.overrun or (with_body and not 200 <= answer.status < 300):
+            if answer.overrun or (with_body and _maybe_unread(answer.status)):
                 stream.retired = True
         return answer
 
@@ -314,6 +315,13 @@ class Wire:
                 break
         answer.body = bytes(received)
         return answer
+
+
+def _maybe_unread(status: int) -> bool:
+    """An answer a server may give before it read the body: not a success, and not the 400 or 422
+    that judging a body's content needs it read for. Retiring only those keeps the keep-alive
+    connection for the invalid Webhooks, most of a run, and for every 2xx."""
+    return not 200 <= status < 300 and status not in (400, 422)
 
 
 def _pools(client: httpx.Client) -> Iterator[httpcore.ConnectionPool]:
