@@ -101,3 +101,34 @@ def test_no_derived_token_appears_in_any_artifact(tmp_path: Path) -> None:
     texts.append((Path("console"), result.output))
     leaks = [(str(p), s) for p, text in texts for s in secrets for form in _forms(s) if form in text]
     assert leaks == []
+
+
+def test_a_server_that_remembers_a_connections_credentials_is_caught_on_one_keep_alive_connection() -> None:
+    """The right token, then a wrong one, on one connection (`Sender.submit_in_order`): a server that
+    authenticates a connection once lets the second through, and the judge fails it."""
+    from wire_servers import Received, WireServer, answer
+
+    from conformance.judge import Kind, run_checks
+    from conformance.send import Sender
+    from conformance.suite._sent import Sent
+
+    trusted: set[int] = set()
+
+    def remembers(request: Received, sock: object) -> bool:
+        if request.header("authorization") == f"Bearer {TOKEN}":
+            trusted.add(id(sock))
+        answer(sock, 200 if id(sock) in trusted else 401)  # type: ignore[arg-type]
+        return True
+
+    example = {"target": "https://hooks.example.com/fax", "event": "fax_sent"}
+    with WireServer(remembers) as server:  # type: ignore[arg-type]
+        sender = Sender(Target(base_url=server.url, token=TOKEN, timeout=3))
+        try:
+            cases = [Sent(example).case(), Sent(example, authenticate="never-issued").case()]
+            right, wrong = (future.result() for future in sender.submit_in_order(cases))
+        finally:
+            sender.close()
+        assert server.connections == 1
+    assert (right.status, wrong.status) == (200, 200)
+    verdicts = {str(v.verdict) for v in run_checks(wrong, Kind.WRONG_CREDENTIALS) if v.check == "status"}
+    assert verdicts == {"fail"}

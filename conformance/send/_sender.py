@@ -164,6 +164,47 @@ class Sender:
 
         `authenticate`: True sends the Target's credentials, False none, a string a wrong token.
         """
+        method, url, prepared, content = self._prepare(case, body, content_type, authenticate, headers)
+        return self.submit(method, url, prepared, content, chunked=chunked, ahead=ahead)
+
+    def submit_in_order(self, requests: list[tuple[Any, dict[str, Any]]]) -> list[Future[Exchange]]:
+        """Several cases (each a Case and `submit_case`'s keywords) one after another on one sending
+        thread, so on one keep-alive connection while the server keeps it open: what a server that
+        remembers a connection's credentials lets through. Never through the Courier."""
+        futures: list[Future[Exchange]] = [Future() for _ in requests]
+        prepared = [
+            (
+                *self._prepare(
+                    case,
+                    how.get("body", ...),
+                    how.get("content_type", ...),
+                    how.get("authenticate", True),
+                    how.get("headers"),
+                ),
+                bool(how.get("chunked")),
+            )
+            for case, how in requests
+        ]
+
+        def job() -> None:
+            for future, (method, url, headers, content, chunked) in zip(futures, prepared, strict=True):
+                try:
+                    future.set_result(self.send(method, url, headers, content, chunked=chunked))
+                except BaseException as error:  # noqa: BLE001 - handed to whoever waits for the answer
+                    future.set_exception(error)
+
+        self._lanes.submit(Lane.NOW, job)
+        return futures
+
+    def _prepare(
+        self,
+        case: Any,
+        body: bytes | None | object,
+        content_type: str | None | object,
+        authenticate: bool | str,
+        headers: dict[str, str | None] | None,
+    ) -> tuple[str, str, dict[str, str | None], bytes | None]:
+        """The method, URL, headers and body that put `case` on the wire (see `submit_case`)."""
         kwargs = case.as_transport_kwargs(base_url=self.target.base_url)
         extra = headers or {}
         headers = {k: str(v) for k, v in kwargs.get("headers", {}).items() if k.lower() not in DROP}
@@ -182,7 +223,7 @@ class Sender:
             headers = {k: v for k, v in headers.items() if k.lower() != name.lower()}
             headers[name] = value
         url = str(httpx.URL(kwargs["url"], params=kwargs.get("params") or None))
-        return self.submit(kwargs["method"], url, headers, content, chunked=chunked, ahead=ahead)  # type: ignore[arg-type]
+        return str(kwargs["method"]), url, headers, content  # type: ignore[return-value]
 
     def submit(
         self,

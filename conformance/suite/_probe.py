@@ -119,6 +119,14 @@ class Probe:
         """A dedicated case whose Kind is fixed by how it is sent (credentials, media type)."""
         self.send(Sent(payload, **how), family, kind)
 
+    def in_order(self, cases: list[tuple[Sent, str, Kind]]) -> None:
+        """Cases (how each is sent, its family, its Kind) one after another on one keep-alive
+        connection (`Sender.submit_in_order`): a credential judged after the right one went first."""
+        futures = self.session.sender.submit_in_order([sent.case() for sent, _, _ in cases])
+        for (sent, family, kind), future in zip(cases, futures, strict=True):
+            self._recorded.append(Record.of(sent, family, kind, self._segment))
+            self._in_flight.append(_Pending(future, None, family, kind, sent, False))
+
     def send(self, sent: Sent, family: str, kind: Kind | None = None) -> None:
         if kind is None:
             kind = self._planned_kind(sent, family)

@@ -38,6 +38,7 @@ from strategies import (
     webhooks,
 )
 
+from ._sent import Sent
 from ._session import OPERATION, Session
 
 VALID_SPACE_FAMILIES = ("valid-numbers", "valid-events", "valid-targets", "valid-ids")
@@ -229,11 +230,26 @@ def test_schemathesis_generation(probe, mode):
     send()
 
 
+def test_wrong_token_after_the_right_one_on_one_connection(probe):
+    """The right token, then one the server never issued, on the same keep-alive connection: a
+    server that remembers a connection's credentials lets the second through; it must be refused."""
+    example = spec_example(probe.session)
+    probe.in_order(
+        [
+            (Sent(example), "keep-alive-right-token", Kind.VALID),
+            (Sent(example, authenticate=WRONG_TOKEN), "keep-alive-wrong-token", Kind.WRONG_CREDENTIALS),
+        ]
+    )
+
+
+WRONG_TOKEN = "not-a-token-this-server-issued"
+
+
 @pytest.mark.parametrize(
     ("family", "kind", "how"),
     [
         ("no-credentials", Kind.NO_CREDENTIALS, {"authenticate": False}),
-        ("wrong-credentials", Kind.WRONG_CREDENTIALS, {"authenticate": "not-a-token-this-server-issued"}),
+        ("wrong-credentials", Kind.WRONG_CREDENTIALS, {"authenticate": WRONG_TOKEN}),
         ("wrong-media-type", Kind.WRONG_MEDIA_TYPE, {"content_type": "text/plain"}),
     ],
     ids=["no-credentials", "wrong-credentials", "wrong-media-type"],
