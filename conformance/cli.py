@@ -296,7 +296,7 @@ def _html(results: Path, html: Path, *, single_file: bool, history: Path | None)
     from conformance.report.allure_report import HtmlUnavailable, build_html
 
     try:
-        index = build_html(results, html, single_file=single_file, history=history)
+        index = build_html(results, html, single_file=single_file, history=history, say=_say)
     except HtmlUnavailable as reason:
         _say(f"HTML report skipped: {reason}")
         return False

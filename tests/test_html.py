@@ -173,6 +173,31 @@ def test_npm_ci_failure_is_reported(tmp_path: Path) -> None:
         allure_cli._ensure_allure(tmp_path, time.monotonic() + 120)
 
 
+def test_a_first_use_install_says_what_it_does_before_and_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A stand-in npm that "installs" the CLI: the lines around it are the run's, not npm's.
+    (tmp_path / "package.json").write_text("{}")
+    (tmp_path / "package-lock.json").write_text("{}")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    npm = bin_dir / "npm"
+    npm.write_text("#!/bin/sh\nmkdir -p node_modules/allure && : > node_modules/allure/cli.js\n")
+    npm.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    said: list[str] = []
+    cli = allure_cli._ensure_allure(tmp_path, time.monotonic() + 30, said.append)
+    assert cli.is_file()
+    assert (
+        len(said) == 2
+        and "npm ci, once per checkout" in said[0]
+        and said[1].startswith("HTML report: Allure 3 installed in")
+    )
+    said.clear()
+    allure_cli._ensure_allure(tmp_path, time.monotonic() + 30, said.append)
+    assert said == []  # installed: nothing to say
+
+
 def test_pinned_package() -> None:
     pkg = json.loads((allure_cli.reports_dir() / "package.json").read_text())
     lock = json.loads((allure_cli.reports_dir() / "package-lock.json").read_text())

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from filelock import FileLock
@@ -53,12 +54,12 @@ def ensure_allure(timeout: float = 300) -> Path:
     return ensure_allure_in(time.monotonic() + timeout)
 
 
-def ensure_allure_in(deadline: float) -> Path:
-    """`ensure_allure` within what is left of `deadline`."""
-    return _ensure_allure(reports_dir(), deadline)
+def ensure_allure_in(deadline: float, say: Callable[[str], None] | None = None) -> Path:
+    """`ensure_allure` within what is left of `deadline`; `say` hears of an install before and after it."""
+    return _ensure_allure(reports_dir(), deadline, say)
 
 
-def _ensure_allure(pkg_dir: Path, deadline: float) -> Path:
+def _ensure_allure(pkg_dir: Path, deadline: float, say: Callable[[str], None] | None = None) -> Path:
     """Return the pinned Allure CLI entry point, running ``npm ci`` in ``pkg_dir`` if it is not installed."""
     if not (pkg_dir / "package.json").is_file() or not (pkg_dir / "package-lock.json").is_file():
         raise HtmlUnavailable(
@@ -72,6 +73,11 @@ def _ensure_allure(pkg_dir: Path, deadline: float) -> Path:
         raise HtmlUnavailable(f"npm not found: install npm (ships with Node.js) to set up Allure 3 {NO_HTML}")
     with FileLock(pkg_dir / ".npm-ci.lock"):
         if not cli.is_file():  # another process may have installed it while we waited
+            # Seconds of silence otherwise: say what is happening, and that it happens once. npm's
+            # own cache (--prefer-offline) makes a second checkout's install a local copy.
+            if say is not None:
+                say(f"HTML report: installing the pinned Allure 3 CLI into {pkg_dir} (npm ci, once per checkout) ...")
+            started = time.monotonic()
             cmd = [npm, "ci", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"]
             rc, out, err = run(cmd, pkg_dir, deadline, "npm ci")
             if rc != 0 or not cli.is_file():
@@ -79,6 +85,8 @@ def _ensure_allure(pkg_dir: Path, deadline: float) -> Path:
                     f"npm ci in {pkg_dir} failed (exit {rc}): {last_line(err or out)}; "
                     f"check access to the npm registry {NO_HTML}"
                 )
+            if say is not None:
+                say(f"HTML report: Allure 3 installed in {time.monotonic() - started:.1f} s")
     return cli
 
 

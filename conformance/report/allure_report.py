@@ -11,6 +11,7 @@ import json
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from . import offline
@@ -29,15 +30,18 @@ def build_html(
     history: Path | None = None,
     name: str = DEFAULT_NAME,
     timeout: float = 300,
+    say: Callable[[str], None] | None = None,
 ) -> Path:
     """Generate the Allure 3 report for ``results_dir`` into ``html_dir`` and return its ``index.html``.
 
     ``single_file`` produces one self-contained ``index.html``.  ``history`` names a JSONL file that Allure
     reads (trend charts) and appends one line to on every build.  An existing ``html_dir`` is replaced only
     if it is empty or holds a previous report.  Every failure raises :class:`HtmlUnavailable`.
+    ``say`` is told of a first use's npm install, which takes seconds, before and after it.
     """
     try:
-        return _build(Path(results_dir), Path(html_dir), single_file, history, name, time.monotonic() + timeout)
+        deadline = time.monotonic() + timeout
+        return _build(Path(results_dir), Path(html_dir), single_file, history, name, deadline, say)
     except OSError as exc:  # unwritable output/history folder, full disk, ...
         raise HtmlUnavailable(f"cannot write the HTML report: {exc}; choose a writable path {NO_HTML}") from exc
 
@@ -79,14 +83,20 @@ def _config(name: str, out: Path, single_file: bool, history: Path | None, resul
 
 
 def _build(
-    results_dir: Path, html_dir: Path, single_file: bool, history: Path | None, name: str, deadline: float
+    results_dir: Path,
+    html_dir: Path,
+    single_file: bool,
+    history: Path | None,
+    name: str,
+    deadline: float,
+    say: Callable[[str], None] | None = None,
 ) -> Path:
     results_dir, html_dir = results_dir.resolve(), html_dir.resolve()
     if not results_dir.is_dir():
         raise HtmlUnavailable(f"Allure results directory not found: {results_dir}; run the suite first {NO_HTML}")
     _check_target(html_dir)
     node = find_node(deadline)
-    cli = ensure_allure_in(deadline)
+    cli = ensure_allure_in(deadline, say)
 
     history_path = Path(history).resolve() if history is not None else None
     before = 0
