@@ -173,3 +173,22 @@ def test_cases_recorded_by_plain_pytest_elsewhere_replay_as_the_same_cases(tmp_p
     counts = [json.loads((tmp_path / name / "summary.json").read_text())["counts"] for name in ("drawn", "replayed")]
     assert drawn.returncode == replayed.returncode == 0, replayed.output[-2000:]
     assert counts[0] == counts[1]
+
+
+def test_a_cached_run_sends_each_case_once_and_keeps_the_one_connection_pair_live(tmp_path: Path) -> None:
+    """With the cache warm, cases go ahead of their tests; a pair that must share one connection
+    (`Probe.in_order`) is never recorded, so it is neither sent ahead alone nor sent twice."""
+    import conformance
+    from conformance.report import outputs
+
+    token = "cache-pair-token-51"
+    runs = []
+    with MockServer(token=token) as mock:
+        for name in ("cold", "warm"):
+            target = Target(base_url=mock.url, token=token, output_dir=tmp_path / name, cache_dir=tmp_path / "cache")
+            runs.append(conformance.run(target, reporters=outputs.reporters(allure=False)).as_dict())
+    for data in runs:
+        assert data["counts"]["cases"] == data["requests"], "every request is a judged case, once"
+        assert {"keep-alive-right-token", "keep-alive-wrong-token"} <= set(data["families"])
+    recorded = json.loads(next((tmp_path / "cache").glob("cases-*.json")).read_text())["tests"]
+    assert not [name for name in recorded if "right_one_on_one_connection" in name]

@@ -85,6 +85,7 @@ class Probe:
     _recorded: list[Record] = field(default_factory=list)
     _segment: int | None = None  # the generated stretch being drawn, if any
     _segments: int = 0
+    _live_only: bool = False  # a case of this test must be sent as the test sends it (`in_order`): not cached
     not_sent: int = 0  # this test's cases that never got an answer to judge
     why: str = ""  # why the last of them was not sent
 
@@ -122,6 +123,8 @@ class Probe:
     def in_order(self, cases: list[tuple[Sent, str, Kind]]) -> None:
         """Cases (how each is sent, its family, its Kind) one after another on one keep-alive
         connection (`Sender.submit_in_order`): a credential judged after the right one went first."""
+        # Never recorded for sending ahead: ahead, each would go out alone, on any connection.
+        self._live_only = True
         futures = self.session.sender.submit_in_order([sent.case() for sent, _, _ in cases])
         for (sent, family, kind), future in zip(cases, futures, strict=True):
             self._recorded.append(Record.of(sent, family, kind, self._segment))
@@ -196,7 +199,7 @@ class Probe:
     def finish(self, *, completed: bool) -> None:
         """The test is over: its cases are kept for the next run, and answers sent ahead that it did
         not take are settled (a 2xx may have registered something)."""
-        if completed and self.session.cases is not None and self._recorded != self.plan:
+        if completed and self.session.cases is not None and self._recorded != self.plan and not self._live_only:
             self.session.cases.keep(self.key, self._recorded)  # new, or not what was recorded before
         if self.session.prefetch is not None:
             for _, _, exchange in self.session.prefetch.release(self.key):
