@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
+from tiers import SYSTEM
 
 from conformance import cli, config
 from conformance.options import GROUP_OF, REFERENCE_GROUP, RUN_OPTIONS
@@ -170,6 +171,7 @@ def test_plain_pytest_takes_the_run_values_of_the_file(tmp_path: Path) -> None:
         add_to_pytest(lambda *names, **kwargs: None, cwd=tmp_path)
 
 
+@SYSTEM  # two whole runs for one line of output: the system tier
 def test_the_run_says_which_config_file_it_used(tmp_path: Path) -> None:
     from conformance.mock import MockServer
 

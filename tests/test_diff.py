@@ -270,6 +270,7 @@ def test_plain_pytest_diffs_too(tmp_path: Path) -> None:
     assert summary["exit_code"] == 1 and "diff --tier ci" in summary["replay"]
 
 
+@SYSTEM  # waits out a reference that hangs: the system tier
 def test_a_reference_that_stops_answering_makes_the_diff_incomplete(tmp_path: Path) -> None:
     """Its timeouts are the reference's transport fails (reported, not counted against the candidate),
     the cases it never answered afterwards are reported as not compared, and the diff is incomplete:

@@ -68,6 +68,7 @@ def test_run_2_usage(capsys: pytest.CaptureFixture) -> None:
 # --- diff ---------------------------------------------------------------------------------------------
 
 
+@SYSTEM  # test_diff_1_divergences keeps a diff exit code in the gate
 def test_diff_0_when_only_the_reference_breaks_the_contract(tmp_path: Path) -> None:
     """README: exit 0 when no divergence remains. The reference's own violations are listed, not counted."""
     with MockServer(token=REFERENCE_TOKEN, fault=FAULTS["numbers-min-items-ignored"]) as reference:

@@ -68,7 +68,7 @@ def test_reference_mock_is_conformant(tmp_path: Path) -> None:
 
 def _sweep_params() -> list[object]:
     marks = {name: [pytest.mark.xfail(strict=False, reason=why)] for name, why in PENDING.items()}
-    return sampled(FAULTS, every=10, ids=lambda fault: fault.name, marks=marks)
+    return sampled(FAULTS, every=14, ids=lambda fault: fault.name, marks=marks)
 
 
 def timeout_for(fault: Fault) -> float:

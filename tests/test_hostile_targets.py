@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CliResult, run_cli, spawn_cli, wait_until
+from tiers import SYSTEM
 from wire_servers import Received, WireServer, answer, drip, endless_body, hold, huge_length
 
 from conformance.mock import MockServer
@@ -71,6 +72,7 @@ def test_the_deadline_covers_connect_send_and_the_whole_body() -> None:
     assert exchange.elapsed < 0.3 + 2.0  # the answer needs ~30 s at this pace; the deadline cut it
 
 
+@SYSTEM  # ~20 s of hanging deletes by design: the system tier
 def test_cleanup_runs_each_request_under_the_deadline_and_all_within_its_budget(tmp_path: Path) -> None:
     # Registration is fast, but DELETE and GET /hooks hang: every cleanup request ends at its deadline
     # and the whole cleanup within --cleanup-timeout; what stays registered is listed for removal by hand.
