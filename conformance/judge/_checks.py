@@ -315,7 +315,9 @@ INTERNALS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("a Node.js stack trace", r"\n\s+at (?:[\w.<>$]+ )?\(?(?:/|[A-Za-z]:\\|node:)[^)\s]+:\d+:\d+\)?"),
         ("a Go panic", r"goroutine \d+ \[running\]|\bpanic: runtime error"),
         ("a PHP error", r"(?:Fatal error|Parse error|Uncaught \w+): .{0,300}? in /\S+\.php(?: on line |:)\d+"),
-        ("a Ruby backtrace", r"\S+\.rb:\d+:in [`']"),
+        # A path starts where no path character precedes it: `\S+` tried at every offset of a long
+        # token (a base64 echo) is quadratic.
+        ("a Ruby backtrace", r"(?<![\w./-])[\w./-]+\.rb:\d+:in [`']"),
         (
             "an SQL error",
             r"SQLSTATE\[|\bORA-\d{5}\b|syntax error at or near \"|You have an error in your SQL syntax"
