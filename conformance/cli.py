@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import gc
 import os
 import sys
@@ -40,7 +41,30 @@ REPORTING = ("run", "diff", "sdk")
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # One line that says what and what to do, not a usage dump.
-        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: {message}{self._did_you_mean(message)} (see `{self.prog} --help`)\n")
+
+    def _did_you_mean(self, message: str) -> str:
+        """`; did you mean --timeout?` for a misspelt option (Python 3.11's argparse does not suggest)."""
+        if not message.startswith("unrecognized arguments:"):
+            return ""
+        known = sorted(_option_strings(self))
+        guesses = []
+        for word in message.split(":", 1)[1].split():
+            flag = word.split("=", 1)[0]
+            if flag.startswith("--"):
+                guesses += difflib.get_close_matches(flag, known, n=1, cutoff=0.75)
+        return f"; did you mean {' or '.join(dict.fromkeys(guesses))}?" if guesses else ""
+
+
+def _option_strings(parser: argparse.ArgumentParser) -> set[str]:
+    """Every long option of `parser` and of its subcommands."""
+    found: set[str] = set()
+    for action in parser._actions:
+        found |= {o for o in action.option_strings if o.startswith("--")}
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found |= _option_strings(sub)
+    return found
 
 
 @dataclass(frozen=True)
@@ -195,8 +219,6 @@ def _versions() -> str:
 
 def _unknown(kind: str, name: str, known: Sequence[str]) -> str:
     """`unknown fault 'x'`, with the closest names when there are some, and where the list is."""
-    import difflib
-
     close = difflib.get_close_matches(name, known, n=3)
     hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     return f"unknown {kind} {name!r}{hint} (`{PROG} faults{' --variants' if kind == 'variant' else ''}` lists them)"

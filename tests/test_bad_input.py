@@ -194,3 +194,20 @@ def test_debug_adds_the_traceback_but_keeps_exit_2(
 def test_a_good_mock_port_is_not_refused(capsys: pytest.CaptureFixture) -> None:
     port = next(o for o in MOCK_OPTIONS if o.flag == "--port")
     assert [port.parse(v) for v in ("0", "8080", "65535")] == [0, 8080, 65535]
+
+
+@pytest.mark.parametrize(
+    ("argv", "suggested"),
+    [
+        (["run", "--timout", "3"], "; did you mean --timeout?"),
+        (["diff", "--refrence-url", "http://x"], "; did you mean --reference-url?"),
+        (["run", "--zzz"], None),
+    ],
+)
+def test_a_misspelt_option_gets_the_closest_one(
+    argv: list[str], suggested: str | None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(argv) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "unrecognized arguments:" in lines[0]
+    assert (suggested in lines[0]) if suggested else "did you mean" not in lines[0]
