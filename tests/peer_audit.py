@@ -10,13 +10,22 @@ A peer's audit names its root causes, each a predicate over a finding (its reque
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import socket
-from collections.abc import Callable, Sequence
+import subprocess
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from conftest import CliResult, SharedRuns, run_cli
+from processes import stop, wait_serving
+
+from conformance.contract import spec_path
 
 ROOT = Path(__file__).resolve().parents[1]
 APPS = ROOT / "tests" / "peers"  # the peers' sources and pins
@@ -107,3 +116,49 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+# --- serving a peer, and the one run of the suite against it --------------------------------------
+
+
+@contextlib.contextmanager
+def serving_process(
+    name: str, command: list[str], base_url: str, log: Path, *, env: dict[str, str], cwd: Path | None = None,
+    seconds: float = 30,
+) -> Iterator[str]:  # fmt: skip
+    """`command` started with its output in `log`; yields `base_url` once `/hooks` answers, stops it on exit."""
+    with open(log, "wb") as out:
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_serving(
+            f"{base_url}/hooks",
+            alive=lambda: process.poll() is None,
+            log=lambda: log.read_text(errors="replace"),
+            what=f"the {name} peer",
+            seconds=seconds,
+        )
+        yield base_url
+    finally:
+        stop(process)
+
+
+def peer_env(**extra: str) -> dict[str, str]:
+    """This environment without the suite's (or Mockoon's) variables, the peer's own token and spec added."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FAXPLUS_", "MOCKOON_"))}
+    return {**env, "PEER_TOKEN": TOKEN, "PEER_SPEC": str(spec_path()), **extra}
+
+
+def run_once(
+    name: str, shared_runs: SharedRuns, serve: Callable[[Path], AbstractContextManager[str]]
+) -> tuple[CliResult, dict[str, Any]]:
+    """The CLI's ci tier against the peer `serve(log)` starts, once per session; stopped when it ends."""
+
+    def produce(out: Path) -> CliResult:
+        with serve(out.parent / f"peer-{name}.log") as base_url:
+            args = ("run", "--base-url", base_url, "--token", TOKEN, "--timeout", "2", "--no-html")
+            return run_cli(*args, "--output-dir", out)
+
+    result = shared_runs(f"peer-{name}", produce)
+    assert result is not None and result.output_dir is not None
+    assert (result.output_dir / "summary.json").is_file(), result.output[-2000:]
+    return result, result.summary()

@@ -17,21 +17,19 @@ pinned as data, per peer:
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
 import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from conftest import CliResult, SharedRuns, run_cli
+from conftest import CliResult, SharedRuns
 from filelock import FileLock
 from peer_audit import (
     APPS,
@@ -46,15 +44,15 @@ from peer_audit import (
     media_type,
     mixed_groups,
     not_utf8,
+    peer_env,
+    run_once,
     sent,
+    serving_process,
     stale,
     status,
     unexplained,
 )
-from processes import stop, wait_serving
 from tiers import SYSTEM
-
-from conformance.contract import spec_path
 
 pytestmark = SYSTEM  # real stacks, installed and started by the tests: `tox -e system`
 
@@ -257,28 +255,12 @@ def peer_python(peer: Peer) -> Path:
 # --- served on loopback --------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def serving(peer: Peer, python: Path, log: Path) -> Iterator[str]:
-    """The peer under uvicorn on 127.0.0.1:<free port>; yields its base URL, stops it on exit."""
+def serving(peer: Peer, log: Path) -> AbstractContextManager[str]:
+    """The peer under uvicorn on 127.0.0.1:<free port> (installed on first use); yields its base URL."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")}
-    env.update(PEER_TOKEN=TOKEN, PEER_SPEC=str(spec_path()))
-    cmd = [str(python), "-m", "uvicorn", "--app-dir", str(APPS), f"{peer.module}:app"]
+    cmd = [str(peer_python(peer)), "-m", "uvicorn", "--app-dir", str(APPS), f"{peer.module}:app"]
     cmd += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"]
-    with open(log, "wb") as out:
-        process = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}{peer.prefix}"
-    try:
-        wait_serving(
-            f"{base_url}/hooks",
-            alive=lambda: process.poll() is None,
-            log=lambda: log.read_text(errors="replace"),
-            what=f"the {peer.name} peer",
-            seconds=30,
-        )
-        yield base_url
-    finally:
-        stop(process)
+    return serving_process(peer.name, cmd, f"http://127.0.0.1:{port}{peer.prefix}", log, env=peer_env())
 
 
 @pytest.fixture(params=sorted(PEERS))
@@ -287,18 +269,7 @@ def peer(request: pytest.FixtureRequest) -> Peer:
 
 
 def peer_run(peer: Peer, shared_runs: SharedRuns) -> tuple[CliResult, dict[str, Any]]:
-    """The CLI's ci tier against the peer, once per session; the peer is stopped when it ends."""
-
-    def produce(out: Path) -> CliResult:
-        python = peer_python(peer)
-        with serving(peer, python, out.parent / f"peer-{peer.name}.log") as base_url:
-            args = ("run", "--base-url", base_url, "--token", TOKEN, "--timeout", "2", "--no-html")
-            return run_cli(*args, "--output-dir", out)
-
-    result = shared_runs(f"peer-{peer.name}", produce)
-    assert result is not None
-    assert (result.output_dir / "summary.json").is_file(), result.output[-2000:]
-    return result, result.summary()
+    return run_once(peer.name, shared_runs, lambda log: serving(peer, log))
 
 
 @pytest.fixture
@@ -386,7 +357,7 @@ def test_fastapi_lists_nothing_while_an_accepted_surrogate_is_stored(shared_runs
     )
     headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
     # One connection per request: uvicorn closes the connection after the unhandled exception.
-    with serving(FASTAPI, peer_python(FASTAPI), tmp_path / "peer.log") as base_url:
+    with serving(FASTAPI, tmp_path / "peer.log") as base_url:
         registered = httpx.post(f"{base_url}/hooks", headers=headers, content=_sent_bytes(finding))
         assert registered.status_code == 200, registered.text
         assert httpx.get(f"{base_url}/hooks", headers=headers).status_code == 500

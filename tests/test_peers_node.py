@@ -17,19 +17,17 @@ issue 20's target of at most two per peer.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CliResult, SharedRuns, run_cli
+from conftest import CliResult, SharedRuns
 from filelock import FileLock
 from peer_audit import (
     APPS,
@@ -42,12 +40,14 @@ from peer_audit import (
     free_port,
     mixed_groups,
     not_utf8,
+    peer_env,
+    run_once,
     sent,
+    serving_process,
     stale,
     status,
     unexplained,
 )
-from processes import stop, wait_serving
 from tiers import SYSTEM
 
 from conformance.contract import spec_path
@@ -220,27 +220,13 @@ def installed(peer: NodePeer) -> Path:
     return peer.folder
 
 
-@contextlib.contextmanager
-def serving(peer: NodePeer, log: Path) -> Iterator[str]:
-    """The peer on 127.0.0.1:<free port>; yields its base URL (the spec's `/v3`), stops it on exit."""
+def serving(peer: NodePeer, log: Path) -> AbstractContextManager[str]:
+    """The peer on 127.0.0.1:<free port> (installed on first use); yields its base URL (the spec's `/v3`)."""
     installed(peer)
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FAXPLUS_", "MOCKOON_"))}
-    env.update(PEER_TOKEN=TOKEN, PEER_SPEC=str(spec_path()), PORT=str(port))
-    with open(log, "wb") as out:
-        process = subprocess.Popen(peer.command(port), cwd=peer.folder, env=env, stdout=out, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}/v3"
-    try:
-        wait_serving(
-            f"{base_url}/hooks",
-            alive=lambda: process.poll() is None,
-            log=lambda: log.read_text(errors="replace"),
-            what=f"the {peer.name} peer",
-            seconds=60,
-        )
-        yield base_url
-    finally:
-        stop(process)
+    env = peer_env(PORT=str(port))
+    return serving_process(peer.name, peer.command(port), base_url, log, env=env, cwd=peer.folder, seconds=60)
 
 
 @pytest.fixture(params=sorted(PEERS))
@@ -249,17 +235,7 @@ def peer(request: pytest.FixtureRequest) -> NodePeer:
 
 
 def peer_run(peer: NodePeer, shared_runs: SharedRuns) -> tuple[CliResult, dict[str, Any]]:
-    """The CLI's ci tier against the peer, once per session; the peer is stopped when it ends."""
-
-    def produce(out: Path) -> CliResult:
-        with serving(peer, out.parent / f"peer-{peer.name}.log") as base_url:
-            args = ("run", "--base-url", base_url, "--token", TOKEN, "--timeout", "2", "--no-html")
-            return run_cli(*args, "--output-dir", out)
-
-    result = shared_runs(f"peer-{peer.name}", produce)
-    assert result is not None and result.output_dir is not None
-    assert (result.output_dir / "summary.json").is_file(), result.output[-2000:]
-    return result, result.summary()
+    return run_once(peer.name, shared_runs, lambda log: serving(peer, log))
 
 
 @pytest.fixture
