@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
+from conformance._json import MISSING, strict_json
 from conformance.contract import Contract
 
 from ._family import FAMILIES, NO_BODY, NOT_JSON, Family, Rule
@@ -71,18 +72,13 @@ def broken_rules(payload: Payload, contract: Contract) -> frozenset[Rule]:
     if isinstance(payload, RawBody):
         if payload.content is None:
             return frozenset({NO_BODY})
-        try:
-            value = json.loads(payload.content.decode("utf-8"), parse_constant=_refuse_constant)
-        except (UnicodeDecodeError, ValueError, RecursionError):
+        value = strict_json(payload.content)
+        if value is MISSING:
             return frozenset({NOT_JSON}) if not _lenient(payload.content) else frozenset()
     errors = contract.errors("Webhook", value)
     return frozenset(
         ("/".join("*" if isinstance(p, int) else str(p) for p in e.absolute_path), str(e.validator)) for e in errors
     )
-
-
-def _refuse_constant(name: str) -> None:
-    raise ValueError(name)  # NaN and Infinity are not JSON
 
 
 def _lenient(content: bytes) -> bool:

@@ -397,3 +397,45 @@ def test_lint_is_silent_on_a_fixed_contract():
     assert "untyped-schema" in found  # the other defects were left in place
     # the vendored contract itself is untouched by the copy
     assert CONTRACT.document["components"]["schemas"]["Webhook"]["properties"]["numbers"]["items"]["minLength"] == 2
+
+
+@pytest.mark.parametrize(
+    ("shape", "where", "rule"),
+    [
+        ("object", "extra", "additionalProperties"),
+        ("array", "body", "type"),
+        ("object", "body", "required"),
+        ("array", "numbers", "numbers/*:type"),
+    ],
+)
+def test_a_body_nested_past_pythons_limit_is_judged_by_what_its_top_breaks(shape: str, where: str, rule: str) -> None:
+    # V8 and Go read 6,000 levels; a server that accepts such a body broke the rule its top breaks.
+    from conformance.judge import classify, run_checks
+    from strategies._limits import nested
+
+    body = nested(6000, shape, where)  # type: ignore[arg-type]
+    assert classify(body, raw=True) is Kind.INVALID
+    accepted = Exchange(
+        "POST", "http://x/v3/hooks", {"Content-Type": "application/json"}, body, status=200,
+        response_headers={"content-type": "application/json"}, response_body=b'{"id": "6048b47181dbe1a7d67fcc98"}',
+    )  # fmt: skip
+    causes = {v.cause for v in run_checks(accepted, classify(body, raw=True)) if v.check == "status"}
+    assert causes == {f"accepted a Webhook that breaks {rule}"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"NoMethodError: undefined method\n/app/models/hook.rb:12:in `create'",
+        b"from /usr/lib/ruby/3.2.0/json/common.rb:216:in 'parse'",
+    ],
+)
+def test_a_ruby_backtrace_is_internal_detail(body: bytes) -> None:
+    from conformance.judge import run_checks
+
+    answer = Exchange(
+        "POST", "http://x/v3/hooks", {}, b"{}", status=400, response_headers={"content-type": "text/plain"},
+        response_body=body,
+    )  # fmt: skip
+    shown = [v.message for v in run_checks(answer, Kind.INVALID) if v.check == "internal-detail"]
+    assert len(shown) == 1 and "a Ruby backtrace" in shown[0]
