@@ -43,6 +43,7 @@ from ._session import OPERATION, Session
 
 VALID_SPACE_FAMILIES = ("valid-numbers", "valid-events", "valid-targets", "valid-ids")
 KNOWN = ("target", "event", "numbers", "id")  # the Webhook properties with their own strategies
+WRONG_TOKEN = "not-a-token-this-server-issued"  # a bearer token no server issued
 
 
 def spec_example(session: Session) -> dict:
@@ -240,9 +241,6 @@ def test_wrong_token_after_the_right_one_on_one_connection(probe):
             (Sent(example, authenticate=WRONG_TOKEN), "keep-alive-wrong-token", Kind.WRONG_CREDENTIALS),
         ]
     )
-
-
-WRONG_TOKEN = "not-a-token-this-server-issued"
 
 
 @pytest.mark.parametrize(
