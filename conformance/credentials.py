@@ -7,11 +7,24 @@ added, padding) are masked as the token.
 
 from __future__ import annotations
 
-__all__ = ["DERIVED", "PLACEHOLDER_CLIENT_ID", "derived_secrets", "token_case_changed", "token_prefix"]
+__all__ = [
+    "DERIVED",
+    "MADE_UP",
+    "PLACEHOLDER_CLIENT_ID",
+    "WRONG_TOKEN",
+    "derived_secrets",
+    "token_case_changed",
+    "token_prefix",
+]
 
 # The OAuth path's `x-fax-clientid` when the run was given no `--client-id`: the path is still
 # travelled (a server may skip validation there), and a 401 or 403 to it says nothing of the contract.
 PLACEHOLDER_CLIENT_ID = "faxplus-conformance-placeholder-client"
+WRONG_TOKEN = "not-a-token-this-server-issued"  # a bearer token no server issued
+
+# Credential header values the suite made up, public in this file: artifacts keep them as sent (a
+# header holding anything else it was not told about is masked), so the findings they carry replay.
+MADE_UP = frozenset({f"Bearer {WRONG_TOKEN}", PLACEHOLDER_CLIENT_ID})
 
 
 def token_prefix(token: str) -> str:

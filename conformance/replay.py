@@ -4,8 +4,10 @@ Each chosen finding's reproduction (method, path, headers, body, as `summary.jso
 secrets as placeholders) is sent again, to the summary's target or another `--base-url`, with the
 credentials of this invocation put back where the placeholders stand. The answer is judged by the
 same checks (`conformance.judge.run_checks`) under the finding's `kind`, and one line says
-`still failing` (naming the checks that object) or `fixed`. Whatever a replay registers is
-deleted afterwards, as a run does.
+`still failing` (naming the checks that object) or `fixed`. A finding the run judged after
+another request on the same keep-alive connection (`reproduction.preceded_by`: a refusal whose body
+the server left unread, the right token before a wrong one) is replayed the same way, that request
+first and on the same connection. Whatever a replay registers is deleted afterwards, as a run does.
 
 Exit codes: 0 every chosen finding fixed, 1 any still failing, 2 usage or infrastructure error
 (including a finding that cannot be replayed: no exchange behind it, or a credential it needs was
@@ -30,7 +32,7 @@ from conformance.target import Target, UsageError, redact_url
 
 if TYPE_CHECKING:
     from conformance.judge import Kind, Verdict
-    from conformance.send import Exchange
+    from conformance.send import Exchange, Sender
 
 # What judging and sending need is imported where it is used: the CLI builds every command's parser
 # before `--spec` picks the contract, and `conformance.judge` reads the contract when imported.
@@ -74,6 +76,9 @@ class Replay:
     body: bytes | None
     chunked: bool
     removed: tuple[str, ...]
+    # The request the run sent just before on the same connection (`reproduction.preceded_by`): sent
+    # first, on the same connection, since what the server made of it shaped the finding's answer.
+    before: Replay | None = None
 
     @classmethod
     def of(cls, finding: Mapping[str, Any], secrets: Mapping[str, str]) -> Replay:
@@ -81,6 +86,9 @@ class Replay:
         from conformance.judge import Kind, Verdict
 
         rep = finding.get("reproduction") or {}
+        before = None
+        if rep.get("preceded_by"):
+            before = cls.of({**finding, "reproduction": rep["preceded_by"]}, secrets)
         if not rep.get("method"):
             raise NotReplayable("no exchange behind it (a finding about the contract itself)")
         try:
@@ -114,7 +122,27 @@ class Replay:
             body=body,
             chunked="transfer-encoding" in recorded and "chunked" in str(rep["request_headers"]).lower(),
             removed=tuple(name for name in _CLIENT_DEFAULTS if name not in recorded),
+            before=before,
         )
+
+    def send(self, sender: Sender, base_url: str) -> tuple[Exchange, ...]:
+        """The request on the wire, after the one that preceded it on the same connection, if any:
+        every exchange, the finding's own last (it knows the one before it)."""
+        exchanges: list[Exchange] = []
+        for step, reuse in ((self.before, True), (self, False)):
+            if step is None:
+                continue
+            exchange = sender.send(
+                step.method,
+                base_url.rstrip("/") + step.path,
+                {**step.headers, **{name: None for name in step.removed}},
+                step.body,
+                chunked=step.chunked,
+                reuse=reuse,
+            )
+            exchange.after = exchanges[-1] if exchanges else None
+            exchanges.append(exchange)
+        return tuple(exchanges)
 
     def failing(self, exchange: Exchange) -> list[str]:
         """The checks that still object, judged as in the run (the finding's kind, every check), at the
@@ -243,19 +271,12 @@ def _replay_all(target: Target, findings: list[dict[str, Any]], say: Callable[[s
                 say(f"{finding['id']:<{width}}  not replayable: {why}")
                 continue
             try:
-                exchange = sender.send(
-                    replay.method,
-                    target.base_url.rstrip("/") + replay.path,  # type: ignore[union-attr]
-                    {**replay.headers, **{name: None for name in replay.removed}},
-                    replay.body,
-                    chunked=replay.chunked,
-                )
+                *_, exchange = sent = replay.send(sender, target.base_url or "")
             except (TargetHanging, RateLimited) as stop:
                 outcome["not replayable"] += len(findings) - sum(outcome.values())
                 say(f"stopped sending: {stop}")
                 break
-            if exchange.registered_id is not None:
-                registered.append(exchange.registered_id)
+            registered += [e.registered_id for e in sent if e.registered_id is not None]
             failing = replay.failing(exchange)
             outcome["still failing" if failing else "fixed"] += 1
             answer = f"answered {exchange.status}" if exchange.error is None else f"no answer: {exchange.error}"

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-from conformance._json import MISSING, strict_json
 from conformance.contract import Contract
+from conformance.json_body import MISSING, strict_json
 
 from ._family import FAMILIES, NO_BODY, NOT_JSON, Family, Rule
 from ._limits import STACK_FAMILIES

@@ -7,6 +7,8 @@ presented; all but the RFC 7235 variants must be refused.
 
 >>> ENVELOPES["envelope-chunked"].chunked
 True
+>>> ENVELOPES["envelope-repeated-content-type"].is_path
+False
 >>> CREDENTIALS["auth-basic-scheme"].authorization("t0k3n")
 'Basic t0k3n'
 """
@@ -16,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from conformance.credentials import PLACEHOLDER_CLIENT_ID, token_case_changed, token_prefix
+from conformance.credentials import PLACEHOLDER_CLIENT_ID, WRONG_TOKEN, token_case_changed, token_prefix
 from conformance.registry import Registry
 
 Headers = Mapping[str, str | None]  # None: the header is not sent at all
@@ -32,6 +34,16 @@ class Envelope:
     refusable: bool = False
     # The OAuth path: `x-fax-clientid` is the run's `--client-id`, or a placeholder when it has none.
     oauth: bool = False
+    # Field lines sent besides the request's own of the same name (a second Content-Type, a second
+    # Authorization): RFC 9110 §5.3 forbids repeating a header that is not a list, so a 4xx passes,
+    # and accepting one is a warn (which line a recipient reads is left to it), never a 5xx.
+    repeated: Headers = field(default_factory=dict)
+
+    @property
+    def is_path(self) -> bool:
+        """A path real clients take, judged like the default one: every rule's member travels it
+        too. Not the envelopes past a stack's limits, nor those that repeat a header."""
+        return not self.refusable and not self.repeated
 
     def headers_for(self, client_id: str | None) -> dict[str, str | None]:
         """The headers as sent for a run with (or without) an OAuth client id."""
@@ -128,6 +140,23 @@ for _envelope in (
         "120 extra headers (Python's http.server refuses more than 100)",
         {f"X-Trace-{i:03d}": str(i) for i in range(120)},
         refusable=True,
+    ),
+    # Headers that may appear once, sent twice (CATS's duplicate-header fuzzers): a parser that joins
+    # the lines (`application/json, application/json`) or reads them as a list can crash on them.
+    Envelope(
+        "envelope-repeated-content-type",
+        "`Content-Type: application/json` sent twice",
+        repeated={"Content-Type": "application/json"},
+    ),
+    Envelope(
+        "envelope-conflicting-content-type",
+        "`Content-Type: application/json`, then `Content-Type: text/plain`",
+        repeated={"Content-Type": "text/plain"},
+    ),
+    Envelope(
+        "envelope-repeated-authorization",
+        "the right bearer token, then a second `Authorization` with a token no server issued",
+        repeated={"Authorization": f"Bearer {WRONG_TOKEN}"},
     ),
 ):
     ENVELOPES.register(_envelope)

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from hypothesis import strategies as st
 
-from conformance._json import MISSING, strict_json
 from conformance.contract import Contract
+from conformance.json_body import MISSING, strict_json
 from conformance.registry import Registry
 
 from ._payload import Payload, RawBody

@@ -298,9 +298,11 @@ STACK_CLASSES: dict[str, tuple[str, ...]] = {
     "NUL and other control bytes": ("body-control-bytes", "numbers-control-chars"),
     "non-JSON text, form data and XML under their own content types": ("body-foreign-media-type",),
     "oversized headers": ("envelope-large-header", "envelope-huge-header", "envelope-many-headers"),
-    # Not covered: the Sender sends one value per header name, so a repeated header cannot be put on
-    # the wire without a change to conformance/send (see the report of issue 20).
-    "duplicate headers": (),
+    "duplicate headers": (
+        "envelope-repeated-content-type",
+        "envelope-conflicting-content-type",
+        "envelope-repeated-authorization",
+    ),
 }
 
 # The families of these classes, in the order the suite sends them: after every other test, since
@@ -383,8 +385,8 @@ CATS: dict[str, str] = {
     "RemoveHeadersFuzzer": "no-credentials, envelope-no-accept",
     "DummyAcceptHeadersFuzzer": NA + "the contract answers JSON whatever Accept says; envelope-no-accept covers none",
     "BypassAuthenticationFuzzer": "no-credentials, wrong-credentials, auth-*",
-    "DuplicateHeaderFuzzer": NA + "not covered yet: the Sender sends one value per header name",
-    "DuplicateHeadersFuzzer": NA + "not covered yet: the Sender sends one value per header name",
+    "DuplicateHeaderFuzzer": "envelope-repeated-content-type, envelope-conflicting-content-type",
+    "DuplicateHeadersFuzzer": "envelope-repeated-content-type, envelope-repeated-authorization",
     "CRLFHeadersFuzzer": NA + "httpx refuses CR/LF in a header value before it reaches the wire",
     "DummyContentLengthHeadersFuzzer": NA + "httpx frames the body itself; a wrong Content-Length needs a raw socket",
     "InvalidContentLengthHeadersFuzzer": NA + "httpx frames the body itself; a wrong Content-Length needs a raw socket",

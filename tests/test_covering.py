@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 import conformance
-from conformance._json import MISSING, strict_json
 from conformance.contract import CONTRACT, load
 from conformance.credentials import PLACEHOLDER_CLIENT_ID
+from conformance.json_body import MISSING, strict_json
 from conformance.mock import MockServer
 from conformance.mock._reply import error_reply, json_reply
 from strategies import ENVELOPES, FAMILIES, STACK_FAMILIES, on_envelope, path_of, rule_examples

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import conformance
-from conformance._json import strict_json
 from conformance.contract import CONTRACT
+from conformance.json_body import strict_json
 from conformance.judge import (
     CaseResult,
     Category,

@@ -233,17 +233,20 @@ def test_every_fault_is_named_described_and_caught_by_a_real_rule():
     families |= {
         on_envelope(example.family, envelope.name)
         for envelope in ENVELOPES
-        if not envelope.refusable
+        if envelope.is_path
         for example in rule_examples(CONTRACT)
     }
+    # And every credential form on every path (`test_credential_on_envelope`).
+    families |= {on_envelope(c.name, e.name) for e in ENVELOPES if e.is_path for c in CREDENTIALS}
     for fault in FAULTS:
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", fault.name), fault.name
         assert fault.description.strip(), fault.name
         assert fault.caught_by, fault.name
         for rule in fault.caught_by:
             family, _, check = rule.rpartition("::")
-            if "*" in rule:  # a pattern must name some family the suite sends
-                assert fnmatch.filter(families, rule), f"{fault.name}: {rule!r} matches no family"
+            if "*" in rule:  # a pattern must name some family the suite sends (and a real check)
+                assert fnmatch.filter(families, family or rule), f"{fault.name}: {rule!r} matches no family"
+                assert not family or check in CHECKS, f"{fault.name}: {rule!r} names no check"
                 continue
             assert (family in families and check in CHECKS) if family else rule in families | set(CHECKS), (
                 f"{fault.name}: {rule!r} is no family, check or family::check"

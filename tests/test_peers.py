@@ -34,6 +34,7 @@ from filelock import FileLock
 from peer_audit import (
     APPS,
     ENCODED_SURROGATE,
+    READS_ONE_LINE,
     TOKEN,
     VENVS,
     Finding,
@@ -109,6 +110,7 @@ FASTAPI = Peer(
         ("body-bom", "status"): "warn",
     },
     causes=(
+        READS_ONE_LINE,
         # `id: Optional[str] = None` lets `"id": null` through; the contract's id is a plain string.
         RootCause(
             "Optional[str] id accepts null",
@@ -168,6 +170,7 @@ CONNEXION = Peer(
         ("body-foreign-media-type", "status"): "warn",
     },
     causes=(
+        READS_ONE_LINE,
         # connexion's default error handler answers every problem as RFC 7807 problem+json.
         RootCause(
             "problem+json error bodies",

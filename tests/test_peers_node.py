@@ -31,6 +31,7 @@ from conftest import CliResult, SharedRuns
 from filelock import FileLock
 from peer_audit import (
     APPS,
+    READS_ONE_LINE,
     TOKEN,
     VENVS,
     Finding,
@@ -134,6 +135,7 @@ FASTIFY = NodePeer(
     exit_code=1,
     fail_lines=("coerces-types", "drops-unknown-properties"),
     causes=(
+        READS_ONE_LINE,
         RootCause(
             "Ajv coerceTypes: a wrong-typed property accepted", lambda f: _accepted(f) and _wrong_typed(_body(f))
         ),
@@ -164,6 +166,7 @@ MOCKOON = NodePeer(
     exit_code=1,
     fail_lines=("validates-nothing", "ignores-credentials"),
     causes=(
+        READS_ONE_LINE,
         RootCause("validates nothing", lambda f: _accepted(f) and _credential(f) == OUR_CREDENTIAL),
         RootCause("ignores credentials", lambda f: _accepted(f) and _credential(f) != OUR_CREDENTIAL),
         RootCause(

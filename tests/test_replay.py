@@ -203,3 +203,47 @@ def test_a_hanging_target_stops_the_replay_in_one_line(summary_path: Path, tmp_p
     assert "stopped sending: 3 requests in a row got no answer" in result.stdout
     assert "Traceback" not in result.output
     assert_no_secret(result)
+
+
+# --- a finding judged after another request on its connection (issue 20, item 7) -----------------
+
+DESYNC = "refuses-before-reading-body"  # answers a wrong token unread: its body poisons the next request
+AFTER = "valid-after-wrong-credentials::keep-alive"
+
+
+@pytest.fixture(scope="module")
+def desync_summary(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import conformance
+    from conformance.report import outputs
+
+    out = tmp_path_factory.mktemp("desync")
+    with MockServer(port=0, token=TOKEN, fault=FAULTS[DESYNC]) as server:
+        target = conformance.Target(base_url=server.url, token=TOKEN, output_dir=out)
+        assert conformance.run(target, reporters=outputs.reporters(allure=False)).exit_code == 1
+    return out / "summary.json"
+
+
+def test_a_desync_is_blamed_on_the_refusal_and_recorded_with_it(desync_summary: Path) -> None:
+    finding = next(f for f in json.loads(desync_summary.read_text())["findings"] if f["id"] == AFTER)
+    assert "right after a 401 on the same keep-alive connection" in finding["message"]
+    before = finding["reproduction"]["preceded_by"]
+    assert before["status"] == 401 and before["request_headers"]["Authorization"] != "Bearer $FAXPLUS_TOKEN"
+
+
+def test_replaying_a_desync_sends_the_refusal_first_on_one_connection(desync_summary: Path) -> None:
+    still = replay(desync_summary, AFTER, fault=DESYNC)
+    assert still.returncode == 1, still.output
+    assert lines(still)[AFTER].startswith("still failing: keep-alive"), still.output
+    fixed = replay(desync_summary, AFTER)
+    assert fixed.returncode == 0 and lines(fixed)[AFTER].startswith("fixed"), fixed.output
+    assert_no_secret(still)
+
+
+def test_without_the_request_before_it_the_desync_would_look_fixed(desync_summary: Path, tmp_path: Path) -> None:
+    data = json.loads(desync_summary.read_text())
+    for finding in data["findings"]:
+        finding["reproduction"].pop("preceded_by", None)
+    alone = tmp_path / "summary.json"
+    alone.write_text(json.dumps(data))
+    result = replay(alone, AFTER, fault=DESYNC)
+    assert result.returncode == 0 and lines(result)[AFTER].startswith("fixed"), result.output

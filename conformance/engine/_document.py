@@ -21,7 +21,7 @@ from conformance.target import redact_url
 
 __all__ = ["SCHEMA_VERSION", "build", "replay_command", "with_path"]
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 
 def with_path(reproduction: dict[str, Any], base_url: str | None) -> dict[str, Any]:
@@ -29,6 +29,8 @@ def with_path(reproduction: dict[str, Any], base_url: str | None) -> dict[str, A
     to any other base URL. None when there was no exchange (spec lint) or the URL is elsewhere."""
     url, base = reproduction.get("url") or "", (base_url or "").rstrip("/")
     path = url[len(base) :] if base and url.startswith(base + "/") else None
+    if reproduction.get("preceded_by"):
+        return {**reproduction, "path": path, "preceded_by": with_path(reproduction["preceded_by"], base_url)}
     return {**reproduction, "path": path}
 
 

@@ -1,6 +1,6 @@
 """Judging: what the contract expects of a case, and the checks that hold a response to it."""
 
-from conformance._json import MISSING, strict_json
+from conformance.json_body import MISSING, strict_json
 
 from ._checks import CHECKS, check, run_checks
 from ._divergence import Divergences, signature_of

@@ -15,9 +15,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from urllib.parse import parse_qs, urlsplit
 
-from conformance._json import MISSING, shallow_json, strict_json
 from conformance.contract import CONTRACT
 from conformance.credentials import PLACEHOLDER_CLIENT_ID
+from conformance.json_body import MISSING, shallow_json, strict_json
 from conformance.send import NOT_JSON, WEAK, Exchange, Redactor, why_unaddressable
 
 from ._expectation import Kind
@@ -42,7 +42,8 @@ def check(name: str) -> Callable[[Check], Check]:
 
 
 def _answered(exchange: Exchange) -> bool:
-    return exchange.error is None and exchange.status is not None
+    """An answer arrived that is this request's own to judge (not one out of step: `keep-alive`)."""
+    return exchange.error is None and exchange.status is not None and not exchange.out_of_step
 
 
 def _documented(exchange: Exchange, kind: Kind) -> str | None:
@@ -58,11 +59,34 @@ def transport(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
     if exchange.error is not None:
         message = f"{exchange.error}: {exchange.error_detail}"
         yield Violation("transport", Verdict.FAIL, Category.TRANSPORT, message, cause=exchange.error)
-    elif exchange.overrun:
+    elif exchange.overrun and not exchange.refused_unread:  # behind a refusal: the `keep-alive` check's
         # Bytes behind the answer would be read as the next request's answer: blamed here, where they began.
         message = f"{exchange.overrun} byte(s) sent past the answer (a second answer, or a wrong Content-Length)"
         cause = "sent bytes past its answer: the connection falls out of step with its requests"
         yield Violation("transport", Verdict.FAIL, Category.TRANSPORT, message, cause=cause)
+
+
+@check("keep-alive")
+def keep_alive(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
+    """A request sent right after a refusal on the same keep-alive connection, as every keep-alive
+    client sends it, gets its own answer: blamed on the refusal, whose body the server left unread."""
+    cause = (
+        "answers before reading a refused request's body and keeps the connection: "
+        "the next request gets an answer not its own"
+    )
+    if exchange.out_of_step and exchange.after is not None:
+        got = f"{exchange.status} ({exchange.media_type or 'no Content-Type'})"
+        message = (
+            f"{got} right after a {exchange.after.status} on the same keep-alive connection: the server answered "
+            "the request before it without reading its body, kept the connection, and read that body as this request"
+        )
+        yield Violation("keep-alive", Verdict.FAIL, Category.TRANSPORT, message, cause=cause)
+    elif exchange.refused_unread:  # seen from the refused request itself: the answer to its body came behind
+        message = (
+            f"{exchange.overrun} byte(s) came behind the {exchange.status}: the server answered without reading "
+            "the body, kept the connection, and answered that body as a request of its own"
+        )
+        yield Violation("keep-alive", Verdict.FAIL, Category.TRANSPORT, message, cause=cause)
 
 
 @check("no-server-error")
@@ -75,8 +99,11 @@ def no_server_error(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
         )
 
 
-def _placeholder_refused(exchange: Exchange) -> bool:
-    """A 401 or 403 to the OAuth path travelled with the placeholder client id (the run has no --client-id)."""
+def _placeholder_refused(exchange: Exchange, kind: Kind) -> bool:
+    """A 401 or 403 to the OAuth path travelled with the placeholder client id (the run has no --client-id),
+    for a request that could have been accepted: a credential that must be refused is judged there as anywhere."""
+    if kind.credentials and kind.rejects:
+        return False
     client_id = next((v for k, v in exchange.request_headers.items() if k.lower() == "x-fax-clientid"), None)
     return exchange.status in (401, 403) and client_id == PLACEHOLDER_CLIENT_ID
 
@@ -85,7 +112,7 @@ def _placeholder_refused(exchange: Exchange) -> bool:
 def oauth_path(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
     """The OAuth path with a placeholder `x-fax-clientid`: refusing a client id it never issued is the
     server's right, so the path is not judged there (a warn, until the run is given `--client-id`)."""
-    if _placeholder_refused(exchange):
+    if _placeholder_refused(exchange, kind):
         message = f"{exchange.status} on the OAuth path with a placeholder x-fax-clientid: give --client-id to judge it"
         yield Violation(
             "oauth-path",
@@ -99,7 +126,7 @@ def oauth_path(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
 @check("status")
 def status(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
     """The status must be the one the contract (or, where it is silent, the policy) expects."""
-    if not _answered(exchange) or exchange.status >= 500 or _placeholder_refused(exchange):  # type: ignore[operator]
+    if not _answered(exchange) or exchange.status >= 500 or _placeholder_refused(exchange, kind):  # type: ignore[operator]
         return
     rule = judge_status(kind, exchange.status)  # type: ignore[arg-type]
     if rule.verdict is not Verdict.PASS:
@@ -137,6 +164,12 @@ def _status_cause(exchange: Exchange, kind: Kind, category: Category) -> str:
         # Named by the rule it breaks, whatever else the request is (a body over 64 KB that breaks
         # `additionalProperties` is the same cause as a small one).
         return f"accepted a Webhook that breaks {rule or 'the schema'}"
+    if (
+        category is Category.INVALID_ACCEPTED
+        and kind is Kind.OVER_LIMITS
+        and exchange.request_media_type != "application/json"
+    ):
+        return "accepted a body under a media type of its own (text, form data, XML): no Webhook can be read from it"
     if category is Category.INVALID_ACCEPTED:
         return f"accepted {_a(kind)} request"
     if category is Category.VALID_REJECTED:

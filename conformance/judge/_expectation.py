@@ -12,8 +12,8 @@ import enum
 import json
 from typing import Any
 
-from conformance._json import MISSING, shallow_json, strict_json
 from conformance.contract import CONTRACT
+from conformance.json_body import MISSING, shallow_json, strict_json
 
 from ._realism import exotic
 
@@ -33,6 +33,7 @@ class Kind(enum.StrEnum):
     # Inputs real stacks refuse before any validation (their family says which, `Family.kind`):
     OVER_LIMITS = "over-limits"  # no valid Webhook, past a common limit (a body over 64 KB, a foreign media type)
     LIMITS_ENVELOPE = "limits-envelope"  # a valid Webhook in an envelope past common limits (huge headers)
+    REPEATED_HEADER = "repeated-header"  # a valid Webhook with a header that may appear once sent twice
 
     @property
     def rejects(self) -> bool:

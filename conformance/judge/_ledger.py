@@ -49,9 +49,17 @@ class Reproduction:
     error: str | None = None
     # The body as sent (secrets masked), base64, when it is not UTF-8: `request_body` then cannot replay it.
     request_body_base64: str | None = None
+    # The request sent just before on the same keep-alive connection, where the case was judged after
+    # it (`Probe.in_order`): what the server made of that one shapes this answer, so replay sends it first.
+    preceded_by: Reproduction | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        data = dict(self.__dict__)
+        if self.preceded_by is None:
+            del data["preceded_by"]
+        else:
+            data["preceded_by"] = self.preceded_by.as_dict()
+        return data
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ Evidence comes from every judged case, not only from the findings: "validates no
 the server refused no invalid Webhook at all, and a lenient-parsing warn stands only where the same
 server refused plainly broken JSON (RFC 8259 §9 permits extensions to a parser that parses).
 
->>> [m.name for m in MECHANISMS][:2]
-['validates-nothing', 'ignores-credentials']
+>>> [m.name for m in MECHANISMS][:3]
+['validates-nothing', 'ignores-media-type', 'ignores-credentials']
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def _lenient_without_parsing(group: Group, evidence: Evidence) -> bool:
 
 
 # The envelopes that are paths real clients take (not the header sizes past a stack's limits).
-_PATHS = frozenset(envelope.name for envelope in ENVELOPES if not envelope.refusable)
+_PATHS = frozenset(envelope.name for envelope in ENVELOPES if envelope.is_path)
 
 
 def _path(family: str) -> str | None:
@@ -109,8 +109,22 @@ def _path(family: str) -> str | None:
 
 
 def _off_default_path(group: Group, evidence: Evidence) -> bool:
-    """Every finding of the group was on some other path than the default one."""
-    return all(_path(f.family) is not None for f in group.findings)
+    """Every finding of the group was on some other path than the default one, and shows the server
+    there (not the OAuth path left unjudged because the placeholder client id was refused)."""
+    return group.check != "oauth-path" and all(_path(f.family) is not None for f in group.findings)
+
+
+# What a body under a media type of its own (text, form data, XML) or JSON declared as text/plain is sent as.
+_OTHER_MEDIA_TYPES = frozenset({"body-foreign-media-type", "wrong-media-type"})
+
+
+def _other_media_type_accepted(group: Group, evidence: Evidence) -> bool:
+    return all(f.family in _OTHER_MEDIA_TYPES and 200 <= (f.reproduction.status or 0) < 300 for f in group.findings)
+
+
+def _reads_nothing_under_other_media_types(groups: list[Group], evidence: Evidence) -> bool:
+    """Text, form data or XML accepted: then JSON accepted as text/plain shows no lenient reading either."""
+    return any(f.family == "body-foreign-media-type" for g in groups for f in g.findings)
 
 
 def _paths_of(group: Group) -> str:
@@ -138,6 +152,12 @@ MECHANISMS: tuple[Mechanism, ...] = (
         "validates nothing: every invalid request accepted",
         claims=_invalid_accepted,
         holds=lambda groups, ev: ev.accepts_every(Kind.INVALID),
+    ),
+    Mechanism(
+        "ignores-media-type",
+        "registers what any other media type carries without reading it: text, form data or XML accepted",
+        claims=_other_media_type_accepted,
+        holds=_reads_nothing_under_other_media_types,
     ),
     Mechanism(
         "ignores-credentials",

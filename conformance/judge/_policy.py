@@ -114,6 +114,21 @@ POLICY: dict[Kind, tuple[Rule, ...]] = {
         Rule("2xx", F, C.WRONG_STATUS, "success must be 200, the only documented success status"),
         Rule("*", F, C.WRONG_STATUS, "a valid Webhook past common header limits gets 200 or a 4xx"),
     ),
+    # RFC 9110 §5.3: a sender must not repeat a header that is not a list; what a recipient makes of
+    # one is left to it (Node, Go and Starlette read the first line). Refusing is right, reading one
+    # line is tolerated, crashing is not.
+    Kind.REPEATED_HEADER: (
+        Rule("4xx", P, C.WRONG_STATUS, "refused a header that may appear once, sent twice (RFC 9110 §5.3)"),
+        Rule(
+            "200",
+            W,
+            C.SPEC_GAP,
+            "accepted a header that may appear once, sent twice: RFC 9110 §5.3 leaves which line counts to "
+            "the recipient, and a proxy in front may read the other one",
+        ),
+        Rule("2xx", F, C.WRONG_STATUS, "success must be 200, the only documented success status"),
+        Rule("*", F, C.WRONG_STATUS, "a repeated header must be refused with a 4xx (or the Webhook registered)"),
+    ),
 }
 
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import jsonschema
 
-from conformance._json import MISSING, strict_json
 from conformance.contract import CONTRACT
+from conformance.json_body import MISSING, strict_json
 
 from ._reply import JSON, Reply, Request, error_reply, json_reply
 
@@ -87,8 +87,17 @@ def no_limit(request: Request, ctx: Context) -> Reply | None:
     return None  # the reference never rate-limits; a Variant answers 429 here, before any work
 
 
+# Headers whose grammar is not a list: RFC 9110 §5.3 forbids a sender to repeat them.
+SINGLETONS = frozenset({"authorization", "content-type", "content-length", "host", "x-fax-clientid"})
+
+
 def accept_envelope(request: Request, ctx: Context) -> Reply | None:
-    return None  # Accept, Expect and chunked framing are all fine; a Fault refuses one here
+    """Accept, Expect and chunked framing are all fine (a Fault refuses one here); a header that may
+    appear once, sent twice, is a malformed request."""
+    repeated = sorted(request.repeated & SINGLETONS)
+    if repeated:
+        return error_reply(400, "invalid_request", f"the {repeated[0]} header may appear only once")
+    return None
 
 
 def check_content_type(request: Request, ctx: Context) -> Reply | None:

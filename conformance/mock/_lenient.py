@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from conformance._json import parse
+from conformance.json_body import parse
 
 from ._behaviour import Context, parse_body
 from ._reply import Reply, Request

@@ -14,8 +14,9 @@ JSON = "application/json"
 class Request:
     method: str
     path: str
-    headers: dict[str, str]  # lower-cased names
+    headers: dict[str, str]  # lower-cased names; a header sent twice holds its first line, as Node and Go read it
     body: bytes | None
+    repeated: frozenset[str] = frozenset()  # lower-cased names sent on more than one line
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())

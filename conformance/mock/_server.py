@@ -81,8 +81,13 @@ class _Handler(BaseHTTPRequestHandler):
         return b"".join(chunks)
 
     def _request(self, body: bytes | None) -> Request:
-        headers = {name.lower(): value for name, value in self.headers.items()}
-        return Request(self.command, self.path, headers, body)
+        headers: dict[str, str] = {}
+        repeated = set()
+        for name, value in self.headers.items():
+            if name.lower() in headers:
+                repeated.add(name.lower())
+            headers.setdefault(name.lower(), value)
+        return Request(self.command, self.path, headers, body, frozenset(repeated))
 
     def _answer(self, reply: Reply) -> None:
         if reply.drop:
@@ -128,6 +133,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # silently: the client finds out when it reuses the connection
 
     def _handle(self) -> None:
+        mock = self.server.mock
+        if mock.wire.refuse_unread:
+            refusal = mock.refusal(self._request(None))
+            if refusal is not None:
+                self._answer(refusal)  # the body stays on the socket, to be read as the next request
+                return
         try:
             body = self._body()
         except BadFraming as error:
@@ -224,6 +235,11 @@ class MockServer:
 
     def record(self, request: Request) -> None:
         self.requests.append(request)
+
+    def refusal(self, request: Request) -> Reply | None:
+        """What the auth stage answers from the headers alone (None: it lets the request through)."""
+        ctx = Context(token=self.token, store=self.store, validator=self._validator, serial=0)
+        return self._pipeline.stages["auth"](request, ctx)
 
     def respond(self, request: Request) -> Reply:
         path = request.path.split("?", 1)[0]

@@ -22,6 +22,9 @@ class Wire:
     encodings: tuple[str, ...] = ()
     early_hints: bool = False  # `103 Early Hints` (RFC 8297) before every final answer
     http10: bool = False  # HTTP/1.0 answers: `Connection: close`, no Content-Length, the body ends at the close
+    # A fault, not a choice: refuses credentials from the headers alone, before reading the body, and
+    # keeps the connection, so that body is read as the next request (RFC 9112 §9.3 wants it closed).
+    refuse_unread: bool = False
 
     @property
     def offered(self) -> tuple[str, ...]:

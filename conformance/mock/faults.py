@@ -22,6 +22,8 @@ from conformance.contract import CONTRACT
 from ._behaviour import (
     Context,
     Stage,
+    accept_envelope,
+    bearer_token,
     check_auth,
     check_content_type,
     parse_body,
@@ -709,7 +711,7 @@ F(
 
 # --- request envelopes real clients send ---------------------------------------------------------
 def _refuse(status: int, error: str, why: str, when: Callable[[Request], bool]) -> Stage:
-    return lambda request, ctx: error_reply(status, error, why) if when(request) else None
+    return lambda request, ctx: error_reply(status, error, why) if when(request) else accept_envelope(request, ctx)
 
 
 def _media_type_exact(request: Request, ctx: Context) -> Reply | None:
@@ -830,6 +832,10 @@ def _query_token(request: Request, ctx: Context) -> bool:
     return request.query("access_token") == [ctx.token]
 
 
+def _oauth_any_bearer(request: Request, ctx: Context) -> bool:
+    return bool(request.header("x-fax-clientid")) and bearer_token(request.header("authorization")) is not None
+
+
 def _oversized_crash(request: Request, ctx: Context) -> Reply | None:
     if len(request.header("authorization") or "") > 4096:  # a fixed-size header buffer overflows
         return error_reply(500, "internal_server_error", "An unexpected error happened, please contact support")
@@ -840,6 +846,15 @@ def _bearer_exact(request: Request, ctx: Context) -> Reply | None:
     return None if request.header("authorization") == f"Bearer {ctx.token}" else unauthorized()
 
 
+F(
+    Fault(
+        "oauth-path-any-bearer",
+        "the OAuth path (`x-fax-clientid`) has a middleware of its own that checks only that some bearer "
+        "token is there: the token with a suffix, a prefix of it, one in another case are all let through",
+        frozenset({"auth-*@client-oauth::status"}),
+        stages={"auth": _auth_also(_oauth_any_bearer)},
+    )
+)
 F(
     Fault(
         "empty-bearer-accepted",
@@ -1171,7 +1186,7 @@ F(
         "crash-on-large-body",
         "a body over 64 KB overflows a fixed buffer: 500",
         frozenset({"body-over-64kb::no-server-error", "body-over-1mb::no-server-error"}),
-        stages={"envelope": crash_when(_larger_than(64 * 1024), lambda request, ctx: None)},
+        stages={"envelope": crash_when(_larger_than(64 * 1024), accept_envelope)},
     )
 )
 F(
@@ -1183,9 +1198,27 @@ F(
             "envelope": lambda r, c: (
                 error_reply(413, "too_large", "").with_(delay=float("inf"))
                 if len(r.body or b"") > 1024 * 1024
-                else None
+                else accept_envelope(r, c)
             )
         },
+    )
+)
+F(
+    Fault(
+        "refuses-before-reading-body",
+        "refuses a wrong token from the headers alone, keeps the connection and never reads the body: "
+        "the next request on that connection gets the answer to that body, read as a request",
+        frozenset({"valid-after-wrong-credentials::keep-alive"}),
+        wire=Wire(refuse_unread=True),
+    )
+)
+F(
+    Fault(
+        "crash-on-repeated-content-type",
+        "reads every Content-Type line and joins them: `application/json, application/json` crashes "
+        "the media-type parser (500)",
+        frozenset({"envelope-*-content-type::no-server-error"}),
+        stages={"envelope": crash_when(lambda r, c: "content-type" in r.repeated, accept_envelope)},
     )
 )
 F(
@@ -1253,7 +1286,7 @@ F(
         "crash-on-large-headers",
         "a 12 KB header buffer: a request with more header bytes crashes into a 500",
         frozenset({"envelope-large-header::no-server-error", "envelope-huge-header::no-server-error"}),
-        stages={"envelope": crash_when(lambda r, c: _header_bytes(r) > 12 * 1024, lambda request, ctx: None)},
+        stages={"envelope": crash_when(lambda r, c: _header_bytes(r) > 12 * 1024, accept_envelope)},
     )
 )
 

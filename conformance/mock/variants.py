@@ -235,3 +235,16 @@ V(
         wire=Wire(http10=True),
     )
 )
+V(
+    Variant(
+        "repeated-header-first-line",
+        "reads the first line of a header sent twice and goes on, as Node, Go and Starlette do "
+        "(RFC 9110 §5.3 leaves it to the recipient)",
+        stages={"envelope": lambda request, ctx: None},
+        diverges=_on(
+            "status 200 vs 400; registered yes vs no; Error.error absent vs invalid_request; "
+            f"body {{id:string}} vs {ERROR}",
+            "repeated-header",
+        ),
+    )
+)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from typing import Any
 
@@ -38,6 +38,20 @@ def _out_of_waiting(status: int, spent: float) -> str:
             "rerun once the target is back, or raise --max-wait"
         )
     return f"still answering 429 after {spent:.0f}s of waiting: lower --rate"
+
+
+def another_spelling(name: str, headers: Mapping[str, object]) -> str:
+    """`name` spelt in a letter case no key of `headers` has: a second field line of that header.
+    httpx sends every key as a line of its own, and each record of the request (the Exchange, the
+    curl line, summary.json, replay) keeps both keys as sent.
+
+    >>> another_spelling("Content-Type", {"Content-Type": "application/json"})
+    'content-type'
+    """
+    for spelling in (name.lower(), name.upper(), name.title(), name.swapcase()):
+        if spelling not in headers:
+            return spelling
+    raise ValueError(f"{name!r} is already sent in every spelling tried")
 
 
 def _body(kwargs: dict[str, Any]) -> bytes | None:
@@ -156,6 +170,7 @@ class Sender:
         content_type: str | None | object = ...,
         authenticate: bool | str = True,
         headers: dict[str, str | None] | None = None,
+        repeat: Mapping[str, str] | None = None,
         chunked: bool = False,
         ahead: bool = False,
     ) -> Future[Exchange]:
@@ -163,14 +178,17 @@ class Sender:
         `ahead`: sent before its test asks, so after every case a test already waits for.
 
         `authenticate`: True sends the Target's credentials, False none, a string a wrong token.
+        `repeat`: field lines sent besides the request's own of the same name (a second Content-Type).
         """
-        method, url, prepared, content = self._prepare(case, body, content_type, authenticate, headers)
+        method, url, prepared, content = self._prepare(case, body, content_type, authenticate, headers, repeat)
         return self.submit(method, url, prepared, content, chunked=chunked, ahead=ahead)
 
     def submit_in_order(self, requests: list[tuple[Any, dict[str, Any]]]) -> list[Future[Exchange]]:
         """Several cases (each a Case and `submit_case`'s keywords) one after another on one sending
-        thread, so on one keep-alive connection while the server keeps it open: what a server that
-        remembers a connection's credentials lets through. Never through the Courier."""
+        thread, so on one keep-alive connection while the server keeps it open, whatever it answered
+        (as ordinary clients reuse it): what a server that remembers a connection's credentials lets
+        through, or one that answers before reading a body does to the next request. Never through
+        the Courier."""
         futures: list[Future[Exchange]] = [Future() for _ in requests]
         prepared = [
             (
@@ -180,6 +198,7 @@ class Sender:
                     how.get("content_type", ...),
                     how.get("authenticate", True),
                     how.get("headers"),
+                    how.get("repeat"),
                 ),
                 bool(how.get("chunked")),
             )
@@ -187,11 +206,21 @@ class Sender:
         ]
 
         def job() -> None:
-            for future, (method, url, headers, content, chunked) in zip(futures, prepared, strict=True):
+            before: Exchange | None = None
+            last = len(prepared) - 1
+            for at, (future, (method, url, headers, content, chunked)) in enumerate(
+                zip(futures, prepared, strict=True)
+            ):
                 try:
-                    future.set_result(self.send(method, url, headers, content, chunked=chunked))
+                    # Kept between the requests of the sequence only: after the last one, a connection out
+                    # of step is closed as always, so no later request of the run reads what it left.
+                    exchange = self.send(method, url, headers, content, chunked=chunked, reuse=at < last)
                 except BaseException as error:  # noqa: BLE001 - handed to whoever waits for the answer
                     future.set_exception(error)
+                    before = None
+                    continue
+                exchange.after, before = before, exchange
+                future.set_result(exchange)
 
         self._lanes.submit(Lane.NOW, job)
         return futures
@@ -203,6 +232,7 @@ class Sender:
         content_type: str | None | object,
         authenticate: bool | str,
         headers: dict[str, str | None] | None,
+        repeat: Mapping[str, str] | None = None,
     ) -> tuple[str, str, dict[str, str | None], bytes | None]:
         """The method, URL, headers and body that put `case` on the wire (see `submit_case`)."""
         kwargs = case.as_transport_kwargs(base_url=self.target.base_url)
@@ -222,6 +252,8 @@ class Sender:
         for name, value in extra.items():
             headers = {k: v for k, v in headers.items() if k.lower() != name.lower()}
             headers[name] = value
+        for name, value in (repeat or {}).items():
+            headers[another_spelling(name, headers)] = value
         url = str(httpx.URL(kwargs["url"], params=kwargs.get("params") or None))
         return str(kwargs["method"]), url, headers, content  # type: ignore[return-value]
 
@@ -283,17 +315,25 @@ class Sender:
                 self._last_failure = failure
 
     def send(
-        self, method: str, url: str, headers: dict[str, str | None], content: bytes | None, *, chunked: bool = False
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str | None],
+        content: bytes | None,
+        *,
+        chunked: bool = False,
+        reuse: bool = False,
     ) -> Exchange:
-        """One request and its answer, on the calling thread (any number of threads at once)."""
+        """One request and its answer, on the calling thread (any number of threads at once).
+        `reuse`: the connection is kept whatever the answer (`Wire.exchange`)."""
         self._check_breaker()
         bound = self.live if method == "POST" else None
         if bound is None:
-            return self._send(method, url, headers, content, chunked=chunked)
+            return self._send(method, url, headers, content, chunked=chunked, reuse=reuse)
         bound.reserve()
         registered = None
         try:
-            exchange = self._send(method, url, headers, content, chunked=chunked)
+            exchange = self._send(method, url, headers, content, chunked=chunked, reuse=reuse)
             registered = exchange.registered_id
         finally:
             bound.settle(registered)
@@ -302,7 +342,14 @@ class Sender:
         return exchange
 
     def _send(
-        self, method: str, url: str, headers: dict[str, str | None], content: bytes | None, *, chunked: bool = False
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str | None],
+        content: bytes | None,
+        *,
+        chunked: bool = False,
+        reuse: bool = False,
     ) -> Exchange:
         dropped = tuple(sorted({k.lower() for k, v in headers.items() if v is None}))
         sent_headers = {k: v for k, v in headers.items() if v is not None}
@@ -329,6 +376,7 @@ class Sender:
                         deadline=self.target.timeout,
                         removed=dropped,
                         chunked=chunked,
+                        reuse=reuse,
                     )
                 finally:
                     with self._lock:

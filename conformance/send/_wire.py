@@ -51,6 +51,7 @@ class _Outgoing:
     content: bytes | None
     removed: tuple[str, ...]  # client defaults not to send
     chunked: bool
+    reuse: bool = False  # keep the connection whatever the answer, as an ordinary keep-alive client does
 
 
 @dataclass
@@ -102,6 +103,7 @@ class _Stream(httpcore.NetworkStream):
     def __init__(self, inner: httpcore.NetworkStream, wire: Wire) -> None:
         self._inner, self._wire = inner, wire
         self.retired = False  # out of step: httpcore's pool closes it instead of reusing it
+        self.kept = False  # reused whatever waits on it (`Wire.exchange(reuse=True)`), as ordinary clients do
         wire._opened(self)
 
     def waiting(self) -> int:
@@ -141,6 +143,8 @@ class _Stream(httpcore.NetworkStream):
     def get_extra_info(self, info: str) -> Any:
         if info == "is_readable" and self.retired:
             return True  # what httpcore's pool takes for a server's close: it drops the connection
+        if info == "is_readable" and self.kept:
+            return False  # bytes a server sent out of step are read as the next answer, as by any client
         return self._inner.get_extra_info(info)
 
     def abort(self) -> None:
@@ -230,11 +234,16 @@ class Wire:
         deadline: float,
         removed: tuple[str, ...] = (),
         chunked: bool = False,
+        reuse: bool = False,
     ) -> Answer:
-        """One request and its complete answer, or Overdue / Cancelled / an httpx.TransportError."""
+        """One request and its complete answer, or Overdue / Cancelled / an httpx.TransportError.
+
+        `reuse`: the connection stays in the pool after any answer, as an ordinary keep-alive client
+        keeps it: the next request on this thread shows what an answer out of step does to it
+        (`Sender.submit_in_order`, and replaying a finding that came after another request)."""
         if self.cancelled:
             raise Cancelled
-        outgoing = _Outgoing(method, url, dict(headers), content, removed, chunked)
+        outgoing = _Outgoing(method, url, dict(headers), content, removed, chunked, reuse)
         self._deadline.ends = time.monotonic() + deadline
         try:
             return self._with_one_retry(outgoing)
@@ -296,7 +305,8 @@ class Wire:
         if isinstance(stream, _Stream):
             answer.overrun = _held(client, stream) + stream.waiting()
             with_body = out.chunked or bool(out.content)
-            if answer.overrun or (with_body and _maybe_unread(answer.status)):
+            stream.kept = out.reuse
+            if not out.reuse and (answer.overrun or (with_body and _maybe_unread(answer.status))):
                 stream.retired = True
         return answer
 

@@ -33,6 +33,7 @@ EXPECTED = {
     Kind.CREDENTIALS_VARIANT: "200 + WebhookId (RFC 7235: schemes are case-insensitive)",
     Kind.OVER_LIMITS: "400 + Error (or another 4xx: 413, 415, 431; never a 5xx or no answer)",
     Kind.LIMITS_ENVELOPE: "200 + WebhookId, or a 4xx (a stack's header limit); never a 5xx or no answer",
+    Kind.REPEATED_HEADER: "a 4xx (a 200 is tolerated: a warn); never a 5xx or no answer",
 }
 
 # Plain words for the families the suite sends itself (the strategies' families describe themselves).

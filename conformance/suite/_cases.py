@@ -174,6 +174,7 @@ class Record:
                 "chunked": sent.chunked,
                 "query": dict(sent.query) if sent.query is not None else None,
                 "content_type": sent.content_type,
+                "repeat": dict(sent.repeat) if sent.repeat is not None else None,
             },
         }
         text = json.dumps(data, ensure_ascii=True)
@@ -201,6 +202,7 @@ class Record:
             chunked=raw["chunked"],
             query=raw["query"],
             content_type=raw["content_type"],
+            repeat=raw.get("repeat"),
         )
         generated = data.get("generated")
         return cls(sent, data["family"], Kind(data["kind"]), data["segment"], generated)

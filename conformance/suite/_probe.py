@@ -10,6 +10,7 @@ from the case cache (`_cases.py`) instead of being drawn, and their answers may 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 from collections import deque
@@ -70,6 +71,7 @@ class _Pending:
     sent: Sent
     second_opinion: bool
     mirrored: tuple[Future[Exchange], ...] = ()  # a diff run: the same case on its way to the reference(s)
+    after: Future[Exchange] | None = None  # the request sent just before on the same connection (`in_order`)
 
 
 @dataclass
@@ -126,9 +128,10 @@ class Probe:
         # Never recorded for sending ahead: ahead, each would go out alone, on any connection.
         self._live_only = True
         futures = self.session.sender.submit_in_order([sent.case() for sent, _, _ in cases])
-        for (sent, family, kind), future in zip(cases, futures, strict=True):
+        for at, ((sent, family, kind), future) in enumerate(zip(cases, futures, strict=True)):
             self._recorded.append(Record.of(sent, family, kind, self._segment))
-            self._in_flight.append(_Pending(future, None, family, kind, sent, False))
+            after = futures[at - 1] if at else None
+            self._in_flight.append(_Pending(future, None, family, kind, sent, False, after=after))
 
     def send(self, sent: Sent, family: str, kind: Kind | None = None) -> None:
         if kind is None:
@@ -269,7 +272,11 @@ class Probe:
         if pending.second_opinion and exchange.error is None:
             violations += self._schemathesis_opinion(pending.case, exchange, violations)
         violations = self.session.baseline.apply(family, violations)
-        result = CaseResult(self.test, family, pending.kind, tuple(violations), self._reproduce(exchange), pending.sent)
+        reproduction = self._reproduce(exchange)
+        if pending.after is not None and pending.after.done() and pending.after.exception() is None:
+            # Judged after another request on its connection: replay sends that one first.
+            reproduction = dataclasses.replace(reproduction, preceded_by=self._reproduce(pending.after.result()))
+        result = CaseResult(self.test, family, pending.kind, tuple(violations), reproduction, pending.sent)
         self.session.remember(exchange)  # whatever the case, a 2xx may have registered
         opened = self.session.ledger.add(result)
         self.results.append(result)

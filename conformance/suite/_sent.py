@@ -25,6 +25,7 @@ class Sent:
     chunked: bool = False
     query: Mapping[str, str] | None = None
     content_type: str | None = None  # overrides the payload's media type (e.g. text/plain)
+    repeat: Mapping[str, str] | None = None  # field lines sent besides the request's own of that name
 
     def with_payload(self, payload: Any) -> Sent:
         return dataclasses.replace(self, payload=payload)
@@ -54,6 +55,8 @@ class Sent:
             how["authenticate"] = self.authenticate
         if self.headers:
             how["headers"] = dict(self.headers)
+        if self.repeat:
+            how["repeat"] = dict(self.repeat)
         if self.chunked:
             how["chunked"] = True
         return case, how

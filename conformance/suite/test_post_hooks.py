@@ -6,6 +6,7 @@ Every test sends cases through a Probe, which judges each exchange with the regi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import allure
@@ -15,14 +16,17 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
 from conformance.contract import CONTRACT
+from conformance.credentials import WRONG_TOKEN
 from conformance.judge import Category, Kind, Verdict
 from conformance.judge.lint import run_lints
+from conformance.target import Target
 from strategies import (
     CREDENTIALS,
     ENVELOPES,
     FAMILIES,
     MISSING,
     STACK_FAMILIES,
+    Credential,
     client_ids,
     escaped,
     exotic_space,
@@ -43,7 +47,6 @@ from ._session import OPERATION, Session
 
 VALID_SPACE_FAMILIES = ("valid-numbers", "valid-events", "valid-targets", "valid-ids")
 KNOWN = ("target", "event", "numbers", "id")  # the Webhook properties with their own strategies
-WRONG_TOKEN = "not-a-token-this-server-issued"  # a bearer token no server issued
 
 
 def spec_example(session: Session) -> dict:
@@ -151,6 +154,10 @@ def test_client_envelope_is_accepted(probe, name):
     if envelope.refusable:  # past a stack's header limits: a 4xx is its right, a 5xx or silence is not
         probe.special(spec_example(session), family=envelope.name, kind=Kind.LIMITS_ENVELOPE, **how)
         return
+    if envelope.repeated:  # a header that may appear once, twice: a 4xx is right, a 5xx or silence is not
+        kind = Kind.REPEATED_HEADER
+        probe.special(spec_example(session), family=envelope.name, kind=kind, repeat=envelope.repeated, **how)
+        return
     for webhook in envelope_webhooks(session):
         probe.payload(webhook, family=envelope.name, **how)
     for example in rule_examples(CONTRACT):
@@ -168,21 +175,51 @@ def test_client_envelope_is_accepted(probe, name):
     send()
 
 
+def credential_case(
+    credential: Credential, target: Target, headers: Mapping[str, str | None] | None = None
+) -> dict[str, Any]:
+    """How a credential form goes on the wire: its Authorization (or query) instead of the run's
+    token, beside an envelope's `headers`, with the run's `--client-id` if it has one."""
+    token = target.token or ""
+    value = credential.authorization(token)
+    sent: dict[str, str | None] = dict(headers or {})
+    if value is not None:
+        sent["Authorization"] = value
+    if target.client_id:
+        sent["x-fax-clientid"] = target.client_id
+    how: dict[str, Any] = {"authenticate": False, "headers": sent or None}
+    if credential.query:
+        how["query"] = {"access_token": token}
+    return how
+
+
+def credential_kind(credential: Credential) -> Kind:
+    return Kind.REFUSED_CREDENTIALS if credential.refused else Kind.CREDENTIALS_VARIANT
+
+
 @pytest.mark.parametrize("name", CREDENTIALS.names())
 def test_credential_is_judged(probe, name):
     """A credential that must be refused (empty bearer, another scheme, the token only in the query,
-    an 8 KB token) is refused; the right token under `bearer` is accepted (RFC 7235)."""
+    an 8 KB token, near misses of the real token) is refused; the right token under `bearer` is
+    accepted (RFC 7235)."""
     credential = CREDENTIALS[name]
-    target = probe.session.target
-    token = target.token or ""
-    value = credential.authorization(token)
-    kind = Kind.REFUSED_CREDENTIALS if credential.refused else Kind.CREDENTIALS_VARIANT
-    how: dict[str, Any] = {"authenticate": False, "headers": {"Authorization": value} if value is not None else None}
-    if credential.query:
-        how["query"] = {"access_token": token}
-    if target.client_id:
-        how["headers"] = {**(how["headers"] or {}), "x-fax-clientid": target.client_id}
-    probe.special(spec_example(probe.session), family=credential.name, kind=kind, **how)
+    how = credential_case(credential, probe.session.target)
+    probe.special(spec_example(probe.session), family=credential.name, kind=credential_kind(credential), **how)
+
+
+@pytest.mark.parametrize("name", [envelope.name for envelope in ENVELOPES if envelope.is_path])
+def test_credential_on_envelope(probe, name):
+    """Every credential that must be refused, on every path real clients take: a server may check the
+    token on the default path and not on the OAuth one, or not for a chunked body
+    (`auth-token-suffix@client-oauth`). The RFC 7235 variants stay on the default path: on the OAuth
+    path without `--client-id`, a refusal of one could be the placeholder client id's."""
+    session = probe.session
+    envelope = ENVELOPES[name]
+    for credential in (c for c in CREDENTIALS if c.refused):
+        how = credential_case(credential, session.target, envelope.headers_for(session.target.client_id))
+        family = on_envelope(credential.name, envelope.name)
+        kind = credential_kind(credential)
+        probe.special(spec_example(session), family=family, kind=kind, chunked=envelope.chunked, **how)
 
 
 @pytest.mark.parametrize("name", [name for name in FAMILIES.names() if name not in STACK_FAMILIES])
@@ -241,6 +278,23 @@ def test_wrong_token_after_the_right_one_on_one_connection(probe):
             (Sent(example, authenticate=WRONG_TOKEN), "keep-alive-wrong-token", Kind.WRONG_CREDENTIALS),
         ]
     )
+
+
+@pytest.mark.parametrize(
+    ("refused", "kind", "how"),
+    [
+        ("wrong-credentials", Kind.WRONG_CREDENTIALS, {"authenticate": WRONG_TOKEN}),
+        ("wrong-media-type", Kind.WRONG_MEDIA_TYPE, {"content_type": "text/plain"}),
+    ],
+    ids=["after-wrong-credentials", "after-wrong-media-type"],
+)
+def test_valid_webhook_after_a_refusal_on_one_connection(probe, refused, kind, how):
+    """A refusal, then a valid Webhook on the same keep-alive connection, as every keep-alive client
+    sends them: a server that answers before reading the refused body and keeps the connection reads
+    that body as the next request, so the valid Webhook gets an answer that is not its own. It must
+    get 200; the `keep-alive` fail blames the refusal, and replay sends it first (`preceded_by`)."""
+    example = spec_example(probe.session)
+    probe.in_order([(Sent(example, **how), refused, kind), (Sent(example), f"valid-after-{refused}", Kind.VALID)])
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+__all__ = ["MISSING", "parse", "shallow_json", "strict_json"]
+
 MISSING: Any = object()  # what `strict_json` returns for a body that is not JSON
 
 
