@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import conformance.defaults as defaults
-from conformance.target import PRODUCTION_HOST, TIERS, Target, UsageError
+from conformance.target import PRODUCTION_HOST, TIER_NAMES, Target, UsageError
 
 MAX_CONCURRENCY = 256  # sending threads: more only starve the judging thread, and 100000 cannot even start
 
@@ -295,7 +295,7 @@ RUN_OPTIONS: tuple[Option, ...] = (
         "ci: derandomized, the same verdict every run (default); nightly: ~10x more examples, seeded",
         "tier",
         default=defaults.TIER,
-        choices=TIERS,
+        choices=TIER_NAMES,
     ),
     _opt(
         "--seed",

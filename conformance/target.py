@@ -13,7 +13,7 @@ import conformance.defaults as defaults
 from conformance.credentials import derived_secrets
 
 Tier = Literal["ci", "nightly"]
-TIERS: tuple[Tier, ...] = ("ci", "nightly")
+TIER_NAMES: tuple[Tier, ...] = ("ci", "nightly")
 PRODUCTION_HOST = "restapi.fax.plus"
 
 
@@ -77,7 +77,7 @@ class Target:
         return defaults.NIGHTLY_CONCURRENCY if self.tier == "nightly" else defaults.CONCURRENCY
 
     def __post_init__(self) -> None:
-        if self.tier not in TIERS:
+        if self.tier not in TIER_NAMES:
             raise UsageError(f"unknown tier {self.tier!r}: use --tier ci or --tier nightly")
         if self.rate is not None and self.rate <= 0:
             raise UsageError(f"--rate must be a positive number of requests per second, not {self.rate}")

@@ -14,10 +14,10 @@ from . import _families, _limits  # noqa: F401  (register every family)
 from ._covering import RuleExample, on_envelope, path_of, rule_examples, rule_members
 from ._envelopes import CREDENTIALS, ENVELOPES, Credential, Envelope
 from ._families import escaped
-from ._family import FAMILIES, NO_BODY, NOT_JSON, Family, Rule, register
+from ._family import FAMILIES, NO_BODY_RULE, NOT_JSON_RULE, Family, Rule, register
 from ._limits import STACK_FAMILIES
 from ._payload import Payload, RawBody
-from ._schema_values import MISSING, sample_value
+from ._schema_values import NO_VALUE, sample_value
 from ._valid_space import exotic_space, valid_space
 from ._webhook import (
     DEFAULT_TARGET_DOMAIN,
@@ -32,7 +32,7 @@ from ._webhook import (
 )
 
 __all__ = [
-    "MISSING",
+    "NO_VALUE",
     "escaped",
     "ip_path_marker",
     "number_bounds",
@@ -42,8 +42,8 @@ __all__ = [
     "DEFAULT_TARGET_DOMAIN",
     "ENVELOPES",
     "FAMILIES",
-    "NOT_JSON",
-    "NO_BODY",
+    "NOT_JSON_RULE",
+    "NO_BODY_RULE",
     "Credential",
     "Envelope",
     "Family",

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from conformance.contract import Contract
 from conformance.json_body import MISSING, strict_json
 
-from ._family import FAMILIES, NO_BODY, NOT_JSON, Family, Rule
+from ._family import FAMILIES, NO_BODY_RULE, NOT_JSON_RULE, Family, Rule
 from ._limits import STACK_FAMILIES
 from ._payload import Payload, RawBody
 
@@ -71,10 +71,10 @@ def broken_rules(payload: Payload, contract: Contract) -> frozenset[Rule]:
     value = payload
     if isinstance(payload, RawBody):
         if payload.content is None:
-            return frozenset({NO_BODY})
+            return frozenset({NO_BODY_RULE})
         value = strict_json(payload.content)
         if value is MISSING:
-            return frozenset({NOT_JSON}) if not _lenient(payload.content) else frozenset()
+            return frozenset({NOT_JSON_RULE}) if not _lenient(payload.content) else frozenset()
     errors = contract.errors("Webhook", value)
     return frozenset(
         ("/".join("*" if isinstance(p, int) else str(p) for p in e.absolute_path), str(e.validator)) for e in errors

@@ -18,7 +18,7 @@ import strategies._lists as lists
 import strategies._near_misses as near
 from conformance.contract import CONTRACT
 
-from ._family import NO_BODY, NOT_JSON, Family, Rule, register
+from ._family import NO_BODY_RULE, NOT_JSON_RULE, Family, Rule, register
 from ._payload import Payload, RawBody
 from ._webhook import e164_numbers, property_values, targets, webhooks
 
@@ -515,7 +515,7 @@ def raw_family(
     name: str, description: str, render: Callable[[Webhook], str | bytes], examples: Iterable[str | bytes]
 ) -> Family:
     """A not-JSON family: each valid webhook rendered into broken text by `render`."""
-    return family(name, description, webhooks().map(lambda w: raw(render(w))), {NOT_JSON}, map(raw, examples))
+    return family(name, description, webhooks().map(lambda w: raw(render(w))), {NOT_JSON_RULE}, map(raw, examples))
 
 
 @st.composite
@@ -536,14 +536,14 @@ family(
     "body-empty",
     "an empty or whitespace-only application/json body",
     st.text(alphabet=JSON_WHITESPACE).map(raw),
-    {NOT_JSON},
+    {NOT_JSON_RULE},
     map(raw, ["", " ", "\r\n"]),
 )
 family(
     "body-truncated",
     "valid JSON cut short",
     _cut(),
-    {NOT_JSON},
+    {NOT_JSON_RULE},
     map(raw, [BASE_TEXT[:-1], "{", BASE_TEXT[:20], '{"target"']),
 )
 family(
@@ -557,7 +557,7 @@ family(
             st.text(min_size=1).filter(lambda t: t.strip(JSON_WHITESPACE)),
         ),
     ),
-    {NOT_JSON},
+    {NOT_JSON_RULE},
     map(raw, [BASE_TEXT + "}", BASE_TEXT + BASE_TEXT, BASE_TEXT + "\x00", BASE_TEXT + "\n{}", BASE_TEXT + ","]),
 )
 raw_family(
@@ -599,7 +599,7 @@ family(
         st.sampled_from(PROPERTIES),
         st.sampled_from([math.nan, math.inf, -math.inf, [math.nan], [math.inf]]),
     ),
-    {NOT_JSON},
+    {NOT_JSON_RULE},
     map(
         raw,
         [
@@ -615,7 +615,7 @@ family(
     "body-invalid-utf8",
     "bytes that are not UTF-8 (Latin-1 text, overlong forms, surrogates, truncation)",
     _with_bad_utf8(),
-    {NOT_JSON},
+    {NOT_JSON_RULE},
     map(
         raw,
         [
@@ -631,7 +631,7 @@ family(
     "body-absent",
     "no request body at all",
     st.sampled_from([RawBody(None, None), RawBody(None, "application/json")]),
-    {NO_BODY},
+    {NO_BODY_RULE},
     [RawBody(None, None), RawBody(None, "application/json")],
 )
 

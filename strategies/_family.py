@@ -16,8 +16,8 @@ from ._payload import Payload, RawBody
 # A broken rule as a JSON Schema validator reports it: (instance path with array indices as `*`,
 # keyword). The two pseudo-rules below cover bodies that never reach schema validation.
 Rule = tuple[str, str]
-NOT_JSON: Rule = ("", "json")
-NO_BODY: Rule = ("", "body")
+NOT_JSON_RULE: Rule = ("", "json")
+NO_BODY_RULE: Rule = ("", "body")
 
 
 @dataclass(frozen=True)

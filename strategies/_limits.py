@@ -31,7 +31,7 @@ from ._families import (
     raw,
     sample,
 )
-from ._family import NOT_JSON, Family, Rule, register
+from ._family import NOT_JSON_RULE, Family, Rule, register
 from ._payload import RawBody
 from ._webhook import webhooks
 
@@ -174,7 +174,7 @@ limits_family(
         st.sampled_from(["array", "object"]),
         st.sampled_from(["body", "numbers", "extra"]),
     ),
-    {NOT_JSON},  # no parser that gives up on it reads anything; one that does not reads an invalid Webhook
+    {NOT_JSON_RULE},  # no parser that gives up on it reads anything; one that does not reads an invalid Webhook
     [
         raw(nested(MIN_DEPTH, "array", "body")),
         raw(nested(MIN_DEPTH, "object", "extra")),
@@ -247,7 +247,7 @@ limits_family(
     "body-bom",
     "a valid Webhook after a UTF-8 byte order mark (RFC 8259 §8.1: MUST NOT be sent; accepting is lenient)",
     webhooks().map(lambda w: raw(with_bom(w))),
-    {NOT_JSON},
+    {NOT_JSON_RULE},
     [raw(with_bom(BASE)), raw(with_bom(sample(numbers=[VALID_NUMBER]))), raw(codecs.BOM_UTF8 * 2 + BASE_TEXT.encode())],
 )
 _UTF16 = ("utf-16", "utf-16-le", "utf-16-be", "utf-32")
@@ -255,7 +255,7 @@ limits_family(
     "body-utf16",
     "a valid Webhook encoded as UTF-16 or UTF-32 (RFC 8259 §8.1: JSON exchanged MUST be UTF-8)",
     st.builds(lambda w, codec: raw(json.dumps(w).encode(codec)), webhooks(), st.sampled_from(_UTF16)),
-    {NOT_JSON},
+    {NOT_JSON_RULE},
     [raw(BASE_TEXT.encode(codec)) for codec in _UTF16],
 )
 limits_family(
@@ -266,7 +266,7 @@ limits_family(
         st.sampled_from(["target", "event", "between", "start"]),
         st.sampled_from(CONTROL_BYTES),
     ),
-    {NOT_JSON},
+    {NOT_JSON_RULE},
     [
         raw(control_byte_at("target", 0x00)),
         raw(control_byte_at("event", 0x01)),
@@ -279,7 +279,7 @@ limits_family(
     "body-foreign-media-type",
     "plain text, form data and XML under their own content types: no Webhook can be read from them",
     st.sampled_from(FOREIGN_BODIES),
-    {NOT_JSON},
+    {NOT_JSON_RULE},
     list(FOREIGN_BODIES),
     kind="over-limits",
 )

@@ -14,7 +14,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 _PLAIN = string.ascii_letters + string.digits + " -_.:"
-_MISSING = object()
+_NO_VALUE = object()
 
 
 def values_of(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
@@ -56,7 +56,7 @@ def _strings(schema: dict[str, Any]) -> st.SearchStrategy[str]:
 
 
 def sample_value(schema: dict[str, Any]) -> Any:
-    """One plain valid value (the schema's own example first), or `MISSING` when none is evident."""
+    """One plain valid value (the schema's own example first), or `NO_VALUE` when none is evident."""
     for key in ("example", "default", "const"):
         if key in schema:
             return schema[key]
@@ -71,7 +71,7 @@ def sample_value(schema: dict[str, Any]) -> Any:
         return simple[kind]
     if kind == "array" and not schema.get("minItems"):
         return []
-    return MISSING
+    return NO_VALUE
 
 
-MISSING = _MISSING
+NO_VALUE = _NO_VALUE

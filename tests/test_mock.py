@@ -23,7 +23,7 @@ from schemathesis import GenerationMode
 import conformance
 from conformance.contract import CONTRACT
 from conformance.judge import CHECKS, Category
-from conformance.mock import FAULTS, VARIANTS, Fault, MockServer, Variant, Wire
+from conformance.mock import FAULTS, VARIANTS, Fault, Framing, MockServer, Variant
 from conformance.registry import Registry
 from strategies import CREDENTIALS, ENVELOPES, FAMILIES, on_envelope, rule_examples
 
@@ -46,6 +46,10 @@ SUITE_FAMILIES = {
     "wrong-media-type",
     "schemathesis-positive",
     "schemathesis-negative",
+    "keep-alive-right-token",
+    "keep-alive-wrong-token",
+    "valid-after-wrong-credentials",
+    "valid-after-wrong-media-type",
 }
 
 
@@ -251,7 +255,7 @@ def test_every_fault_is_named_described_and_caught_by_a_real_rule():
             assert (family in families and check in CHECKS) if family else rule in families | set(CHECKS), (
                 f"{fault.name}: {rule!r} is no family, check or family::check"
             )
-        assert fault.schema or fault.stages or fault.reply or fault.wire != Wire(), f"{fault.name} changes nothing"
+        assert fault.schema or fault.stages or fault.reply or fault.wire != Framing(), f"{fault.name} changes nothing"
         assert fault.expect in ("fail", "warn"), fault.name
         assert (fault.category in {str(c) for c in Category}) if fault.expect == "warn" else fault.category is None
 
@@ -419,12 +423,12 @@ def serving(**options: Any) -> Iterator[tuple[MockServer, httpx.Client]]:
         yield server, c
 
 
-def serve(wire: Wire) -> MockServer:
+def serve(wire: Framing) -> MockServer:
     return MockServer(variant=Variant(f"wire-{id(wire)}", "a wire under test", wire=wire))
 
 
 def test_chunked_responses_frame_every_answer():
-    with serve(Wire(chunked=True)) as server:
+    with serve(Framing(chunked=True)) as server:
         body = json.dumps(VALID).encode()
         answer = raw_exchange(server, post_head(server, body, f"Authorization: Bearer {server.token}"), body)
         head, _, payload = answer.partition(b"\r\n\r\n")
@@ -437,7 +441,7 @@ def test_chunked_responses_frame_every_answer():
 
 @pytest.mark.parametrize(("accept", "gzipped"), [("gzip", True), ("gzip, deflate, br", True), ("identity", False)])
 def test_gzip_only_when_the_client_accepts_it(accept, gzipped):
-    with serve(Wire(gzip=True)) as server, httpx.Client(base_url=server.url, timeout=5) as c:
+    with serve(Framing(gzip=True)) as server, httpx.Client(base_url=server.url, timeout=5) as c:
         response = c.post("/hooks", json=VALID, headers={**auth(server.token), "Accept-Encoding": accept})
         assert response.status_code == 200
         assert (response.headers.get("content-encoding") == "gzip") is gzipped
@@ -445,14 +449,14 @@ def test_gzip_only_when_the_client_accepts_it(accept, gzipped):
 
 
 def test_connection_close_is_announced_and_done():
-    with serve(Wire(close=True)) as server, httpx.Client(base_url=server.url, timeout=5) as c:
+    with serve(Framing(close=True)) as server, httpx.Client(base_url=server.url, timeout=5) as c:
         first = c.post("/hooks", json=VALID, headers=auth(server.token))
         assert first.headers["connection"] == "close"
         assert c.post("/hooks", json=VALID, headers=auth(server.token)).status_code == 200
 
 
 def test_idle_close_closes_without_announcing_it():
-    with serve(Wire(drop_idle=True)) as server:
+    with serve(Framing(drop_idle=True)) as server:
         body = json.dumps(VALID).encode()
         with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
             sock.sendall(

@@ -17,7 +17,7 @@ import pytest
 from conftest import CliResult, SharedRuns, run_cli
 
 from conformance.mock import MockServer
-from conformance.sdk import _checks, _corpus, install
+from conformance.sdk import _corpus, _gate_checks, install
 from conformance.sdk.protocol import Driver
 
 CLIENTS = Path(__file__).parent / "sdk_clients"
@@ -196,10 +196,10 @@ def test_corpus_covers_every_event_and_numbers_shape() -> None:
 
 
 def test_every_gate_check_is_registered_once_per_stage() -> None:
-    assert set(_checks.CHECKS["request"]) >= {"driver", "expressible", "wire-path", "wire-auth", "wire-body"}
-    assert set(_checks.CHECKS["answer"]) == {"result-id", "error-surfaced"}
+    assert set(_gate_checks.CHECKS["request"]) >= {"driver", "expressible", "wire-path", "wire-auth", "wire-body"}
+    assert set(_gate_checks.CHECKS["answer"]) == {"result-id", "error-surfaced"}
     with pytest.raises(ValueError, match="registered twice"):
-        _checks.check("answer", "result-id")(lambda obs, token: [])
+        _gate_checks.check("answer", "result-id")(lambda obs, token: [])
 
 
 def test_install_cache_keys(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from jsonschema import ValidationError
 
 from conformance.contract import CONTRACT
-from strategies import FAMILIES, NO_BODY, NOT_JSON, Family, Payload, RawBody, Rule, webhooks
+from strategies import FAMILIES, NO_BODY_RULE, NOT_JSON_RULE, Family, Payload, RawBody, Rule, webhooks
 
 SETTINGS = settings(max_examples=30, derandomize=True, database=None, deadline=None)
 KEBAB = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
@@ -41,11 +41,11 @@ def broken_rules(payload: Payload) -> set[Rule]:
     """The rules a payload breaks, labelled the way families label them."""
     if isinstance(payload, RawBody):
         if payload.content is None:
-            return {NO_BODY}
+            return {NO_BODY_RULE}
         try:
             payload = strict_json(payload.content)
         except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError, nesting past the limit
-            return {NOT_JSON}
+            return {NOT_JSON_RULE}
     return {rule(error) for error in CONTRACT.errors("Webhook", payload)}
 
 
@@ -165,13 +165,13 @@ def test_generated_members_break_only_the_labelled_rules(name: str, data: st.Dat
 
 # A family of another media type (`kind` "over-limits") declares its own Content-Type on purpose.
 @pytest.mark.parametrize(
-    "name", [f.name for f in FAMILIES if (NOT_JSON in f.breaks or NO_BODY in f.breaks) and f.kind is None]
+    "name", [f.name for f in FAMILIES if (NOT_JSON_RULE in f.breaks or NO_BODY_RULE in f.breaks) and f.kind is None]
 )
 def test_raw_bodies_claim_json(name: str) -> None:
     """Not-JSON bodies are labelled application/json, so only the body itself is wrong."""
     for example in FAMILIES[name].examples:
         assert isinstance(example, RawBody)
-        if NOT_JSON in FAMILIES[name].breaks:
+        if NOT_JSON_RULE in FAMILIES[name].breaks:
             assert example.content is not None and example.content_type == "application/json"
 
 

@@ -277,11 +277,22 @@ def test_an_answer_followed_by_a_stray_one_is_blamed_and_not_read_by_the_next_re
     assert [exchange.overrun for exchange in exchanges[1:]] == [0, 0]
 
 
-def test_bytes_past_an_answer_are_a_transport_fail_of_the_request_that_got_them() -> None:
+def test_bytes_past_a_refusal_are_a_keep_alive_fail_of_the_request_that_got_them() -> None:
     from conformance.judge import Kind, run_checks
 
     with EarlyRefuser(stray=True) as server:
         exchanges = outcomes(server, ["wrong", TOKEN])
-    blamed = [v for v in run_checks(exchanges[0], Kind.WRONG_CREDENTIALS) if v.check == "transport"]
-    assert [str(v.verdict) for v in blamed] == ["fail"] and "past the answer" in blamed[0].message
-    assert [v for v in run_checks(exchanges[1], Kind.VALID) if v.check == "transport"] == []
+    blamed = [v for v in run_checks(exchanges[0], Kind.WRONG_CREDENTIALS) if v.check in ("transport", "keep-alive")]
+    assert [(v.check, str(v.verdict)) for v in blamed] == [("keep-alive", "fail")]
+    assert "came behind the 401" in blamed[0].message
+    assert [v for v in run_checks(exchanges[1], Kind.VALID) if v.check in ("transport", "keep-alive")] == []
+
+
+def test_bytes_past_a_success_are_a_transport_fail_of_the_request_that_got_them() -> None:
+    from conformance.judge import Kind, run_checks
+    from conformance.send import Exchange
+
+    exchange = Exchange("POST", "http://x/hooks", {}, b"{}", status=200, overrun=12)
+    blamed = [v for v in run_checks(exchange, Kind.VALID) if v.check in ("transport", "keep-alive")]
+    assert [(v.check, str(v.verdict)) for v in blamed] == [("transport", "fail")]
+    assert "past the answer" in blamed[0].message

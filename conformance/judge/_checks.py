@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 from conformance.contract import CONTRACT
 from conformance.credentials import PLACEHOLDER_CLIENT_ID
 from conformance.json_body import MISSING, shallow_json, strict_json
-from conformance.send import NOT_JSON, WEAK, Exchange, Redactor, why_unaddressable
+from conformance.send import UNREADABLE, WEAK, Exchange, Redactor, why_unaddressable
 
 from ._expectation import Kind
 from ._policy import judge_status
@@ -220,7 +220,7 @@ def response_schema(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
     if name is None:
         return
     body = exchange.response_json()
-    if body is NOT_JSON:
+    if body is UNREADABLE:
         yield Violation(
             "response-schema",
             Verdict.FAIL,
@@ -250,8 +250,8 @@ def response_detail(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
     `Error` has no `type: object` and no required fields, and `WebhookId.id` may be empty.
     """
     name = _documented(exchange, kind) if _answered(exchange) else None
-    body = exchange.response_json() if name else NOT_JSON
-    if body is NOT_JSON:
+    body = exchange.response_json() if name else UNREADABLE
+    if body is UNREADABLE:
         return
     if name == "Error" and not isinstance(body, dict):
         yield Violation("response-detail", Verdict.WARN, Category.SPEC_GAP, "Error is not a JSON object")
@@ -376,7 +376,7 @@ _SERVER_SECRETS = re.compile(
 def _readable(exchange: Exchange) -> str:
     """The body as a reader sees it: a JSON body's strings (escapes decoded, one per line), else its text."""
     body = exchange.response_json()
-    if body is NOT_JSON:
+    if body is UNREADABLE:
         return exchange.response_body.decode("utf-8", "replace")
     strings: list[str] = []
 

@@ -13,7 +13,7 @@ from ._verdict import Category, Verdict
 
 
 @dataclass(frozen=True)
-class Rule:
+class StatusRule:
     statuses: str  # "200", "2xx", "400 422", "*" (any other)
     verdict: Verdict
     category: Category
@@ -29,110 +29,114 @@ class Rule:
 P, W, F = Verdict.PASS, Verdict.WARN, Verdict.FAIL
 C = Category
 
-_SUCCESS = Rule("200", P, C.WRONG_STATUS, "registered with 200 as documented")
+_SUCCESS = StatusRule("200", P, C.WRONG_STATUS, "registered with 200 as documented")
 
-POLICY: dict[Kind, tuple[Rule, ...]] = {
+POLICY: dict[Kind, tuple[StatusRule, ...]] = {
     Kind.VALID: (
         _SUCCESS,
-        Rule("2xx", F, C.WRONG_STATUS, "success must be 200, the only documented success status"),
-        Rule("4xx", F, C.VALID_REJECTED, "a realistic, schema-valid Webhook was rejected"),
-        Rule("*", F, C.WRONG_STATUS, "undocumented status for a valid Webhook"),
+        StatusRule("2xx", F, C.WRONG_STATUS, "success must be 200, the only documented success status"),
+        StatusRule("4xx", F, C.VALID_REJECTED, "a realistic, schema-valid Webhook was rejected"),
+        StatusRule("*", F, C.WRONG_STATUS, "undocumented status for a valid Webhook"),
     ),
     Kind.VALID_EDGE: (
         _SUCCESS,
-        Rule("2xx", F, C.WRONG_STATUS, "success must be 200, the only documented success status"),
-        Rule("4xx", W, C.SPEC_GAP, "server is stricter than the schema on an exotic value"),
-        Rule("*", F, C.VALID_REJECTED, "a schema-valid Webhook got an undocumented status"),
+        StatusRule("2xx", F, C.WRONG_STATUS, "success must be 200, the only documented success status"),
+        StatusRule("4xx", W, C.SPEC_GAP, "server is stricter than the schema on an exotic value"),
+        StatusRule("*", F, C.VALID_REJECTED, "a schema-valid Webhook got an undocumented status"),
     ),
     # Clients generated from the contract handle 400 only: 422 is as wrong as any other status.
     Kind.INVALID: (
-        Rule("400", P, C.WRONG_STATUS, "rejected with 400 as documented"),
-        Rule("2xx", F, C.INVALID_ACCEPTED, "a payload that breaks the Webhook schema was accepted"),
-        Rule("*", F, C.WRONG_STATUS, "an invalid Webhook must be rejected with 400, the documented status"),
+        StatusRule("400", P, C.WRONG_STATUS, "rejected with 400 as documented"),
+        StatusRule("2xx", F, C.INVALID_ACCEPTED, "a payload that breaks the Webhook schema was accepted"),
+        StatusRule("*", F, C.WRONG_STATUS, "an invalid Webhook must be rejected with 400, the documented status"),
     ),
     Kind.NOT_JSON: (
-        Rule("400", P, C.WRONG_STATUS, "rejected with 400 as documented"),
-        Rule("2xx", F, C.INVALID_ACCEPTED, "a body that holds no Webhook in any reading was accepted"),
-        Rule("*", F, C.WRONG_STATUS, "a body that is not JSON must be rejected with 400, the documented status"),
+        StatusRule("400", P, C.WRONG_STATUS, "rejected with 400 as documented"),
+        StatusRule("2xx", F, C.INVALID_ACCEPTED, "a body that holds no Webhook in any reading was accepted"),
+        StatusRule("*", F, C.WRONG_STATUS, "a body that is not JSON must be rejected with 400, the documented status"),
     ),
     # RFC 8259 §9 lets a parser accept extensions: accepting their evident reading is lenient, not wrong.
     Kind.LENIENT: (
-        Rule("400", P, C.WRONG_STATUS, "rejected with 400 as documented"),
-        Rule("2xx", W, C.LENIENT_PARSING, "accepted a non-JSON extension form of a valid Webhook (RFC 8259 §9)"),
-        Rule("*", F, C.WRONG_STATUS, "a body that is not JSON must be rejected with 400, the documented status"),
+        StatusRule("400", P, C.WRONG_STATUS, "rejected with 400 as documented"),
+        StatusRule("2xx", W, C.LENIENT_PARSING, "accepted a non-JSON extension form of a valid Webhook (RFC 8259 §9)"),
+        StatusRule("*", F, C.WRONG_STATUS, "a body that is not JSON must be rejected with 400, the documented status"),
     ),
     Kind.NO_BODY: (
-        Rule("400", P, C.WRONG_STATUS, "rejected with 400"),
-        Rule("411 415 422", W, C.SPEC_GAP, "rejected with an undocumented status (the spec does not require a body)"),
-        Rule("2xx", F, C.INVALID_ACCEPTED, "a request without a Webhook was accepted"),
-        Rule("*", F, C.WRONG_STATUS, "a request without a body must be rejected with 400"),
+        StatusRule("400", P, C.WRONG_STATUS, "rejected with 400"),
+        StatusRule(
+            "411 415 422", W, C.SPEC_GAP, "rejected with an undocumented status (the spec does not require a body)"
+        ),
+        StatusRule("2xx", F, C.INVALID_ACCEPTED, "a request without a Webhook was accepted"),
+        StatusRule("*", F, C.WRONG_STATUS, "a request without a body must be rejected with 400"),
     ),
     Kind.WRONG_MEDIA_TYPE: (
-        Rule("400", P, C.WRONG_STATUS, "rejected with 400"),
-        Rule("415 422", W, C.SPEC_GAP, "rejected with an undocumented but reasonable status"),
-        Rule(
+        StatusRule("400", P, C.WRONG_STATUS, "rejected with 400"),
+        StatusRule("415 422", W, C.SPEC_GAP, "rejected with an undocumented but reasonable status"),
+        StatusRule(
             "2xx",
             W,
             C.SPEC_GAP,
             "accepted JSON declared as text/plain: lenient, the contract lists only application/json",
         ),
-        Rule("*", F, C.WRONG_STATUS, "a wrong content type must be rejected with 400 (or 415)"),
+        StatusRule("*", F, C.WRONG_STATUS, "a wrong content type must be rejected with 400 (or 415)"),
     ),
     Kind.NO_CREDENTIALS: (
-        Rule("401 403", P, C.AUTH, "refused without credentials"),
-        Rule("2xx", F, C.AUTH, "accepted a request without credentials: the operation requires a token"),
-        Rule("*", W, C.SPEC_GAP, "refused without credentials, with a status other than 401/403"),
+        StatusRule("401 403", P, C.AUTH, "refused without credentials"),
+        StatusRule("2xx", F, C.AUTH, "accepted a request without credentials: the operation requires a token"),
+        StatusRule("*", W, C.SPEC_GAP, "refused without credentials, with a status other than 401/403"),
     ),
     Kind.WRONG_CREDENTIALS: (
-        Rule("401 403", P, C.AUTH, "refused a token it never issued"),
-        Rule("2xx", F, C.AUTH, "accepted a token it never issued: credentials are not checked"),
-        Rule("*", W, C.SPEC_GAP, "refused a wrong token, with a status other than 401/403"),
+        StatusRule("401 403", P, C.AUTH, "refused a token it never issued"),
+        StatusRule("2xx", F, C.AUTH, "accepted a token it never issued: credentials are not checked"),
+        StatusRule("*", W, C.SPEC_GAP, "refused a wrong token, with a status other than 401/403"),
     ),
     Kind.REFUSED_CREDENTIALS: (
-        Rule("401 403", P, C.AUTH, "refused a credential that is not a bearer token it issued"),
-        Rule("2xx", F, C.AUTH, "accepted a credential that must be refused"),
-        Rule("*", W, C.SPEC_GAP, "refused a bad credential, with a status other than 401/403"),
+        StatusRule("401 403", P, C.AUTH, "refused a credential that is not a bearer token it issued"),
+        StatusRule("2xx", F, C.AUTH, "accepted a credential that must be refused"),
+        StatusRule("*", W, C.SPEC_GAP, "refused a bad credential, with a status other than 401/403"),
     ),
     Kind.CREDENTIALS_VARIANT: (
         _SUCCESS,
-        Rule("2xx", F, C.WRONG_STATUS, "success must be 200, the only documented success status"),
-        Rule(
+        StatusRule("2xx", F, C.WRONG_STATUS, "success must be 200, the only documented success status"),
+        StatusRule(
             "4xx", W, C.SPEC_GAP, "refused the right token under `bearer`: RFC 7235 makes auth schemes case-insensitive"
         ),
-        Rule("*", F, C.WRONG_STATUS, "undocumented status for a valid Webhook with the right token"),
+        StatusRule("*", F, C.WRONG_STATUS, "undocumented status for a valid Webhook with the right token"),
     ),
     # A stack may refuse these before the handler runs (413, 415, 431): any 4xx holds, never a 5xx or silence.
     Kind.OVER_LIMITS: (
-        Rule("400", P, C.WRONG_STATUS, "rejected with 400 as documented"),
-        Rule("4xx", W, C.SPEC_GAP, "refused with an undocumented status (413, 415, 431 are RFC 9110's own)"),
-        Rule("2xx", F, C.INVALID_ACCEPTED, "a request from which no valid Webhook can be read was accepted"),
-        Rule("*", F, C.WRONG_STATUS, "a request past common limits must be refused with a 4xx"),
+        StatusRule("400", P, C.WRONG_STATUS, "rejected with 400 as documented"),
+        StatusRule("4xx", W, C.SPEC_GAP, "refused with an undocumented status (413, 415, 431 are RFC 9110's own)"),
+        StatusRule("2xx", F, C.INVALID_ACCEPTED, "a request from which no valid Webhook can be read was accepted"),
+        StatusRule("*", F, C.WRONG_STATUS, "a request past common limits must be refused with a 4xx"),
     ),
     Kind.LIMITS_ENVELOPE: (
         _SUCCESS,
-        Rule("4xx", P, C.WRONG_STATUS, "refused an envelope past common limits (431 or 400: a stack's own limit)"),
-        Rule("2xx", F, C.WRONG_STATUS, "success must be 200, the only documented success status"),
-        Rule("*", F, C.WRONG_STATUS, "a valid Webhook past common header limits gets 200 or a 4xx"),
+        StatusRule(
+            "4xx", P, C.WRONG_STATUS, "refused an envelope past common limits (431 or 400: a stack's own limit)"
+        ),
+        StatusRule("2xx", F, C.WRONG_STATUS, "success must be 200, the only documented success status"),
+        StatusRule("*", F, C.WRONG_STATUS, "a valid Webhook past common header limits gets 200 or a 4xx"),
     ),
     # RFC 9110 §5.3: a sender must not repeat a header that is not a list; what a recipient makes of
     # one is left to it (Node, Go and Starlette read the first line). Refusing is right, reading one
     # line is tolerated, crashing is not.
     Kind.REPEATED_HEADER: (
-        Rule("4xx", P, C.WRONG_STATUS, "refused a header that may appear once, sent twice (RFC 9110 §5.3)"),
-        Rule(
+        StatusRule("4xx", P, C.WRONG_STATUS, "refused a header that may appear once, sent twice (RFC 9110 §5.3)"),
+        StatusRule(
             "200",
             W,
             C.SPEC_GAP,
             "accepted a header that may appear once, sent twice: RFC 9110 §5.3 leaves which line counts to "
             "the recipient, and a proxy in front may read the other one",
         ),
-        Rule("2xx", F, C.WRONG_STATUS, "success must be 200, the only documented success status"),
-        Rule("*", F, C.WRONG_STATUS, "a repeated header must be refused with a 4xx (or the Webhook registered)"),
+        StatusRule("2xx", F, C.WRONG_STATUS, "success must be 200, the only documented success status"),
+        StatusRule("*", F, C.WRONG_STATUS, "a repeated header must be refused with a 4xx (or the Webhook registered)"),
     ),
 }
 
 
-def judge_status(kind: Kind, status: int) -> Rule:
+def judge_status(kind: Kind, status: int) -> StatusRule:
     for rule in POLICY[kind]:
         if rule.matches(status):
             return rule

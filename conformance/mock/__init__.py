@@ -4,10 +4,10 @@ from . import faults as _faults  # noqa: F401,E402  (registers the fault catalog
 from . import variants as _variants  # noqa: F401,E402  (registers the variant catalogue)
 from ._behaviour import Stage
 from ._fault import FAULTS, Fault
+from ._framing import Framing
 from ._reply import Reply, Request, error_reply
 from ._server import DEFAULT_TOKEN, MockServer
 from ._variant import VARIANTS, Variant
-from ._wire import Wire
 
 __all__ = [
     "DEFAULT_TOKEN",
@@ -19,6 +19,6 @@ __all__ = [
     "Request",
     "Stage",
     "Variant",
-    "Wire",
+    "Framing",
     "error_reply",
 ]

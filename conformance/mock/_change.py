@@ -1,7 +1,7 @@
 """Change: what a Fault or a Variant alters in the reference mock, through one mechanism.
 
 A change patches the schema the mock validates with, replaces pipeline stages, rewrites the reply
-of `POST /hooks`, or changes how answers travel (`Wire`). Everything it does not name stays faithful.
+of `POST /hooks`, or changes how answers travel (`Framing`). Everything it does not name stays faithful.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from ._behaviour import Context, Stage
+from ._framing import Framing
 from ._reply import Reply, Request
-from ._wire import Wire
 
 SchemaPatch = Callable[[dict[str, Any]], None]
 ReplyPatch = Callable[[Request, Context, Reply], Reply]
@@ -27,4 +27,4 @@ class Change(Protocol):
     @property
     def reply(self) -> ReplyPatch | None: ...
     @property
-    def wire(self) -> Wire: ...
+    def wire(self) -> Framing: ...

@@ -1,7 +1,7 @@
 """Content codings the mock compresses with, and the choice among those a request accepts.
 
 RFC 9110 §12.5.3: the client's `q` weights rank the codings it names (`q=0` refuses one); among
-equally weighted ones the server picks, here in the order its Wire lists them.
+equally weighted ones the server picks, here in the order its Framing lists them.
 
 >>> choose("gzip, br;q=0.5", ("br", "gzip"))
 'gzip'

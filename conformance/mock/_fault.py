@@ -11,7 +11,7 @@ from conformance.registry import Registry
 
 from ._behaviour import Stage
 from ._change import ReplyPatch, SchemaPatch
-from ._wire import FAITHFUL, Wire
+from ._framing import FAITHFUL, Framing
 
 Expect = Literal["fail", "warn"]
 
@@ -33,7 +33,7 @@ class Fault:
     schema: SchemaPatch | None = None
     stages: Mapping[str, Stage] = field(default_factory=dict)
     reply: ReplyPatch | None = None
-    wire: Wire = FAITHFUL
+    wire: Framing = FAITHFUL
     expect: Expect = "fail"
     category: str | None = None  # the finding category a warn must carry (e.g. "lenient parsing")
 

@@ -20,9 +20,9 @@ from ._behaviour import Context, Pipeline, Store, check_auth, webhook_validator
 from ._change import Change
 from ._codings import COMPRESS, choose
 from ._fault import Fault
+from ._framing import FAITHFUL, Framing
 from ._reply import Reply, Request, error_reply, json_reply
 from ._variant import Variant
-from ._wire import FAITHFUL, Wire
 
 DEFAULT_TOKEN = "mock-token"  # documented: the mock's credential when none is given
 PREFIX = "/v3"
@@ -208,7 +208,7 @@ class MockServer:
         self.variant = variant
         change: Change | None = fault or variant
         self.change = change
-        self.wire: Wire = change.wire if change else FAITHFUL
+        self.wire: Framing = change.wire if change else FAITHFUL
         self.store = Store()
         self.requests: collections.deque[Request] = collections.deque(maxlen=10_000)
         self._serial = itertools.count(1)  # next() is atomic under the GIL: no lock on the hot path

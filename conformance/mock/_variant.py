@@ -13,7 +13,7 @@ from conformance.registry import Registry
 
 from ._behaviour import Stage
 from ._change import ReplyPatch, SchemaPatch
-from ._wire import FAITHFUL, Wire
+from ._framing import FAITHFUL, Framing
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class Variant:
     schema: SchemaPatch | None = None
     stages: Mapping[str, Stage] = field(default_factory=dict)
     reply: ReplyPatch | None = None
-    wire: Wire = FAITHFUL
+    wire: Framing = FAITHFUL
     # What `diff --base-url VARIANT --reference-url REFERENCE-MOCK` must report, and nothing else:
     # divergence causes as `cause (kind)`, e.g. "status 403 vs 401 (no-credentials)".
     diverges: tuple[str, ...] = ()

@@ -32,9 +32,9 @@ from ._behaviour import (
     validate_webhook,
 )
 from ._fault import FAULTS, Fault
+from ._framing import Framing
 from ._lenient import json5_body, replacing_utf8_body
 from ._reply import Reply, Request, error_reply
-from ._wire import Wire
 
 NUMBER = ("properties", "numbers", "items")
 
@@ -754,7 +754,7 @@ F(
                 417, "expectation_failed", "Expect is not supported", lambda r: bool(r.header("expect"))
             )
         },
-        wire=Wire(interim_continue=False),
+        wire=Framing(interim_continue=False),
     )
 )
 F(
@@ -1209,7 +1209,7 @@ F(
         "refuses a wrong token from the headers alone, keeps the connection and never reads the body: "
         "the next request on that connection gets the answer to that body, read as a request",
         frozenset({"valid-after-wrong-credentials::keep-alive"}),
-        wire=Wire(refuse_unread=True),
+        wire=Framing(refuse_unread=True),
     )
 )
 F(

@@ -14,10 +14,10 @@ import uuid
 from collections.abc import Callable
 
 from ._behaviour import Context, Stage, check_auth
+from ._framing import Framing
 from ._lenient import json5_body
 from ._reply import Reply, Request, error_reply, json_reply
 from ._variant import VARIANTS, Variant
-from ._wire import Wire
 
 RATE_LIMIT_EVERY = 25  # every 25th POST /hooks is refused with 429 before any work
 LATENCY = 0.030  # seconds: a server across a continent
@@ -125,20 +125,20 @@ V = VARIANTS.register
 
 V(
     Variant(
-        "chunked-responses", "answers with Transfer-Encoding: chunked, never Content-Length", wire=Wire(chunked=True)
+        "chunked-responses", "answers with Transfer-Encoding: chunked, never Content-Length", wire=Framing(chunked=True)
     )
 )
 V(
     Variant(
-        "gzip-responses", "gzip-compresses answers when the client's Accept-Encoding allows it", wire=Wire(gzip=True)
+        "gzip-responses", "gzip-compresses answers when the client's Accept-Encoding allows it", wire=Framing(gzip=True)
     )
 )
-V(Variant("connection-close", "sends `Connection: close` on every answer and closes", wire=Wire(close=True)))
+V(Variant("connection-close", "sends `Connection: close` on every answer and closes", wire=Framing(close=True)))
 V(
     Variant(
         "idle-close",
         "closes the keep-alive connection after every answer without saying so (an idle timeout of 0)",
-        wire=Wire(drop_idle=True),
+        wire=Framing(drop_idle=True),
     )
 )
 V(Variant("uuid-ids", "WebhookId.id is a UUID, not 24 hex characters", stages={"register": _uuid_register}))
@@ -211,28 +211,28 @@ V(
     Variant(
         "compressed-br-first",
         "compresses answers with br, else zstd, else gzip: the best coding the request's Accept-Encoding ranks",
-        wire=Wire(encodings=("br", "zstd", "gzip")),
+        wire=Framing(encodings=("br", "zstd", "gzip")),
     )
 )
 V(
     Variant(
         "compressed-zstd-first",
         "compresses answers with zstd, else br, else gzip: the best coding the request's Accept-Encoding ranks",
-        wire=Wire(encodings=("zstd", "br", "gzip")),
+        wire=Framing(encodings=("zstd", "br", "gzip")),
     )
 )
 V(
     Variant(
         "interim-early-hints",
         "sends `103 Early Hints` (RFC 8297) before every final answer: a 1xx is interim (RFC 9110 §15.2)",
-        wire=Wire(early_hints=True),
+        wire=Framing(early_hints=True),
     )
 )
 V(
     Variant(
         "http10-close-delimited",
         "HTTP/1.0 answers with `Connection: close` and no Content-Length: the body ends at the close (RFC 9112 §6.3)",
-        wire=Wire(http10=True),
+        wire=Framing(http10=True),
     )
 )
 V(

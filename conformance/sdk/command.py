@@ -9,7 +9,7 @@ from pathlib import Path
 
 import conformance.defaults as defaults
 from conformance.options import add_output_options
-from conformance.target import TIERS, UsageError
+from conformance.target import TIER_NAMES, UsageError
 
 from ._say import Say
 from .candidate import Candidate, node_candidate, parse_sdk, python_candidate
@@ -46,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         help="command of any driver speaking the gate's JSON-lines protocol (replaces --sdk/--sdk-spec)",
     )
     parser.add_argument(
-        "--tier", choices=TIERS, default=defaults.TIER, help="ci: deterministic (default); nightly: deeper"
+        "--tier", choices=TIER_NAMES, default=defaults.TIER, help="ci: deterministic (default); nightly: deeper"
     )
     parser.add_argument("--seed", type=int, help="nightly seed to replay")
     parser.add_argument("--refresh", action="store_true", help="reinstall the SDK even when it is cached")

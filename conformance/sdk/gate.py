@@ -24,13 +24,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import conformance.sdk.faults as gate_faults
+import conformance.sdk.gate_faults as gate_faults
 from conformance.judge import CaseResult, Category, Kind, Ledger, Reproduction, Verdict, Violation
 from conformance.send import Exchange, Redactor, curl
 
 from ._behaviour import describe, fault_behaviour
-from ._checks import answered, run_checks
 from ._corpus import INVALID, family_of, iter_corpus
+from ._gate_checks import answered, run_checks
 from ._observed import Observed, RecordingMock
 from .protocol import Driver
 
@@ -144,7 +144,7 @@ class Gate:
                 out.append(Violation(check, WARN, Category.SPEC_GAP, message))
         return out
 
-    # checks (conformance/sdk/_checks.py)
+    # checks (conformance/sdk/_gate_checks.py)
     def _request_checks(self, obs: Observed) -> list[Violation]:
         return run_checks("request", obs, self.run.token) + self._notes(obs)
 

@@ -4,7 +4,7 @@ from ._cleanup import Cleanup, Leftovers, Sweeper, cleanup, remove_leftovers
 from ._courier import Courier, courier_for
 from ._curl import curl
 from ._errors import BudgetSpent, Cancelled, CourierLost, NotSent, Overdue, TargetHanging
-from ._exchange import NOT_JSON, Exchange
+from ._exchange import UNREADABLE, Exchange
 from ._hook_address import UnaddressableId, hook_url, shown_id, why_unaddressable
 from ._live import LiveBound
 from ._politeness import RateLimited
@@ -27,7 +27,7 @@ __all__ = [
     "Wire",
     "tls_warnings",
     "weak",
-    "NOT_JSON",
+    "UNREADABLE",
     "NotSent",
     "RateLimited",
     "Cleanup",

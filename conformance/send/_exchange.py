@@ -7,7 +7,7 @@ from typing import Any
 
 from conformance.json_body import MISSING, strict_json
 
-NOT_JSON = MISSING  # the one strict reading's sentinel: a body that is not JSON
+UNREADABLE = MISSING  # the one strict reading's sentinel: a body that is not JSON
 
 
 @dataclass
@@ -67,5 +67,5 @@ class Exchange:
         return body["id"] if isinstance(body, dict) and isinstance(body.get("id"), str) else None
 
     def response_json(self) -> Any:
-        """The parsed response body, or NOT_JSON (strict RFC 8259: no NaN)."""
+        """The parsed response body, or UNREADABLE (strict RFC 8259: no NaN)."""
         return strict_json(self.response_body)

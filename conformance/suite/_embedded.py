@@ -26,7 +26,7 @@ class MockUnavailable(UsageError):
 class EmbeddedMock:
     def __init__(self, spec: Path | None = None) -> None:
         self.token = secrets.token_urlsafe(24)
-        self._child = Child("conformance.mock._child", *([str(spec)] if spec else []))
+        self._child = Child("conformance.mock._mock_child", *([str(spec)] if spec else []))
         self._child.stdin.write(self.token.encode() + b"\n")
         self._child.stdin.flush()
         self._url: str | None = None

@@ -24,7 +24,7 @@ from strategies import (
     CREDENTIALS,
     ENVELOPES,
     FAMILIES,
-    MISSING,
+    NO_VALUE,
     STACK_FAMILIES,
     Credential,
     client_ids,
@@ -59,7 +59,7 @@ def valid_examples(session: Session) -> list[dict]:
     contract allows them, an empty `numbers` and every property beyond the four the suite knows."""
     example, domain = spec_example(session), session.run_domain
     others = {name: sample_value(CONTRACT.webhook_property(name) or {}) for name in CONTRACT.webhook_properties}
-    others = {name: value for name, value in others.items() if name not in KNOWN and value is not MISSING}
+    others = {name: value for name, value in others.items() if name not in KNOWN and value is not NO_VALUE}
     return [
         example,
         *({"target": f"https://hooks.{domain}/{event}", "event": event} for event in CONTRACT.events),
@@ -281,20 +281,20 @@ def test_wrong_token_after_the_right_one_on_one_connection(probe):
 
 
 @pytest.mark.parametrize(
-    ("refused", "kind", "how"),
+    ("refused", "kind", "how", "then"),
     [
-        ("wrong-credentials", Kind.WRONG_CREDENTIALS, {"authenticate": WRONG_TOKEN}),
-        ("wrong-media-type", Kind.WRONG_MEDIA_TYPE, {"content_type": "text/plain"}),
+        ("wrong-credentials", Kind.WRONG_CREDENTIALS, {"authenticate": WRONG_TOKEN}, "valid-after-wrong-credentials"),
+        ("wrong-media-type", Kind.WRONG_MEDIA_TYPE, {"content_type": "text/plain"}, "valid-after-wrong-media-type"),
     ],
     ids=["after-wrong-credentials", "after-wrong-media-type"],
 )
-def test_valid_webhook_after_a_refusal_on_one_connection(probe, refused, kind, how):
+def test_valid_webhook_after_a_refusal_on_one_connection(probe, refused, kind, how, then):
     """A refusal, then a valid Webhook on the same keep-alive connection, as every keep-alive client
     sends them: a server that answers before reading the refused body and keeps the connection reads
     that body as the next request, so the valid Webhook gets an answer that is not its own. It must
     get 200; the `keep-alive` fail blames the refusal, and replay sends it first (`preceded_by`)."""
     example = spec_example(probe.session)
-    probe.in_order([(Sent(example, **how), refused, kind), (Sent(example), f"valid-after-{refused}", Kind.VALID)])
+    probe.in_order([(Sent(example, **how), refused, kind), (Sent(example), then, Kind.VALID)])
 
 
 @pytest.mark.parametrize(

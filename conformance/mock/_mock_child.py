@@ -1,4 +1,4 @@
-"""The embedded mock's own process: `python -m conformance.mock._child [SPEC]`.
+"""The embedded mock's own process: `python -m conformance.mock._mock_child [SPEC]`.
 
 Reads its token from the first line of stdin (never from argv, which `ps` shows), serves the
 reference mock on a free port of 127.0.0.1, prints its base URL, and stops when stdin closes:

@@ -1,4 +1,4 @@
-"""Wire: how an answer travels, beyond its status, headers and body.
+"""Framing: how an answer travels, beyond its status, headers and body.
 
 Framing and connection handling are the server's choice under HTTP/1.1 (RFC 9112): chunked or
 Content-Length, a content coding the client accepts, interim (1xx) answers before the final one,
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class Wire:
+class Framing:
     chunked: bool = False  # Transfer-Encoding: chunked instead of Content-Length
     gzip: bool = False  # Content-Encoding: gzip when the request's Accept-Encoding allows it
     close: bool = False  # `Connection: close` on every answer, then close
@@ -31,4 +31,4 @@ class Wire:
         return self.encodings or (("gzip",) if self.gzip else ())
 
 
-FAITHFUL = Wire()
+FAITHFUL = Framing()
