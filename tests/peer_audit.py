@@ -129,6 +129,24 @@ def mixed_groups(summary: dict[str, Any], causes: Sequence[RootCause]) -> list[s
     ]
 
 
+def assert_explained(summary: dict[str, Any], causes: Sequence[RootCause]) -> None:
+    """Every fail and warn has an audited cause."""
+    missing = unexplained(summary, causes)
+    assert not missing, "findings outside the audit (docs/benchmarks.md, Real peers):\n" + "\n".join(missing)
+
+
+def assert_observed(summary: dict[str, Any], causes: Sequence[RootCause]) -> None:
+    """Every audited cause still explains a finding."""
+    gone = stale(summary, causes)
+    assert not gone, f"audited causes no longer reported by the suite: {gone}"
+
+
+def assert_one_cause_per_group(summary: dict[str, Any], causes: Sequence[RootCause]) -> None:
+    """Each fail/warn group of summary.json holds findings of one audited cause."""
+    mixed = mixed_groups(summary, causes)
+    assert not mixed, f"groups whose findings no single audited cause explains: {mixed}"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -41,17 +41,17 @@ from peer_audit import (
     Finding,
     RootCause,
     answered,
+    assert_explained,
+    assert_observed,
+    assert_one_cause_per_group,
     family,
     free_port,
     media_type,
-    mixed_groups,
     not_utf8,
     peer_env,
     run_once,
     serving_process,
-    stale,
     status,
-    unexplained,
 )
 from test_peers import _numbers_with_trailing_newline, peer_python
 from test_peers_node import MOCKOON, _accepted, _body, fail_lines, installed
@@ -309,19 +309,16 @@ def test_audited_findings_are_reported(peer: Peer, run: tuple[CliResult, dict[st
 
 
 def test_every_fail_and_warn_has_an_audited_cause(peer: Peer, run: tuple[CliResult, dict[str, Any]]) -> None:
-    missing = unexplained(run[1], peer.all_causes)
-    assert not missing, "findings outside the audit:\n" + "\n".join(missing)
+    assert_explained(run[1], peer.all_causes)
 
 
 def test_every_audited_cause_is_observed(peer: Peer, run: tuple[CliResult, dict[str, Any]]) -> None:
-    gone = stale(run[1], peer.causes)
-    assert not gone, f"audited causes no longer reported by the suite: {gone}"
+    assert_observed(run[1], peer.causes)
 
 
 def test_root_cause_groups_agree_with_the_audit(peer: Peer, run: tuple[CliResult, dict[str, Any]]) -> None:
     """Each fail/warn group of summary.json holds findings of one audited cause."""
-    mixed = mixed_groups(run[1], peer.all_causes)
-    assert not mixed, f"groups whose findings no single audited cause explains: {mixed}"
+    assert_one_cause_per_group(run[1], peer.all_causes)
 
 
 def test_cleanup_deletes_every_registered_webhook(peer: Peer, run: tuple[CliResult, dict[str, Any]]) -> None:

@@ -37,17 +37,17 @@ from peer_audit import (
     Finding,
     RootCause,
     answered,
+    assert_explained,
+    assert_observed,
+    assert_one_cause_per_group,
     finding_is,
     free_port,
-    mixed_groups,
     not_utf8,
     peer_env,
     run_once,
     sent,
     serving_process,
-    stale,
     status,
-    unexplained,
 )
 from tiers import SYSTEM
 
@@ -292,19 +292,16 @@ def test_mockoon_has_no_lenient_parsing_warn_of_its_own(shared_runs: SharedRuns)
 
 
 def test_every_fail_and_warn_has_an_audited_cause(peer: NodePeer, run: tuple[CliResult, dict[str, Any]]) -> None:
-    missing = unexplained(run[1], peer.all_causes)
-    assert not missing, "findings outside the audit (docs/benchmarks.md, Real peers):\n" + "\n".join(missing)
+    assert_explained(run[1], peer.all_causes)
 
 
 def test_every_audited_cause_is_observed(peer: NodePeer, run: tuple[CliResult, dict[str, Any]]) -> None:
-    gone = stale(run[1], peer.causes)
-    assert not gone, f"audited causes no longer reported by the suite: {gone}"
+    assert_observed(run[1], peer.causes)
 
 
 def test_root_cause_groups_agree_with_the_audit(peer: NodePeer, run: tuple[CliResult, dict[str, Any]]) -> None:
     """Each fail/warn group of summary.json holds findings of one audited cause."""
-    mixed = mixed_groups(run[1], peer.all_causes)
-    assert not mixed, f"groups whose findings no single audited cause explains: {mixed}"
+    assert_one_cause_per_group(run[1], peer.all_causes)
 
 
 def test_cleanup(peer: NodePeer, run: tuple[CliResult, dict[str, Any]]) -> None:
