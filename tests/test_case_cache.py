@@ -16,11 +16,11 @@ from tiers import SYSTEM
 from conformance.judge import Kind
 from conformance.mock import MockServer
 from conformance.send import Sender
+from conformance.strategies import RawBody
 from conformance.suite._cases import CaseCache, Prefetch, Record, cache_key, cache_name, generated_parts
 from conformance.suite._operation import OPERATION
 from conformance.suite._sent import Sent
 from conformance.target import Target
-from strategies import RawBody
 
 DOMAIN = "run-1a2b3c4d.example.com"
 OTHER = "run-99999999.example.com"

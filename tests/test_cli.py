@@ -15,7 +15,7 @@ from conftest import CliResult, SharedRuns, run_cli
 from tiers import SYSTEM
 
 from conformance.mock import FAULTS, MockServer
-from strategies import FAMILIES
+from conformance.strategies import FAMILIES
 
 TOKEN = "tok-SECRET-abc123"
 CLIENT_ID = "cid-SECRET-xyz789"

@@ -19,8 +19,8 @@ from conformance.credentials import PLACEHOLDER_CLIENT_ID
 from conformance.json_body import MISSING, strict_json
 from conformance.mock import MockServer
 from conformance.mock._reply import error_reply, json_reply
-from strategies import ENVELOPES, FAMILIES, STACK_FAMILIES, on_envelope, path_of, rule_examples
-from strategies._covering import broken_rules, covered_rules, rule_families
+from conformance.strategies import ENVELOPES, FAMILIES, STACK_FAMILIES, on_envelope, path_of, rule_examples
+from conformance.strategies._covering import broken_rules, covered_rules, rule_families
 
 TOKEN = "covering-token-41c"
 

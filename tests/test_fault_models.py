@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from conformance.mock import FAULTS, MockServer, Reply, Request
-from strategies import FAMILIES, RawBody
+from conformance.strategies import FAMILIES, RawBody
 
 TOKEN = "model-token-1f2e"
 
@@ -117,7 +117,7 @@ def test_stack_fault_breaks_on_its_class_only(fault: str, reference: MockServer)
 
 
 def test_large_header_crash_needs_the_large_header_envelopes(reference: MockServer) -> None:
-    from strategies import ENVELOPES
+    from conformance.strategies import ENVELOPES
 
     mock = _server("crash-on-large-headers")
     valid = {"target": "https://example.com/fax", "event": "fax_sent"}

@@ -411,7 +411,7 @@ def test_lint_is_silent_on_a_fixed_contract():
 def test_a_body_nested_past_pythons_limit_is_judged_by_what_its_top_breaks(shape: str, where: str, rule: str) -> None:
     # V8 and Go read 6,000 levels; a server that accepts such a body broke the rule its top breaks.
     from conformance.judge import classify, run_checks
-    from strategies._limits import nested
+    from conformance.strategies._limits import nested
 
     body = nested(6000, shape, where)  # type: ignore[arg-type]
     assert classify(body, raw=True) is Kind.INVALID

@@ -25,7 +25,7 @@ from conformance.contract import CONTRACT
 from conformance.judge import CHECKS, Category
 from conformance.mock import FAULTS, VARIANTS, Fault, Framing, MockServer, Variant
 from conformance.registry import Registry
-from strategies import CREDENTIALS, ENVELOPES, FAMILIES, on_envelope, rule_examples
+from conformance.strategies import CREDENTIALS, ENVELOPES, FAMILIES, on_envelope, rule_examples
 
 VALID = {"target": "https://hooks.example.com/fax", "event": "fax_received"}
 UNKNOWN_EVENT = {"target": "https://hooks.example.com/fax", "event": "fax_exploded"}

@@ -15,8 +15,8 @@ from conftest import run_cli
 from conformance.credentials import DERIVED, derived_secrets, token_case_changed, token_prefix
 from conformance.mock import FAULTS, MockServer, Request
 from conformance.mock._behaviour import bearer_token
+from conformance.strategies import CREDENTIALS
 from conformance.target import Target
-from strategies import CREDENTIALS
 
 TOKEN = "Near-miss-7f3aQ9zK2pLx"
 NEAR_MISSES = ("auth-token-suffix", "auth-token-prefix", "auth-token-case", "auth-token-tab-padded",

@@ -25,7 +25,7 @@ from tiers import SYSTEM
 from conformance.contract import load, vendored_path
 from conformance.judge.lint import run_lints
 from conformance.mock import MockServer
-from strategies import FAMILIES
+from conformance.strategies import FAMILIES
 
 TOKEN = "spec-file-token-0123456789"
 VENDORED: dict[str, Any] = yaml.safe_load(Path(vendored_path()).read_text(encoding="utf-8"))
@@ -194,7 +194,7 @@ def test_a_new_property_is_drawn_from_its_schema(schema: dict[str, Any]) -> None
     import jsonschema
     from hypothesis import given, settings
 
-    from strategies._schema_values import NO_VALUE, sample_value, values_of
+    from conformance.strategies._schema_values import NO_VALUE, sample_value, values_of
 
     validator = jsonschema.Draft7Validator(schema)
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from jsonschema import ValidationError
 
 from conformance.contract import CONTRACT
-from strategies import FAMILIES, NO_BODY_RULE, NOT_JSON_RULE, Family, Payload, RawBody, Rule, webhooks
+from conformance.strategies import FAMILIES, NO_BODY_RULE, NOT_JSON_RULE, Family, Payload, RawBody, Rule, webhooks
 
 SETTINGS = settings(max_examples=30, derandomize=True, database=None, deadline=None)
 KEBAB = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
@@ -118,7 +118,7 @@ def test_every_generated_webhook_is_realistic() -> None:
 
 def test_the_valid_space_edges_are_realistic_and_the_exotic_ones_are_not() -> None:
     from conformance.judge import exotic
-    from strategies import exotic_space, valid_space
+    from conformance.strategies import exotic_space, valid_space
 
     for family, hooks in valid_space("run-1.example.com").items():
         for webhook in hooks:
@@ -179,7 +179,7 @@ def test_raw_bodies_claim_json(name: str) -> None:
 def test_list_shapes_doctests() -> None:
     import doctest
 
-    from strategies import _lists
+    from conformance.strategies import _lists
 
     result = doctest.testmod(_lists)
     assert result.attempted >= 5 and result.failed == 0
@@ -194,7 +194,7 @@ BASE_HOOK = {"target": "https://example.com/fax", "event": "fax_sent"}
 
 @pytest.mark.parametrize("position", ["first", "middle", "last"])
 def test_the_bad_number_sits_where_the_family_says(position: str) -> None:
-    from strategies._lists import index_of
+    from conformance.strategies._lists import index_of
 
     family = FAMILIES[f"numbers-bad-{position}"]
     lengths = {len(example["numbers"]) for example in family.examples}
@@ -213,7 +213,7 @@ def test_the_bad_number_sits_where_the_family_says(position: str) -> None:
 
 
 def test_two_in_one_items_hold_two_valid_numbers() -> None:
-    from strategies._lists import SEPARATORS
+    from conformance.strategies._lists import SEPARATORS
 
     family = FAMILIES["numbers-two-in-one"]
     seen = set()
@@ -238,7 +238,7 @@ def test_digit_runs_are_30_to_60_digits_then_a_breaker() -> None:
 
 
 def test_the_exotic_body_is_truly_over_64_kb_and_none_over_1_mb() -> None:
-    from strategies import exotic_space
+    from conformance.strategies import exotic_space
 
     sizes = [len(json.dumps(w).encode()) for w in exotic_space("run-1a2b3c4d.example.com")]
     assert any(size > 64 * 1024 for size in sizes)
@@ -246,8 +246,8 @@ def test_the_exotic_body_is_truly_over_64_kb_and_none_over_1_mb() -> None:
 
 
 def test_stack_classes_and_cats_name_real_families() -> None:
-    from strategies import CREDENTIALS, ENVELOPES, _limits
-    from strategies._limits import CATS, NA, STACK_CLASSES
+    from conformance.strategies import CREDENTIALS, ENVELOPES, _limits
+    from conformance.strategies._limits import CATS, NA, STACK_CLASSES
 
     assert doctest_of(_limits)
     known = {
@@ -304,8 +304,8 @@ def test_each_stack_class_stays_in_its_class(name: str) -> None:
 
 
 def test_stack_families_are_the_families_of_the_stack_classes() -> None:
-    from strategies import STACK_FAMILIES
-    from strategies._limits import STACK_CLASSES
+    from conformance.strategies import STACK_FAMILIES
+    from conformance.strategies._limits import STACK_CLASSES
 
     in_classes = {n for names in STACK_CLASSES.values() for n in names if n in FAMILIES.names()}
     assert set(STACK_FAMILIES) == in_classes - {"numbers-control-chars"}  # an older family, sent with the rest

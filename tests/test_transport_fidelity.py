@@ -15,8 +15,8 @@ from conformance.mock import VARIANTS, MockServer
 from conformance.mock._codings import COMPRESS, choose
 from conformance.send import Exchange, Sender
 from conformance.send import _codings as codings
+from conformance.strategies import ENVELOPES
 from conformance.target import Target
-from strategies import ENVELOPES
 
 TOKEN = "fidelity-token-3c9d"
 VALID = b'{"target": "https://hooks.example.com/fax", "event": "fax_sent"}'

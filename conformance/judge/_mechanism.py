@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from strategies import ENVELOPES, path_of
+from conformance.strategies import ENVELOPES, path_of
 
 from ._expectation import Kind
 from ._ledger import CaseResult, Group, group_id

@@ -37,7 +37,7 @@ ENVIRONMENT_FILE, CATEGORIES_FILE, EXECUTOR_FILE = "environment.properties", "ca
 
 # Families whose only failing status verdicts are "the server did not check the credentials".
 def _credential_families() -> tuple[str, ...]:
-    from strategies import CREDENTIALS
+    from conformance.strategies import CREDENTIALS
 
     return ("no-credentials", "wrong-credentials", *(c.name for c in CREDENTIALS if c.refused))
 

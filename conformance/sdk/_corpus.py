@@ -42,11 +42,11 @@ INVALID: dict[str, dict[str, Any]] = {
 
 
 def drawn_webhooks(tier: str, *, seed: int | None) -> list[dict[str, Any]]:
-    """The tier's `valid_examples` Webhooks from strategies.webhooks(), without duplicates."""
+    """The tier's `valid_examples` Webhooks from conformance.strategies.webhooks(), without duplicates."""
     from hypothesis import given
     from hypothesis import seed as with_seed
 
-    from strategies import webhooks
+    from conformance.strategies import webhooks
 
     settings = TIERS[tier]  # type: ignore[index]
     out: list[dict[str, Any]] = []

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import allure
 
 from conformance.judge import Kind, Verdict
-from strategies import FAMILIES
+from conformance.strategies import FAMILIES
 
 if TYPE_CHECKING:
     import pytest
@@ -54,7 +54,7 @@ SENT = {
 
 
 def describe(family: str) -> str:
-    from strategies import CREDENTIALS, ENVELOPES
+    from conformance.strategies import CREDENTIALS, ENVELOPES
 
     if family in SENT:
         return SENT[family]

@@ -36,14 +36,14 @@ from schemathesis.core import NOT_SET
 
 from conformance.judge import Kind
 from conformance.send import Exchange, Sender
-from strategies import RawBody
+from conformance.strategies import RawBody
 
 from ._operation import OPERATION
 from ._sent import Sent
 
 FORMAT = 2  # of the cache file; part of the key (2: tests named by `cache_name`)
 DOMAIN, LABEL = "{run-domain}", "{run-label}"
-_PACKAGES = ("conformance", "strategies")
+_PACKAGES = ("conformance",)
 
 
 def default_dir() -> Path:

@@ -36,7 +36,7 @@ from conformance.judge import (
 )
 from conformance.judge import Category as C
 from conformance.send import Exchange, NotSent, RateLimited, TargetHanging
-from strategies import RawBody
+from conformance.strategies import RawBody
 
 from ._cases import Record, generated_parts
 from ._reproduce import reproduce

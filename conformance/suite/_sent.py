@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from strategies import RawBody
+from conformance.strategies import RawBody
 
 from ._operation import OPERATION
 

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from conformance.judge import Category, Finding, Verdict, classify, run_checks
 from conformance.send import RateLimited, TargetHanging
-from strategies import RawBody, ip_path_marker
+from conformance.strategies import RawBody, ip_path_marker
 
 from ._reproduce import reproduce
 from ._session import Session

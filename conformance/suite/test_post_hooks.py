@@ -19,8 +19,7 @@ from conformance.contract import CONTRACT
 from conformance.credentials import WRONG_TOKEN
 from conformance.judge import Category, Kind, Verdict
 from conformance.judge.lint import run_lints
-from conformance.target import Target
-from strategies import (
+from conformance.strategies import (
     CREDENTIALS,
     ENVELOPES,
     FAMILIES,
@@ -41,6 +40,7 @@ from strategies import (
     valid_space,
     webhooks,
 )
+from conformance.target import Target
 
 from ._sent import Sent
 from ._session import OPERATION, Session

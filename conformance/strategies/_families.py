@@ -13,12 +13,38 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-import strategies._e164_breakers as e164
-import strategies._lists as lists
-import strategies._near_misses as near
 from conformance.contract import CONTRACT
 
+from ._e164_breakers import (
+    any_bad_string,
+    control_chars,
+    extra_plus,
+    foreign_digits,
+    invisible_chars,
+    leading_zero,
+    letters,
+    missing_plus,
+    plus_lookalike,
+    separators,
+    single_char,
+    too_long,
+    too_short,
+    trailing_newline,
+    whitespace_around,
+    whitespace_inside,
+)
 from ._family import NO_BODY_RULE, NOT_JSON_RULE, Family, Rule, register
+from ._lists import LENGTHS, POSITIONS, RUN_BREAKERS, SEPARATORS, Position, bad_at, digit_run, joined
+from ._near_misses import (
+    case_variants,
+    homoglyphs,
+    identifiers,
+    naming_conventions,
+    padded,
+    plural_toggles,
+    with_invisible,
+    word_swaps,
+)
 from ._payload import Payload, RawBody
 from ._webhook import e164_numbers, property_values, targets, webhooks
 
@@ -131,44 +157,44 @@ def event_family(name: str, description: str, values: st.SearchStrategy[str], ex
 number_family(
     "numbers-missing-plus",
     "a number without the leading `+`",
-    e164.missing_plus(),
+    missing_plus(),
     ["12135550123", "12", "123456789012345", "0012135550123"],
 )
 number_family(
     "numbers-plus-lookalike",
     "the `+` is a Unicode look-alike such as fullwidth `＋`",
-    e164.plus_lookalike(),
+    plus_lookalike(),
     ["＋12135550123", "﹢12135550123", "⁺12135550123", "➕12135550123"],
 )
 number_family(
     "numbers-leading-zero",
     "the first digit after `+` is 0",
-    e164.leading_zero(),
+    leading_zero(),
     ["+0", "+01", "+012135550123", "+000000000000000"],
 )
 number_family(
     "numbers-too-short",
     "`+` and one digit: passes minLength 2, fails the pattern",
-    e164.too_short(),
+    too_short(),
     ["+1", "+9"],
 )
 number_family(
     "numbers-too-long",
     "16 or more digits (17+ characters, so also over maxLength)",
-    e164.too_long(),
+    too_long(),
     ["+1234567890123456", "+9999999999999999", "+12135550123012135550123", "+" + "1" * 64],
     {PATTERN, MAX_LENGTH},
 )
 number_family(
     "numbers-letters",
     "ASCII letters among the digits (vanity numbers, exponents, O for 0)",
-    e164.letters(),
+    letters(),
     ["+1800FLOWERS", "+1e10", "+1213555O123", "+l2135550123", "+12135550123x1"],
 )
 number_family(
     "numbers-separators",
     "human formatting inside: spaces, dashes, dots, slashes, parentheses",
-    e164.separators(),
+    separators(),
     [
         "+1 213 555 0123",
         "+1-213-555-0123",
@@ -181,37 +207,37 @@ number_family(
 number_family(
     "numbers-non-ascii-digits",
     "digits from other scripts (Arabic-Indic, fullwidth, Devanagari, ...)",
-    e164.foreign_digits(),
+    foreign_digits(),
     ["+١٢١٣٥٥٥٠١٢٣", "+۱۲۳۴۵", "+１２３", "+12135550１23", "+१२१३५५५०१२३", "+¹²³"],
 )
 number_family(
     "numbers-whitespace-around",
     "whitespace before or after a valid number",
-    e164.whitespace_around(),
+    whitespace_around(),
     [" +12135550123", "+12135550123 ", "\t+12135550123", "+12135550123\r\n", "\xa0+12135550123", " +12 "],
 )
 number_family(
     "numbers-trailing-newline",
     "a valid number then `\\n` (Python's `$` matches before it)",
-    e164.trailing_newline(),
+    trailing_newline(),
     ["+12135550123\n", "+12\n", "+12345678901234\n"],
 )
 number_family(
     "numbers-whitespace-inside",
     "tabs, newlines, NBSP and other non-space whitespace between digits",
-    e164.whitespace_inside(),
+    whitespace_inside(),
     ["+1213\t5550123", "+1213\n5550123", "+1\xa0213\xa05550123", "+1213\u30005550123", "+\n12135550123"],
 )
 number_family(
     "numbers-control-chars",
     "non-whitespace control characters (NUL, ESC, DEL) anywhere",
-    e164.control_chars(),
+    control_chars(),
     ["+12135550123\x00", "\x00+12135550123", "+12135550123\x00x", "+1213\x1b5550123", "+1213\x7f5550123"],
 )
 number_family(
     "numbers-invisible-chars",
     "zero-width space, BOM, soft hyphen or direction marks anywhere",
-    e164.invisible_chars(),
+    invisible_chars(),
     [
         "+12135550123\u200b",
         "\ufeff+12135550123",
@@ -223,13 +249,13 @@ number_family(
 number_family(
     "numbers-extra-plus",
     "a second `+` anywhere, e.g. `++1...`",
-    e164.extra_plus(),
+    extra_plus(),
     ["++12135550123", "++1", "+12135550123+", "+1+2135550123"],
 )
 number_family(
     "numbers-single-char",
     "a one-character string such as `+` (under minLength 2 too)",
-    e164.single_char(),
+    single_char(),
     ["+", "1", "0", " "],
     {PATTERN, MIN_LENGTH},
 )
@@ -243,7 +269,7 @@ number_family(
 family(
     "numbers-bad-among-valid",
     "one bad number among valid ones: every item must be checked, not the first",
-    mutate("numbers", numbers_with(e164.any_bad_string(), min_valid=1)),
+    mutate("numbers", numbers_with(any_bad_string(), min_valid=1)),
     {PATTERN, MIN_LENGTH, MAX_LENGTH},
     [
         sample(numbers=[VALID_NUMBER, "+1"]),
@@ -260,38 +286,38 @@ _EXAMPLE_BADS = ("+1", "", "+1234567890123456", "12135550123")  # pattern, minLe
 
 
 @st.composite
-def _bad_at(draw: st.DrawFn, position: lists.Position) -> list[Any]:
+def _bad_at(draw: st.DrawFn, position: Position) -> list[Any]:
     length = draw(st.integers(3 if position == "middle" else 2, 100))
-    return lists.bad_at(position, length, draw(e164.any_bad_string()))
+    return bad_at(position, length, draw(any_bad_string()))
 
 
-for _position in lists.POSITIONS:
+for _position in POSITIONS:
     family(
         f"numbers-bad-{_position}",
         f"one bad number at the {_position} position of a list of 2 to 100",
         mutate("numbers", _bad_at(_position)),
         {PATTERN, MIN_LENGTH, MAX_LENGTH},
-        [sample(numbers=lists.bad_at(_position, n, bad)) for n, bad in zip(lists.LENGTHS, _EXAMPLE_BADS, strict=True)],
+        [sample(numbers=bad_at(_position, n, bad)) for n, bad in zip(LENGTHS, _EXAMPLE_BADS, strict=True)],
     )
 number_family(
     "numbers-two-in-one",
     "one item holding two valid numbers joined by `,`, `;` or a space",
-    st.builds(lists.joined, e164_numbers(), e164_numbers(), st.sampled_from(lists.SEPARATORS)),
+    st.builds(joined, e164_numbers(), e164_numbers(), st.sampled_from(SEPARATORS)),
     [
-        lists.joined(VALID_NUMBER, "+442079460958", ","),
-        lists.joined(VALID_NUMBER, "+442079460958", ";"),
-        lists.joined(VALID_NUMBER, "+442079460958", " "),
-        lists.joined("+12", "+34", ","),  # 7 characters: only the pattern stands between it and a 200
-        lists.joined("+12", "+34", ";"),
-        lists.joined("+12", "+34", " "),
+        joined(VALID_NUMBER, "+442079460958", ","),
+        joined(VALID_NUMBER, "+442079460958", ";"),
+        joined(VALID_NUMBER, "+442079460958", " "),
+        joined("+12", "+34", ","),  # 7 characters: only the pattern stands between it and a 200
+        joined("+12", "+34", ";"),
+        joined("+12", "+34", " "),
     ],
     {PATTERN, MAX_LENGTH},
 )
 number_family(
     "numbers-long-digit-run",
     "30 to 60 digits then a character that breaks the match (exposes backtracking regexes)",
-    st.builds(lists.digit_run, st.integers(30, 60), st.sampled_from(lists.RUN_BREAKERS), st.sampled_from("123456789")),
-    [lists.digit_run(30, "x"), lists.digit_run(40, "!"), lists.digit_run(50, " "), lists.digit_run(60, "a")],
+    st.builds(digit_run, st.integers(30, 60), st.sampled_from(RUN_BREAKERS), st.sampled_from("123456789")),
+    [digit_run(30, "x"), digit_run(40, "!"), digit_run(50, " "), digit_run(60, "a")],
     {PATTERN, MAX_LENGTH},
 )
 
@@ -341,44 +367,44 @@ number_family(
 event_family(
     "event-unknown",
     "an event name the contract does not list",
-    st.one_of(near.identifiers(), st.text()).filter(lambda e: e not in CONTRACT.events),
+    st.one_of(identifiers(), st.text()).filter(lambda e: e not in CONTRACT.events),
     ["fax_deleted", "fax_failed", "*", "all", "fax_received,fax_sent"],
 )
 event_family(
     "event-case-variant",
     "a listed event with its case changed",
-    near.case_variants(CONTRACT.events),
+    case_variants(CONTRACT.events),
     ["FAX_SENT", "Fax_Sent", "fax_Received", "FAX_PAGE_RECEIVED"],
 )
 event_family(
     "event-whitespace",
     "a listed event with whitespace before or after",
-    near.padded(CONTRACT.events),
+    padded(CONTRACT.events),
     [" fax_sent", "fax_sent ", "fax_sent\n", "\tfax_received", "fax_sent\r\n"],
 )
 event_family(
     "event-homoglyph",
     "a listed event with Cyrillic or fullwidth look-alike characters",
-    near.homoglyphs(CONTRACT.events),
+    homoglyphs(CONTRACT.events),
     ["f\u0430x_sent", "fax_s\u0435nt", "ｆａｘ＿ｓｅｎｔ", "fax_re\u0441eived"],
 )
 event_family(
     "event-naming-convention",
     "a listed event re-spelled in kebab, camel, dotted or spaced case",
-    near.naming_conventions(CONTRACT.events),
+    naming_conventions(CONTRACT.events),
     ["fax-sent", "faxSent", "FaxSent", "fax.sent", "fax sent", "faxsent"],
 )
 event_family(
     "event-word-variant",
     "a listed event with a word pluralised, re-tensed or misspelt",
-    near.word_swaps(CONTRACT.events),
+    word_swaps(CONTRACT.events),
     ["faxes_sent", "fax_send", "fax_recieved", "fax_pages_received", "fax_receive"],
 )
 event_family("event-empty", "`event` is the empty string", st.just(""), [""])
 event_family(
     "event-invisible-chars",
     "a listed event with a zero-width or other format character",
-    near.with_invisible(CONTRACT.events),
+    with_invisible(CONTRACT.events),
     ["fax_sent\u200b", "\ufefffax_sent", "fax\xad_sent"],
 )
 family(
@@ -390,19 +416,18 @@ family(
 )
 
 # --- properties ------------------------------------------------------------------------------------
-_unknown_keys = st.one_of(near.identifiers(), st.text(max_size=20)).filter(lambda k: k not in PROPERTIES)
+_unknown_keys = st.one_of(identifiers(), st.text(max_size=20)).filter(lambda k: k not in PROPERTIES)
 _near_keys = st.one_of(
-    near.plural_toggles(PROPERTIES),
-    near.padded(PROPERTIES),
-    near.homoglyphs(PROPERTIES),
+    plural_toggles(PROPERTIES),
+    padded(PROPERTIES),
+    homoglyphs(PROPERTIES),
     st.sampled_from(["url", "callback_url", "target_url", "event_type", "phone_numbers", "_id"]),
 )
 _any_json = st.one_of(*JSON_KINDS.values())
 # A case variant of a known key carries a value valid for that key, so only the key's spelling is wrong.
 _OTHER_VALUES = property_values()  # a property another version of the contract adds: drawn from its schema
 _case_variant_of = {  # built once per property, not inside every draw
-    p: st.tuples(near.case_variants([p]), VALID_VALUES[p] if p in VALID_VALUES else _OTHER_VALUES[p])
-    for p in PROPERTIES
+    p: st.tuples(case_variants([p]), VALID_VALUES[p] if p in VALID_VALUES else _OTHER_VALUES[p]) for p in PROPERTIES
 }
 _case_keys = st.sampled_from(PROPERTIES).flatmap(_case_variant_of.__getitem__)
 
@@ -415,7 +440,7 @@ def _add_key(pairs: st.SearchStrategy[tuple[str, Any]]) -> st.SearchStrategy[Web
 def _miscased_required(draw: st.DrawFn) -> Webhook:
     webhook = draw(webhooks())
     keys = draw(st.sets(st.sampled_from(CONTRACT.webhook_required), min_size=1))
-    return {draw(near.case_variants([k])) if k in keys else k: v for k, v in webhook.items()}
+    return {draw(case_variants([k])) if k in keys else k: v for k, v in webhook.items()}
 
 
 family(

@@ -3,7 +3,7 @@
 `webhooks()` draws schema-valid Webhooks; `FAMILIES` is the registry of labelled invalid
 families, each breaking exactly the rule it names.
 
->>> from strategies import FAMILIES, webhooks
+>>> from conformance.strategies import FAMILIES, webhooks
 >>> "numbers-empty" in FAMILIES.names()
 True
 """
