@@ -231,12 +231,22 @@ PRISM_DIVERGES = {
     "(credentials-variant)",
     # Issue 20's stack classes: Node answers 431 to a 48 KB header, Python's http.server to 120 headers
     # (both allowed); the over-limits families get Prism's one example Error, as every 400 does.
-    "status 431 vs 200; media-type (none) vs application/json; registered no vs yes; body empty vs {id:string} "
-    "(limits-envelope)",
     "status 200 vs 431; media-type application/json vs text/html; registered yes vs no; body {id:string} vs not JSON "
     "(limits-envelope)",
     "Error.error invalid_user_id vs invalid_content_type (over-limits)",
     "Error.error invalid_user_id vs invalid_webhook (over-limits)",
+    # Deep nesting and ill-formed UTF-8: the reference names the body, Prism gives its one example.
+    "Error.error invalid_user_id vs invalid_body (invalid)",
+    # A repeated singleton header: Node reads the first line and registers, the reference refuses
+    # (RFC 9110 §5.3 leaves it to the recipient; both are a pass or a warn, never a fail).
+    "status 200 vs 400; registered yes vs no; Error.error absent vs invalid_request; body {id:string} vs "
+    "{error:string,description:string} (repeated-header)",
+}
+# Node answers 431 to a 48 KB header and closes at once; when the close beats the rest of the
+# request, the kernel's reset discards the 431 and the case is Prism's transport fail (not compared).
+PRISM_MAY_DIVERGE = {
+    "status 431 vs 200; media-type (none) vs application/json; registered no vs yes; body empty vs {id:string} "
+    "(limits-envelope)",
 }
 
 
@@ -249,7 +259,7 @@ def test_prism_diverges_where_known(prism_cli: Path, tmp_path: Path) -> None:  #
         result = diff(tmp_path / "out", reference.url, base_url=prism.base_url)
         left = reference.store.all()
     summary = result.summary()
-    assert causes(summary) == PRISM_DIVERGES, result.output[-3000:]
+    assert PRISM_DIVERGES <= causes(summary) <= PRISM_DIVERGES | PRISM_MAY_DIVERGE, result.output[-3000:]
     # Prism's contract violations (any token accepted, no body registered) are the checks' to report.
     assert summary["divergences"]["contested"] > 0 and summary["verdict"] == "fail"
     assert result.returncode == 1 and left == []
