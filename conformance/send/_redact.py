@@ -122,6 +122,7 @@ def _cores(secret: bytes) -> list[str]:
 
 
 _URLSAFE = str.maketrans("+/", "-_")
+_MEMO_MAX_CHARS, _MEMO_ENTRIES = 256, 8192  # what a Redactor remembers: short values, a bounded number
 
 
 class Redactor:
@@ -148,10 +149,23 @@ class Redactor:
         self._b64 = [(raw, s) for raw, s in encoded if len(raw) >= _B64_MIN_SECRET]
         self._cores = [core for raw, s in self._b64 if not weak(s) for core in _cores(raw)]
         self._any_weak = any(weak(s) for _, s in self._b64)
+        # A run masks the same short strings thousands of times (header names and values, Error
+        # codes, ids): a pure function of the value, so each is worked out once.
+        self._seen: dict[str, str] = {}
 
     def text(self, value: str) -> str:
         if not self._secrets:
             return value
+        if len(value) > _MEMO_MAX_CHARS:
+            return self._masked(value)
+        masked = self._seen.get(value)
+        if masked is None:
+            if len(self._seen) >= _MEMO_ENTRIES:
+                self._seen.clear()
+            masked = self._seen[value] = self._masked(value)
+        return masked
+
+    def _masked(self, value: str) -> str:
         if self._b64 and (self._any_weak or any(core in value for core in self._cores)):
             value = _B64_RUN.sub(self._unbase64, value)
         return self._plain(value)
