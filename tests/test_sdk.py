@@ -213,6 +213,27 @@ def test_install_cache_keys(tmp_path: Path) -> None:
     assert install.resolve(str(wheel))[1] != key
 
 
+def test_a_local_sdk_wheel_installs_in_the_suites_own_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gate installs with the env's own pip: an env built by uv (tox-uv) has none unless the
+    package depends on it. A wheel written here, so nothing comes from the network."""
+    import zipfile
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    wheel = tmp_path / "tiny_sdk-1.0-py3-none-any.whl"
+    files = {
+        "tiny_sdk.py": "VERSION = '1.0'\n",
+        "tiny_sdk-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: tiny-sdk\nVersion: 1.0\n",
+        "tiny_sdk-1.0.dist-info/WHEEL": "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+        archive.writestr("tiny_sdk-1.0.dist-info/RECORD", "".join(f"{name},,\n" for name in [*files, "RECORD"]))
+    where = install.install(str(wheel), say=lambda line: None)
+    assert (where / "tiny_sdk.py").read_text() == "VERSION = '1.0'\n"
+    assert where.is_relative_to(tmp_path / "cache")
+
+
 def test_driver_crash_is_a_finding_and_the_driver_restarts() -> None:
     crashy = (
         "import json, sys\n"
