@@ -29,11 +29,12 @@ from conformance.send import WEAK, Redactor, courier_for, tls_warnings, weak
 from conformance.target import UsageError, env_or, redact_url
 
 if TYPE_CHECKING:
+    from conformance.contract import Contract
     from conformance.suite import EmbeddedMock
     from conformance.target import Target
 
 PROG = "faxplus-conformance"
-EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2  # as conformance.engine decides them (not imported: --spec)
+EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2  # as conformance.engine decides them (not imported: startup)
 # Commands that write reports: each takes the shared output options (conformance.options.OUTPUT_OPTIONS).
 REPORTING = ("run", "diff", "sdk")
 
@@ -224,11 +225,16 @@ def _unknown(kind: str, name: str, known: Sequence[str]) -> str:
     return f"unknown {kind} {name!r}{hint} (`{PROG} faults{' --variants' if kind == 'variant' else ''}` lists them)"
 
 
-def _contract_note() -> str:
+def _contract_note(contract: Contract) -> str:
     """` · contract: FILE (title version)` under --spec; nothing for the vendored contract."""
-    from conformance.contract import CONTRACT
+    return f" · contract: {contract.source} ({contract.title} {contract.version})" if contract.source else ""
 
-    return f" · contract: {CONTRACT.source} ({CONTRACT.title} {CONTRACT.version})" if CONTRACT.source else ""
+
+def _contract(args: argparse.Namespace) -> Contract:
+    """The contract `--spec` (or $FAXPLUS_SPEC) names for this command, the vendored one without it."""
+    from conformance.contract import for_spec  # YAML and jsonschema: loaded by the commands that need a contract
+
+    return for_spec(getattr(args, "faxplus_spec", None))
 
 
 def _say(line: str) -> None:
@@ -277,7 +283,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise
     where = f"embedded reference mock at {run.target.base_url}" if run.mock else redact_url(target.base_url or "")
     config = f" · config: {args.config_used}" if getattr(args, "config_used", None) else ""
-    _say(f"POST /hooks conformance · target: {where} · tier: {target.tier}{_contract_note()}{config}")
+    _say(f"POST /hooks conformance · target: {where} · tier: {target.tier}{_contract_note(engine.contract)}{config}")
     if run.reference is not None:
         _say(f"diff against reference: {', '.join(redact_url(url) for url in run.reference.urls)}")
     if target.token and weak(target.token):
@@ -345,14 +351,17 @@ def cmd_mock(args: argparse.Namespace) -> int:
     if args.variant and variant is None:
         return _fail(_unknown("variant", args.variant, [v.name for v in VARIANTS]))
     token = env_or(args.token, "FAXPLUS_TOKEN") or DEFAULT_TOKEN
+    contract = _contract(args)
     try:
-        server = MockServer(port=args.port, token=token, fault=fault, variant=variant, latency=args.latency)
+        server = MockServer(
+            port=args.port, token=token, fault=fault, variant=variant, latency=args.latency, contract=contract
+        )
     except OSError as error:
         return _fail(f"cannot listen on 127.0.0.1:{args.port} ({error.strerror}): pick another --port")
     note = "the default token 'mock-token'" if token == DEFAULT_TOKEN else "the token you gave"
     what = f"fault: {fault.name}" if fault else f"variant: {variant.name}" if variant else "faithful"
     with contextlib.suppress(KeyboardInterrupt):  # a Ctrl-C once it said so is a stop, exit 0
-        _say(f"reference mock on {server.url} ({what}{_contract_note()}); it accepts {note}. Ctrl-C stops it.")
+        _say(f"reference mock on {server.url} ({what}{_contract_note(contract)}); it accepts {note}. Ctrl-C stops it.")
         server.serve_forever()
     return EXIT_OK
 
@@ -478,10 +487,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settle_args(args)  # what one option needs of another (a --baseline file that exists, ...)
         spec = getattr(args, "faxplus_spec", None) or check_value(OPTIONS["--spec"], os.environ.get("FAXPLUS_SPEC"))
-        if spec:
-            from conformance.contract import use_spec
-
-            use_spec(spec)  # before anything reads the contract; a bad file is one line, exit 2
+        if spec:  # the command's contract; a bad file is one line, exit 2, before anything starts
+            args.faxplus_spec = spec
+            _contract(args)
         return COMMANDS[args.command](args)
     except UsageError as error:
         return _fail(str(error))

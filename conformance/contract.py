@@ -3,14 +3,15 @@
 Everything that generates, sends or judges a request reads the contract from here, so a change
 to the YAML changes generation, checks, spec lint and the mock together.
 
-Which file is the contract is decided once per process, before anything reads it: `use_spec(path)`
-(the CLI's and the plugin's `--spec`) puts the path in `$FAXPLUS_SPEC`, and `CONTRACT` is loaded
-from there on first import. Child processes (an SDK driver, pytest workers) inherit the choice.
+The contract is a value, not process state: `vendored()` is the one this package ships, and
+`for_spec(path)` (what `--spec FILE` gives) another version of it. A run loads its contract once
+from its Target and passes it to whatever needs it: strategies, checks, the mock, spec lint, the
+SDK gate. Two runs in one process may each have their own; a child process is given the file.
 
->>> from conformance.contract import CONTRACT
->>> CONTRACT.events
+>>> contract = vendored()
+>>> contract.events
 ('fax_received', 'fax_sent', 'fax_page_received')
->>> CONTRACT.is_valid("Webhook", {"target": "https://a.example", "event": "fax_sent"})
+>>> contract.is_valid("Webhook", {"target": "https://a.example", "event": "fax_sent"})
 True
 """
 
@@ -22,7 +23,7 @@ import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jsonschema
 import yaml
@@ -30,22 +31,12 @@ import yaml
 from conformance.target import UsageError
 
 SPEC_FILE = "register-webhook.yaml"
-SPEC_ENV = "FAXPLUS_SPEC"  # the contract file of this process (and its children); unset: the vendored one
 PATH = "/hooks"
 METHOD = "post"
 
 
 def vendored_path() -> str:
     return str(resources.files("conformance").joinpath("spec", SPEC_FILE))
-
-
-def spec_path() -> str:
-    """The file the current contract comes from."""
-    return os.environ.get(SPEC_ENV) or vendored_path()
-
-
-def spec_text() -> str:
-    return Path(spec_path()).read_text(encoding="utf-8")
 
 
 def _to_json_schema(node: Any, components: dict[str, Any]) -> Any:
@@ -98,6 +89,11 @@ class Contract:
         return str(self.document["info"]["version"])
 
     @property
+    def path(self) -> str:
+        """The file this contract was read from (the vendored one unless `--spec`)."""
+        return self.source or vendored_path()
+
+    @property
     def operation(self) -> dict[str, Any]:
         operation: dict[str, Any] = self.document["paths"][PATH][METHOD]
         return operation
@@ -107,7 +103,7 @@ class Contract:
         schema: dict[str, Any] = copy.deepcopy(self.document["components"]["schemas"][name])
         return schema
 
-    @functools.cache  # noqa: B019 - the contract is a frozen singleton
+    @functools.cache  # noqa: B019 - a contract is frozen, and lives as long as its run
     def json_schema(self, name: str) -> dict[str, Any]:
         """The schema as JSON Schema (Draft 7), `$ref`s inlined."""
         components = self.document["components"]["schemas"]
@@ -158,6 +154,7 @@ class Contract:
         """`additionalProperties: false`: a key the schema does not define makes a Webhook invalid."""
         return self.json_schema("Webhook").get("additionalProperties", True) is False
 
+    @functools.cache  # noqa: B019 - asked of every answer a run judges
     def documented_statuses(self) -> dict[int, str]:
         """Status code → name of the response schema the contract documents for it."""
         responses = self.document.get("components", {}).get("responses", {})
@@ -199,24 +196,11 @@ def load(path: str | None = None) -> Contract:
     return contract
 
 
-def use_spec(path: str | os.PathLike[str]) -> Contract:
-    """Make `path` the contract of this process and its children. Call before anything reads CONTRACT."""
-    chosen = str(Path(path).resolve())
-    contract = load(chosen)  # a bad file ends here, as one line
-    current = globals().get("CONTRACT")
-    if current is not None and current.source != chosen:
-        raise UsageError("--spec came too late: the contract was already loaded (a bug: please report it)")
-    os.environ[SPEC_ENV] = chosen
-    return contract
+def vendored() -> Contract:
+    """The contract this package ships (conformance/spec/register-webhook.yaml)."""
+    return load(None)
 
 
-if TYPE_CHECKING:  # what the module `__getattr__` below hands out, as the type checker should see it
-    CONTRACT: Contract
-
-
-def __getattr__(name: str) -> Any:
-    # `CONTRACT` is loaded on first use, not on import: importing `use_spec` must not fix the choice.
-    if name == "CONTRACT":
-        contract = globals()["CONTRACT"] = load(os.environ.get(SPEC_ENV) or None)
-        return contract
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+def for_spec(spec: str | os.PathLike[str] | None) -> Contract:
+    """The contract a `--spec` value names (None: the vendored one); a bad file is a UsageError, one line."""
+    return load(str(Path(spec).resolve())) if spec else vendored()

@@ -1,10 +1,11 @@
 """The pytest plugin: `pytest --pyargs conformance.suite --base-url URL` runs the suite through the
 engine, as the CLI does.
 
-Loaded through the `pytest11` entry point. It adds the run options; once `--spec` is applied (the
-contract must be known before anything that reads it is imported), it registers the suite's
-fixtures and, under plain pytest, a `PytestRun` (conformance/_pytest_run.py) that the engine
-concludes when pytest's session ends. The engine's own pytest run brings its `CasesRun` along.
+Loaded through the `pytest11` entry point. It adds the run options, checks a `--spec` file at once
+(a bad one is a usage error, one line), registers the suite's fixtures and, under plain pytest, a
+`PytestRun` (conformance/_pytest_run.py) that the engine concludes when pytest's session ends. The
+engine's own pytest run brings its `CasesRun` along. The contract is the run's value, not this
+process's: the engine loads it from the run's `--spec` and the suite reads it from the Session.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from typing import Any
 import pytest
 
 from conformance import config as config_file
+from conformance._pytest_run import PytestRun
+from conformance.contract import for_spec
 from conformance.options import RUN_OPTIONS
+from conformance.suite import RUN, CasesRun, fixtures
 from conformance.target import UsageError
 
 
@@ -60,20 +64,14 @@ def file_defaults(cwd: Path | None = None) -> dict[str, Any]:
 
 def pytest_configure(config: pytest.Config) -> None:
     spec = config.getoption("faxplus_spec", None)
-    if spec:  # before anything that reads the contract is imported
-        from conformance.contract import use_spec
-
+    if spec:  # a file that cannot be the contract ends here, before any test; the engine loads it (cached)
         try:
-            use_spec(spec)
+            for_spec(spec)
         except UsageError as error:
             raise pytest.UsageError(str(error)) from None
-    from conformance.suite import RUN, CasesRun, fixtures
-
     config.pluginmanager.register(fixtures, "faxplus-conformance-fixtures")
     owner = next((p for p in config.pluginmanager.get_plugins() if isinstance(p, CasesRun)), None)
     if owner is None:  # plain pytest: the run comes from the command line
-        from conformance._pytest_run import PytestRun
-
         owner = PytestRun(config)
         config.pluginmanager.register(owner, "faxplus-conformance-run")
     config.stash[RUN] = owner

@@ -3,7 +3,8 @@
 Each chosen finding's reproduction (method, path, headers, body, as `summary.json` keeps them with
 secrets as placeholders) is sent again, to the summary's target or another `--base-url`, with the
 credentials of this invocation put back where the placeholders stand. The answer is judged by the
-same checks (`conformance.judge.run_checks`) under the finding's `kind`, and one line says
+same checks (`conformance.judge.run_checks`) under the finding's `kind` and the run's contract (the
+`--spec` file the summary names, else the vendored one), and one line says
 `still failing` (naming the checks that object) or `fixed`. A finding the run judged after
 another request on the same keep-alive connection (`reproduction.preceded_by`: a refusal whose body
 the server left unread, the right token before a wrong one) is replayed the same way, that request
@@ -28,14 +29,15 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from conformance.options import OPTIONS, add_options, build_target
+from conformance.send import Exchange, RateLimited, Sender, TargetHanging, cleanup
 from conformance.target import Target, UsageError, redact_url
 
 if TYPE_CHECKING:
+    from conformance.contract import Contract
     from conformance.judge import Kind, Verdict
-    from conformance.send import Exchange, Sender
 
-# What judging and sending need is imported where it is used: the CLI builds every command's parser
-# before `--spec` picks the contract, and `conformance.judge` reads the contract when imported.
+# Judging, the contract and the mock are imported where they are used: the CLI imports this module
+# to build its parser, and a command that replays nothing need not load jsonschema, YAML or the mock.
 
 # The run options a replay needs, the same rows as `run` takes (flag, type, default, env).
 REPLAY_OPTIONS = ("--base-url", "--token", "--client-id", "--timeout", "--max-response-bytes", "--allow-production")
@@ -144,16 +146,16 @@ class Replay:
             exchanges.append(exchange)
         return tuple(exchanges)
 
-    def failing(self, exchange: Exchange) -> list[str]:
-        """The checks that still object, judged as in the run (the finding's kind, every check), at the
-        finding's verdict or worse. Empty: fixed. Not only the finding's own check: a request that now
-        times out or gets a 500 has not been fixed, it fails another way."""
+    def failing(self, exchange: Exchange, contract: Contract) -> list[str]:
+        """The checks that still object, judged as in the run (the finding's kind, every check, the
+        run's contract), at the finding's verdict or worse. Empty: fixed. Not only the finding's own
+        check: a request that now times out or gets a 500 has not been fixed, it fails another way."""
         from conformance.judge import run_checks
 
-        return sorted({v.check for v in run_checks(exchange, self.kind) if v.verdict >= self.verdict})
+        return sorted({v.check for v in run_checks(exchange, self.kind, contract) if v.verdict >= self.verdict})
 
-    def still_failing(self, exchange: Exchange) -> bool:
-        return bool(self.failing(exchange))
+    def still_failing(self, exchange: Exchange, contract: Contract) -> bool:
+        return bool(self.failing(exchange, contract))
 
 
 def _hooks_path(url: str) -> str | None:
@@ -228,10 +230,18 @@ def _say(line: str) -> None:
     print(line, flush=True)
 
 
+def contract_of(data: Mapping[str, Any]) -> Contract:
+    """The contract the summary's run was judged by: its `--spec` file, else the vendored one."""
+    from conformance.contract import for_spec
+
+    return for_spec((data.get("contract") or {}).get("spec"))
+
+
 def cmd_replay(args: argparse.Namespace, say: Callable[[str], None] = _say) -> int:
     from conformance.mock import MockServer
 
     data = load(args.summary)
+    contract = contract_of(data)  # a --spec file that is gone or broken: one line, exit 2
     findings = choose(data, args.ids)
     if not findings:
         say(f"{args.summary}: no failing finding to replay (name finding ids to replay warns)")
@@ -240,7 +250,7 @@ def cmd_replay(args: argparse.Namespace, say: Callable[[str], None] = _say) -> i
     get = lambda dest: getattr(args, dest, None)  # noqa: E731 - replay takes a few of the run's options
     if args.base_url is None and data["target"].get("embedded"):
         token = secrets.token_urlsafe(24)  # as a run does: a fresh embedded mock with a fresh token
-        mock = MockServer(port=0, token=token).start()
+        mock = MockServer(port=0, token=token, contract=contract).start()
         target = build_target(get, base_url=mock.url, token=token)
         where = f"embedded reference mock at {mock.url}"
     else:
@@ -248,15 +258,13 @@ def cmd_replay(args: argparse.Namespace, say: Callable[[str], None] = _say) -> i
         where = redact_url(target.base_url or "")
     try:
         say(f"replaying {len(findings)} finding(s) from {args.summary} against {where}")
-        return _replay_all(target, findings, say)
+        return _replay_all(target, contract, findings, say)
     finally:
         if mock is not None:
             mock.stop()
 
 
-def _replay_all(target: Target, findings: list[dict[str, Any]], say: Callable[[str], None]) -> int:
-    from conformance.send import RateLimited, Sender, TargetHanging, cleanup
-
+def _replay_all(target: Target, contract: Contract, findings: list[dict[str, Any]], say: Callable[[str], None]) -> int:
     placeholders = {p: s for s, p in target.secrets.items()}
     sender = Sender(target)
     registered: list[str] = []
@@ -277,7 +285,7 @@ def _replay_all(target: Target, findings: list[dict[str, Any]], say: Callable[[s
                 say(f"stopped sending: {stop}")
                 break
             registered += [e.registered_id for e in sent if e.registered_id is not None]
-            failing = replay.failing(exchange)
+            failing = replay.failing(exchange, contract)
             outcome["still failing" if failing else "fixed"] += 1
             answer = f"answered {exchange.status}" if exchange.error is None else f"no answer: {exchange.error}"
             verdict = f"still failing: {', '.join(failing)}" if failing else "fixed"

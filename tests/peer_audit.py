@@ -25,7 +25,7 @@ from typing import Any
 from conftest import CliResult, SharedRuns, run_cli
 from processes import stop, wait_serving
 
-from conformance.contract import spec_path
+from conformance.contract import vendored_path
 
 ROOT = Path(__file__).resolve().parents[1]
 APPS = ROOT / "tests" / "peers"  # the peers' sources and pins
@@ -180,7 +180,7 @@ def serving_process(
 def peer_env(**extra: str) -> dict[str, str]:
     """This environment without the suite's (or Mockoon's) variables, the peer's own token and spec added."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FAXPLUS_", "MOCKOON_"))}
-    return {**env, "PEER_TOKEN": TOKEN, "PEER_SPEC": str(spec_path()), **extra}
+    return {**env, "PEER_TOKEN": TOKEN, "PEER_SPEC": str(vendored_path()), **extra}
 
 
 def run_once(

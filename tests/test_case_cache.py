@@ -13,14 +13,17 @@ from conftest import run_cli, run_suite_in_pytest
 from schemathesis.core import NOT_SET
 from tiers import SYSTEM
 
+from conformance.contract import vendored
 from conformance.judge import Kind
 from conformance.mock import MockServer
 from conformance.send import Sender
 from conformance.strategies import RawBody
 from conformance.suite._cases import CaseCache, Prefetch, Record, cache_key, cache_name, generated_parts
-from conformance.suite._operation import OPERATION
+from conformance.suite._operation import operation_of
 from conformance.suite._sent import Sent
 from conformance.target import Target
+
+OPERATION = operation_of(vendored())  # the vendored contract's POST /hooks
 
 DOMAIN = "run-1a2b3c4d.example.com"
 OTHER = "run-99999999.example.com"
@@ -94,7 +97,7 @@ def test_a_generated_case_is_recorded_with_its_parts() -> None:
     original = Record.of(Sent(case.body), "schemathesis-negative", Kind.NOT_JSON, 0, generated_parts(case))
     again = Record.decode(original.encode(DOMAIN, ()), DOMAIN)
     assert again == original
-    rebuilt, how = again.request()
+    rebuilt, how = again.request(OPERATION)
     assert (rebuilt.body, rebuilt.query, rebuilt.media_type, how) == (b"\x00", {"a": "1"}, "application/json", {})
     no_body = Record.of(Sent(NOT_SET), "f", Kind.NO_BODY, 0, generated_parts(OPERATION.Case()))
     assert Record.decode(no_body.encode(DOMAIN, ()), DOMAIN).sent.payload is NOT_SET
@@ -134,7 +137,7 @@ def test_prefetch_sends_ahead_in_order_and_settles_what_no_test_took() -> None:
         sender = Sender(Target(base_url=mock.url, token=TOKEN, concurrency=2))
         try:
             plans = [("t::a", [record(p) for p in payloads[:3]]), ("t::b", [record(p) for p in payloads[3:]])]
-            ahead = Prefetch(sender)
+            ahead = Prefetch(sender, OPERATION)
             ahead.send(plans)
             assert ahead.take("t::a", record(payloads[1])) is None  # not the next one recorded
             first = ahead.take("t::a", record(payloads[0]))

@@ -10,10 +10,13 @@ from pathlib import Path
 from conftest import run_cli
 
 import conformance
+from conformance.contract import vendored
 from conformance.judge import Verdict
 from conformance.judge.lint import run_lints
 from conformance.mock import MockServer
 from conformance.report import console, outputs
+
+VENDORED = vendored()  # the contract these tests judge by
 
 TOKEN = "contract-notes-token-5d2a"
 
@@ -26,7 +29,7 @@ def run(mock: MockServer, out: Path, **target: object) -> conformance.RunResult:
 
 
 def test_a_faithful_server_passes_and_the_notes_stand_beside_the_verdict(tmp_path: Path) -> None:
-    lints = run_lints()
+    lints = run_lints(VENDORED)
     assert lints, "the vendored contract has gaps to note"
     with MockServer(token=TOKEN) as mock:
         result = run(mock, tmp_path)

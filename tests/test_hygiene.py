@@ -9,10 +9,13 @@ import time
 
 import pytest
 
+from conformance.contract import vendored
 from conformance.judge import Kind, Verdict, run_checks
 from conformance.judge._checks import ISSUED, masked_excerpt
 from conformance.mock.faults import TRACE
 from conformance.send import Exchange
+
+VENDORED = vendored()  # the contract these tests judge by
 
 TOKEN = "hygiene-token-8e2f1a"
 URL = "http://127.0.0.1:9/v3/hooks"
@@ -31,7 +34,7 @@ def exchange(body: bytes, *, status: int = 400, headers: dict[str, str] | None =
 
 
 def warns(ex: Exchange, check: str, kind: Kind = Kind.INVALID) -> list[str]:
-    found = [v for v in run_checks(ex, kind) if v.check == check]
+    found = [v for v in run_checks(ex, kind, VENDORED) if v.check == check]
     assert all(v.verdict is Verdict.WARN for v in found)
     return [v.message for v in found]
 

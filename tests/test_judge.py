@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conformance.contract import CONTRACT, Contract
+from conformance.contract import Contract, vendored
 from conformance.judge import (
     CHECKS,
     POLICY,
@@ -26,6 +26,7 @@ from conformance.judge import (
 from conformance.judge.lint import run_lints
 from conformance.send import Exchange
 
+VENDORED = vendored()  # the contract these tests judge by
 URL = "http://127.0.0.1:1/v3/hooks"
 VALID = {"target": "https://hooks.example.com/fax", "event": "fax_received"}
 ERROR = {"error": "invalid_webhook", "description": "event: 'x' is not one of the events"}
@@ -52,14 +53,14 @@ def exchange(
 def judged(ex: Exchange, kind: Kind) -> dict[str, Violation]:
     """The worst violation per check."""
     worst: dict[str, Violation] = {}
-    for v in run_checks(ex, kind):
+    for v in run_checks(ex, kind, VENDORED):
         if v.check not in worst or v.verdict > worst[v.check].verdict:
             worst[v.check] = v
     return worst
 
 
 def overall(ex: Exchange, kind: Kind) -> Verdict:
-    return max((v.verdict for v in run_checks(ex, kind)), default=Verdict.PASS)
+    return max((v.verdict for v in run_checks(ex, kind, VENDORED)), default=Verdict.PASS)
 
 
 # --- status policy ------------------------------------------------------------------------------
@@ -139,7 +140,10 @@ def test_500_fails_through_no_server_error_only(kind):
 
 
 def test_401_without_credentials_passes():
-    assert run_checks(exchange(401, {"error": "unauthorized"}, content_type="text/plain"), Kind.NO_CREDENTIALS) == []
+    assert (
+        run_checks(exchange(401, {"error": "unauthorized"}, content_type="text/plain"), Kind.NO_CREDENTIALS, VENDORED)
+        == []
+    )
 
 
 def test_200_for_wrong_credentials_fails():
@@ -149,7 +153,7 @@ def test_200_for_wrong_credentials_fails():
 
 
 def test_200_with_a_webhook_id_for_a_valid_webhook_passes():
-    assert run_checks(exchange(200, WEBHOOK_ID), Kind.VALID) == []
+    assert run_checks(exchange(200, WEBHOOK_ID), Kind.VALID, VENDORED) == []
 
 
 @pytest.mark.parametrize("kind", list(Kind))
@@ -171,7 +175,9 @@ def test_text_plain_on_400_fails_content_type():
 
 
 def test_json_with_charset_is_application_json():
-    assert run_checks(exchange(400, ERROR, content_type="application/json; charset=utf-8"), Kind.INVALID) == []
+    assert (
+        run_checks(exchange(400, ERROR, content_type="application/json; charset=utf-8"), Kind.INVALID, VENDORED) == []
+    )
 
 
 def test_error_with_an_extra_key_fails_response_schema():
@@ -222,9 +228,9 @@ def test_every_check_is_registered():
 
 
 def test_classify_draws_the_realistic_line_by_value():
-    assert classify(VALID) is Kind.VALID
-    assert classify(json.dumps(VALID).encode(), raw=True) is Kind.VALID
-    assert classify({**VALID, "target": ""}) is Kind.VALID_EDGE
+    assert classify(VALID, VENDORED) is Kind.VALID
+    assert classify(json.dumps(VALID).encode(), VENDORED, raw=True) is Kind.VALID
+    assert classify({**VALID, "target": ""}, VENDORED) is Kind.VALID_EDGE
 
 
 HOOK = "https://hooks.example.com"
@@ -308,7 +314,7 @@ def test_exotic_values(webhook, reason):
     ],
 )
 def test_classify_by_what_was_sent(body, raw, kind):
-    assert classify(body, raw=raw) is kind
+    assert classify(body, VENDORED, raw=raw) is kind
 
 
 # --- ledger -------------------------------------------------------------------------------------
@@ -338,8 +344,10 @@ def test_findings_with_one_root_cause_are_one_group_across_families():
     ledger = Ledger()
     plain = exchange(400, b"Bad Request", content_type="text/plain")
     for family in ("numbers-empty", "event-unknown", "missing-target"):
-        ledger.add(result(family, *run_checks(plain, Kind.INVALID)))
-    ledger.add(result("valid-webhook", *run_checks(exchange(400, b"nope", content_type="text/plain"), Kind.VALID)))
+        ledger.add(result(family, *run_checks(plain, Kind.INVALID, VENDORED)))
+    ledger.add(
+        result("valid-webhook", *run_checks(exchange(400, b"nope", content_type="text/plain"), Kind.VALID, VENDORED))
+    )
     groups = {g.root: g for g in ledger.groups() if g.verdict is Verdict.FAIL}
     assert set(groups) == {
         "content-type: documented answers with text/plain",
@@ -359,7 +367,7 @@ def test_invalid_webhooks_accepted_are_grouped_by_the_rule_they_break():
     def accepted(body: dict) -> list[Violation]:
         ex = exchange(200, WEBHOOK_ID)
         ex.request_body = json.dumps(body).encode()
-        return run_checks(ex, Kind.INVALID)
+        return run_checks(ex, Kind.INVALID, VENDORED)
 
     ledger = Ledger()
     ledger.add(result("numbers-letters", *accepted({**VALID, "numbers": ["+1abc"]})))
@@ -377,16 +385,16 @@ def test_invalid_webhooks_accepted_are_grouped_by_the_rule_they_break():
 
 def fixed_contract() -> Contract:
     """The vendored contract with the two defects repaired."""
-    document = copy.deepcopy(CONTRACT.document)
+    document = copy.deepcopy(VENDORED.document)
     document["components"]["schemas"]["Webhook"]["properties"]["numbers"]["items"]["minLength"] = 3
     document["components"]["requestBodies"]["Webhook"]["required"] = True
     return Contract(document)
 
 
 def test_lint_reports_the_vendored_contract_defects():
-    found = {name for name, _ in run_lints()}
+    found = {name for name, _ in run_lints(VENDORED)}
     assert {"length-vs-pattern", "optional-request-body"} <= found
-    messages = dict(run_lints())
+    messages = dict(run_lints(VENDORED))
     assert "minLength 2" in messages["length-vs-pattern"]
 
 
@@ -396,7 +404,7 @@ def test_lint_is_silent_on_a_fixed_contract():
     assert "optional-request-body" not in found
     assert "untyped-schema" in found  # the other defects were left in place
     # the vendored contract itself is untouched by the copy
-    assert CONTRACT.document["components"]["schemas"]["Webhook"]["properties"]["numbers"]["items"]["minLength"] == 2
+    assert VENDORED.document["components"]["schemas"]["Webhook"]["properties"]["numbers"]["items"]["minLength"] == 2
 
 
 @pytest.mark.parametrize(
@@ -414,12 +422,14 @@ def test_a_body_nested_past_pythons_limit_is_judged_by_what_its_top_breaks(shape
     from conformance.strategies._limits import nested
 
     body = nested(6000, shape, where)  # type: ignore[arg-type]
-    assert classify(body, raw=True) is Kind.INVALID
+    assert classify(body, VENDORED, raw=True) is Kind.INVALID
     accepted = Exchange(
         "POST", "http://x/v3/hooks", {"Content-Type": "application/json"}, body, status=200,
         response_headers={"content-type": "application/json"}, response_body=b'{"id": "6048b47181dbe1a7d67fcc98"}',
     )  # fmt: skip
-    causes = {v.cause for v in run_checks(accepted, classify(body, raw=True)) if v.check == "status"}
+    causes = {
+        v.cause for v in run_checks(accepted, classify(body, VENDORED, raw=True), VENDORED) if v.check == "status"
+    }
     assert causes == {f"accepted a Webhook that breaks {rule}"}
 
 
@@ -437,5 +447,5 @@ def test_a_ruby_backtrace_is_internal_detail(body: bytes) -> None:
         "POST", "http://x/v3/hooks", {}, b"{}", status=400, response_headers={"content-type": "text/plain"},
         response_body=body,
     )  # fmt: skip
-    shown = [v.message for v in run_checks(answer, Kind.INVALID) if v.check == "internal-detail"]
+    shown = [v.message for v in run_checks(answer, Kind.INVALID, VENDORED) if v.check == "internal-detail"]
     assert len(shown) == 1 and "a Ruby backtrace" in shown[0]

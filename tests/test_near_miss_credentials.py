@@ -12,11 +12,15 @@ from urllib.parse import quote
 import pytest
 from conftest import run_cli
 
+from conformance.contract import vendored
 from conformance.credentials import DERIVED, derived_secrets, token_case_changed, token_prefix
 from conformance.mock import FAULTS, MockServer, Request
 from conformance.mock._behaviour import bearer_token
 from conformance.strategies import CREDENTIALS
+from conformance.suite._operation import operation_of
 from conformance.target import Target
+
+VENDORED = vendored()  # the contract these tests judge by
 
 TOKEN = "Near-miss-7f3aQ9zK2pLx"
 NEAR_MISSES = ("auth-token-suffix", "auth-token-prefix", "auth-token-case", "auth-token-tab-padded",
@@ -124,11 +128,12 @@ def test_a_server_that_remembers_a_connections_credentials_is_caught_on_one_keep
     with WireServer(remembers) as server:  # type: ignore[arg-type]
         sender = Sender(Target(base_url=server.url, token=TOKEN, timeout=3))
         try:
-            cases = [Sent(example).case(), Sent(example, authenticate="never-issued").case()]
+            operation = operation_of(VENDORED)
+            cases = [Sent(example).case(operation), Sent(example, authenticate="never-issued").case(operation)]
             right, wrong = (future.result() for future in sender.submit_in_order(cases))
         finally:
             sender.close()
         assert server.connections == 1
     assert (right.status, wrong.status) == (200, 200)
-    verdicts = {str(v.verdict) for v in run_checks(wrong, Kind.WRONG_CREDENTIALS) if v.check == "status"}
+    verdicts = {str(v.verdict) for v in run_checks(wrong, Kind.WRONG_CREDENTIALS, VENDORED) if v.check == "status"}
     assert verdicts == {"fail"}

@@ -51,7 +51,7 @@ from peer_audit import (
 )
 from tiers import SYSTEM
 
-from conformance.contract import spec_path
+from conformance.contract import vendored_path
 
 pytestmark = SYSTEM  # real stacks, installed and started by the tests: `tox -e system`
 
@@ -83,7 +83,7 @@ class NodePeer:
             return ["node", str(self.folder / "server.js")]
         # Mockoon imports the OpenAPI file itself; no log file under ~, no admin API on the port.
         cli = self.folder / "node_modules" / ".bin" / "mockoon-cli"
-        return [str(cli), "start", "--data", str(spec_path()), "--port", str(port), "--hostname", "127.0.0.1"] + [
+        return [str(cli), "start", "--data", str(vendored_path()), "--port", str(port), "--hostname", "127.0.0.1"] + [
             "--disable-log-to-file",
             "--disable-admin-api",
         ]

@@ -38,7 +38,7 @@ from filelock import FileLock
 from processes import stop, wait_serving
 from tiers import SYSTEM
 
-from conformance.contract import spec_path
+from conformance.contract import vendored_path
 
 pytestmark = SYSTEM  # real stacks, installed and started by the tests: `tox -e system`
 
@@ -123,7 +123,16 @@ def prism_mock(cli: Path, workdir: Path, *, node_options: str | None = None) -> 
     env.pop("NODE_OPTIONS", None)
     if node_options:
         env["NODE_OPTIONS"] = node_options
-    cmd = [shutil.which("node") or "node", str(cli), "mock", spec_path(), "--host", "127.0.0.1", "--port", str(port)]
+    cmd = [
+        shutil.which("node") or "node",
+        str(cli),
+        "mock",
+        vendored_path(),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     with open(log, "wb") as out:
         process = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT)
     prism = Prism(process, f"http://127.0.0.1:{port}", log)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from conftest import CliResult, SharedRuns, run_cli
 
+from conformance.contract import vendored
 from conformance.judge import Kind, Verdict
 from conformance.mock import FAULTS, MockServer
 from conformance.replay import NotReplayable, Replay, choose
@@ -173,12 +174,14 @@ def test_judged_by_the_findings_own_check_under_its_kind() -> None:
     replay = Replay.of(finding(), SECRETS)
     accepted = Exchange("POST", "u", {}, b"[]", 200, {"content-type": "application/json"}, b'{"id": "1"}')
     rejected = Exchange("POST", "u", {}, b"[]", 400, {"content-type": "application/json"}, b'{"error": "x"}')
-    assert replay.failing(accepted) == ["status"] and replay.failing(rejected) == []
+    assert replay.failing(accepted, vendored()) == ["status"] and replay.failing(rejected, vendored()) == []
     assert replay.verdict is Verdict.FAIL
     # Fixed means no fail at all: a 500 or no answer is a request that fails another way.
     crashed = Exchange("POST", "u", {}, b"[]", 500, {"content-type": "application/json"}, b'{"error": "x"}')
-    assert replay.failing(crashed) == ["no-server-error"]
-    assert replay.failing(Exchange("POST", "u", {}, b"[]", error="timeout", error_detail="late")) == ["transport"]
+    assert replay.failing(crashed, vendored()) == ["no-server-error"]
+    assert replay.failing(Exchange("POST", "u", {}, b"[]", error="timeout", error_detail="late"), vendored()) == [
+        "transport"
+    ]
 
 
 def test_choose_defaults_to_every_fail() -> None:

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from conftest import CliResult, SharedRuns, run_cli
 
+from conformance.contract import vendored
 from conformance.mock import MockServer
 from conformance.sdk import _corpus, _gate_checks, install
 from conformance.sdk.protocol import Driver
@@ -179,8 +180,8 @@ def test_absent_and_null_are_the_same_on_the_wire() -> None:
 
 
 def test_corpus_covers_every_event_and_numbers_shape() -> None:
-    corpus = list(_corpus.iter_corpus("ci", None))
-    assert corpus == list(_corpus.iter_corpus("ci", None))  # ci is deterministic
+    corpus = list(_corpus.iter_corpus(vendored(), "ci", None))
+    assert corpus == list(_corpus.iter_corpus(vendored(), "ci", None))  # ci is deterministic
     families = {_corpus.family_of(w) for w in corpus}
     assert families >= {
         "valid/event=fax_received",
@@ -190,16 +191,18 @@ def test_corpus_covers_every_event_and_numbers_shape() -> None:
         "valid/numbers=null",
         "valid/id",
     }
-    nightly = _corpus.drawn_webhooks("nightly", seed=7)
-    assert nightly == _corpus.drawn_webhooks("nightly", seed=7)  # a nightly seed replays
-    assert len(nightly) > len(_corpus.drawn_webhooks("ci", seed=None))  # the tier's own settings decide how many
+    nightly = _corpus.drawn_webhooks(vendored(), "nightly", seed=7)
+    assert nightly == _corpus.drawn_webhooks(vendored(), "nightly", seed=7)  # a nightly seed replays
+    assert len(nightly) > len(
+        _corpus.drawn_webhooks(vendored(), "ci", seed=None)
+    )  # the tier's own settings decide how many
 
 
 def test_every_gate_check_is_registered_once_per_stage() -> None:
     assert set(_gate_checks.CHECKS["request"]) >= {"driver", "expressible", "wire-path", "wire-auth", "wire-body"}
     assert set(_gate_checks.CHECKS["answer"]) == {"result-id", "error-surfaced"}
     with pytest.raises(ValueError, match="registered twice"):
-        _gate_checks.check("answer", "result-id")(lambda obs, token: [])
+        _gate_checks.check("answer", "result-id")(lambda obs, token, contract: [])
 
 
 def test_install_cache_keys(tmp_path: Path) -> None:

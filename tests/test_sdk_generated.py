@@ -18,7 +18,7 @@ from conftest import SharedRuns, run_cli
 from test_sdk import fails, gate_run, warns
 from tiers import SYSTEM
 
-from conformance.contract import spec_path
+from conformance.contract import vendored_path
 from conformance.sdk import generate as generated
 from conformance.sdk.install import install
 from conformance.sdk.protocol import python_driver
@@ -95,7 +95,7 @@ SWALLOW_400 = (
 @needs_java
 def test_a_python_client_that_swallows_a_400_is_blocked(shared_runs: SharedRuns, tmp_path_factory) -> None:
     """openapi-generator's client, installed (cached), copied and broken in one line; gated through its driver."""
-    source, _ = generated.generate(generated.GENERATORS["python"], Path(spec_path()), say=lambda line: None)
+    source, _ = generated.generate(generated.GENERATORS["python"], Path(vendored_path()), say=lambda line: None)
     site = tmp_path_factory.mktemp("python-broken") / "site"
     shutil.copytree(install(str(source), say=lambda line: None), site)
     client = site / "faxplus_generated" / "api_client.py"
@@ -122,7 +122,7 @@ def test_generate_without_java_is_one_line(tmp_path: Path) -> None:
 def test_generated_clients_are_cached_by_generator_version_and_spec(tmp_path: Path, monkeypatch) -> None:
     gen = generated.GENERATORS["typescript-axios"]
     spec = tmp_path / "spec.yaml"
-    spec.write_bytes(Path(spec_path()).read_bytes())
+    spec.write_bytes(Path(vendored_path()).read_bytes())
     calls: list[Path] = []
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setattr(generated, "install", lambda *a, **k: tmp_path)

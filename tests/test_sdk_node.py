@@ -19,7 +19,7 @@ from conftest import CliResult, SharedRuns, run_cli
 from test_sdk import fails, gate_run, warns
 from tiers import SYSTEM
 
-from conformance.contract import spec_path
+from conformance.contract import vendored_path
 from conformance.mock import MockServer
 from conformance.sdk import node
 from conformance.sdk.generate import GENERATORS, generate
@@ -37,7 +37,7 @@ DROP_AUTHORIZATION = (  # the break: the request function strips the bearer toke
 
 
 def generated_client() -> Path:
-    return generate(GENERATORS["typescript-axios"], Path(spec_path()), say=lambda line: None)[0]
+    return generate(GENERATORS["typescript-axios"], Path(vendored_path()), say=lambda line: None)[0]
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,10 @@ import subprocess
 import httpx
 import pytest
 
+from conformance.contract import vendored
 from conformance.mock import FAULTS, MockServer, Reply
 from conformance.send import Exchange, Redactor, Sender, TargetHanging, cleanup, curl, preflight
-from conformance.suite._session import OPERATION
+from conformance.suite._operation import operation_of
 from conformance.target import Target, UsageError
 
 VALID = {"target": "https://hooks.example.com/fax", "event": "fax_received"}
@@ -185,7 +186,7 @@ def test_redactor_any_goes_deep():
 def generated_case():
     """A case whose generation put its own credentials and cookie on it."""
     headers = {"Authorization": "Bearer generated", "X-Fax-ClientId": "generated-client", "Cookie": "a=b"}
-    return OPERATION.Case(body=VALID, media_type="application/json", headers=headers)
+    return operation_of(vendored()).Case(body=VALID, media_type="application/json", headers=headers)
 
 
 def test_sender_replaces_generated_credentials_with_the_targets(mock):

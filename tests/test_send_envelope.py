@@ -7,9 +7,10 @@ import shlex
 
 from wire_servers import WireServer, keep_alive
 
+from conformance.contract import vendored
 from conformance.mock import MockServer
 from conformance.send import Redactor, Sender, curl
-from conformance.suite._session import OPERATION
+from conformance.suite._operation import operation_of
 from conformance.target import Target
 
 VALID = {"target": "https://hooks.example.com/fax", "event": "fax_received"}
@@ -17,7 +18,7 @@ BODY = json.dumps(VALID).encode()
 
 
 def case():
-    return OPERATION.Case(body=VALID, media_type="application/json")
+    return operation_of(vendored()).Case(body=VALID, media_type="application/json")
 
 
 def sender_for(url: str, token: str = "tok-envelope-123") -> Sender:

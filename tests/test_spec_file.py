@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import subprocess
 import sys
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -129,6 +131,37 @@ def test_the_embedded_mock_follows_the_new_contract(tmp_path: Path) -> None:
     assert "skip numbers-empty" in result.stdout
     assert "optional-request-body" not in {f["check"] for f in data["findings"]}
     assert f"--spec {spec.resolve()}" in data["replay"]
+
+
+def test_two_runs_in_one_process_each_follow_their_own_spec(tmp_path: Path) -> None:
+    """The contract is a value a run carries, not process state: in one process, a run under a
+    `--spec` without `minItems` (its mock accepts `numbers: []`, its moot family is skipped), then a
+    run under the vendored contract (its mock rejects it again, and no family is skipped), then the
+    first spec again; each sees its own contract, whatever ran before."""
+    spec = write_spec(tmp_path, numbers_without_min_items)
+    code = textwrap.dedent(f"""
+        import json
+        from pathlib import Path
+        import conformance
+        runs = []
+        for i, spec in enumerate([{str(spec)!r}, None, {str(spec)!r}]):
+            out = Path({str(tmp_path)!r}) / f"run-{{i}}"
+            out.mkdir()
+            target = conformance.Target(
+                spec=Path(spec) if spec else None, output_dir=out, shrink_budget=0, case_cache=False
+            )
+            result = conformance.run(target)
+            contract = result.document["contract"]
+            skipped = list(result.document["skipped_families"])
+            runs.append([result.exit_code, contract["version"], contract["spec"], skipped])
+        print("RUNS", json.dumps(runs))
+    """)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, env=env)
+    line = next((line for line in proc.stdout.splitlines() if line.startswith("RUNS ")), None)
+    assert line is not None, proc.stdout[-2000:] + proc.stderr[-3000:]
+    new = [0, "3.5.0-rc1", str(spec.resolve()), ["numbers-empty"]]
+    assert json.loads(line[len("RUNS ") :]) == [new, [0, VENDORED["info"]["version"], None, []], new]
 
 
 @pytest.mark.parametrize(

@@ -16,8 +16,10 @@ from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 from jsonschema import ValidationError
 
-from conformance.contract import CONTRACT
+from conformance.contract import vendored
 from conformance.strategies import FAMILIES, NO_BODY_RULE, NOT_JSON_RULE, Family, Payload, RawBody, Rule, webhooks
+
+VENDORED = vendored()  # the contract these tests judge by
 
 SETTINGS = settings(max_examples=30, derandomize=True, database=None, deadline=None)
 KEBAB = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
@@ -46,7 +48,7 @@ def broken_rules(payload: Payload) -> set[Rule]:
             payload = strict_json(payload.content)
         except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError, nesting past the limit
             return {NOT_JSON_RULE}
-    return {rule(error) for error in CONTRACT.errors("Webhook", payload)}
+    return {rule(error) for error in VENDORED.errors("Webhook", payload)}
 
 
 def assert_sendable(payload: Payload) -> None:
@@ -66,10 +68,10 @@ def assert_member(family: Family, payload: Payload) -> set[Rule]:
 
 # --- valid webhooks --------------------------------------------------------------------------------
 @SETTINGS
-@given(webhooks())
+@given(webhooks(VENDORED))
 def test_webhooks_are_valid(webhook: dict[str, Any]) -> None:
     assert_sendable(webhook)
-    assert CONTRACT.errors("Webhook", webhook) == []
+    assert VENDORED.errors("Webhook", webhook) == []
 
 
 def _number_lengths(webhook: dict[str, Any]) -> set[int]:
@@ -77,7 +79,7 @@ def _number_lengths(webhook: dict[str, Any]) -> set[int]:
 
 
 REACHES: dict[str, Callable[[dict[str, Any]], bool]] = {
-    **{f"event {e}": (lambda w, e=e: w["event"] == e) for e in CONTRACT.events},
+    **{f"event {e}": (lambda w, e=e: w["event"] == e) for e in VENDORED.events},
     "numbers absent": lambda w: "numbers" not in w,
     "numbers null": lambda w: "numbers" in w and w["numbers"] is None,
     "numbers of several": lambda w: len(w.get("numbers") or ()) > 1,
@@ -104,12 +106,12 @@ REACHES: dict[str, Callable[[dict[str, Any]], bool]] = {
 
 
 def test_every_generated_webhook_is_realistic() -> None:
-    """The line is drawn by value: what `webhooks()` draws must be realistic, or a rejection of it
+    """The line is drawn by value: what `webhooks(contract)` draws must be realistic, or a rejection of it
     would only be a warn."""
     from conformance.judge import exotic
 
     @SETTINGS
-    @given(webhooks())
+    @given(webhooks(VENDORED))
     def check(webhook: dict[str, Any]) -> None:
         assert exotic(webhook) is None, (exotic(webhook), webhook)
 
@@ -120,19 +122,19 @@ def test_the_valid_space_edges_are_realistic_and_the_exotic_ones_are_not() -> No
     from conformance.judge import exotic
     from conformance.strategies import exotic_space, valid_space
 
-    for family, hooks in valid_space("run-1.example.com").items():
+    for family, hooks in valid_space(VENDORED, "run-1.example.com").items():
         for webhook in hooks:
-            assert CONTRACT.errors("Webhook", webhook) == [], (family, webhook)
+            assert VENDORED.errors("Webhook", webhook) == [], (family, webhook)
             assert exotic(webhook) is None, (family, exotic(webhook), webhook)
     for webhook in exotic_space("run-1.example.com"):
-        assert CONTRACT.errors("Webhook", webhook) == [] and exotic(webhook) is not None, webhook
+        assert VENDORED.errors("Webhook", webhook) == [] and exotic(webhook) is not None, webhook
 
 
 @pytest.mark.parametrize("what", REACHES)
 def test_webhooks_reach(what: str) -> None:
     # Generate only: the first hit proves reachability, shrinking it would just cost time.
     reach = settings(max_examples=1000, derandomize=True, database=None, phases=[Phase.generate])
-    find(webhooks(), REACHES[what], settings=reach)
+    find(webhooks(VENDORED), REACHES[what], settings=reach)
 
 
 # --- families --------------------------------------------------------------------------------------
@@ -160,7 +162,7 @@ def test_examples_break_exactly_the_labelled_rules(name: str) -> None:
 @given(data=st.data())
 def test_generated_members_break_only_the_labelled_rules(name: str, data: st.DataObject) -> None:
     family = FAMILIES[name]
-    assert_member(family, data.draw(family.strategy, label=name))
+    assert_member(family, data.draw(family.strategy(VENDORED), label=name))
 
 
 # A family of another media type (`kind` "over-limits") declares its own Content-Type on purpose.
@@ -186,7 +188,7 @@ def test_list_shapes_doctests() -> None:
 
 
 def _bad_indices(numbers: list[Any]) -> list[int]:
-    return [i for i, n in enumerate(numbers) if not CONTRACT.is_valid("Webhook", {**BASE_HOOK, "numbers": [n]})]
+    return [i for i, n in enumerate(numbers) if not VENDORED.is_valid("Webhook", {**BASE_HOOK, "numbers": [n]})]
 
 
 BASE_HOOK = {"target": "https://example.com/fax", "event": "fax_sent"}
@@ -201,7 +203,7 @@ def test_the_bad_number_sits_where_the_family_says(position: str) -> None:
     assert max(lengths) == 100 and min(lengths) <= 3 and len(lengths) >= 3
 
     @SETTINGS
-    @given(family.strategy)
+    @given(family.strategy(VENDORED))
     def check(webhook: dict[str, Any]) -> None:
         numbers = webhook["numbers"]
         assert 2 <= len(numbers) <= 100
@@ -221,7 +223,7 @@ def test_two_in_one_items_hold_two_valid_numbers() -> None:
         (item,) = example["numbers"]
         separator = next(s for s in SEPARATORS if s in item)
         seen.add(separator)
-        assert all(CONTRACT.is_valid("Webhook", {**BASE_HOOK, "numbers": [p]}) for p in item.split(separator))
+        assert all(VENDORED.is_valid("Webhook", {**BASE_HOOK, "numbers": [p]}) for p in item.split(separator))
     assert seen == set(SEPARATORS)
 
 
@@ -229,7 +231,7 @@ def test_digit_runs_are_30_to_60_digits_then_a_breaker() -> None:
     pattern = re.compile(r"[+][1-9][0-9]{29,59}[^0-9]")
 
     @SETTINGS
-    @given(FAMILIES["numbers-long-digit-run"].strategy)
+    @given(FAMILIES["numbers-long-digit-run"].strategy(VENDORED))
     def check(webhook: dict[str, Any]) -> None:
         assert any(pattern.fullmatch(n) for n in webhook["numbers"]), webhook["numbers"]
 
@@ -295,7 +297,7 @@ def test_each_stack_class_stays_in_its_class(name: str) -> None:
         return len(payload.content) if isinstance(payload, RawBody) else len(json.dumps(payload).encode())
 
     @SETTINGS
-    @given(FAMILIES[name].strategy)
+    @given(FAMILIES[name].strategy(VENDORED))
     def check(payload: Payload) -> None:
         assert size(payload) < 64 * 1024
 

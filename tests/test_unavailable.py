@@ -11,12 +11,15 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
+from conformance.contract import vendored
 from conformance.judge import Kind, Verdict, run_checks
 from conformance.mock import MockServer
 from conformance.mock._reply import Reply
 from conformance.send import RateLimited, Sender
 from conformance.send._politeness import wait_asked
 from conformance.target import Target
+
+VENDORED = vendored()  # the contract these tests judge by
 
 TOKEN = "unavailable-token-3b9"
 VALID = b'{"target": "https://hooks.example.com/fax", "event": "fax_received"}'
@@ -54,7 +57,7 @@ def test_a_503_with_retry_after_is_waited_out() -> None:
         sender, exchange = _post(Target(base_url=server.url, token=TOKEN, max_wait=5))
     assert exchange.status == 200  # type: ignore[attr-defined]
     assert sender.budget.throttled == 2  # type: ignore[attr-defined]
-    assert run_checks(exchange, Kind.VALID) == []  # type: ignore[arg-type]
+    assert run_checks(exchange, Kind.VALID, VENDORED) == []  # type: ignore[arg-type]
 
 
 def test_a_503_past_the_budget_stops_sending() -> None:
@@ -67,7 +70,7 @@ def test_a_503_without_retry_after_is_a_server_error_fail() -> None:
         sender, exchange = _post(Target(base_url=server.url, token=TOKEN, max_wait=5))
     assert exchange.status == 503  # type: ignore[attr-defined]
     assert sender.budget.throttled == 0  # type: ignore[attr-defined]
-    verdicts = {v.check: v.verdict for v in run_checks(exchange, Kind.VALID)}  # type: ignore[arg-type]
+    verdicts = {v.check: v.verdict for v in run_checks(exchange, Kind.VALID, VENDORED)}  # type: ignore[arg-type]
     assert verdicts.get("no-server-error") is Verdict.FAIL
 
 

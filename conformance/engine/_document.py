@@ -13,7 +13,6 @@ import time
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from conformance.contract import CONTRACT
 from conformance.judge import Verdict, diagnose
 from conformance.send import tls_warnings
 from conformance.suite import Session
@@ -39,8 +38,8 @@ def replay_command(run: Session) -> str:
     parts = ["faxplus-conformance run", f"--tier {t.tier}"]
     if t.tier == "nightly":
         parts.append(f"--seed {run.seed}")
-    if CONTRACT.source:
-        parts.append(f"--spec {CONTRACT.source}")
+    if run.contract.source:
+        parts.append(f"--spec {run.contract.source}")
     if run.mock is None:  # the embedded mock is gone after the run: a replay starts its own
         parts.append(f"--base-url {redact_url(t.base_url or '')}")
         parts.append('--token "$FAXPLUS_TOKEN"')
@@ -61,6 +60,7 @@ def build(run: Session, *, exit_code: int, gaps: tuple[str, ...]) -> dict[str, A
     diagnoses = diagnose(groups, ledger.results)
     mechanism_of = {g.id: d.id for d in diagnoses for g in d.groups}
     reference = run.reference  # a diff run
+    contract = run.contract
     document = {
         "schema_version": SCHEMA_VERSION,
         "verdict": str(ledger.verdict),
@@ -68,10 +68,10 @@ def build(run: Session, *, exit_code: int, gaps: tuple[str, ...]) -> dict[str, A
         "complete": not gaps,
         "incomplete": list(gaps),  # why not, one line each
         "contract": {
-            "title": CONTRACT.title,
-            "version": CONTRACT.version,
+            "title": contract.title,
+            "version": contract.version,
             "operation": "POST /hooks",
-            "spec": CONTRACT.source,  # the --spec file, or None for the vendored contract
+            "spec": contract.source,  # the --spec file, or None for the vendored contract
         },
         # Invalid families this contract makes moot (its version lacks the rule they break).
         "skipped_families": dict(run.skipped),

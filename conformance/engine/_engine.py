@@ -18,6 +18,7 @@ from types import MappingProxyType
 
 import pytest
 
+from conformance.contract import Contract, for_spec
 from conformance.judge import baseline as baselines
 from conformance.send import Courier
 from conformance.suite import (
@@ -44,7 +45,11 @@ _RAN = (int(pytest.ExitCode.OK), int(pytest.ExitCode.TESTS_FAILED), INTERRUPTED)
 
 
 class Engine:
-    """One run of the suite against `target`.
+    """One run of the suite against `target`, under its contract.
+
+    The contract is loaded once, here, from `target.spec` (the vendored one without `--spec`; a
+    file that cannot be the contract is a UsageError), and carried by the Session to everything that
+    draws, sends and judges: two Engines in one process may each have their own.
 
     `handlers` receive the run's events as they happen; `reporters` receive the RunResult in the
     report phase (conformance.report.reporters() writes summary.json, summary.md, JUnit and Allure).
@@ -65,6 +70,7 @@ class Engine:
         pytest_output: bool = True,
     ) -> None:
         self.target, self.diff = target, diff
+        self.contract: Contract = for_spec(target.spec)
         self.events = Events(handlers)
         self.reporters = list(reporters)
         self._mock, self._courier = mock, courier
@@ -89,7 +95,7 @@ class Engine:
         if self.session is None:
             try:
                 with self.phase(Phase.PREFLIGHT):
-                    self.session = open_session(self.target, self.diff, self._mock, self._courier)
+                    self.session = open_session(self.target, self.contract, self.diff, self._mock, self._courier)
             except BaseException:
                 if self._courier is not None:
                     self._courier.close()

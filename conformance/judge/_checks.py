@@ -1,7 +1,8 @@
 """Checks: small registered functions, each judging one aspect of one exchange.
 
 A check returns the Violations it finds (none means it passed). Adding a check is one
-`@check("name")` function; the suite runs every registered check on every exchange.
+`@check("name")` function; the suite runs every registered check on every exchange, under the
+run's contract (`run_checks(exchange, kind, contract)`): what it documents is read from that value.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from urllib.parse import parse_qs, urlsplit
 
-from conformance.contract import CONTRACT
+from conformance.contract import Contract
 from conformance.credentials import PLACEHOLDER_CLIENT_ID
 from conformance.json_body import MISSING, shallow_json, strict_json
 from conformance.send import UNREADABLE, WEAK, Exchange, Redactor, why_unaddressable
@@ -24,11 +25,8 @@ from ._expectation import Kind
 from ._policy import judge_status
 from ._verdict import Category, Verdict, Violation
 
-Check = Callable[[Exchange, Kind], Iterable[Violation]]
+Check = Callable[[Exchange, Kind, Contract], Iterable[Violation]]  # (the exchange, its Kind, the run's contract)
 CHECKS: dict[str, Check] = {}
-
-# Authenticated kinds whose answers the contract documents (200 / 400 / 500).
-DOCUMENTED: dict[int, str] = CONTRACT.documented_statuses()
 
 
 def check(name: str) -> Callable[[Check], Check]:
@@ -46,15 +44,15 @@ def _answered(exchange: Exchange) -> bool:
     return exchange.error is None and exchange.status is not None and not exchange.out_of_step
 
 
-def _documented(exchange: Exchange, kind: Kind) -> str | None:
-    """Name of the schema the contract documents for this answer, if any."""
+def _documented(exchange: Exchange, kind: Kind, contract: Contract) -> str | None:
+    """Name of the schema the contract documents for this answer (200 / 400 / 500), if any."""
     if kind.credentials and exchange.status in (401, 403):
         return None
-    return DOCUMENTED.get(exchange.status or 0)
+    return contract.documented_statuses().get(exchange.status or 0)
 
 
 @check("transport")
-def transport(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
+def transport(exchange: Exchange, kind: Kind, contract: Contract) -> Iterator[Violation]:
     """An answer must arrive, within the timeout, as well-formed HTTP."""
     if exchange.error is not None:
         message = f"{exchange.error}: {exchange.error_detail}"
@@ -67,7 +65,7 @@ def transport(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
 
 
 @check("keep-alive")
-def keep_alive(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
+def keep_alive(exchange: Exchange, kind: Kind, contract: Contract) -> Iterator[Violation]:
     """A request sent right after a refusal on the same keep-alive connection, as every keep-alive
     client sends it, gets its own answer: blamed on the refusal, whose body the server left unread."""
     cause = (
@@ -90,7 +88,7 @@ def keep_alive(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
 
 
 @check("no-server-error")
-def no_server_error(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
+def no_server_error(exchange: Exchange, kind: Kind, contract: Contract) -> Iterator[Violation]:
     """No client payload may cause a 5xx, documented 500 included: it is the server's fault."""
     if _answered(exchange) and exchange.status >= 500:  # type: ignore[operator]
         message = f"server error {exchange.status}"
@@ -109,7 +107,7 @@ def _placeholder_refused(exchange: Exchange, kind: Kind) -> bool:
 
 
 @check("oauth-path")
-def oauth_path(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
+def oauth_path(exchange: Exchange, kind: Kind, contract: Contract) -> Iterator[Violation]:
     """The OAuth path with a placeholder `x-fax-clientid`: refusing a client id it never issued is the
     server's right, so the path is not judged there (a warn, until the run is given `--client-id`)."""
     if _placeholder_refused(exchange, kind):
@@ -124,7 +122,7 @@ def oauth_path(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
 
 
 @check("status")
-def status(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
+def status(exchange: Exchange, kind: Kind, contract: Contract) -> Iterator[Violation]:
     """The status must be the one the contract (or, where it is silent, the policy) expects."""
     if not _answered(exchange) or exchange.status >= 500 or _placeholder_refused(exchange, kind):  # type: ignore[operator]
         return
@@ -132,18 +130,18 @@ def status(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
     if rule.verdict is not Verdict.PASS:
         message = f"{exchange.status} for {_a(kind)} request: {rule.reason}"
         yield Violation(
-            "status", rule.verdict, rule.category, message, cause=_status_cause(exchange, kind, rule.category)
+            "status", rule.verdict, rule.category, message, cause=_status_cause(exchange, kind, rule.category, contract)
         )
 
 
-def _broken_rule(body: bytes | None) -> str | None:
+def _broken_rule(body: bytes | None, contract: Contract) -> str | None:
     """The schema rule a request body breaks, as `path:keyword` with array indices as `*`."""
     value = strict_json(body) if body is not None else MISSING
     if value is MISSING and body is not None:
         value = shallow_json(body)  # nested past Python's limit: what its top breaks names the rule
     if value is MISSING:
         return None
-    errors = CONTRACT.errors("Webhook", value)
+    errors = contract.errors("Webhook", value)
     if not errors:
         return None
     # A wrong type is the first thing wrong with a value: `["fax_received"]` breaks `event:type`, and
@@ -153,13 +151,13 @@ def _broken_rule(body: bytes | None) -> str | None:
     return f"{path}:{first.validator}" if path else str(first.validator)
 
 
-def _status_cause(exchange: Exchange, kind: Kind, category: Category) -> str:
+def _status_cause(exchange: Exchange, kind: Kind, category: Category, contract: Contract) -> str:
     """One root cause per broken rule: an invalid Webhook accepted is grouped by the rule it breaks;
     a wrong status by the kind of request and the status, whichever family sent it."""
-    if category is Category.INVALID_ACCEPTED and _says_error(exchange):
+    if category is Category.INVALID_ACCEPTED and _says_error(exchange, contract):
         # The body refuses (an Error, no WebhookId): one wrong status, not a rule left unchecked.
         return f"answered {exchange.status} with an Error to a request it must reject"
-    rule = _broken_rule(exchange.request_body) if category is Category.INVALID_ACCEPTED else None
+    rule = _broken_rule(exchange.request_body, contract) if category is Category.INVALID_ACCEPTED else None
     if category is Category.INVALID_ACCEPTED and (kind is Kind.INVALID or rule is not None):
         # Named by the rule it breaks, whatever else the request is (a body over 64 KB that breaks
         # `additionalProperties` is the same cause as a small one).
@@ -194,15 +192,15 @@ def _a(kind: Kind) -> str:
     return f"{'an' if str(kind)[0] in 'aeiou' else 'a'} {kind}"
 
 
-def _says_error(exchange: Exchange) -> bool:
+def _says_error(exchange: Exchange, contract: Contract) -> bool:
     body = exchange.response_json()
-    return isinstance(body, dict) and bool(body) and CONTRACT.is_valid("Error", body) and "id" not in body
+    return isinstance(body, dict) and bool(body) and contract.is_valid("Error", body) and "id" not in body
 
 
 @check("content-type")
-def content_type(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
+def content_type(exchange: Exchange, kind: Kind, contract: Contract) -> Iterator[Violation]:
     """Every documented answer (200, 400, 500) is `application/json`."""
-    if _answered(exchange) and _documented(exchange, kind) and exchange.media_type != "application/json":
+    if _answered(exchange) and _documented(exchange, kind, contract) and exchange.media_type != "application/json":
         got = exchange.response_headers.get("content-type", "no Content-Type")
         yield Violation(
             "content-type",
@@ -214,9 +212,9 @@ def content_type(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
 
 
 @check("response-schema")
-def response_schema(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
+def response_schema(exchange: Exchange, kind: Kind, contract: Contract) -> Iterator[Violation]:
     """The body is a `WebhookId` on 200 and an `Error` on 400 / 500, per the vendored schemas."""
-    name = _documented(exchange, kind) if _answered(exchange) else None
+    name = _documented(exchange, kind, contract) if _answered(exchange) else None
     if name is None:
         return
     body = exchange.response_json()
@@ -229,7 +227,7 @@ def response_schema(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
             cause=f"{name} body is not JSON",
         )
         return
-    errors = CONTRACT.errors(name, body)
+    errors = contract.errors(name, body)
     if errors:
         # One violation per answer, named after its first broken rule: one root cause, one group.
         where = ["/".join(str(p) for p in e.absolute_path) or "body" for e in errors]
@@ -244,12 +242,12 @@ def response_schema(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
 
 
 @check("response-detail")
-def response_detail(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
+def response_detail(exchange: Exchange, kind: Kind, contract: Contract) -> Iterator[Violation]:
     """Warns where a body satisfies the letter of a weak schema but helps no client.
 
     `Error` has no `type: object` and no required fields, and `WebhookId.id` may be empty.
     """
-    name = _documented(exchange, kind) if _answered(exchange) else None
+    name = _documented(exchange, kind, contract) if _answered(exchange) else None
     body = exchange.response_json() if name else UNREADABLE
     if body is UNREADABLE:
         return
@@ -262,7 +260,7 @@ def response_detail(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
 
 
 @check("addressable-id")
-def addressable_id(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
+def addressable_id(exchange: Exchange, kind: Kind, contract: Contract) -> Iterator[Violation]:
     """A WebhookId must be usable as one path segment: clients address the webhook by it
     (`DELETE /hooks/{id}`). The schema allows any string, so an id that cannot be is a warn; cleanup
     never requests it (conformance/send/_hook_address.py) and lists it for removal by hand."""
@@ -314,7 +312,7 @@ def _finder(credential: str) -> Redactor:
 
 
 @check("echoed-credential")
-def echoed_credential(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
+def echoed_credential(exchange: Exchange, kind: Kind, contract: Contract) -> Iterator[Violation]:
     """An answer must not carry back a credential the request sent, in any spelling (raw, base64, JSON
     or percent escapes, HTML references): it ends up in logs, caches and error trackers."""
     if not _answered(exchange):
@@ -407,7 +405,7 @@ def masked_excerpt(text: str, start: int, end: int, exchange: Exchange) -> str:
 
 
 @check("internal-detail")
-def internal_detail(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
+def internal_detail(exchange: Exchange, kind: Kind, contract: Contract) -> Iterator[Violation]:
     """An answer must not show the server's internals (a stack trace, an SQL error, an exception name):
     they help an attacker and no client (OWASP: improper error handling)."""
     if not _answered(exchange):
@@ -468,7 +466,7 @@ def _server(url: str) -> str:
 
 
 @check("id-reuse")
-def id_reuse(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
+def id_reuse(exchange: Exchange, kind: Kind, contract: Contract) -> Iterator[Violation]:
     """Each live webhook has an id of its own: the contract addresses one webhook with DELETE /hooks/{id}."""
     hook_id = exchange.registered_id
     if hook_id is None or exchange.method != "POST":
@@ -503,7 +501,7 @@ def _duplicate_keys(text: str) -> list[str]:
 
 
 @check("duplicate-key")
-def duplicate_key(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
+def duplicate_key(exchange: Exchange, kind: Kind, contract: Contract) -> Iterator[Violation]:
     """The names within a JSON object should be unique (RFC 8259 §4): with a repeated one, which value a
     client reads depends on its parser (the first, the last, or an error)."""
     if not _answered(exchange) or not exchange.response_body or b'"' not in exchange.response_body:
@@ -525,5 +523,6 @@ def duplicate_key(exchange: Exchange, kind: Kind) -> Iterator[Violation]:
         )
 
 
-def run_checks(exchange: Exchange, kind: Kind) -> list[Violation]:
-    return [violation for func in CHECKS.values() for violation in func(exchange, kind)]
+def run_checks(exchange: Exchange, kind: Kind, contract: Contract) -> list[Violation]:
+    """Every registered check's Violations for `exchange`, judged under `contract`."""
+    return [violation for func in CHECKS.values() for violation in func(exchange, kind, contract)]

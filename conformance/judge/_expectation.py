@@ -1,7 +1,7 @@
 """Kind: what the contract demands of a case, decided from what was actually sent.
 
-Labels are never trusted blindly: a payload is re-labelled by validating it against the vendored
-Webhook schema, so a schemathesis "negative" case whose body happens to be valid is judged as
+Labels are never trusted blindly: a payload is re-labelled by validating it against the run's
+Webhook schema (the contract passed in), so a schemathesis "negative" case whose body happens to be valid is judged as
 valid, and a family member is judged by what it is, not by what it was meant to be. Whether a
 valid Webhook is realistic or exotic is decided by its values (`_realism`), not by its generator.
 """
@@ -12,7 +12,7 @@ import enum
 import json
 from typing import Any
 
-from conformance.contract import CONTRACT
+from conformance.contract import Contract
 from conformance.json_body import MISSING, shallow_json, strict_json
 
 from ._realism import exotic
@@ -62,8 +62,8 @@ def lenient_readings(raw: bytes) -> list[Any]:
     return readings
 
 
-def classify(body: Any, *, raw: bool = False) -> Kind:
-    """The Kind of a request body: a JSON value, or (`raw=True`) the bytes sent, None for no body."""
+def classify(body: Any, contract: Contract, *, raw: bool = False) -> Kind:
+    """The Kind of a request body under `contract`: a JSON value, or (`raw=True`) the bytes sent, None for no body."""
     size = None
     if raw:
         if body is None:
@@ -73,9 +73,9 @@ def classify(body: Any, *, raw: bool = False) -> Kind:
         if value is MISSING:  # too deep for Python, not for V8 or Go: judged by what its top breaks
             value = shallow_json(body)
         if value is MISSING:
-            lenient = any(CONTRACT.is_valid("Webhook", v) for v in lenient_readings(body))
+            lenient = any(contract.is_valid("Webhook", v) for v in lenient_readings(body))
             return Kind.LENIENT if lenient else Kind.NOT_JSON
         body = value
-    if not CONTRACT.is_valid("Webhook", body):
+    if not contract.is_valid("Webhook", body):
         return Kind.INVALID
     return Kind.VALID_EDGE if exotic(body, size) else Kind.VALID

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from conformance.contract import CONTRACT, Contract
+from conformance.contract import Contract
 
 Lint = Callable[[Contract], Iterator[str]]
 LINTS: dict[str, Lint] = {}
@@ -101,7 +101,6 @@ def unconstrained_url(contract: Contract) -> Iterator[str]:
                 yield f"{name}.{prop_name} is described as a URL but has no format or pattern: any string conforms"
 
 
-def run_lints(contract: Contract | None = None) -> list[tuple[str, str]]:
-    """(lint name, message) for every defect found."""
-    contract = contract or CONTRACT
+def run_lints(contract: Contract) -> list[tuple[str, str]]:
+    """(lint name, message) for every defect `contract` has."""
     return [(name, message) for name, func in LINTS.items() for message in func(contract)]

@@ -1,7 +1,8 @@
 """The faithful behaviour of `POST /hooks`, as a pipeline of named stages a Fault can replace.
 
 Stages run in order; the first one that returns a Reply answers the request. A stage receives
-the Request and the Context, which carries what earlier stages learned (the parsed body).
+the Request and the Context, which carries the contract the mock serves and what earlier stages
+learned (the parsed body).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 import jsonschema
 
-from conformance.contract import CONTRACT
+from conformance.contract import Contract
 from conformance.json_body import MISSING, strict_json
 
 from ._reply import JSON, Reply, Request, error_reply, json_reply
@@ -49,7 +50,8 @@ class Store:
 class Context:
     token: str
     store: Store
-    validator: jsonschema.protocols.Validator
+    contract: Contract  # the contract this mock serves (`MockServer(contract=...)`)
+    validator: jsonschema.protocols.Validator  # its Webhook schema, or a copy a Fault has patched
     serial: int = 0  # 1-based number of this request on this server (rate limits count with it)
     body: Any = None
 
@@ -152,12 +154,14 @@ class Pipeline:
         raise AssertionError("the register stage always answers")
 
 
-def webhook_validator(patch: Callable[[dict[str, Any]], None] | None = None) -> jsonschema.protocols.Validator:
-    """The contract's Webhook validator, or a copy whose schema a Fault has patched."""
+def webhook_validator(
+    contract: Contract, patch: Callable[[dict[str, Any]], None] | None = None
+) -> jsonschema.protocols.Validator:
+    """`contract`'s Webhook validator, or a copy whose schema a Fault has patched."""
     if patch is None:
-        contract_validator: jsonschema.protocols.Validator = CONTRACT.validator("Webhook")
+        contract_validator: jsonschema.protocols.Validator = contract.validator("Webhook")
         return contract_validator
-    schema = json.loads(json.dumps(CONTRACT.json_schema("Webhook")))
+    schema = json.loads(json.dumps(contract.json_schema("Webhook")))
     patch(schema)
     validator: jsonschema.protocols.Validator = jsonschema.Draft7Validator(schema)
     return validator

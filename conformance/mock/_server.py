@@ -16,6 +16,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 
+from conformance.contract import Contract, vendored
+
 from ._behaviour import Context, Pipeline, Store, check_auth, webhook_validator
 from ._change import Change
 from ._codings import COMPRESS, choose
@@ -197,12 +199,15 @@ class MockServer:
         variant: Variant | None = None,
         tls: ssl.SSLContext | None = None,
         latency: float = 0.0,
+        contract: Contract | None = None,
     ) -> None:
         """`tls`: a server-side SSLContext to serve HTTPS (tests of --ca-bundle and mutual TLS);
-        `latency`: seconds added to every answer, to stand in for a server across a network."""
+        `latency`: seconds added to every answer, to stand in for a server across a network;
+        `contract`: the contract it serves (`--spec`), the vendored one by default."""
         if fault and variant:
             raise ValueError("a mock serves one change: a fault or a variant, not both")
         self.token = token
+        self.contract = contract or vendored()
         self.latency = latency
         self.fault = fault
         self.variant = variant
@@ -213,7 +218,7 @@ class MockServer:
         self.requests: collections.deque[Request] = collections.deque(maxlen=10_000)
         self._serial = itertools.count(1)  # next() is atomic under the GIL: no lock on the hot path
         self._pipeline = Pipeline(stages={**Pipeline().stages, **(change.stages if change else {})})
-        self._validator = webhook_validator(change.schema if change else None)
+        self._validator = webhook_validator(self.contract, change.schema if change else None)
         self._httpd = _HTTPServer((host, port), _Handler)
         self._httpd.mock = self
         self._httpd.stopping = threading.Event()
@@ -238,14 +243,17 @@ class MockServer:
 
     def refusal(self, request: Request) -> Reply | None:
         """What the auth stage answers from the headers alone (None: it lets the request through)."""
-        ctx = Context(token=self.token, store=self.store, validator=self._validator, serial=0)
+        ctx = self._context(serial=0)
         return self._pipeline.stages["auth"](request, ctx)
+
+    def _context(self, serial: int) -> Context:
+        return Context(self.token, self.store, self.contract, self._validator, serial=serial)
 
     def respond(self, request: Request) -> Reply:
         path = request.path.split("?", 1)[0]
         if path.startswith(PREFIX + "/"):
             path = path[len(PREFIX) :]
-        ctx = Context(token=self.token, store=self.store, validator=self._validator, serial=next(self._serial))
+        ctx = self._context(serial=next(self._serial))
         if path == "/hooks" and request.method == "POST":
             reply = self._pipeline.run(request, ctx)
             return self.change.reply(request, ctx, reply) if self.change and self.change.reply else reply

@@ -17,8 +17,6 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from conformance.contract import CONTRACT
-
 from ._behaviour import (
     Context,
     Stage,
@@ -944,7 +942,7 @@ def _surrogate_target(body: dict[str, Any]) -> bool:
 
 def _unknown_event(request: Request, ctx: Context) -> bool:
     event = ctx.body.get("event") if isinstance(ctx.body, dict) else None
-    return isinstance(event, str) and event not in CONTRACT.events
+    return isinstance(event, str) and event not in ctx.contract.events
 
 
 def _dies_on(predicate: Callable[[Request, Context], bool]) -> Stage:

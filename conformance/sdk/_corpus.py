@@ -1,5 +1,6 @@
 """What the SDK gate asks an SDK to register: every kind of valid Webhook, fixed edges first, then
-drawn with the tier's own Hypothesis settings (derandomized in the ci tier, seeded in the nightly).
+drawn with the tier's own Hypothesis settings (derandomized in the ci tier, seeded in the nightly),
+all of them valid under the contract the gate is given.
 
 >>> family_of({"target": "https://x.example/", "event": "fax_sent", "numbers": None})
 'valid/numbers=null'
@@ -11,14 +12,18 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from conformance.contract import CONTRACT
+from hypothesis import given
+from hypothesis import seed as with_seed
+
+from conformance.contract import Contract
+from conformance.strategies import webhooks
 from conformance.tiers import TIERS
 
 
-def edge_webhooks() -> list[dict[str, Any]]:
-    """Each event alone, then `numbers` as a list (both length boundaries), as null, and an `id`."""
+def edge_webhooks(contract: Contract) -> list[dict[str, Any]]:
+    """Each event of `contract` alone, then `numbers` as a list (both length boundaries), as null, and an `id`."""
     out: list[dict[str, Any]] = [
-        {"target": f"https://example.com/sdk-gate/{event}", "event": event} for event in CONTRACT.events
+        {"target": f"https://example.com/sdk-gate/{event}", "event": event} for event in contract.events
     ]
     out += [
         {"target": "https://example.com/sdk-gate/one-number", "event": "fax_received", "numbers": ["+12135550123"]},
@@ -41,18 +46,13 @@ INVALID: dict[str, dict[str, Any]] = {
 }
 
 
-def drawn_webhooks(tier: str, *, seed: int | None) -> list[dict[str, Any]]:
-    """The tier's `valid_examples` Webhooks from conformance.strategies.webhooks(), without duplicates."""
-    from hypothesis import given
-    from hypothesis import seed as with_seed
-
-    from conformance.strategies import webhooks
-
+def drawn_webhooks(contract: Contract, tier: str, *, seed: int | None) -> list[dict[str, Any]]:
+    """The tier's `valid_examples` Webhooks from conformance.strategies.webhooks(contract), without duplicates."""
     settings = TIERS[tier]  # type: ignore[index]
     out: list[dict[str, Any]] = []
 
     @settings.hypothesis(settings.valid_examples)
-    @given(webhooks())
+    @given(webhooks(contract))
     def collect(webhook: dict[str, Any]) -> None:
         out.append(webhook)
 
@@ -61,9 +61,9 @@ def drawn_webhooks(tier: str, *, seed: int | None) -> list[dict[str, Any]]:
     return list(unique.values())[: settings.valid_examples]
 
 
-def iter_corpus(tier: str, seed: int | None) -> Iterator[dict[str, Any]]:
-    yield from edge_webhooks()
-    yield from drawn_webhooks(tier, seed=seed)
+def iter_corpus(contract: Contract, tier: str, seed: int | None) -> Iterator[dict[str, Any]]:
+    yield from edge_webhooks(contract)
+    yield from drawn_webhooks(contract, tier, seed=seed)
 
 
 def family_of(webhook: dict[str, Any]) -> str:

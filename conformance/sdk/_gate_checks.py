@@ -2,7 +2,8 @@
 
 Two stages, as the gate judges them: `request` checks read what the SDK was asked and what it put on
 the wire (every call); `answer` checks read how it surfaced the mock's documented reply (200 with a
-WebhookId, 400/500 with an Error). Adding a check is one `@check(stage, name)` function.
+WebhookId, 400/500 with an Error). Adding a check is one `@check(stage, name)` function; each is
+given the call, the gate's token and the contract the gate runs under.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Literal
 
-from conformance.contract import CONTRACT
+from conformance.contract import Contract
 from conformance.judge import MISSING, Category, Verdict, Violation, strict_json
 
 from ._corpus import without_nulls
@@ -20,7 +21,7 @@ from ._observed import Observed
 FAIL = Verdict.FAIL
 JSON = "application/json"
 Stage = Literal["request", "answer"]
-SdkCheck = Callable[[Observed, str], Iterable[Violation]]  # (the call, the gate's token)
+SdkCheck = Callable[[Observed, str, Contract], Iterable[Violation]]  # (the call, the gate's token, the contract)
 CHECKS: dict[Stage, dict[str, SdkCheck]] = {"request": {}, "answer": {}}
 
 
@@ -34,8 +35,8 @@ def check(stage: Stage, name: str) -> Callable[[SdkCheck], SdkCheck]:
     return register
 
 
-def run_checks(stage: Stage, obs: Observed, token: str) -> list[Violation]:
-    return [v for func in CHECKS[stage].values() for v in func(obs, token)]
+def run_checks(stage: Stage, obs: Observed, token: str, contract: Contract) -> list[Violation]:
+    return [v for func in CHECKS[stage].values() for v in func(obs, token, contract)]
 
 
 def answered(obs: Observed) -> bool:
@@ -45,13 +46,13 @@ def answered(obs: Observed) -> bool:
 
 # --- request: was the valid Webhook expressed, and put on the wire as intended? --------------------
 @check("request", "driver")
-def driver(obs: Observed, token: str) -> Iterator[Violation]:
+def driver(obs: Observed, token: str, contract: Contract) -> Iterator[Violation]:
     if "crash" in obs.answer:
         yield Violation("driver", FAIL, Category.TRANSPORT, f"the SDK driver crashed: {obs.answer['crash']}")
 
 
 @check("request", "expressible")
-def expressible(obs: Observed, token: str) -> Iterator[Violation]:
+def expressible(obs: Observed, token: str, contract: Contract) -> Iterator[Violation]:
     a = obs.answer
     if "crash" in a:
         return
@@ -65,20 +66,20 @@ def expressible(obs: Observed, token: str) -> Iterator[Violation]:
 
 
 @check("request", "wire")
-def wire_sent(obs: Observed, token: str) -> Iterator[Violation]:
+def wire_sent(obs: Observed, token: str, contract: Contract) -> Iterator[Violation]:
     if not obs.posts and obs.answer.get("ok"):
         yield Violation("wire", FAIL, Category.TRANSPORT, "the SDK reported success but sent no request")
 
 
 @check("request", "wire-retries")
-def wire_retries(obs: Observed, token: str) -> Iterator[Violation]:
+def wire_retries(obs: Observed, token: str, contract: Contract) -> Iterator[Violation]:
     if len(obs.posts) > 1:
         message = f"one call put {len(obs.posts)} POST requests on the wire"
         yield Violation("wire-retries", Verdict.WARN, Category.SPEC_GAP, message)
 
 
 @check("request", "wire-path")
-def wire_path(obs: Observed, token: str) -> Iterator[Violation]:
+def wire_path(obs: Observed, token: str, contract: Contract) -> Iterator[Violation]:
     for req, _ in obs.posts[:1]:
         expected, path = f"{obs.base_path}/hooks", req.path.split("?", 1)[0]
         if path != expected:
@@ -87,7 +88,7 @@ def wire_path(obs: Observed, token: str) -> Iterator[Violation]:
 
 
 @check("request", "wire-content-type")
-def wire_content_type(obs: Observed, token: str) -> Iterator[Violation]:
+def wire_content_type(obs: Observed, token: str, contract: Contract) -> Iterator[Violation]:
     for req, _ in obs.posts[:1]:
         if (req.header("content-type") or "").split(";")[0].strip().lower() != JSON:
             message = f"Content-Type is {req.header('content-type')!r}, not application/json"
@@ -95,7 +96,7 @@ def wire_content_type(obs: Observed, token: str) -> Iterator[Violation]:
 
 
 @check("request", "wire-auth")
-def wire_auth(obs: Observed, token: str) -> Iterator[Violation]:
+def wire_auth(obs: Observed, token: str, contract: Contract) -> Iterator[Violation]:
     for req, _ in obs.posts[:1]:
         auth = req.header("authorization")
         if auth != f"Bearer {token}":
@@ -104,7 +105,7 @@ def wire_auth(obs: Observed, token: str) -> Iterator[Violation]:
 
 
 @check("request", "wire-client-id")
-def wire_client_id(obs: Observed, token: str) -> Iterator[Violation]:
+def wire_client_id(obs: Observed, token: str, contract: Contract) -> Iterator[Violation]:
     """The OAuth path: the client id the SDK was configured with goes out as `x-fax-clientid`."""
     client_id = obs.request.get("client_id")
     for req, _ in obs.posts[:1] if client_id else []:
@@ -116,14 +117,14 @@ def wire_client_id(obs: Observed, token: str) -> Iterator[Violation]:
 
 
 @check("request", "wire-body")
-def wire_body(obs: Observed, token: str) -> Iterator[Violation]:
+def wire_body(obs: Observed, token: str, contract: Contract) -> Iterator[Violation]:
     """JSON, a valid Webhook, and the intended one (null-valued keys read as absent)."""
     for req, _ in obs.posts[:1]:
         body = strict_json(req.body or b"")
         if body is MISSING:
             yield Violation("wire-json", FAIL, Category.INVALID_ACCEPTED, "the request body is not JSON")
             return
-        errors = CONTRACT.errors("Webhook", body)
+        errors = contract.errors("Webhook", body)
         if errors:
             why = "; ".join(f"{'/'.join(map(str, e.absolute_path)) or 'body'}: {e.message}" for e in errors[:3])
             message = f"the request body is not a valid Webhook: {why}"
@@ -135,7 +136,7 @@ def wire_body(obs: Observed, token: str) -> Iterator[Violation]:
 
 # --- answer: was the documented reply surfaced faithfully? -----------------------------------------
 @check("answer", "result-id")
-def result_id(obs: Observed, token: str) -> Iterator[Violation]:
+def result_id(obs: Observed, token: str, contract: Contract) -> Iterator[Violation]:
     """200 + WebhookId: the SDK's result carries the server's id."""
     reply, a = obs.reply, obs.answer
     if not answered(obs) or reply is None or reply.status != 200:
@@ -151,7 +152,7 @@ def result_id(obs: Observed, token: str) -> Iterator[Violation]:
 
 
 @check("answer", "error-surfaced")
-def error_surfaced(obs: Observed, token: str) -> Iterator[Violation]:
+def error_surfaced(obs: Observed, token: str, contract: Contract) -> Iterator[Violation]:
     """An Error reply: surfaced as an error carrying the server's status and the Error's fields."""
     reply, a = obs.reply, obs.answer
     if not answered(obs) or reply is None or reply.status == 200:

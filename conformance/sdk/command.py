@@ -6,6 +6,7 @@ import argparse
 import random
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import conformance.defaults as defaults
 from conformance.options import add_output_options
@@ -14,6 +15,9 @@ from conformance.target import TIER_NAMES, UsageError
 from ._say import Say
 from .candidate import Candidate, node_candidate, parse_sdk, python_candidate
 from .generate import candidate as generated
+
+if TYPE_CHECKING:
+    from conformance.contract import Contract
 
 DEFAULT_OUTPUT = defaults.SDK_OUTPUT_DIR
 
@@ -59,6 +63,7 @@ def output_dir(args: argparse.Namespace) -> Path:
 
 
 def cmd_sdk(args: argparse.Namespace) -> int:
+    from conformance.contract import for_spec
     from conformance.judge.baseline import Baseline
 
     from .gate import Gate, GateRun, iter_corpus
@@ -68,7 +73,8 @@ def cmd_sdk(args: argparse.Namespace) -> int:
     def say(line: str) -> None:
         print(line, flush=True)
 
-    candidate = from_args(args, say)
+    contract = for_spec(getattr(args, "faxplus_spec", None))  # what the mocks serve and the checks judge by
+    candidate = from_args(args, say, contract)
     command, env, replay, spec = candidate.command, candidate.env, candidate.replay, candidate.spec
     seed = None
     if args.tier == "nightly":
@@ -103,8 +109,9 @@ def cmd_sdk(args: argparse.Namespace) -> int:
             seed=seed,
             output_dir=output_dir(args),
             spec=spec,
+            contract=contract,
         )
-        Gate(run).run_all(list(iter_corpus(args.tier, seed)))
+        Gate(run).run_all(list(iter_corpus(contract, args.tier, seed)))
     if args.faxplus_baseline is not None:
         Baseline.load(args.faxplus_baseline).relabel(run.ledger)
     data = write(run)
@@ -115,7 +122,8 @@ def cmd_sdk(args: argparse.Namespace) -> int:
     return int(data["exit_code"])
 
 
-def from_args(args: argparse.Namespace, say: Say) -> Candidate:
+def from_args(args: argparse.Namespace, say: Say, contract: Contract) -> Candidate:
+    """The SDK under test; `--generate` generates it from `contract`'s file."""
     chosen = [name for name in ("sdk_driver", "generate") if getattr(args, name, None)]
     if args.sdk and args.sdk != "python":
         chosen.append("sdk")
@@ -130,7 +138,7 @@ def from_args(args: argparse.Namespace, say: Say) -> Candidate:
             raise UsageError("--sdk-driver is empty: give the command that starts your driver")
         return Candidate(command, None, args.sdk_driver, f"--sdk-driver {shlex.quote(args.sdk_driver)}")
     if getattr(args, "generate", None):
-        return generated(args.generate, refresh=args.refresh, say=say)
+        return generated(args.generate, contract, refresh=args.refresh, say=say)
     language, spec = parse_sdk(args.sdk or "python")
     if language == "node":
         return node_candidate(spec, refresh=args.refresh, say=say)

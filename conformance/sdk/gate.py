@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import conformance.sdk.gate_faults as gate_faults
+from conformance.contract import Contract, vendored
 from conformance.judge import CaseResult, Category, Kind, Ledger, Reproduction, Verdict, Violation
 from conformance.send import Exchange, Redactor, curl
 
@@ -64,7 +65,8 @@ class GateRun:
     tier: str
     seed: int | None
     output_dir: Path
-    spec: str | None = None
+    spec: str | None = None  # the SDK's own spec (a requirement, a folder), not the contract
+    contract: Contract = field(default_factory=vendored)  # what the mocks serve and the checks judge by (`--spec`)
     token: str = field(default_factory=lambda: "sdk-gate-" + secrets.token_hex(8), repr=False)
     ledger: Ledger = field(default_factory=Ledger)
     server_faults: list[dict[str, Any]] = field(default_factory=list)
@@ -146,19 +148,19 @@ class Gate:
 
     # checks (conformance/sdk/_gate_checks.py)
     def _request_checks(self, obs: Observed) -> list[Violation]:
-        return run_checks("request", obs, self.run.token) + self._notes(obs)
+        return run_checks("request", obs, self.run.token, self.run.contract) + self._notes(obs)
 
     def _answer_checks(self, obs: Observed) -> tuple[str, list[Violation]] | None:
         """How the SDK surfaced the mock's documented reply, under `response/<status>`."""
         if not answered(obs) or obs.reply is None:
             return None
-        return f"response/{obs.reply.status}", run_checks("answer", obs, self.run.token)
+        return f"response/{obs.reply.status}", run_checks("answer", obs, self.run.token, self.run.contract)
 
     # groups
     def check_valid(self, webhooks: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Register every valid Webhook on a faithful mock; return the ones the SDK could express."""
         expressed = []
-        with RecordingMock(token=self.run.token) as mock:
+        with RecordingMock(token=self.run.token, contract=self.run.contract) as mock:
             for webhook in webhooks:
                 obs = self._register(mock, webhook, "faithful reference mock")
                 family = family_of(webhook)
@@ -173,7 +175,7 @@ class Gate:
 
     def check_oauth(self, webhook: dict[str, Any]) -> None:
         """The OAuth path: the bearer token plus the client id as `x-fax-clientid`, as the contract page shows."""
-        with RecordingMock(token=self.run.token) as mock:
+        with RecordingMock(token=self.run.token, contract=self.run.contract) as mock:
             obs = self._register(mock, webhook, "faithful reference mock (OAuth: token + client id)", CLIENT_ID)
         surfaced = self._answer_checks(obs)
         self._record(obs, "auth/oauth", self._request_checks(obs) + (surfaced[1] if surfaced else []))
@@ -183,7 +185,7 @@ class Gate:
         for status in (400, 500):
             family = f"response/{status}"
             fault = gate_faults.forced(status)
-            with RecordingMock(token=self.run.token, fault=fault) as mock:
+            with RecordingMock(token=self.run.token, contract=self.run.contract, fault=fault) as mock:
                 obs = self._register(mock, webhook, f"mock answering {status} + Error (gate fault {fault.name})")
             if "unsupported" in obs.answer:
                 self.run.not_run.append(f"{family}: the SDK cannot express {json.dumps(webhook)}")
@@ -193,7 +195,7 @@ class Gate:
 
     def describe_client_validation(self) -> None:
         """Which rules the SDK checks before sending (informational: the server rejects the rest with 400)."""
-        with RecordingMock(token=self.run.token) as mock:
+        with RecordingMock(token=self.run.token, contract=self.run.contract) as mock:
             for name, webhook in INVALID.items():
                 obs = self._register(mock, webhook, "faithful reference mock")
                 expressible = "unsupported" not in obs.answer
@@ -217,7 +219,7 @@ class Gate:
 
     def check_server_faults(self, webhook: dict[str, Any]) -> None:
         for fault, side in gate_faults.server_faults():
-            with RecordingMock(token=self.run.token, fault=fault) as mock:
+            with RecordingMock(token=self.run.token, contract=self.run.contract, fault=fault) as mock:
                 server = f"mock with fault {fault.name}" + (" on a forced 400" if side == "rejection" else "")
                 obs = self._register(mock, webhook, server)
             violation, behaviour = fault_behaviour(obs, side)

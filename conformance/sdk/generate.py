@@ -17,13 +17,16 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance.target import UsageError
 
 from ._say import Say
 from .candidate import Candidate
 from .install import cache_root, cached, install, last_line
+
+if TYPE_CHECKING:
+    from conformance.contract import Contract
 
 OPENAPI_GENERATOR = "openapi-generator-cli==7.26.0"  # bundles openapi-generator's jar; needs Java 11+
 OPENAPI_PYTHON_CLIENT = "openapi-python-client==0.29.1"
@@ -136,15 +139,15 @@ def generate(gen: Generator, spec: Path, *, refresh: bool = False, say: Say = pr
     return where / "client", digest
 
 
-def candidate(name: str, *, refresh: bool, say: Say) -> Candidate:
-    """Generate (cached), install (cached) and describe the client `name` emits for the current contract."""
+def candidate(name: str, contract: Contract, *, refresh: bool, say: Say) -> Candidate:
+    """Generate (cached), install (cached) and describe the client `name` emits for `contract`,
+    from its file (the generator is given the path on its command line)."""
     import conformance.sdk.node as node
-    from conformance.contract import spec_path
 
     from .protocol import python_driver
 
     gen = GENERATORS[name]
-    spec = Path(spec_path()).resolve()
+    spec = Path(contract.path).resolve()
     folder, digest = generate(gen, spec, refresh=refresh, say=say)
     described = gen.describe(spec, digest)
     option = f"--generate {name}"

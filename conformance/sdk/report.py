@@ -17,7 +17,6 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from conformance.contract import CONTRACT
 from conformance.judge import Verdict
 from conformance.report.markdown import ICON, family_table
 from conformance.report.summary import EXIT_CODES, SCHEMA_VERSION
@@ -53,10 +52,10 @@ def build(run: GateRun) -> dict[str, Any]:
         "verdict": str(ledger.verdict),
         "exit_code": EXIT_CODES[ledger.verdict],
         "contract": {
-            "title": CONTRACT.title,
-            "version": CONTRACT.version,
+            "title": run.contract.title,
+            "version": run.contract.version,
             "operation": "POST /hooks",
-            "spec": CONTRACT.source,
+            "spec": run.contract.source,
         },
         "target": {"base_url": "embedded reference mock", "embedded": True},
         "sdk": {
@@ -202,8 +201,8 @@ def _allure(data: dict[str, Any], results: Path) -> None:
         base_url=f"embedded reference mock, SDK {sdk}",
         tier=data["tier"],
         seed=data["seed"],
-        spec_title=CONTRACT.title,
-        spec_version=CONTRACT.version,
+        spec_title=data["contract"]["title"],
+        spec_version=data["contract"]["version"],
     )
 
 

@@ -152,5 +152,5 @@ def rule_members(
 ) -> st.SearchStrategy[tuple[str, Payload]]:
     """(family name, payload): any member of any rule family, for the nightly tier's combinations."""
     return st.sampled_from(rule_families(contract, families)).flatmap(
-        lambda family: family.strategy.map(lambda payload: (family.name, payload))
+        lambda family: family.strategy(contract).map(lambda payload: (family.name, payload))
     )

@@ -2,6 +2,8 @@
 
 Every family starts from a schema-valid webhook and applies one mutation, so a member breaks the
 rules in its `breaks` and nothing else. Examples are the sharpest boundary cases, sent first.
+Each family's strategy is built from the contract it is drawn under (`lambda c: ...`): the valid
+webhooks it mutates, the events it near-misses and the keys it adds or miscases are that contract's.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from conformance.contract import CONTRACT
+from conformance.contract import Contract
 
 from ._e164_breakers import (
     any_bad_string,
@@ -33,7 +35,7 @@ from ._e164_breakers import (
     whitespace_around,
     whitespace_inside,
 )
-from ._family import NO_BODY_RULE, NOT_JSON_RULE, Family, Rule, register
+from ._family import NO_BODY_RULE, NOT_JSON_RULE, Build, Family, Rule, register
 from ._lists import LENGTHS, POSITIONS, RUN_BREAKERS, SEPARATORS, Position, bad_at, digit_run, joined
 from ._near_misses import (
     case_variants,
@@ -67,7 +69,6 @@ BODY_TYPE: Rule = ("", "type")
 # --- building blocks -------------------------------------------------------------------------------
 BASE: Webhook = {"target": "https://example.com/fax/received", "event": "fax_received"}
 VALID_NUMBER = "+12135550123"
-PROPERTIES = CONTRACT.webhook_properties
 
 _SCALARS: dict[str, st.SearchStrategy[Any]] = {
     "null": st.none(),
@@ -81,12 +82,18 @@ JSON_KINDS: dict[str, st.SearchStrategy[Any]] = {
     "array": st.lists(st.one_of(*_SCALARS.values()), max_size=3),
     "object": st.dictionaries(st.text(max_size=8), st.one_of(*_SCALARS.values()), max_size=3),
 }
-VALID_VALUES: dict[str, st.SearchStrategy[Any]] = {
-    "id": st.text(alphabet="0123456789abcdef", min_size=24, max_size=24),
-    "target": targets(),
-    "event": st.sampled_from(CONTRACT.events),
-    "numbers": st.lists(e164_numbers(), min_size=1, max_size=3),
-}
+
+
+def valid_values(contract: Contract) -> dict[str, st.SearchStrategy[Any]]:
+    """A valid value for each Webhook property of `contract`: simple ones for the four the suite
+    knows, the property's schema for any other (a property another version of the contract adds)."""
+    simple: dict[str, st.SearchStrategy[Any]] = {
+        "id": st.text(alphabet="0123456789abcdef", min_size=24, max_size=24),
+        "target": targets(),
+        "event": st.sampled_from(contract.events),
+        "numbers": st.lists(e164_numbers(), min_size=1, max_size=3),
+    }
+    return {**property_values(contract), **{k: v for k, v in simple.items() if k in contract.webhook_properties}}
 
 
 def json_except(*kinds: str) -> st.SearchStrategy[Any]:
@@ -99,14 +106,14 @@ def sample(**fields: Any) -> Webhook:
     return {**BASE, **fields}
 
 
-def mutate(key: str, values: st.SearchStrategy[Any]) -> st.SearchStrategy[Webhook]:
-    """Valid webhooks with `key` set to a drawn value: `mutate("event", st.just(""))`."""
-    return st.builds(lambda w, v: {**w, key: v}, webhooks(), values)
+def mutate(contract: Contract, key: str, values: st.SearchStrategy[Any]) -> st.SearchStrategy[Webhook]:
+    """Valid webhooks of `contract` with `key` set to a drawn value: `mutate(c, "event", st.just(""))`."""
+    return st.builds(lambda w, v: {**w, key: v}, webhooks(contract), values)
 
 
-def without(*keys: str) -> st.SearchStrategy[Webhook]:
-    """Valid webhooks with `keys` removed: `without("target")`."""
-    return webhooks().map(lambda w: {k: v for k, v in w.items() if k not in keys})
+def without(contract: Contract, *keys: str) -> st.SearchStrategy[Webhook]:
+    """Valid webhooks of `contract` with `keys` removed: `without(c, "target")`."""
+    return webhooks(contract).map(lambda w: {k: v for k, v in w.items() if k not in keys})
 
 
 @st.composite
@@ -120,12 +127,13 @@ def numbers_with(draw: st.DrawFn, bad: st.SearchStrategy[Any], min_valid: int = 
 def family(
     name: str,
     description: str,
-    strategy: st.SearchStrategy[Payload],
+    build: Build,
     breaks: Iterable[Rule],
     examples: Iterable[Payload],
 ) -> Family:
-    """Register a family: `family("event-empty", "...", mutate("event", st.just("")), {EVENT_ENUM}, [...])`."""
-    return register(Family(name, description, strategy, frozenset(breaks), tuple(examples)))
+    """Register a family whose strategy `build` makes from a contract:
+    `family("event-empty", "...", lambda c: mutate(c, "event", st.just("")), {EVENT_ENUM}, [...])`."""
+    return register(Family(name, description, build, frozenset(breaks), tuple(examples)))
 
 
 def number_family(
@@ -139,18 +147,23 @@ def number_family(
 
     `breaks` defaults to the pattern alone: the E.164 breakers keep lengths within 2..16.
     """
+    items = numbers_with(bad)
     return family(
         name,
         description,
-        mutate("numbers", numbers_with(bad)),
+        lambda c: mutate(c, "numbers", items),
         breaks,
         (sample(numbers=[x]) for x in examples),
     )
 
 
-def event_family(name: str, description: str, values: st.SearchStrategy[str], examples: Iterable[str]) -> Family:
-    """A family whose `event` is a string outside the enum: `event_family(..., st.just(""), [""])`."""
-    return family(name, description, mutate("event", values), {EVENT_ENUM}, (sample(event=x) for x in examples))
+def event_family(
+    name: str, description: str, values: Callable[[Contract], st.SearchStrategy[str]], examples: Iterable[str]
+) -> Family:
+    """A family whose `event` is a string outside the enum of the contract `values` is given:
+    `event_family(..., lambda c: case_variants(c.events), ["FAX_SENT"])`."""
+    samples = [sample(event=x) for x in examples]
+    return family(name, description, lambda c: mutate(c, "event", values(c)), {EVENT_ENUM}, samples)
 
 
 # --- numbers: items that are strings but not E.164 -------------------------------------------------
@@ -269,7 +282,7 @@ number_family(
 family(
     "numbers-bad-among-valid",
     "one bad number among valid ones: every item must be checked, not the first",
-    mutate("numbers", numbers_with(any_bad_string(), min_valid=1)),
+    lambda c: mutate(c, "numbers", numbers_with(any_bad_string(), min_valid=1)),
     {PATTERN, MIN_LENGTH, MAX_LENGTH},
     [
         sample(numbers=[VALID_NUMBER, "+1"]),
@@ -291,11 +304,16 @@ def _bad_at(draw: st.DrawFn, position: Position) -> list[Any]:
     return bad_at(position, length, draw(any_bad_string()))
 
 
+def _bad_numbers_at(position: Position) -> Build:
+    items = _bad_at(position)
+    return lambda c: mutate(c, "numbers", items)
+
+
 for _position in POSITIONS:
     family(
         f"numbers-bad-{_position}",
         f"one bad number at the {_position} position of a list of 2 to 100",
-        mutate("numbers", _bad_at(_position)),
+        _bad_numbers_at(_position),
         {PATTERN, MIN_LENGTH, MAX_LENGTH},
         [sample(numbers=bad_at(_position, n, bad)) for n, bad in zip(LENGTHS, _EXAMPLE_BADS, strict=True)],
     )
@@ -325,14 +343,14 @@ number_family(
 family(
     "numbers-empty",
     "`numbers` is an empty array (minItems 1)",
-    mutate("numbers", st.just([])),
+    lambda c: mutate(c, "numbers", st.just([])),
     {("numbers", "minItems")},
     [sample(numbers=[])],
 )
 family(
     "numbers-not-array",
     "`numbers` is a string, number, object or boolean (only an array or null is allowed)",
-    mutate("numbers", st.one_of(e164_numbers(), json_except("array", "null"))),
+    lambda c: mutate(c, "numbers", st.one_of(e164_numbers(), json_except("array", "null"))),
     {NUMBERS_TYPE},
     [
         sample(numbers=x)
@@ -367,100 +385,109 @@ number_family(
 event_family(
     "event-unknown",
     "an event name the contract does not list",
-    st.one_of(identifiers(), st.text()).filter(lambda e: e not in CONTRACT.events),
+    lambda c: st.one_of(identifiers(), st.text()).filter(lambda e: e not in c.events),
     ["fax_deleted", "fax_failed", "*", "all", "fax_received,fax_sent"],
 )
 event_family(
     "event-case-variant",
     "a listed event with its case changed",
-    case_variants(CONTRACT.events),
+    lambda c: case_variants(c.events),
     ["FAX_SENT", "Fax_Sent", "fax_Received", "FAX_PAGE_RECEIVED"],
 )
 event_family(
     "event-whitespace",
     "a listed event with whitespace before or after",
-    padded(CONTRACT.events),
+    lambda c: padded(c.events),
     [" fax_sent", "fax_sent ", "fax_sent\n", "\tfax_received", "fax_sent\r\n"],
 )
 event_family(
     "event-homoglyph",
     "a listed event with Cyrillic or fullwidth look-alike characters",
-    homoglyphs(CONTRACT.events),
+    lambda c: homoglyphs(c.events),
     ["f\u0430x_sent", "fax_s\u0435nt", "ｆａｘ＿ｓｅｎｔ", "fax_re\u0441eived"],
 )
 event_family(
     "event-naming-convention",
     "a listed event re-spelled in kebab, camel, dotted or spaced case",
-    naming_conventions(CONTRACT.events),
+    lambda c: naming_conventions(c.events),
     ["fax-sent", "faxSent", "FaxSent", "fax.sent", "fax sent", "faxsent"],
 )
 event_family(
     "event-word-variant",
     "a listed event with a word pluralised, re-tensed or misspelt",
-    word_swaps(CONTRACT.events),
+    lambda c: word_swaps(c.events),
     ["faxes_sent", "fax_send", "fax_recieved", "fax_pages_received", "fax_receive"],
 )
-event_family("event-empty", "`event` is the empty string", st.just(""), [""])
+event_family("event-empty", "`event` is the empty string", lambda c: st.just(""), [""])
 event_family(
     "event-invisible-chars",
     "a listed event with a zero-width or other format character",
-    with_invisible(CONTRACT.events),
+    lambda c: with_invisible(c.events),
     ["fax_sent\u200b", "\ufefffax_sent", "fax\xad_sent"],
 )
 family(
     "event-wrong-type",
     "`event` is null, a number, boolean, array or object (both type and enum fail)",
-    mutate("event", st.one_of(json_except("string"), st.lists(st.sampled_from(CONTRACT.events), max_size=3))),
+    lambda c: mutate(c, "event", st.one_of(json_except("string"), st.lists(st.sampled_from(c.events), max_size=3))),
     {EVENT_TYPE, EVENT_ENUM},
     [sample(event=x) for x in (None, ["fax_sent"], ["fax_sent", "fax_received"], 1, True, {"$ne": "x"})],
 )
 
 # --- properties ------------------------------------------------------------------------------------
-_unknown_keys = st.one_of(identifiers(), st.text(max_size=20)).filter(lambda k: k not in PROPERTIES)
-_near_keys = st.one_of(
-    plural_toggles(PROPERTIES),
-    padded(PROPERTIES),
-    homoglyphs(PROPERTIES),
-    st.sampled_from(["url", "callback_url", "target_url", "event_type", "phone_numbers", "_id"]),
-)
 _any_json = st.one_of(*JSON_KINDS.values())
-# A case variant of a known key carries a value valid for that key, so only the key's spelling is wrong.
-_OTHER_VALUES = property_values()  # a property another version of the contract adds: drawn from its schema
-_case_variant_of = {  # built once per property, not inside every draw
-    p: st.tuples(case_variants([p]), VALID_VALUES[p] if p in VALID_VALUES else _OTHER_VALUES[p]) for p in PROPERTIES
-}
-_case_keys = st.sampled_from(PROPERTIES).flatmap(_case_variant_of.__getitem__)
 
 
-def _add_key(pairs: st.SearchStrategy[tuple[str, Any]]) -> st.SearchStrategy[Webhook]:
-    return st.builds(lambda w, kv: {**w, kv[0]: kv[1]}, webhooks(), pairs)
+def _unknown_keys(contract: Contract) -> st.SearchStrategy[str]:
+    properties = contract.webhook_properties
+    return st.one_of(identifiers(), st.text(max_size=20)).filter(lambda k: k not in properties)
+
+
+def _near_keys(contract: Contract) -> st.SearchStrategy[str]:
+    properties = contract.webhook_properties
+    return st.one_of(
+        plural_toggles(properties),
+        padded(properties),
+        homoglyphs(properties),
+        st.sampled_from(["url", "callback_url", "target_url", "event_type", "phone_numbers", "_id"]),
+    )
+
+
+def _case_keys(contract: Contract) -> st.SearchStrategy[tuple[str, Any]]:
+    """A case variant of a known key, carrying a value valid for that key: only its spelling is wrong."""
+    values = valid_values(contract)
+    variant_of = {p: st.tuples(case_variants([p]), values[p]) for p in contract.webhook_properties}  # built once
+    return st.sampled_from(contract.webhook_properties).flatmap(variant_of.__getitem__)
+
+
+def _add_key(contract: Contract, pairs: st.SearchStrategy[tuple[str, Any]]) -> st.SearchStrategy[Webhook]:
+    return st.builds(lambda w, kv: {**w, kv[0]: kv[1]}, webhooks(contract), pairs)
 
 
 @st.composite
-def _miscased_required(draw: st.DrawFn) -> Webhook:
-    webhook = draw(webhooks())
-    keys = draw(st.sets(st.sampled_from(CONTRACT.webhook_required), min_size=1))
+def _miscased_required(draw: st.DrawFn, contract: Contract) -> Webhook:
+    webhook = draw(webhooks(contract))
+    keys = draw(st.sets(st.sampled_from(contract.webhook_required), min_size=1))
     return {draw(case_variants([k])) if k in keys else k: v for k, v in webhook.items()}
 
 
 family(
     "extra-property-unknown",
     "an extra key the schema does not define (additionalProperties: false)",
-    _add_key(st.tuples(_unknown_keys, _any_json)),
+    lambda c: _add_key(c, st.tuples(_unknown_keys(c), _any_json)),
     {EXTRA_KEY},
     [sample(foo="bar"), sample(__proto__={"admin": True}), {**BASE, "": ""}, sample(secret=None)],
 )
 family(
     "extra-property-case-variant",
     "a case variant of a known key next to the real one, e.g. `Target`",
-    _add_key(_case_keys),
+    lambda c: _add_key(c, _case_keys(c)),
     {EXTRA_KEY},
     [sample(Target=BASE["target"]), sample(EVENT="fax_sent"), sample(Numbers=[VALID_NUMBER]), sample(ID="1")],
 )
 family(
     "extra-property-near-miss",
     "a plural, padded, look-alike or synonym key, e.g. `events`, `url`",
-    _add_key(st.tuples(_near_keys, _any_json)),
+    lambda c: _add_key(c, st.tuples(_near_keys(c), _any_json)),
     {EXTRA_KEY},
     [
         sample(events=["fax_sent"]),
@@ -474,7 +501,7 @@ family(
 family(
     "required-key-miscased",
     "`target` or `event` spelt with other case only, e.g. `Target`",
-    _miscased_required(),
+    _miscased_required,
     {REQUIRED, EXTRA_KEY},
     [
         {"Target": BASE["target"], "event": "fax_received"},
@@ -485,35 +512,35 @@ family(
 family(
     "missing-target",
     "no `target` key",
-    without("target"),
+    lambda c: without(c, "target"),
     {REQUIRED},
     [{"event": "fax_received"}, {"event": "fax_sent", "numbers": [VALID_NUMBER]}],
 )
 family(
     "missing-event",
     "no `event` key",
-    without("event"),
+    lambda c: without(c, "event"),
     {REQUIRED},
     [{"target": BASE["target"]}, {"target": BASE["target"], "numbers": None}],
 )
 family(
     "missing-target-and-event",
     "neither `target` nor `event`",
-    without("target", "event"),
+    lambda c: without(c, "target", "event"),
     {REQUIRED},
     [{}, {"numbers": [VALID_NUMBER]}, {"id": "6048b47181dbe1a7d67fcc98"}],
 )
 family(
     "target-wrong-type",
     "`target` is null, a number, boolean, array or object",
-    mutate("target", st.one_of(json_except("string"), st.lists(targets(), max_size=2))),
+    lambda c: mutate(c, "target", st.one_of(json_except("string"), st.lists(targets(), max_size=2))),
     {TARGET_TYPE},
     [sample(target=x) for x in (None, [BASE["target"]], {"url": BASE["target"]}, 0, True)],
 )
 family(
     "id-wrong-type",
     "`id` is null, a number, boolean, array or object",
-    mutate("id", json_except("string")),
+    lambda c: mutate(c, "id", json_except("string")),
     {ID_TYPE},
     [sample(id=x) for x in (6048, None, {"$oid": "6048b47181dbe1a7d67fcc98"}, ["6048b47181dbe1a7d67fcc98"])],
 )
@@ -522,7 +549,7 @@ family(
 family(
     "body-not-object",
     "the JSON body is an array, string, number, boolean or null",
-    st.one_of(json_except("object"), st.lists(webhooks(), max_size=2), webhooks().map(json.dumps)),
+    lambda c: st.one_of(json_except("object"), st.lists(webhooks(c), max_size=2), webhooks(c).map(json.dumps)),
     {BODY_TYPE},
     [[BASE], json.dumps(BASE), None, [], 0, True],
 )
@@ -540,18 +567,20 @@ def raw_family(
     name: str, description: str, render: Callable[[Webhook], str | bytes], examples: Iterable[str | bytes]
 ) -> Family:
     """A not-JSON family: each valid webhook rendered into broken text by `render`."""
-    return family(name, description, webhooks().map(lambda w: raw(render(w))), {NOT_JSON_RULE}, map(raw, examples))
+    return family(
+        name, description, lambda c: webhooks(c).map(lambda w: raw(render(w))), {NOT_JSON_RULE}, map(raw, examples)
+    )
 
 
 @st.composite
-def _cut(draw: st.DrawFn) -> RawBody:
-    text = json.dumps(draw(webhooks()))
+def _cut(draw: st.DrawFn, contract: Contract) -> RawBody:
+    text = json.dumps(draw(webhooks(contract)))
     return raw(text[: draw(st.integers(1, len(text) - 1))])  # no proper prefix of an object text is JSON
 
 
 @st.composite
-def _with_bad_utf8(draw: st.DrawFn) -> RawBody:
-    data = json.dumps(draw(webhooks())).encode()
+def _with_bad_utf8(draw: st.DrawFn, contract: Contract) -> RawBody:
+    data = json.dumps(draw(webhooks(contract))).encode()
     at = draw(st.integers(0, len(data)))
     bad = draw(st.sampled_from([b"\xff", b"\xfe", b"\x80", b"\xc0\xaf", b"\xed\xa0\x80", b"\xc3", b"\xf4\x90\x80\x80"]))
     return raw(data[:at] + bad + data[at:])
@@ -560,23 +589,23 @@ def _with_bad_utf8(draw: st.DrawFn) -> RawBody:
 family(
     "body-empty",
     "an empty or whitespace-only application/json body",
-    st.text(alphabet=JSON_WHITESPACE).map(raw),
+    lambda c: st.text(alphabet=JSON_WHITESPACE).map(raw),
     {NOT_JSON_RULE},
     map(raw, ["", " ", "\r\n"]),
 )
 family(
     "body-truncated",
     "valid JSON cut short",
-    _cut(),
+    _cut,
     {NOT_JSON_RULE},
     map(raw, [BASE_TEXT[:-1], "{", BASE_TEXT[:20], '{"target"']),
 )
 family(
     "body-trailing-garbage",
     "valid JSON followed by more non-whitespace text (a second document, NUL, ...)",
-    st.builds(
+    lambda c: st.builds(
         lambda w, junk: raw(json.dumps(w) + junk),
-        webhooks(),
+        webhooks(c),
         st.one_of(
             st.sampled_from(["}", ",", "x", "\x00", "{}"]),
             st.text(min_size=1).filter(lambda t: t.strip(JSON_WHITESPACE)),
@@ -618,10 +647,10 @@ raw_family(
 family(
     "body-nan-infinity",
     "a NaN or Infinity literal (Python's json accepts them, RFC 8259 does not)",
-    st.builds(
+    lambda c: st.builds(
         lambda w, key, value: raw(json.dumps({**w, key: value})),
-        webhooks(),
-        st.sampled_from(PROPERTIES),
+        webhooks(c),
+        st.sampled_from(c.webhook_properties),
         st.sampled_from([math.nan, math.inf, -math.inf, [math.nan], [math.inf]]),
     ),
     {NOT_JSON_RULE},
@@ -639,7 +668,7 @@ family(
 family(
     "body-invalid-utf8",
     "bytes that are not UTF-8 (Latin-1 text, overlong forms, surrogates, truncation)",
-    _with_bad_utf8(),
+    _with_bad_utf8,
     {NOT_JSON_RULE},
     map(
         raw,
@@ -655,7 +684,7 @@ family(
 family(
     "body-absent",
     "no request body at all",
-    st.sampled_from([RawBody(None, None), RawBody(None, "application/json")]),
+    lambda c: st.sampled_from([RawBody(None, None), RawBody(None, "application/json")]),
     {NO_BODY_RULE},
     [RawBody(None, None), RawBody(None, "application/json")],
 )
@@ -672,9 +701,9 @@ def escaped(value: Any) -> RawBody:
 family(
     "surrogate-in-event",
     "`event` holds an escaped lone surrogate (`\\ud800`), alone or inside a valid event name",
-    st.builds(
+    lambda c: st.builds(
         lambda w, s, at: escaped({**w, "event": w["event"][:at] + s + w["event"][at:]}),
-        webhooks(),
+        webhooks(c),
         st.sampled_from(LONE_SURROGATES),
         st.integers(0, 12),
     ),
@@ -684,7 +713,7 @@ family(
 family(
     "surrogate-in-key",
     "an extra property whose name holds an escaped lone surrogate",
-    st.builds(lambda w, s: escaped({**w, s: True}), webhooks(), st.sampled_from(LONE_SURROGATES)),
+    lambda c: st.builds(lambda w, s: escaped({**w, s: True}), webhooks(c), st.sampled_from(LONE_SURROGATES)),
     {EXTRA_KEY},
     [escaped({**BASE, "\ud800": 1}), escaped({**BASE, "numbers\udfff": [VALID_NUMBER]})],
 )

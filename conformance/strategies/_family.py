@@ -1,7 +1,13 @@
-"""Family: one labelled way of breaking the Webhook schema, and the registry that holds them all."""
+"""Family: one labelled way of breaking the Webhook schema, and the registry that holds them all.
+
+A family is data: its name, the rules it breaks, its examples, and how to build its strategy from
+a contract (`build`). The strategy itself is a function of the contract it is drawn under, built
+once per contract (`Family.strategy(contract)`), like every strategy here.
+"""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -19,6 +25,8 @@ Rule = tuple[str, str]
 NOT_JSON_RULE: Rule = ("", "json")
 NO_BODY_RULE: Rule = ("", "body")
 
+Build = Callable[[Contract], st.SearchStrategy[Payload]]  # a family's strategy, given the contract it is drawn under
+
 
 @dataclass(frozen=True)
 class Family:
@@ -26,12 +34,13 @@ class Family:
 
     `breaks` is the exhaustive set of rules a member may violate; every member violates at least
     one of them and nothing else. `examples` are edge cases sent before any generated member, so
-    the deterministic tier always covers them.
+    the deterministic tier always covers them. `build` makes the generated members' strategy from
+    a contract (its events, properties and required keys): see `strategy`.
     """
 
     name: str
     description: str
-    strategy: st.SearchStrategy[Payload]
+    build: Build
     breaks: frozenset[Rule]
     examples: tuple[Payload, ...] = field(default=())
     # Why this family does not apply to a contract (None: it does). Default: when every example is
@@ -56,11 +65,20 @@ class Family:
         """The contract rule this family names, e.g. `numbers/*:pattern`."""
         return ", ".join(sorted(f"{path}:{keyword}" if path else keyword for path, keyword in self.breaks))
 
-    def payloads(self) -> st.SearchStrategy[Payload]:
+    def strategy(self, contract: Contract) -> st.SearchStrategy[Payload]:
+        """The generated members under `contract` (built once per contract)."""
+        return _built(self.build, contract)
+
+    def payloads(self, contract: Contract) -> st.SearchStrategy[Payload]:
         """Examples first (as `sampled_from`), generated members after."""
         if not self.examples:
-            return self.strategy
-        return st.one_of(st.sampled_from(self.examples), self.strategy)
+            return self.strategy(contract)
+        return st.one_of(st.sampled_from(self.examples), self.strategy(contract))
+
+
+@functools.cache  # a strategy is immutable: one per family and contract
+def _built(build: Build, contract: Contract) -> st.SearchStrategy[Payload]:
+    return build(contract)
 
 
 def _breaks(example: Payload, contract: Contract) -> bool:

@@ -31,7 +31,7 @@ from ._families import (
     raw,
     sample,
 )
-from ._family import NOT_JSON_RULE, Family, Rule, register
+from ._family import NOT_JSON_RULE, Build, Family, Rule, register
 from ._payload import RawBody
 from ._webhook import webhooks
 
@@ -157,18 +157,18 @@ FOREIGN_BODIES = (
 def limits_family(
     name: str,
     description: str,
-    strategy: st.SearchStrategy[Any],
+    build: Build,
     breaks: set[Rule],
     examples: list[Any],
     kind: str | None = None,
 ) -> Family:
-    return register(Family(name, description, strategy, frozenset(breaks), tuple(examples), kind=kind))
+    return register(Family(name, description, build, frozenset(breaks), tuple(examples), kind=kind))
 
 
 limits_family(
     "body-deep-nesting",
     "arrays or objects nested 5,000 to 8,000 deep (past the 1,000 of Python, Jackson, msgspec, ...)",
-    st.builds(
+    lambda c: st.builds(
         lambda depth, shape, where: raw(nested(depth, shape, where)),
         st.integers(MIN_DEPTH, MAX_DEPTH),
         st.sampled_from(["array", "object"]),
@@ -185,7 +185,9 @@ limits_family(
 limits_family(
     "body-over-64kb",
     "an invalid Webhook whose body is just over 64 KB (a common body limit): 400, or 413",
-    st.builds(padded, st.integers(MAX_BODY + 1, MAX_BODY + 4 * KB), st.sampled_from(["padding", "numbers", "event"])),
+    lambda c: st.builds(
+        padded, st.integers(MAX_BODY + 1, MAX_BODY + 4 * KB), st.sampled_from(["padding", "numbers", "event"])
+    ),
     {EXTRA_KEY, PATTERN, MAX_LENGTH, EVENT_ENUM},
     [padded(MAX_BODY + 1, "padding"), padded(MAX_BODY + 1, "numbers"), padded(100 * KB, "event")],
     kind="over-limits",
@@ -193,7 +195,7 @@ limits_family(
 limits_family(
     "body-over-1mb",
     "an invalid Webhook whose body is just over 1 MB (Express's and nginx's default limits): 400, or 413",
-    st.builds(padded, st.sampled_from([MB + 1, MB + KB]), st.sampled_from(["padding", "numbers"])),
+    lambda c: st.builds(padded, st.sampled_from([MB + 1, MB + KB]), st.sampled_from(["padding", "numbers"])),
     {EXTRA_KEY, PATTERN, MAX_LENGTH},
     [padded(MB + 1, "padding"), padded(MB + 1, "numbers")],
     kind="over-limits",
@@ -202,7 +204,7 @@ _HUGE = ("1e400", "-1e400", "1" * 400, "-" + "9" * 400, "1" + "0" * 400 + ".5")
 limits_family(
     "body-huge-numbers",
     "number literals no float or int64 holds (`1e400`, 400-digit integers) where strings belong",
-    st.builds(
+    lambda c: st.builds(
         lambda f, n: raw(huge_number(f, n)), st.sampled_from(["id", "numbers", "target"]), st.sampled_from(_HUGE)
     ),
     {ID_TYPE, ITEM_TYPE, TARGET_TYPE},
@@ -216,7 +218,7 @@ limits_family(
 limits_family(
     "body-many-keys",
     "thousands of unknown keys in one object (a parser's or a hash table's limit)",
-    st.builds(many_keys, st.integers(1_000, 4_000)),  # 4,000 keys: 60 KB, under the 64 KB class
+    lambda c: st.builds(many_keys, st.integers(1_000, 4_000)),  # 4,000 keys: 60 KB, under the 64 KB class
     {EXTRA_KEY},
     [many_keys(1_000), many_keys(4_000)],
 )
@@ -230,8 +232,8 @@ _DUPLICATES = {  # a duplicate whose value breaks one rule: the last reading is 
 limits_family(
     "body-duplicate-keys",
     "a key given twice, the last value invalid (I-JSON, RFC 7493 §2.3, forbids duplicates)",
-    st.builds(
-        lambda w, key: raw(duplicate_key(w, key, _DUPLICATES[key])), webhooks(), st.sampled_from(sorted(_DUPLICATES))
+    lambda c: st.builds(
+        lambda w, key: raw(duplicate_key(w, key, _DUPLICATES[key])), webhooks(c), st.sampled_from(sorted(_DUPLICATES))
     ),
     {EVENT_ENUM, TARGET_TYPE, PATTERN, ID_TYPE, EXTRA_KEY, NUMBERS_TYPE},
     [
@@ -246,7 +248,7 @@ limits_family(
 limits_family(
     "body-bom",
     "a valid Webhook after a UTF-8 byte order mark (RFC 8259 §8.1: MUST NOT be sent; accepting is lenient)",
-    webhooks().map(lambda w: raw(with_bom(w))),
+    lambda c: webhooks(c).map(lambda w: raw(with_bom(w))),
     {NOT_JSON_RULE},
     [raw(with_bom(BASE)), raw(with_bom(sample(numbers=[VALID_NUMBER]))), raw(codecs.BOM_UTF8 * 2 + BASE_TEXT.encode())],
 )
@@ -254,14 +256,14 @@ _UTF16 = ("utf-16", "utf-16-le", "utf-16-be", "utf-32")
 limits_family(
     "body-utf16",
     "a valid Webhook encoded as UTF-16 or UTF-32 (RFC 8259 §8.1: JSON exchanged MUST be UTF-8)",
-    st.builds(lambda w, codec: raw(json.dumps(w).encode(codec)), webhooks(), st.sampled_from(_UTF16)),
+    lambda c: st.builds(lambda w, codec: raw(json.dumps(w).encode(codec)), webhooks(c), st.sampled_from(_UTF16)),
     {NOT_JSON_RULE},
     [raw(BASE_TEXT.encode(codec)) for codec in _UTF16],
 )
 limits_family(
     "body-control-bytes",
     "raw NUL and other control bytes in a string, between tokens or before the body",
-    st.builds(
+    lambda c: st.builds(
         lambda where, byte: raw(control_byte_at(where, byte)),
         st.sampled_from(["target", "event", "between", "start"]),
         st.sampled_from(CONTROL_BYTES),
@@ -278,7 +280,7 @@ limits_family(
 limits_family(
     "body-foreign-media-type",
     "plain text, form data and XML under their own content types: no Webhook can be read from them",
-    st.sampled_from(FOREIGN_BODIES),
+    lambda c: st.sampled_from(FOREIGN_BODIES),
     {NOT_JSON_RULE},
     list(FOREIGN_BODIES),
     kind="over-limits",

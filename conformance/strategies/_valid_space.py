@@ -4,7 +4,8 @@ Each family is a list of realistic Webhooks (see `_webhook` for what realistic m
 that rejects any of them breaks real integrations. Exotic edges (schema-valid values no client
 sends, where a rejection is only a warn) are listed apart, in `EXOTIC`.
 
->>> sorted(valid_space("run-1.example.com"))
+>>> from conformance.contract import vendored
+>>> sorted(valid_space(vendored(), "run-1.example.com"))
 ['valid-events', 'valid-ids', 'valid-numbers', 'valid-targets']
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.contract import CONTRACT
+from conformance.contract import Contract
 
 from ._webhook import IPV4_HOSTS, IPV6_HOSTS, MAX_TARGET, PUNYCODE_LABELS, ip_path_marker
 
@@ -30,8 +31,9 @@ def _padded_url(base: str, length: int) -> str:
     return base + "a" * (length - len(base))
 
 
-def valid_space(domain: str) -> dict[str, list[Webhook]]:
-    """Family name → realistic Webhooks, all on `domain` or a documentation address."""
+def valid_space(contract: Contract, domain: str) -> dict[str, list[Webhook]]:
+    """Family name → realistic Webhooks under `contract` (every event it lists), all on `domain` or
+    a documentation address."""
     hook = f"https://hooks.{domain}"
 
     def webhook(target: str = f"{hook}/fax/received", event: str = "fax_received", **extra: Any) -> Webhook:
@@ -46,7 +48,7 @@ def valid_space(domain: str) -> dict[str, list[Webhook]]:
     ]
     events = [
         webhook(event=event, **extra)
-        for event in CONTRACT.events
+        for event in contract.events
         for extra in ({}, {"numbers": None}, {"numbers": [NUMBER]})
     ]
     path = f"{hook}/fax"

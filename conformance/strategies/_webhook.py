@@ -5,6 +5,10 @@ Realistic means what real integrations send (see `conformance.judge._realism` fo
 `numbers`, targets with ports, deep paths, percent-encoded queries, IP literal and punycode hosts,
 upper-case schemes, trailing slashes and lengths up to 2,048 characters, and client ids in
 several shapes. Hosts are always on a reserved domain or in a documentation address range.
+
+What the contract decides (which keys are required, which events exist, the lengths and pattern of
+a number, which other properties a Webhook may carry) is read from the contract passed in: these
+are pure functions of their arguments, built once per argument.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from conformance.contract import CONTRACT
+from conformance.contract import Contract
 
 from ._schema_values import values_of
 
@@ -31,7 +35,7 @@ _ALNUM = _LOWER + "0123456789"
 _UNRESERVED = _ALNUM + "ABCDEFGHIJKLMNOPQRSTUVWXYZ-._~"
 
 
-@cache  # strategies are immutable, and the contract is fixed per process: built once
+@cache  # strategies are immutable: built once per argument
 def e164_numbers(min_digits: int = 2, max_digits: int = 15) -> st.SearchStrategy[str]:
     """Valid E.164 numbers: `+`, a non-zero digit, then 1..14 more digits (2..15 digits in all).
 
@@ -58,31 +62,37 @@ E164_PATTERN = r"^[+][1-9][0-9]{1,14}$"  # the vendored contract's; another one 
 
 
 @cache
-def number_strings() -> st.SearchStrategy[str]:
-    """Valid items of `numbers` under the contract: E.164 within its lengths, or its own pattern."""
-    item = CONTRACT.number_schema
+def number_strings(contract: Contract) -> st.SearchStrategy[str]:
+    """Valid items of `numbers` under `contract`: E.164 within its lengths, or its own pattern."""
+    item = contract.number_schema
     low, high = item.get("minLength", 0), item.get("maxLength", 16)
     pattern = item.get("pattern")
     if pattern in (None, E164_PATTERN):
         return e164_numbers(max(2, low - 1), min(15, high - 1))
-    return st.from_regex(CONTRACT.json_schema("Webhook")["properties"]["numbers"]["items"]["pattern"], fullmatch=True)
+    return st.from_regex(contract.json_schema("Webhook")["properties"]["numbers"]["items"]["pattern"], fullmatch=True)
 
 
-def number_bounds() -> tuple[int, int]:
-    """How many items `numbers` may hold under the contract, capped at what real clients send."""
-    schema = CONTRACT.numbers_schema or {}
+def number_bounds(contract: Contract) -> tuple[int, int]:
+    """How many items `numbers` may hold under `contract`, capped at what real clients send.
+
+    >>> from conformance.contract import vendored
+    >>> number_bounds(vendored())
+    (1, 100)
+    """
+    schema = contract.numbers_schema or {}
     return schema.get("minItems", 0), min(schema.get("maxItems", MAX_NUMBERS), MAX_NUMBERS)
 
 
 @cache
-def number_lists(max_size: int = MAX_NUMBERS) -> st.SearchStrategy[list[str]]:
+def number_lists(contract: Contract, max_size: int = MAX_NUMBERS) -> st.SearchStrategy[list[str]]:
     """1..100 valid numbers of mixed lengths, duplicates included: a small pool drawn with repeats.
     (0..100 when the contract has no `minItems`.)
 
-    >>> number_lists().example()  # doctest: +SKIP
+    >>> from conformance.contract import vendored
+    >>> number_lists(vendored()).example()  # doctest: +SKIP
     ['+12135550123', '+44', '+12135550123']
     """
-    low, high = number_bounds()
+    low, high = number_bounds(contract)
     # Which pool items, as indexes: one strategy per pool size, built once (see e164_numbers).
     picks = {
         size: st.lists(st.integers(0, size - 1), min_size=low, max_size=min(max_size, high)) for size in range(1, 9)
@@ -90,7 +100,7 @@ def number_lists(max_size: int = MAX_NUMBERS) -> st.SearchStrategy[list[str]]:
 
     @st.composite
     def drawn(draw: st.DrawFn) -> list[str]:
-        pool = draw(st.lists(number_strings(), min_size=1, max_size=8))
+        pool = draw(st.lists(number_strings(contract), min_size=1, max_size=8))
         return [pool[i] for i in draw(picks[len(pool)])]
 
     return drawn()
@@ -165,51 +175,63 @@ def client_ids() -> st.SearchStrategy[str]:
     )
 
 
-def property_values(domain: str = DEFAULT_TARGET_DOMAIN) -> dict[str, st.SearchStrategy[Any]]:
-    """A strategy per Webhook property of the contract: realistic ones for the four the suite knows,
-    the property's schema for any other (a property a new version of the contract adds)."""
+@cache
+def property_values(contract: Contract, domain: str = DEFAULT_TARGET_DOMAIN) -> dict[str, st.SearchStrategy[Any]]:
+    """A strategy per Webhook property of `contract`: realistic ones for the four the suite knows,
+    the property's schema for any other (a property a new version of the contract adds).
+
+    >>> from conformance.contract import vendored
+    >>> sorted(property_values(vendored()))
+    ['event', 'id', 'numbers', 'target']
+    """
     known: dict[str, st.SearchStrategy[Any]] = {
         "target": targets(domain),
-        "numbers": _numbers(),
+        "numbers": _numbers(contract),
         "id": client_ids(),
     }
-    if CONTRACT.events:
-        known["event"] = st.sampled_from(CONTRACT.events)
+    if contract.events:
+        known["event"] = st.sampled_from(contract.events)
     return {
-        name: known[name] if name in known else values_of(CONTRACT.webhook_property(name) or {})
-        for name in CONTRACT.webhook_properties
+        name: known[name] if name in known else values_of(contract.webhook_property(name) or {})
+        for name in contract.webhook_properties
     }
 
 
 @cache
-def _numbers() -> st.SearchStrategy[list[str] | None]:
-    low, _ = number_bounds()
-    shortest, longest = number_edges()
+def _numbers(contract: Contract) -> st.SearchStrategy[list[str] | None]:
+    low, _ = number_bounds(contract)
+    shortest, longest = number_edges(contract)
     edges = [st.just([shortest]), st.just([shortest, longest])] if low <= 1 else []  # both length boundaries
-    nullable = "null" in ((CONTRACT.numbers_schema or {}).get("type") or [])
-    return st.one_of(*([st.none()] if nullable else []), number_lists(), *edges)
+    nullable = "null" in ((contract.numbers_schema or {}).get("type") or [])
+    return st.one_of(*([st.none()] if nullable else []), number_lists(contract), *edges)
 
 
-def number_edges() -> tuple[str, str]:
-    """The shortest and the longest E.164 number the contract's lengths allow: `+12`, `+123456789012345`."""
-    item = CONTRACT.number_schema
+def number_edges(contract: Contract) -> tuple[str, str]:
+    """The shortest and the longest E.164 number `contract`'s lengths allow.
+
+    >>> from conformance.contract import vendored
+    >>> number_edges(vendored())
+    ('+12', '+123456789012345')
+    """
+    item = contract.number_schema
     low, high = max(2, item.get("minLength", 0) - 1), min(15, item.get("maxLength", 16) - 1)
     digits = "1234567890" * 2
     return "+" + digits[:low], "+" + digits[:high]
 
 
 @cache
-def webhooks(domain: str = DEFAULT_TARGET_DOMAIN) -> st.SearchStrategy[dict[str, Any]]:
+def webhooks(contract: Contract, domain: str = DEFAULT_TARGET_DOMAIN) -> st.SearchStrategy[dict[str, Any]]:
     """Every shape of realistic Webhook: all events, `numbers` absent, `null` or 1..100 E.164
     numbers (duplicates, both length boundaries), and an optional client-chosen `id`. Which keys
-    are required, which events exist and which other properties a Webhook may carry come from the
-    contract.
+    are required, which events exist and which other properties a Webhook may carry come from
+    `contract`.
 
-    >>> webhooks().example()  # doctest: +SKIP
+    >>> from conformance.contract import vendored
+    >>> webhooks(vendored()).example()  # doctest: +SKIP
     {'target': 'https://example.com/fax', 'event': 'fax_sent', 'numbers': ['+12135550123']}
     """
-    values = property_values(domain)
-    required = [name for name in CONTRACT.webhook_required if name in values]
+    values = property_values(contract, domain)
+    required = [name for name in contract.webhook_required if name in values]
     # The vendored order first (`numbers`, then `id`): the ci tier draws the same examples as before.
     optional = sorted((name for name in values if name not in required), key=lambda n: (n != "numbers", n != "id"))
     return st.fixed_dictionaries(

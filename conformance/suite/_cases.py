@@ -38,7 +38,7 @@ from conformance.judge import Kind
 from conformance.send import Exchange, Sender
 from conformance.strategies import RawBody
 
-from ._operation import OPERATION
+from ._operation import Operation
 from ._sent import Sent
 
 FORMAT = 2  # of the cache file; part of the key (2: tests named by `cache_name`)
@@ -149,14 +149,15 @@ class Record:
     ) -> Record:
         return cls(sent, family, kind, segment, generated)
 
-    def request(self) -> tuple[Any, dict[str, Any]]:
-        """The schemathesis Case and the Sender's keyword arguments that send it again."""
+    def request(self, operation: Operation) -> tuple[Any, dict[str, Any]]:
+        """The schemathesis Case (of `operation`, the run's `POST /hooks`) and the Sender's keyword
+        arguments that send it again."""
         if self.generated is None:
-            return self.sent.case()
+            return self.sent.case(operation)
         parts = dict(self.generated)
         if self.sent.payload is not NOT_SET:
             parts["body"] = self.sent.payload
-        return OPERATION.Case(**parts), {}
+        return operation.Case(**parts), {}
 
     def encode(self, run_domain: str, secrets: Iterable[str]) -> dict[str, Any]:
         """JSON-ready, the run's domain replaced by a placeholder; TypeError when it cannot be
@@ -277,8 +278,9 @@ class Prefetch:
     tests reach them. A test takes its answers in order; what it does not take is settled by
     `release` (a 2xx may have registered something, which cleanup must know)."""
 
-    def __init__(self, sender: Sender) -> None:
+    def __init__(self, sender: Sender, operation: Operation) -> None:
         self._sender = sender
+        self._operation = operation
         self._queues: dict[str, deque[_Ahead]] = {}
 
     def send(self, plans: Iterable[tuple[str, list[Record]]]) -> None:
@@ -287,7 +289,7 @@ class Prefetch:
         for test, records in plans:
             queue = self._queues.setdefault(test, deque())
             for record in records:
-                case, how = record.request()
+                case, how = record.request(self._operation)
                 queue.append(_Ahead(record, sender.submit_case(case, ahead=True, **how)))
 
     def take(self, test: str, record: Record) -> Future[Exchange] | None:

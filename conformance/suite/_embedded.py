@@ -8,10 +8,10 @@ stdin, or when the run dies (the pipe closes with it).
 
 from __future__ import annotations
 
+import os
 import queue
 import secrets
 import threading
-from pathlib import Path
 
 from conformance._child import Child
 from conformance.target import UsageError
@@ -24,7 +24,8 @@ class MockUnavailable(UsageError):
 
 
 class EmbeddedMock:
-    def __init__(self, spec: Path | None = None) -> None:
+    def __init__(self, spec: str | os.PathLike[str] | None = None) -> None:
+        """`spec`: the contract's file, given to the mock's process on its command line (None: the vendored one)."""
         self.token = secrets.token_urlsafe(24)
         self._child = Child("conformance.mock._mock_child", *([str(spec)] if spec else []))
         self._child.stdin.write(self.token.encode() + b"\n")

@@ -110,9 +110,9 @@ class Probe:
             isinstance(body, bytes | bytearray) or case.media_type != "application/json" or _is_unset(body)
         ):
             raw = None if _is_unset(body) else (body if isinstance(body, bytes) else json.dumps(body).encode())
-            kind = classify(raw, raw=True)
+            kind = classify(raw, self.session.contract, raw=True)
         elif kind is None:
-            kind = classify(body)
+            kind = classify(body, self.session.contract)
         record = Record.of(sent, family, kind, self._segment, parts)
         self._recorded.append(record)
         ahead = self.session.prefetch.take(self.key, record) if self.session.prefetch else None
@@ -127,7 +127,7 @@ class Probe:
         connection (`Sender.submit_in_order`): a credential judged after the right one went first."""
         # Never recorded for sending ahead: ahead, each would go out alone, on any connection.
         self._live_only = True
-        futures = self.session.sender.submit_in_order([sent.case() for sent, _, _ in cases])
+        futures = self.session.sender.submit_in_order([sent.case(self.session.operation) for sent, _, _ in cases])
         for at, ((sent, family, kind), future) in enumerate(zip(cases, futures, strict=True)):
             self._recorded.append(Record.of(sent, family, kind, self._segment))
             after = futures[at - 1] if at else None
@@ -138,9 +138,9 @@ class Probe:
             kind = self._planned_kind(sent, family)
         if kind is None:
             kind = (
-                classify(sent.payload.content, raw=True)
+                classify(sent.payload.content, self.session.contract, raw=True)
                 if isinstance(sent.payload, RawBody)
-                else classify(sent.payload)
+                else classify(sent.payload, self.session.contract)
             )
         record = Record.of(sent, family, kind, self._segment)
         self._recorded.append(record)
@@ -195,7 +195,7 @@ class Probe:
                 if record.generated is None:
                     self.send(record.sent, record.family, record.kind)
                 else:
-                    self.case(record.request()[0], family=record.family)
+                    self.case(record.request(self.session.operation)[0], family=record.family)
             finally:
                 self._segment = None
 
@@ -228,7 +228,7 @@ class Probe:
             self._settle(self._in_flight.popleft())
         mirrored: tuple[Future[Exchange], ...] = ()
         if ahead is None:
-            built, how = sent.case() if case is None else (case, {})
+            built, how = sent.case(self.session.operation) if case is None else (case, {})
             ahead = self.session.sender.submit_case(built, **how)
             if self.session.reference is not None:  # a diff run: the identical request to the reference
                 mirrored = self.session.reference.submit(built, how)
@@ -268,7 +268,7 @@ class Probe:
 
     def _judge(self, pending: _Pending, exchange: Exchange) -> tuple[CaseResult, list[Finding]]:
         family = pending.family
-        violations = run_checks(exchange, pending.kind)
+        violations = run_checks(exchange, pending.kind, self.session.contract)
         if pending.second_opinion and exchange.error is None:
             violations += self._schemathesis_opinion(pending.case, exchange, violations)
         violations = self.session.baseline.apply(family, violations)
@@ -362,7 +362,7 @@ def record_sent_ahead(session: Session) -> None:
     if session.prefetch is None:
         return
     for test, record, exchange in session.prefetch.release():
-        generated = record.request()[0] if record.generated is not None else None
+        generated = record.request(session.operation)[0] if record.generated is not None else None
         pending = _Pending(_done(exchange), generated, record.family, record.kind, record.sent, generated is not None)
         Probe(session, test)._judge(pending, exchange)
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conformance.contract import Contract
 from conformance.judge import CaseResult, Divergences, Ledger, Verdict, run_checks, signature_of
 from conformance.judge.baseline import Baseline
 from conformance.send import (
@@ -110,10 +111,12 @@ class Side:
 class Reference:
     """The reference (and its twin) of one diff run; owned by the Session."""
 
-    def __init__(self, spec: DiffSpec, like: Target, wire: Wire) -> None:
+    def __init__(self, spec: DiffSpec, like: Target, wire: Wire, contract: Contract) -> None:
         """`like`: the candidate's Target, whose settings (deadline, rate, cleanup, ...) each side shares.
-        `wire`: the run's own, so that a second signal cancels the reference's requests too."""
+        `wire`: the run's own, so that a second signal cancels the reference's requests too.
+        `contract`: the run's, which the reference's answers are judged by as the candidate's are."""
         self.spec = spec
+        self.contract = contract
         self.sides = [Side(t, _sender(t, wire)) for t in (_reference_target(spec, url, like) for url in spec.urls)]
         self.secrets = {
             value: PLACEHOLDERS[name] for name in PLACEHOLDERS if (value := getattr(spec, name, None)) is not None
@@ -168,7 +171,7 @@ class Reference:
             test,
             result.family,
             result.kind,
-            tuple(run_checks(reference, result.kind)),
+            tuple(run_checks(reference, result.kind, self.contract)),
             reproduce(reference, self.redactor),
         )
         self.ledger.add(judged)

@@ -14,7 +14,7 @@ from typing import Any
 
 from conformance.strategies import RawBody
 
-from ._operation import OPERATION
+from ._operation import Operation
 
 
 @dataclass(frozen=True)
@@ -37,14 +37,15 @@ class Sent:
             return len(self.payload.content or b"")
         return len(json.dumps(self.payload, ensure_ascii=False).encode("utf-8", "surrogatepass"))
 
-    def case(self) -> tuple[Any, dict[str, Any]]:
-        """A schemathesis Case and the Sender's keyword arguments that put this on the wire."""
+    def case(self, operation: Operation) -> tuple[Any, dict[str, Any]]:
+        """A schemathesis Case of `operation` (the run's `POST /hooks`) and the Sender's keyword
+        arguments that put this on the wire."""
         how: dict[str, Any] = {}
         if isinstance(self.payload, RawBody):
-            case = OPERATION.Case(media_type=self.payload.content_type)
+            case = operation.Case(media_type=self.payload.content_type)
             how.update(body=self.payload.content, content_type=self.payload.content_type)
         else:
-            case = OPERATION.Case(body=self.payload, media_type="application/json")
+            case = operation.Case(body=self.payload, media_type="application/json")
         if self.content_type is not None:
             how["content_type"] = self.content_type
             if "body" not in how:

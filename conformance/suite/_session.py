@@ -1,4 +1,4 @@
-"""Session: one run's shared state — the Target, the embedded mock, the Sender, the Ledger.
+"""Session: one run's shared state — the Target, its contract, the embedded mock, the Sender, the Ledger.
 
 Owned by the engine (`conformance.engine.Engine`), which opens it in its preflight phase and ends
 it; nothing here is global.
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from conformance.contract import spec_path
+from conformance.contract import Contract
 from conformance.judge import Ledger
 from conformance.judge.baseline import Baseline
 from conformance.send import (
@@ -34,9 +34,9 @@ from conformance.tiers import TIERS, TierSettings
 
 from ._cases import CaseCache, Prefetch, cache_key, default_dir
 from ._embedded import EmbeddedMock
-from ._operation import OPERATION, SCHEMA
+from ._operation import Operation, operation_of, schema_of
 
-__all__ = ["OPERATION", "SCHEMA", "Session", "open_session"]
+__all__ = ["Session", "open_session"]
 
 SWITCH_INTERVAL = 0.0005  # seconds, while a Session is open (see Session.__post_init__)
 
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 class Session:
     target: Target
     seed: int | None  # None in the ci tier: derandomized, no seed involved
+    contract: Contract  # the run's contract (`--spec`, else the vendored one): what is drawn, sent and judged
     ledger: Ledger = field(default_factory=Ledger)
     mock: EmbeddedMock | None = None  # the embedded mock (started here unless the CLI started it already)
     courier: Courier | None = None  # started early by the CLI (`courier_for`), until send_ahead hands it over
@@ -84,7 +85,7 @@ class Session:
         if self.target.embedded:
             # The embedded mock gets a fresh random token, so the wrong-token case means something.
             if self.mock is None:
-                self.mock = EmbeddedMock(self.target.spec)
+                self.mock = EmbeddedMock(self.contract.source)  # its process is given the file
             # It listens on loopback: a proxy from the environment could only get in the way. Its
             # concurrency is fixed now (1 unless given), before base_url makes it look remote. What it
             # registered ends with it: nothing to clean up.
@@ -98,7 +99,7 @@ class Session:
             )
         else:
             preflight(self.target)
-        SCHEMA.config.update(base_url=self.target.base_url)
+        schema_of(self.contract).config.update(base_url=self.target.base_url)
         # The sending threads wait on the wire while the main thread draws and judges, CPU-bound: a
         # short GIL switch interval hands each answer over in 0.5 ms, not 5 ms (the nightly tier
         # against a server 100 ms away: 62 s -> 52 s; docs/benchmarks.md). Restored on close.
@@ -119,13 +120,13 @@ class Session:
 
             try:
                 like = dataclasses.replace(self.target, cleanup=asked.cleanup, no_proxy=asked.no_proxy)
-                self.reference = Reference(self.diff, like, self.sender.wire)
+                self.reference = Reference(self.diff, like, self.sender.wire, self.contract)
             except BaseException:
                 self.close()  # the reference is unreachable: stop what already started
                 raise
             self.redactor = Redactor({**self.target.secrets, **self.reference.secrets})
         if self.tier.derandomize and self.target.case_cache:
-            key = cache_key(Path(spec_path()).read_bytes(), self.target.tier, self.target.target_domain)
+            key = cache_key(Path(self.contract.path).read_bytes(), self.target.tier, self.target.target_domain)
             directory = self.target.cache_dir or default_dir()
             self.cases = CaseCache.open(directory, key, self.run_domain, self.target.secrets)
 
@@ -143,7 +144,8 @@ class Session:
             if courier is not None:
                 self.sender.hand_over_to(courier)  # the Sender owns it from now on, and closes it
                 self.courier = None
-            self.prefetch = Prefetch(self.sender)  # kept first: an interrupt while sending still finds it
+            # Kept first: an interrupt while sending still finds it.
+            self.prefetch = Prefetch(self.sender, self.operation)
             self.prefetch.send(plans)
 
     def expected_cases(self) -> int | None:
@@ -185,6 +187,11 @@ class Session:
         return self.sender.in_flight or (self.reference is not None and self.reference.in_flight)
 
     @property
+    def operation(self) -> Operation:
+        """The contract's `POST /hooks` as schemathesis loaded it: what builds every Case."""
+        return operation_of(self.contract)
+
+    @property
     def tier(self) -> TierSettings:
         return TIERS[self.target.tier]
 
@@ -202,9 +209,13 @@ class Session:
 
 
 def open_session(
-    target: Target, diff: DiffSpec | None = None, mock: EmbeddedMock | None = None, courier: Courier | None = None
+    target: Target,
+    contract: Contract,
+    diff: DiffSpec | None = None,
+    mock: EmbeddedMock | None = None,
+    courier: Courier | None = None,
 ) -> Session:
-    """The run's Session: starts the embedded mock (unless `mock` was started already) or sends the
-    preflight; a nightly run draws from the Target's seed, a ci run is derandomized."""
+    """The run's Session under `contract`: starts the embedded mock (unless `mock` was started already)
+    or sends the preflight; a nightly run draws from the Target's seed, a ci run is derandomized."""
     seed = target.effective_seed() if target.tier == "nightly" else None
-    return Session(target, seed, diff=diff, mock=mock, courier=courier)
+    return Session(target, seed, contract, diff=diff, mock=mock, courier=courier)

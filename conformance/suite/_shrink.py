@@ -198,13 +198,14 @@ class Shrinker:
             return False, None
         self.spent += 1
         try:
-            case, how = sent.with_payload(payload).case()
+            case, how = sent.with_payload(payload).case(self.session.operation)
             exchange = self.session.sender.send_case(case, **how)
         except (TargetHanging, RateLimited):
             self.spent = self.budget  # the target is gone or throttling: stop shrinking
             return False, None
         self.session.remember(exchange)  # whatever a 2xx registered
-        violations = run_checks(exchange, classify(payload))
+        contract = self.session.contract
+        violations = run_checks(exchange, classify(payload, contract), contract)
         hit = next((v for v in violations if v.verdict is Verdict.FAIL and v.root == finding.root), None)
         self._seen[key] = hit is not None
         return hit is not None, (exchange, hit)

@@ -1,4 +1,4 @@
-"""The suite's fixtures, registered by the plugin (`conformance.plugin`) once the contract is known."""
+"""The suite's fixtures, registered by the plugin (`conformance.plugin`)."""
 
 from __future__ import annotations
 

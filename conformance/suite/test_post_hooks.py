@@ -1,7 +1,9 @@
 """The conformance suite for `POST /hooks`, collected by pytest.
 
 Every test sends cases through a Probe, which judges each exchange with the registered checks
-(conformance.judge) and records it; a test fails when any of its cases failed.
+(conformance.judge) and records it; a test fails when any of its cases failed. What a test draws
+and judges comes from the run's contract (`session.contract`, `--spec` or the vendored one): the
+parameters collected here are catalogue names, the same under every contract.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
-from conformance.contract import CONTRACT
 from conformance.credentials import WRONG_TOKEN
 from conformance.judge import Category, Kind, Verdict
 from conformance.judge.lint import run_lints
@@ -43,7 +44,7 @@ from conformance.strategies import (
 from conformance.target import Target
 
 from ._sent import Sent
-from ._session import OPERATION, Session
+from ._session import Session
 
 VALID_SPACE_FAMILIES = ("valid-numbers", "valid-events", "valid-targets", "valid-ids")
 KNOWN = ("target", "event", "numbers", "id")  # the Webhook properties with their own strategies
@@ -57,34 +58,35 @@ def spec_example(session: Session) -> dict:
 def valid_examples(session: Session) -> list[dict]:
     """Always sent first: every event, `numbers` null, and both E.164 length boundaries; and, as the
     contract allows them, an empty `numbers` and every property beyond the four the suite knows."""
-    example, domain = spec_example(session), session.run_domain
-    others = {name: sample_value(CONTRACT.webhook_property(name) or {}) for name in CONTRACT.webhook_properties}
+    example, domain, contract = spec_example(session), session.run_domain, session.contract
+    others = {name: sample_value(contract.webhook_property(name) or {}) for name in contract.webhook_properties}
     others = {name: value for name, value in others.items() if name not in KNOWN and value is not NO_VALUE}
     return [
         example,
-        *({"target": f"https://hooks.{domain}/{event}", "event": event} for event in CONTRACT.events),
+        *({"target": f"https://hooks.{domain}/{event}", "event": event} for event in contract.events),
         {**example, "numbers": None},
-        {**example, "numbers": list(number_edges())},  # ["+12", "+123456789012345"] under the vendored spec
+        {**example, "numbers": list(number_edges(contract))},  # ["+12", "+123456789012345"] under the vendored spec
         {**example, "id": "6048b47181dbe1a7d67fcc98"},
-        *([{**example, "numbers": []}] if number_bounds()[0] == 0 else []),
+        *([{**example, "numbers": []}] if number_bounds(contract)[0] == 0 else []),
         *([{**example, **others}] if others else []),
     ]
 
 
-def valid_space_strategy(family: str, domain: str) -> st.SearchStrategy[dict]:
-    """Generation between the edges of one aspect of the valid space."""
+def valid_space_strategy(family: str, session: Session) -> st.SearchStrategy[dict]:
+    """Generation between the edges of one aspect of the valid space, under the run's contract."""
+    valid, domain = webhooks(session.contract, session.run_domain), session.run_domain
     return {
-        "valid-numbers": st.builds(lambda w, n: {**w, "numbers": n}, webhooks(domain), number_lists()),
-        "valid-events": webhooks(domain),
-        "valid-targets": st.builds(lambda w, t: {**w, "target": t}, webhooks(domain), targets(domain)),
-        "valid-ids": st.builds(lambda w, i: {**w, "id": i}, webhooks(domain), client_ids()),
+        "valid-numbers": st.builds(lambda w, n: {**w, "numbers": n}, valid, number_lists(session.contract)),
+        "valid-events": valid,
+        "valid-targets": st.builds(lambda w, t: {**w, "target": t}, valid, targets(domain)),
+        "valid-ids": st.builds(lambda w, i: {**w, "id": i}, valid, client_ids()),
     }[family]
 
 
 def test_contract_lint(conformance_run):
     """The contract's own defects: notes for the spec's authors, beside the server's verdict and
     not in it, unless the run counts them as warns (`--contract-notes-warn`)."""
-    lints = run_lints()
+    lints = run_lints(conformance_run.contract)
     for name, message in lints:
         conformance_run.ledger.contract_note(name, message)
         if conformance_run.target.contract_notes_warn:
@@ -100,7 +102,7 @@ def test_valid_webhook_is_registered(probe):
         probe.payload(example, family="valid-webhook")
 
     @probe.explore(probe.session.tier.valid_examples)
-    @given(webhook=webhooks(probe.session.run_domain))
+    @given(webhook=webhooks(probe.session.contract, probe.session.run_domain))
     def send(webhook):
         probe.payload(webhook, family="valid-webhook")
 
@@ -112,11 +114,11 @@ def test_valid_space_is_registered(probe, family):
     """The valid space real clients use (long number lists, duplicates, IP and punycode hosts, long
     URLs, client ids, ...): every realistic Webhook gets 200; a rejection is a fail."""
     session = probe.session
-    for example in valid_space(session.run_domain)[family]:
+    for example in valid_space(session.contract, session.run_domain)[family]:
         probe.payload(example, family=family)
 
     @probe.explore(max(4, session.tier.valid_examples // 4))
-    @given(webhook=valid_space_strategy(family, session.run_domain))
+    @given(webhook=valid_space_strategy(family, session))
     def send(webhook):
         probe.payload(webhook, family=family)
 
@@ -137,8 +139,8 @@ def test_exotic_values_are_tolerated(probe):
 def envelope_webhooks(session: Session) -> list[dict]:
     """The valid Webhooks every envelope carries: the contract's example, `numbers` at both E.164
     length boundaries, and a client id."""
-    example = spec_example(session)
-    return [example, {**example, "numbers": list(number_edges())}, {**example, "id": "6048b47181dbe1a7d67fcc98"}]
+    example, edges = spec_example(session), list(number_edges(session.contract))
+    return [example, {**example, "numbers": edges}, {**example, "id": "6048b47181dbe1a7d67fcc98"}]
 
 
 # Parametrized by name: allure-pytest writes each parameter's repr, and a strategy's repr is costly.
@@ -160,14 +162,14 @@ def test_client_envelope_is_accepted(probe, name):
         return
     for webhook in envelope_webhooks(session):
         probe.payload(webhook, family=envelope.name, **how)
-    for example in rule_examples(CONTRACT):
+    for example in rule_examples(session.contract):
         probe.payload(example.payload, family=on_envelope(example.family, envelope.name), **how)
 
     if not session.tier.envelope_examples:
         return
 
     @probe.explore(session.tier.envelope_examples)
-    @given(member=rule_members(CONTRACT))
+    @given(member=rule_members(session.contract))
     def send(member):  # the nightly tier: further combinations of a rule's members and this path
         family, payload = member
         probe.payload(payload, family=on_envelope(family, envelope.name), **how)
@@ -231,7 +233,8 @@ def test_invalid_family_is_rejected(probe, name):
 
 def send_family(probe, name):
     family = FAMILIES[name]
-    reason = family.not_applicable(CONTRACT)
+    contract = probe.session.contract
+    reason = family.not_applicable(contract)
     if reason is not None:
         probe.session.skipped[family.name] = reason
         pytest.skip(reason)
@@ -247,7 +250,7 @@ def send_family(probe, name):
         send_one(example)
 
     @probe.explore(probe.session.tier.family_examples)
-    @given(payload=family.strategy)
+    @given(payload=family.strategy(contract))
     def send(payload):
         send_one(payload)
 
@@ -261,7 +264,7 @@ def test_schemathesis_generation(probe, mode):
     family = f"schemathesis-{mode.value}"
 
     @probe.explore(probe.session.tier.schemathesis_examples)
-    @given(case=OPERATION.as_strategy(generation_mode=mode))
+    @given(case=probe.session.operation.as_strategy(generation_mode=mode))
     def send(case):
         probe.case(case, family=family)
 

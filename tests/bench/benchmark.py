@@ -105,13 +105,15 @@ with MockServer(token="t") as mock, httpx.Client(headers={"Authorization": "Bear
 
 def raw_loop(cache: Path) -> tuple[float, int]:
     """A fresh process sending the cached cases' bodies to the embedded mock, one after another."""
+    from conformance.contract import vendored
     from conformance.suite._cases import Record
+    from conformance.suite._operation import operation_of
 
     (stored,) = cache.glob("cases-*.json")
     bodies = []
     for records in json.loads(stored.read_text(encoding="utf-8"))["tests"].values():
         for data in records:
-            case, how = Record.decode(data, "run-00000000.example.com").request()
+            case, how = Record.decode(data, "run-00000000.example.com").request(operation_of(vendored()))
             kwargs = case.as_transport_kwargs(base_url="http://x")
             body = how.get("body", kwargs.get("data") or json.dumps(kwargs.get("json")).encode())
             media = how.get("content_type") or case.media_type or "application/json"

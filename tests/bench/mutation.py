@@ -59,7 +59,7 @@ from typing import Any
 if __package__ in (None, ""):  # `python tests/bench/mutation.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from conformance.contract import spec_path
+from conformance.contract import vendored_path
 from conformance.mock import FAULTS, VARIANTS, Fault, MockServer, Reply, Request, Variant
 from tests.bench._docs import DOCS, write_section
 
@@ -261,7 +261,7 @@ def st_command(url: str, token: str, *, continue_on_failure: bool = False) -> li
     cmd = [
         _script("st"),
         "run",
-        spec_path(),
+        vendored_path(),
         "--url",
         url,
         "--checks",
