@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import signal
-import time
 from pathlib import Path
 
 from conftest import run_cli, spawn_cli, wait_until
@@ -82,8 +81,11 @@ def test_cleanup_says_in_one_line_what_is_missing() -> None:
 class HangingDeletes(MockServer):
     """Registers at once; every DELETE hangs (a cleanup that a second signal must cut short)."""
 
+    deletes = 0  # DELETEs received: cleanup has started
+
     def respond(self, request):  # type: ignore[no-untyped-def]
         if request.method == "DELETE":
+            self.deletes += 1
             return Reply(200, b"{}", delay=30.0)  # never deletes; answers (too late) that it did
         return super().respond(request)
 
@@ -97,7 +99,7 @@ def test_after_a_double_signal_the_artifacts_list_what_was_left_behind(tmp_path:
         )
         wait_until(proc, lambda: len(mock.store.all()) >= 3)
         proc.send_signal(signal.SIGTERM)  # stop sending; cleanup starts and hangs on its deletes
-        time.sleep(1.0)
+        wait_until(proc, lambda: mock.deletes >= 1)
         proc.send_signal(signal.SIGTERM)  # cancel cleanup too
         stdout, stderr = proc.communicate(timeout=60)
         left = {h["id"] for h in mock.store.all()}
