@@ -11,7 +11,7 @@ import json
 import signal
 from pathlib import Path
 
-from conftest import run_cli, spawn_cli, wait_until
+from conftest import Watched, run_cli, spawn_cli, wait_until
 
 from conformance.mock import MockServer, Reply
 from conformance.send import new_label
@@ -81,11 +81,8 @@ def test_cleanup_says_in_one_line_what_is_missing() -> None:
 class HangingDeletes(MockServer):
     """Registers at once; every DELETE hangs (a cleanup that a second signal must cut short)."""
 
-    deletes = 0  # DELETEs received: cleanup has started
-
     def respond(self, request):  # type: ignore[no-untyped-def]
         if request.method == "DELETE":
-            self.deletes += 1
             return Reply(200, b"{}", delay=30.0)  # never deletes; answers (too late) that it did
         return super().respond(request)
 
@@ -97,11 +94,13 @@ def test_after_a_double_signal_the_artifacts_list_what_was_left_behind(tmp_path:
             *("--timeout", "60", "--cleanup-timeout", "60"),
             env={"FAXPLUS_TOKEN": TOKEN},
         )
+        run = Watched(proc)
         wait_until(proc, lambda: len(mock.store.all()) >= 3)
         proc.send_signal(signal.SIGTERM)  # stop sending; cleanup starts and hangs on its deletes
-        wait_until(proc, lambda: mock.deletes >= 1)
+        # Once cleanup has started (a stopping run says when it does; the deletes begin earlier, in the background).
+        wait_until(proc, lambda: run.printed("progress: cleanup …"))
         proc.send_signal(signal.SIGTERM)  # cancel cleanup too
-        stdout, stderr = proc.communicate(timeout=60)
+        stdout, stderr = run.communicate(timeout=60)
         left = {h["id"] for h in mock.store.all()}
     assert proc.returncode == 2, stdout[-2000:] + stderr[-2000:]
     data = json.loads((tmp_path / "summary.json").read_text())

@@ -82,3 +82,17 @@ def test_a_signal_gets_a_line_at_once_and_the_second_says_it_cuts_short() -> Non
             "(a second signal cuts both short)" in lines
         ), lines
         assert any(line.startswith("progress: SIGTERM again: cutting short") for line in lines), lines
+
+
+def test_after_a_signal_each_phase_that_starts_gets_a_line() -> None:
+    import signal
+
+    from conformance.engine import Interrupted
+
+    out = io.StringIO()
+    progress = Progress(out, live=False, clock=Clock())
+    progress(PhaseStarted(Phase.CASES))
+    progress(Interrupted(signal.SIGTERM, second=False))
+    progress(PhaseStarted(Phase.CLEANUP))
+    progress(PhaseStarted(Phase.REPORT))
+    assert out.getvalue().splitlines()[-2:] == ["progress: cleanup …", "progress: report …"]

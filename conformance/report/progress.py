@@ -9,7 +9,8 @@ one line per phase that took long enough to notice. The total is known when the 
 recorded cases; otherwise the line counts without an ETA.
 
 A signal gets a line at once, in both modes: the first one says the run is winding down (what is in
-flight may take up to its --timeout), so a Ctrl-C is never met with silence.
+flight may take up to its --timeout), so a Ctrl-C is never met with silence; from then on, each phase
+that starts gets a line too (`progress: cleanup …`), saying what the stopping run waits on.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class Progress:
         self.done = 0
         self._began = self._shown = clock()
         self._shown_done = 0
+        self._stopping = False  # a signal came: each phase that starts is told
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, PhaseStarted):
@@ -45,6 +47,8 @@ class Progress:
             self.phase = event.phase
             if event.phase is Phase.CASES:
                 self.expected, self._began = event.expected, self.clock()
+            if self._stopping and not self.live:
+                self._line(f"{event.phase} …")
             self._draw(force=self.live)
         elif isinstance(event, CaseJudged):
             self.done += 1
@@ -61,6 +65,7 @@ class Progress:
             self._interrupted(event)
 
     def _interrupted(self, event: Interrupted) -> None:
+        self._stopping = True
         name = signal.Signals(event.signal).name
         if event.second:
             text = f"{name} again: cutting short what is on the wire and the cleanup; the reports are still written"
