@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -68,6 +69,38 @@ def wait_until(proc: subprocess.Popen[str], ready: Callable[[], bool], within: f
     while not ready() and time.monotonic() < limit and proc.poll() is None:
         time.sleep(0.02)
     assert proc.poll() is None, "the run ended before it could be signalled"
+
+
+class Watched:
+    """A spawned run's stdout and stderr, read as they come (on two threads), so that a test can wait for
+    a line the run printed, then collect the rest."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.proc = proc
+        self.out: list[str] = []
+        self.err: list[str] = []
+        self._readers = [
+            threading.Thread(target=self._read, args=(stream, into), daemon=True)
+            for stream, into in ((proc.stdout, self.out), (proc.stderr, self.err))
+        ]
+        for reader in self._readers:
+            reader.start()
+
+    @staticmethod
+    def _read(stream: Any, into: list[str]) -> None:
+        for line in stream:
+            into.append(line)
+
+    def printed(self, text: str) -> bool:
+        """Whether a line printed so far (stdout or stderr) contains `text`."""
+        return any(text in line for line in [*self.out, *self.err])
+
+    def communicate(self, timeout: float) -> tuple[str, str]:
+        """Waits for the run to end (at most `timeout` s, as Popen.communicate); all it printed."""
+        self.proc.wait(timeout=timeout)
+        for reader in self._readers:
+            reader.join(timeout=10)
+        return "".join(self.out), "".join(self.err)
 
 
 def gone(pid: int, within: float) -> bool:

@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import CliResult, run_cli, run_suite_in_pytest, spawn_cli, wait_until
+from conftest import CliResult, Watched, run_cli, run_suite_in_pytest, spawn_cli, wait_until
 from test_prism import prism_cli, prism_mock  # noqa: F401 - the pinned Prism (a fixture) and how it is started
 from tiers import SYSTEM, sampled
 
@@ -320,13 +320,16 @@ def test_a_second_signal_ends_a_diff_at_once_while_the_reference_hangs(tmp_path:
             *("--no-html", "--output-dir", tmp_path),
             env={"FAXPLUS_REFERENCE_TOKEN": REFERENCE_TOKEN},
         )
+        run = Watched(proc)
         wait_until(proc, lambda: len(reference.requests) >= 2)
         proc.send_signal(signal.SIGTERM)
+        # Once the run has taken the first signal (it says so; two that arrive before its handler runs are one).
+        wait_until(proc, lambda: run.printed("SIGTERM: stopping;"))
         time.sleep(0.5)
         assert proc.poll() is None, "after the first signal, the hanging reference still holds the run"
         signalled = time.monotonic()
         proc.send_signal(signal.SIGTERM)
-        stdout, stderr = proc.communicate(timeout=60)
+        stdout, stderr = run.communicate(timeout=60)
         took = time.monotonic() - signalled
     assert proc.returncode == 2 and "Traceback" not in stdout + stderr, stdout[-2000:] + stderr[-2000:]
     assert took <= 10, f"ended {took:.1f} s after the second signal, not at once"

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from conftest import gone, run_like
+from conftest import gone, run_like, wait_until
 
 from conformance.suite._embedded import EmbeddedMock, MockUnavailable
 
@@ -68,6 +68,20 @@ def test_a_contract_it_cannot_load_is_one_line(tmp_path: Path) -> None:
     assert gone(mock.pid, within=5)
 
 
+def judged_a_family(results: Path) -> bool:
+    """Whether a family's test has ended with its cases judged: its Allure result is written as it ends
+    (the contract lint before it judges no case)."""
+    for path in results.glob("*-result.json"):
+        try:
+            result = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # being written
+            continue
+        family = any(parameter["name"] == "family" for parameter in result.get("parameters", []))
+        if family and result.get("status") in ("passed", "failed"):
+            return True
+    return False
+
+
 def test_an_embedded_run_interrupted_from_the_terminal_ends_in_one_line_with_its_summary(tmp_path: Path) -> None:
     # A terminal's Ctrl-C signals the whole foreground process group (the run is in its own group
     # here, as a shell puts it): the run stops sending, writes what it measured, and exits 2.
@@ -78,7 +92,7 @@ def test_an_embedded_run_interrupted_from_the_terminal_ends_in_one_line_with_its
     )
     assert proc.stdout is not None
     assert "embedded reference mock" in proc.stdout.readline()  # the run has started: its mock listens
-    time.sleep(0.5)
+    wait_until(proc, lambda: judged_a_family(tmp_path / "allure-results"))
     os.killpg(proc.pid, signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=120)
     summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))

@@ -15,7 +15,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from conftest import CliResult, run_cli, spawn_cli, wait_until
+from conftest import CliResult, Watched, run_cli, spawn_cli, wait_until
 from tiers import SYSTEM
 from wire_servers import Received, WireServer, answer, drip, endless_body, hold, huge_length
 
@@ -177,12 +177,15 @@ def test_sigterm_lets_the_request_in_flight_end_within_its_deadline_then_cleans_
 def test_a_second_signal_ends_the_run_at_once_and_still_writes_the_summary(tmp_path: Path) -> None:
     with WireServer(_hang) as server:
         proc = _start(server.url, tmp_path, "--timeout", "60", "--cleanup-timeout", "60")
+        run = Watched(proc)
         wait_until(proc, lambda: len(server.requests) >= 2)
         proc.send_signal(signal.SIGTERM)
-        time.sleep(0.5)
+        # The second only once the run has taken the first (two signals that arrive before the handler
+        # runs are one): it says so.
+        wait_until(proc, lambda: run.printed("SIGTERM: stopping;"))
         signalled = time.monotonic()
         proc.send_signal(signal.SIGTERM)
-        stdout, stderr = proc.communicate(timeout=60)
+        stdout, stderr = run.communicate(timeout=60)
         took = time.monotonic() - signalled
     assert proc.returncode == 2, stdout[-2000:] + stderr[-2000:]
     assert "Traceback" not in stdout + stderr

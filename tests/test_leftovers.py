@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import json
 import signal
-import time
 from pathlib import Path
 
-from conftest import run_cli, spawn_cli, wait_until
+from conftest import Watched, run_cli, spawn_cli, wait_until
 
 from conformance.mock import MockServer, Reply
 from conformance.send import new_label
@@ -95,11 +94,13 @@ def test_after_a_double_signal_the_artifacts_list_what_was_left_behind(tmp_path:
             *("--timeout", "60", "--cleanup-timeout", "60"),
             env={"FAXPLUS_TOKEN": TOKEN},
         )
+        run = Watched(proc)
         wait_until(proc, lambda: len(mock.store.all()) >= 3)
         proc.send_signal(signal.SIGTERM)  # stop sending; cleanup starts and hangs on its deletes
-        time.sleep(1.0)
+        # Once cleanup has started (a stopping run says when it does; the deletes begin earlier, in the background).
+        wait_until(proc, lambda: run.printed("progress: cleanup …"))
         proc.send_signal(signal.SIGTERM)  # cancel cleanup too
-        stdout, stderr = proc.communicate(timeout=60)
+        stdout, stderr = run.communicate(timeout=60)
         left = {h["id"] for h in mock.store.all()}
     assert proc.returncode == 2, stdout[-2000:] + stderr[-2000:]
     data = json.loads((tmp_path / "summary.json").read_text())

@@ -63,3 +63,36 @@ def test_a_terminal_gets_one_line_redrawn_at_most_ten_times_a_second_and_cleared
     progress(PhaseStarted(Phase.REPORT))
     progress(PhaseFinished(Phase.REPORT, 0.1))
     assert out.getvalue().endswith("\r\x1b[2K")  # the line is gone before the summary prints
+
+
+def test_a_signal_gets_a_line_at_once_and_the_second_says_it_cuts_short() -> None:
+    import signal
+
+    from conformance.engine import Interrupted
+
+    for live in (False, True):
+        out = io.StringIO()
+        progress = Progress(out, live=live, clock=Clock())
+        progress(PhaseStarted(Phase.CASES, expected=50))
+        progress(Interrupted(signal.SIGINT, second=False))
+        progress(Interrupted(signal.SIGTERM, second=True))
+        lines = out.getvalue().replace("\r\x1b[2K", "\n").split("\n")
+        assert (
+            "progress: SIGINT: stopping; what is in flight ends within its --timeout, then cleanup runs "
+            "(a second signal cuts both short)" in lines
+        ), lines
+        assert any(line.startswith("progress: SIGTERM again: cutting short") for line in lines), lines
+
+
+def test_after_a_signal_each_phase_that_starts_gets_a_line() -> None:
+    import signal
+
+    from conformance.engine import Interrupted
+
+    out = io.StringIO()
+    progress = Progress(out, live=False, clock=Clock())
+    progress(PhaseStarted(Phase.CASES))
+    progress(Interrupted(signal.SIGTERM, second=False))
+    progress(PhaseStarted(Phase.CLEANUP))
+    progress(PhaseStarted(Phase.REPORT))
+    assert out.getvalue().splitlines()[-2:] == ["progress: cleanup …", "progress: report …"]

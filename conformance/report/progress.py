@@ -7,15 +7,21 @@ On a terminal, one live line, redrawn at most ten times a second:
 Elsewhere (CI logs), a plain line every 10 s or every 10 % of the cases, whichever comes first, and
 one line per phase that took long enough to notice. The total is known when the ci tier replays
 recorded cases; otherwise the line counts without an ETA.
+
+A signal gets a line at once, in both modes: the first one says the run is winding down (what is in
+flight may take up to its --timeout), so a Ctrl-C is never met with silence; from then on, each phase
+that starts gets a line too (`progress: cleanup …`), saying what the stopping run waits on.
 """
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import time
 from collections.abc import Callable
 from typing import TextIO
 
-from conformance.engine import CaseJudged, Event, Phase, PhaseFinished, PhaseStarted
+from conformance.engine import CaseJudged, Event, Interrupted, Phase, PhaseFinished, PhaseStarted
 
 __all__ = ["Progress"]
 
@@ -32,6 +38,7 @@ class Progress:
         self.done = 0
         self._began = self._shown = clock()
         self._shown_done = 0
+        self._stopping = False  # a signal came: each phase that starts is told
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, PhaseStarted):
@@ -40,6 +47,8 @@ class Progress:
             self.phase = event.phase
             if event.phase is Phase.CASES:
                 self.expected, self._began = event.expected, self.clock()
+            if self._stopping and not self.live:
+                self._line(f"{event.phase} …")
             self._draw(force=self.live)
         elif isinstance(event, CaseJudged):
             self.done += 1
@@ -52,6 +61,25 @@ class Progress:
                     self.stream.flush()
             elif event.phase is Phase.CASES or event.seconds >= NOTICEABLE:
                 self._line(f"{event.phase} done in {event.seconds:.1f} s" + self._counts())
+        elif isinstance(event, Interrupted):
+            self._interrupted(event)
+
+    def _interrupted(self, event: Interrupted) -> None:
+        self._stopping = True
+        name = signal.Signals(event.signal).name
+        if event.second:
+            text = f"{name} again: cutting short what is on the wire and the cleanup; the reports are still written"
+        else:
+            text = (
+                f"{name}: stopping; what is in flight ends within its --timeout, then cleanup runs "
+                "(a second signal cuts both short)"
+            )
+        # Called from the signal handler: a write it interrupted would refuse a second one (reentrant
+        # call); the line is then lost, never the run.
+        with contextlib.suppress(RuntimeError, OSError):
+            if self.live:
+                self.stream.write("\r\x1b[2K")
+            self._line(text)
 
     def _draw(self, *, force: bool = False) -> None:
         now = self.clock()
