@@ -55,6 +55,55 @@ def run_cli(
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
+def cli_in_process(*args: object, env: dict[str, str] | None = None, cwd: Path | None = None) -> CliResult:
+    """`faxplus-conformance ARGS` as `run_cli` runs it (the same argv parsing, options, environment
+    and reports), but in this process: `conformance.cli.main`, whose return value is what the
+    process exits with. For the tests that judge what a run did and wrote, not the process itself
+    (its signals, its interpreter's start and end, what it leaves running): a run then costs no
+    interpreter and no import of the suite (~1.5 s of CPU each).
+
+    As from a subprocess, stdout and stderr are captured at the file descriptors: what the run's own
+    children (the embedded mock, the Courier) write there is in them too. No FAXPLUS_* variable of
+    this process is seen, only those in `env`; the environment, the working directory and the
+    collector are as they were when it returns."""
+    import gc
+    import tempfile
+
+    from conformance import cli
+
+    assert "--spec" not in args, "the contract file is chosen once per process: run_cli for --spec"
+    saved_env, here = dict(os.environ), Path.cwd()
+    with tempfile.TemporaryDirectory(prefix="cli-in-process-") as folder:
+        paths = (Path(folder) / "stdout", Path(folder) / "stderr")
+        saved_fds = [os.dup(1), os.dup(2)]
+        saved_streams = sys.stdout, sys.stderr
+        streams = [path.open("a", encoding="utf-8", errors="backslashreplace", buffering=1) for path in paths]
+        try:
+            os.environ.clear()
+            os.environ.update(_cli_env(env))
+            if cwd is not None:
+                os.chdir(cwd)
+            for stream in saved_streams:
+                stream.flush()
+            for fd, stream in zip((1, 2), streams, strict=True):
+                os.dup2(stream.fileno(), fd)  # the children's output, appended to the same file
+            sys.stdout, sys.stderr = streams
+            code = cli.main([str(arg) for arg in args])
+        finally:
+            sys.stdout, sys.stderr = saved_streams
+            for fd, saved in zip((1, 2), saved_fds, strict=True):
+                os.dup2(saved, fd)
+                os.close(saved)
+            for stream in streams:
+                stream.close()
+            gc.unfreeze()  # the CLI freezes its heap for the rest of its process; this one goes on
+            os.chdir(here)
+            os.environ.clear()
+            os.environ.update(saved_env)
+        stdout, stderr = (path.read_text(encoding="utf-8", errors="replace") for path in paths)
+    return CliResult(code, stdout, stderr)
+
+
 def spawn_cli(*args: object, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     """`python -m conformance ARGS` started, not awaited (for the tests that signal it mid-run);
     as `run_cli`, no FAXPLUS_* variables inherited, only those in `env`."""

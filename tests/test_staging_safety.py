@@ -1,7 +1,9 @@
 """Safe and steady against a shared server: cleanup (also on SIGINT), 429 honoured, production
 refused, transport faults ending in their documented result, baselines of known deviations.
 
-Every server here is real and listens on 127.0.0.1; every run is the real CLI in a subprocess.
+Every server here is real and listens on 127.0.0.1. Every run is the real CLI: its `main` in this
+process where the test judges what the run did and wrote (`cli_in_process`), a subprocess where the
+process itself is observed (a signal, a usage error's one line on stderr).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import CliResult, run_cli, spawn_cli, wait_until
+from conftest import CliResult, cli_in_process, run_cli, spawn_cli, wait_until
 
 from conformance.mock import FAULTS, Fault, MockServer
 from conformance.mock._reply import Reply
@@ -28,8 +30,10 @@ from conformance.target import Target
 TOKEN = "safety-token-91c"
 
 
-def cli(*args: str, out: Path) -> CliResult:
-    return run_cli("run", "--no-html", "--timeout", "1", "--output-dir", out, *args, env={"FAXPLUS_TOKEN": TOKEN})
+def cli(*args: str, out: Path, process: bool = False) -> CliResult:
+    """`run ARGS`: in this process, or (`process`) the CLI as a subprocess of its own."""
+    run = run_cli if process else cli_in_process
+    return run("run", "--no-html", "--timeout", "1", "--output-dir", out, *args, env={"FAXPLUS_TOKEN": TOKEN})
 
 
 def summary(out: Path) -> dict:
@@ -200,18 +204,18 @@ def test_pace_spaces_requests(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # --- production guard and transport faults ------------------------------------------------------
 def test_production_host_is_refused(tmp_path: Path) -> None:
-    line = one_line_error(cli("--base-url", "https://restapi.fax.plus/v3", out=tmp_path))
+    line = one_line_error(cli("--base-url", "https://restapi.fax.plus/v3", out=tmp_path, process=True))
     assert "--allow-production" in line
 
 
 def test_dns_failure_is_a_usage_error(tmp_path: Path) -> None:
-    line = one_line_error(cli("--base-url", "http://no-such-host.invalid/v3", out=tmp_path))
+    line = one_line_error(cli("--base-url", "http://no-such-host.invalid/v3", out=tmp_path, process=True))
     assert "no-such-host.invalid" in line
 
 
 def test_tls_failure_is_a_usage_error(tmp_path: Path) -> None:
     with MockServer(token=TOKEN) as mock:  # plain HTTP: a TLS handshake against it fails
-        line = one_line_error(cli("--base-url", f"https://127.0.0.1:{mock.port}/v3", out=tmp_path))
+        line = one_line_error(cli("--base-url", f"https://127.0.0.1:{mock.port}/v3", out=tmp_path, process=True))
     assert "TLS" in line or "SSL" in line or "cannot reach" in line
 
 
@@ -240,7 +244,7 @@ def not_http() -> Iterator[int]:
 
 
 def test_server_that_is_not_http_is_a_usage_error(tmp_path: Path, not_http: int) -> None:
-    line = one_line_error(cli("--base-url", f"http://127.0.0.1:{not_http}/v3", out=tmp_path))
+    line = one_line_error(cli("--base-url", f"http://127.0.0.1:{not_http}/v3", out=tmp_path, process=True))
     assert "HTTP" in line
 
 
