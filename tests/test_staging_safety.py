@@ -48,13 +48,22 @@ def one_line_error(proc: CliResult) -> str:
     return lines[0]
 
 
-# --- cleanup ------------------------------------------------------------------------------------
-def test_failing_run_leaves_nothing_registered(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def failing_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[CliResult, Path, list]:
+    """One run against a mock with a known violation: its result, its reports, what it left registered
+    (read by the cleanup test and, as the run before any baseline, by the baseline test)."""
+    out = tmp_path_factory.mktemp("failing")
     with MockServer(token=TOKEN, fault=FAULTS["numbers-min-items-ignored"]) as mock:
-        proc = cli("--base-url", mock.url, out=tmp_path)
+        proc = cli("--base-url", mock.url, out=out)
         left = mock.store.all()
+    return proc, out, left
+
+
+# --- cleanup ------------------------------------------------------------------------------------
+def test_failing_run_leaves_nothing_registered(failing_run: tuple[CliResult, Path, list]) -> None:
+    proc, out, left = failing_run
     assert proc.returncode == 1
-    assert summary(tmp_path)["cleanup"]["deleted"] > 0
+    assert summary(out)["cleanup"]["deleted"] > 0
     assert left == []
 
 
@@ -249,10 +258,12 @@ def test_server_that_is_not_http_is_a_usage_error(tmp_path: Path, not_http: int)
 
 
 # --- baseline -----------------------------------------------------------------------------------
-def test_baseline_turns_a_known_finding_into_a_pass_and_reports_stale_entries(tmp_path: Path) -> None:
+def test_baseline_turns_a_known_finding_into_a_pass_and_reports_stale_entries(
+    tmp_path: Path, failing_run: tuple[CliResult, Path, list]
+) -> None:
     baseline = tmp_path / "baseline.json"
+    first = failing_run[0]  # the same server and options, no baseline yet
     with MockServer(token=TOKEN, fault=FAULTS["numbers-min-items-ignored"]) as mock:
-        first = cli("--base-url", mock.url, out=tmp_path / "a")
         written = cli("--base-url", mock.url, "--baseline", str(baseline), "--update-baseline", out=tmp_path / "b")
         gated = cli("--base-url", mock.url, "--baseline", str(baseline), out=tmp_path / "c")
     assert first.returncode == 1
