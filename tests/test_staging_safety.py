@@ -31,9 +31,12 @@ TOKEN = "safety-token-91c"
 
 
 def cli(*args: str, out: Path, process: bool = False) -> CliResult:
-    """`run ARGS`: in this process, or (`process`) the CLI as a subprocess of its own."""
-    run = run_cli if process else cli_in_process
-    return run("run", "--no-html", "--timeout", "1", "--output-dir", out, *args, env={"FAXPLUS_TOKEN": TOKEN})
+    """`run ARGS`: in this process, or (`process`) the CLI as a subprocess of its own. The subprocesses
+    meet a server that is not there or not HTTP (a 1 s deadline ends them soon); the runs in this
+    process share its cores with the mock's threads, so a loaded machine must not make a prompt answer
+    a transport finding (15 s, as the sweeps)."""
+    run, timeout = (run_cli, "1") if process else (cli_in_process, "15")
+    return run("run", "--no-html", "--timeout", timeout, "--output-dir", out, *args, env={"FAXPLUS_TOKEN": TOKEN})
 
 
 def summary(out: Path) -> dict:
