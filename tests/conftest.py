@@ -25,6 +25,20 @@ from filelock import FileLock, Timeout
 from conformance.mock import MockServer
 
 
+def _keep_bytecode() -> None:
+    """Let the Pythons the tests start (the CLI, its embedded mock and Courier, pytest-xdist's workers)
+    keep their bytecode where PYTHONDONTWRITEBYTECODE is set (a developer's shell, a sandbox): each
+    would otherwise compile every module it imports again, ~2.5 s of CPU per whole run. The cache goes
+    to a folder of the test environment (PYTHONPYCACHEPREFIX), not into the source tree, which is
+    what that variable is usually set for. Under tox (CI) it is not set, and nothing changes."""
+    if os.environ.get("PYTHONDONTWRITEBYTECODE") and not os.environ.get("PYTHONPYCACHEPREFIX"):
+        del os.environ["PYTHONDONTWRITEBYTECODE"]
+        os.environ["PYTHONPYCACHEPREFIX"] = str(Path(sys.prefix) / "pycache")
+
+
+_keep_bytecode()  # at import, before pytest-xdist starts its workers
+
+
 @dataclass(frozen=True)
 class CliResult:
     returncode: int
@@ -54,6 +68,54 @@ def run_cli(
         timeout=timeout,  # a safety net against a hung child, not an assertion
     )
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def cli_in_process(*args: object, env: dict[str, str] | None = None, cwd: Path | None = None) -> CliResult:
+    """`faxplus-conformance ARGS` as `run_cli` runs it (the same argv parsing, options, environment
+    and reports), but in this process: `conformance.cli.main`, whose return value is what the
+    process exits with. For the tests that judge what a run did and wrote, not the process itself
+    (its signals, its interpreter's start and end, what it leaves running): a run then costs no
+    interpreter and no import of the suite (~1.5 s of CPU each).
+
+    As from a subprocess, stdout and stderr are captured at the file descriptors: what the run's own
+    children (the embedded mock, the Courier) write there is in them too. No FAXPLUS_* variable of
+    this process is seen, only those in `env`; the environment, the working directory and the
+    collector are as they were when it returns."""
+    import gc
+    import tempfile
+
+    from conformance import cli
+
+    saved_env, here = dict(os.environ), Path.cwd()
+    with tempfile.TemporaryDirectory(prefix="cli-in-process-") as folder:
+        paths = (Path(folder) / "stdout", Path(folder) / "stderr")
+        saved_fds = [os.dup(1), os.dup(2)]
+        saved_streams = sys.stdout, sys.stderr
+        streams = [path.open("a", encoding="utf-8", errors="backslashreplace", buffering=1) for path in paths]
+        try:
+            os.environ.clear()
+            os.environ.update(_cli_env(env))
+            if cwd is not None:
+                os.chdir(cwd)
+            for stream in saved_streams:
+                stream.flush()
+            for fd, stream in zip((1, 2), streams, strict=True):
+                os.dup2(stream.fileno(), fd)  # the children's output, appended to the same file
+            sys.stdout, sys.stderr = streams
+            code = cli.main([str(arg) for arg in args])
+        finally:
+            sys.stdout, sys.stderr = saved_streams
+            for fd, saved in zip((1, 2), saved_fds, strict=True):
+                os.dup2(saved, fd)
+                os.close(saved)
+            for stream in streams:
+                stream.close()
+            gc.unfreeze()  # the CLI freezes its heap for the rest of its process; this one goes on
+            os.chdir(here)
+            os.environ.clear()
+            os.environ.update(saved_env)
+        stdout, stderr = (path.read_text(encoding="utf-8", errors="replace") for path in paths)
+    return CliResult(code, stdout, stderr)
 
 
 def spawn_cli(*args: object, env: dict[str, str] | None = None) -> subprocess.Popen[str]:

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import run_cli, spawn_cli, wait_until
+from conftest import cli_in_process, run_cli, spawn_cli, wait_until
 
 from conformance.mock import MockServer
 from conformance.mock._reply import Reply
@@ -119,7 +119,7 @@ def test_an_interrupted_concurrent_run_leaves_nothing_registered(tmp_path: Path)
 
     cache = tmp_path / "cache"
     with MockServer(token=TOKEN) as warm:  # a first run fills the case cache
-        first = run_cli(
+        first = cli_in_process(
             "run", "--base-url", warm.url, "--no-html", "--output-dir", tmp_path / "warm", "--cache-dir", cache,
             env={"FAXPLUS_TOKEN": TOKEN},
         )  # fmt: skip

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import cli_in_process
 from tiers import SYSTEM
 
 from conformance.mock import FAULTS, MockServer
@@ -46,7 +46,7 @@ def test_ci_tier_gives_the_same_verdict_run_after_run(modes: tuple[tuple[str, ..
     with MockServer(token=TOKEN, fault=FAULTS["numbers-pattern-unanchored"]) as mock:
         for i, mode in enumerate(modes):
             out = tmp_path / str(i)
-            result = run_cli(
+            result = cli_in_process(
                 "run",
                 "--base-url",
                 mock.url,

@@ -1,12 +1,13 @@
 """The differential run (`faxplus-conformance diff`): where a candidate and a reference part ways.
 
-First the judging stage on its own (signatures, noise, grouping, baseline), then the real CLI in a
-subprocess against real mocks on 127.0.0.1: the reference mock against itself (no divergence, though
-every id it hands out is random), a reference with a noisy twin, a baseline, and every conformant
-variant of the catalogue as the candidate, which must diverge exactly as the variant declares
-(`Variant.diverges`) and nothing else. With the variant as the candidate, the variant also goes
-through the whole normal pipeline, so each of these runs proves what tests/test_variants.py proves
-too. Prism, when Node.js is there, is the last peer (see tests/test_prism.py).
+First the judging stage on its own (signatures, noise, grouping, baseline), then the real CLI (its
+`main` in this process; a subprocess where it is signalled) against real mocks on 127.0.0.1: the
+reference mock against itself (no divergence, though every id it hands out is random), a reference
+with a noisy twin, a baseline, and every conformant variant of the catalogue as the candidate, which
+must diverge exactly as the variant declares (`Variant.diverges`) and nothing else. With the variant
+as the candidate, the variant also goes through the whole normal pipeline, so each of these runs
+proves what tests/test_variants.py proves too. Prism, when Node.js is there, is the last peer (see
+tests/test_prism.py).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import CliResult, Watched, run_cli, run_suite_in_pytest, spawn_cli, wait_until
+from conftest import CliResult, Watched, cli_in_process, run_cli, run_suite_in_pytest, spawn_cli, wait_until
 from test_prism import prism_cli, prism_mock  # noqa: F401 - the pinned Prism (a fixture) and how it is started
 from tiers import SYSTEM, sampled
 
@@ -111,7 +112,7 @@ def diff(out: Path, *references: str, base_url: str | None = None, extra: tuple[
         args += ["--base-url", base_url]
     for url in references:
         args += ["--reference-url", url]
-    result = run_cli(*args, env={"FAXPLUS_TOKEN": TOKEN, "FAXPLUS_REFERENCE_TOKEN": REFERENCE_TOKEN})
+    result = cli_in_process(*args, env={"FAXPLUS_TOKEN": TOKEN, "FAXPLUS_REFERENCE_TOKEN": REFERENCE_TOKEN})
     return CliResult(result.returncode, result.stdout, result.stderr, out)
 
 

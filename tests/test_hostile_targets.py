@@ -2,7 +2,8 @@
 cancel that ends, whatever the server does.
 
 The servers are real sockets on 127.0.0.1 (tests/wire_servers.py, or the reference mock with one
-reply slowed down); the runs are the real CLI in a subprocess, signalled as CI cancels a job.
+reply slowed down); the runs are the real CLI: in a subprocess where it is signalled as CI cancels a
+job, its `main` in this process where only what it did and wrote is judged.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from conftest import CliResult, Watched, run_cli, spawn_cli, wait_until
+from conftest import CliResult, Watched, cli_in_process, run_cli, spawn_cli, wait_until
 from tiers import SYSTEM
 from wire_servers import Received, WireServer, answer, drip, endless_body, hold, huge_length
 
@@ -29,10 +30,9 @@ SLACK = 8.0  # start-up (imports, the preflight) and shutdown of a subprocess ru
 
 
 def against(url: str, out: Path, *args: str) -> CliResult:
-    """A whole run against `url`, reports in `out`."""
-    return run_cli(
-        "run", "--base-url", url, "--no-html", "--output-dir", out, *args, env={"FAXPLUS_TOKEN": TOKEN}, timeout=180
-    )
+    """A whole run against `url`, reports in `out` (the CLI's main, in this process)."""
+    args = ("run", "--base-url", url, "--no-html", "--output-dir", out, *args)
+    return cli_in_process(*args, env={"FAXPLUS_TOKEN": TOKEN})
 
 
 def summary(out: Path) -> dict:

@@ -2,7 +2,8 @@
 label, a later run reports what earlier runs left, and `faxplus-conformance cleanup` removes those and
 only those.
 
-The server is the reference mock on 127.0.0.1; the killed run is the real CLI, killed with SIGKILL.
+The server is the reference mock on 127.0.0.1; the killed run is the real CLI, killed with SIGKILL (the
+later run and `cleanup` are the CLI's main, in this process).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import json
 import signal
 from pathlib import Path
 
-from conftest import Watched, run_cli, spawn_cli, wait_until
+from conftest import Watched, cli_in_process, run_cli, spawn_cli, wait_until
 
 from conformance.mock import MockServer, Reply
 from conformance.send import new_label
@@ -22,7 +23,7 @@ SOMEONE_ELSES = {"target": "https://hooks.example.com/keep-me", "event": "fax_se
 
 
 def cleanup(url: str, *args: str):  # type: ignore[no-untyped-def]
-    return run_cli("cleanup", "--base-url", url, *args, env={"FAXPLUS_TOKEN": TOKEN})
+    return cli_in_process("cleanup", "--base-url", url, *args, env={"FAXPLUS_TOKEN": TOKEN})
 
 
 def test_a_label_names_its_run_and_when_it_started() -> None:
@@ -49,7 +50,7 @@ def test_after_sigkill_a_later_run_reports_the_leftovers_and_cleanup_removes_the
         left = [h for h in mock.store.all() if h["id"] != keep]
         assert left, "the killed run left webhooks behind"
 
-        later = run_cli(
+        later = cli_in_process(
             *("run", "--base-url", mock.url, "--no-html", "--output-dir", tmp_path / "later", "--shrink-budget", "0"),
             env={"FAXPLUS_TOKEN": TOKEN},
         )

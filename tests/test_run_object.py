@@ -12,6 +12,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import cli_in_process
 
 MODULES = ("conformance.plugin", "conformance.suite._session", "conformance.suite._probe", "conformance.cli")
 
@@ -52,41 +53,34 @@ def test_collecting_the_suite_starts_nothing_and_sends_nothing(tmp_path: Path) -
 
 
 def test_two_runs_in_one_process_are_independent(tmp_path: Path) -> None:
-    proc = python(
-        textwrap.dedent(f"""
-            from conformance import cli
-            codes = [cli.main(["run", "--no-html", "--shrink-budget", "0", "--output-dir", r"{tmp_path}/run-" + str(i)])
-                     for i in range(2)]
-            print("CODES", codes)
-        """),
-        cwd=tmp_path,
-    )
+    # This process (a pytest worker, which may have run other tests' runs already) runs the CLI twice.
+    codes = [
+        cli_in_process("run", "--no-html", "--shrink-budget", "0", "--output-dir", tmp_path / f"run-{i}", cwd=tmp_path)
+        for i in range(2)
+    ]
     first, second = (json.loads((tmp_path / f"run-{i}" / "summary.json").read_text()) for i in range(2))
-    assert "CODES" in proc.stdout, proc.stderr[-3000:]
+    assert [c.returncode for c in codes] == [0, 0], codes[-1].output[-3000:]
     # Same cases, same counts: the second run started from nothing the first one left behind.
     assert first["counts"] == second["counts"] and first["counts"]["cases"] > 300
     assert first["families"] == second["families"]
 
 
-def test_a_suite_test_that_raises_makes_the_run_exit_2_not_conformant(tmp_path: Path) -> None:
+def test_a_suite_test_that_raises_makes_the_run_exit_2_not_conformant(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # A bug of the suite's own (here: a probe that raises for one family) loses that test's cases:
     # the verdict is incomplete, so the run must not report "conformant".
-    proc = python(
-        textwrap.dedent(f"""
-            import sys
-            from conformance import cli
-            from conformance.suite import _probe
+    from conformance.suite import _probe
 
-            original = _probe.Probe.payload
-            def payload(self, payload, *, family, **how):
-                if family == "valid-ids":
-                    raise RuntimeError("a bug in the suite")
-                return original(self, payload, family=family, **how)
-            _probe.Probe.payload = payload
-            sys.exit(cli.main(["run", "--no-html", "--shrink-budget", "0", "--output-dir", r"{tmp_path}"]))
-        """),
-        cwd=tmp_path,
-    )
+    original = _probe.Probe.payload
+
+    def payload(self, payload, *, family, **how):  # type: ignore[no-untyped-def]
+        if family == "valid-ids":
+            raise RuntimeError("a bug in the suite")
+        return original(self, payload, family=family, **how)
+
+    monkeypatch.setattr(_probe.Probe, "payload", payload)
+    proc = cli_in_process("run", "--no-html", "--shrink-budget", "0", "--output-dir", tmp_path, cwd=tmp_path)
     assert proc.returncode == 2, proc.stdout[-1500:] + proc.stderr[-1500:]
     assert "could not judge 1 test(s), first test_valid_space_is_registered[valid-ids]" in proc.stderr
     assert (tmp_path / "summary.json").is_file()  # what was measured is still written

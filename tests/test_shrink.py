@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import cli_in_process
 
 from conformance.mock import MockServer
 from conformance.mock._behaviour import Context, validate_webhook
@@ -35,7 +35,7 @@ PICKY = Fault("picky", "query strings and long number lists rejected", frozenset
 
 def run(out: Path, *extra: str) -> dict:
     with MockServer(token=TOKEN, fault=PICKY) as mock:
-        result = run_cli(
+        result = cli_in_process(
             "run", "--base-url", mock.url, "--no-html", "--output-dir", out, *extra, env={"FAXPLUS_TOKEN": TOKEN}
         )
         assert mock.store.all() == [], "webhooks registered while shrinking are cleaned up too"

@@ -1,7 +1,9 @@
 """Safe and steady against a shared server: cleanup (also on SIGINT), 429 honoured, production
 refused, transport faults ending in their documented result, baselines of known deviations.
 
-Every server here is real and listens on 127.0.0.1; every run is the real CLI in a subprocess.
+Every server here is real and listens on 127.0.0.1. Every run is the real CLI: its `main` in this
+process where the test judges what the run did and wrote (`cli_in_process`), a subprocess where the
+process itself is observed (a signal, a usage error's one line on stderr).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import CliResult, run_cli, spawn_cli, wait_until
+from conftest import CliResult, cli_in_process, run_cli, spawn_cli, wait_until
 
 from conformance.mock import FAULTS, Fault, MockServer
 from conformance.mock._reply import Reply
@@ -28,8 +30,13 @@ from conformance.target import Target
 TOKEN = "safety-token-91c"
 
 
-def cli(*args: str, out: Path) -> CliResult:
-    return run_cli("run", "--no-html", "--timeout", "1", "--output-dir", out, *args, env={"FAXPLUS_TOKEN": TOKEN})
+def cli(*args: str, out: Path, process: bool = False) -> CliResult:
+    """`run ARGS`: in this process, or (`process`) the CLI as a subprocess of its own. The subprocesses
+    meet a server that is not there or not HTTP (a 1 s deadline ends them soon); the runs in this
+    process share its cores with the mock's threads, so a loaded machine must not make a prompt answer
+    a transport finding (15 s, as the sweeps)."""
+    run, timeout = (run_cli, "1") if process else (cli_in_process, "15")
+    return run("run", "--no-html", "--timeout", timeout, "--output-dir", out, *args, env={"FAXPLUS_TOKEN": TOKEN})
 
 
 def summary(out: Path) -> dict:
@@ -44,13 +51,22 @@ def one_line_error(proc: CliResult) -> str:
     return lines[0]
 
 
-# --- cleanup ------------------------------------------------------------------------------------
-def test_failing_run_leaves_nothing_registered(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def failing_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[CliResult, Path, list]:
+    """One run against a mock with a known violation: its result, its reports, what it left registered
+    (read by the cleanup test and, as the run before any baseline, by the baseline test)."""
+    out = tmp_path_factory.mktemp("failing")
     with MockServer(token=TOKEN, fault=FAULTS["numbers-min-items-ignored"]) as mock:
-        proc = cli("--base-url", mock.url, out=tmp_path)
+        proc = cli("--base-url", mock.url, out=out)
         left = mock.store.all()
+    return proc, out, left
+
+
+# --- cleanup ------------------------------------------------------------------------------------
+def test_failing_run_leaves_nothing_registered(failing_run: tuple[CliResult, Path, list]) -> None:
+    proc, out, left = failing_run
     assert proc.returncode == 1
-    assert summary(tmp_path)["cleanup"]["deleted"] > 0
+    assert summary(out)["cleanup"]["deleted"] > 0
     assert left == []
 
 
@@ -200,18 +216,18 @@ def test_pace_spaces_requests(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # --- production guard and transport faults ------------------------------------------------------
 def test_production_host_is_refused(tmp_path: Path) -> None:
-    line = one_line_error(cli("--base-url", "https://restapi.fax.plus/v3", out=tmp_path))
+    line = one_line_error(cli("--base-url", "https://restapi.fax.plus/v3", out=tmp_path, process=True))
     assert "--allow-production" in line
 
 
 def test_dns_failure_is_a_usage_error(tmp_path: Path) -> None:
-    line = one_line_error(cli("--base-url", "http://no-such-host.invalid/v3", out=tmp_path))
+    line = one_line_error(cli("--base-url", "http://no-such-host.invalid/v3", out=tmp_path, process=True))
     assert "no-such-host.invalid" in line
 
 
 def test_tls_failure_is_a_usage_error(tmp_path: Path) -> None:
     with MockServer(token=TOKEN) as mock:  # plain HTTP: a TLS handshake against it fails
-        line = one_line_error(cli("--base-url", f"https://127.0.0.1:{mock.port}/v3", out=tmp_path))
+        line = one_line_error(cli("--base-url", f"https://127.0.0.1:{mock.port}/v3", out=tmp_path, process=True))
     assert "TLS" in line or "SSL" in line or "cannot reach" in line
 
 
@@ -240,15 +256,17 @@ def not_http() -> Iterator[int]:
 
 
 def test_server_that_is_not_http_is_a_usage_error(tmp_path: Path, not_http: int) -> None:
-    line = one_line_error(cli("--base-url", f"http://127.0.0.1:{not_http}/v3", out=tmp_path))
+    line = one_line_error(cli("--base-url", f"http://127.0.0.1:{not_http}/v3", out=tmp_path, process=True))
     assert "HTTP" in line
 
 
 # --- baseline -----------------------------------------------------------------------------------
-def test_baseline_turns_a_known_finding_into_a_pass_and_reports_stale_entries(tmp_path: Path) -> None:
+def test_baseline_turns_a_known_finding_into_a_pass_and_reports_stale_entries(
+    tmp_path: Path, failing_run: tuple[CliResult, Path, list]
+) -> None:
     baseline = tmp_path / "baseline.json"
+    first = failing_run[0]  # the same server and options, no baseline yet
     with MockServer(token=TOKEN, fault=FAULTS["numbers-min-items-ignored"]) as mock:
-        first = cli("--base-url", mock.url, out=tmp_path / "a")
         written = cli("--base-url", mock.url, "--baseline", str(baseline), "--update-baseline", out=tmp_path / "b")
         gated = cli("--base-url", mock.url, "--baseline", str(baseline), out=tmp_path / "c")
     assert first.returncode == 1
