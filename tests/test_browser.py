@@ -33,7 +33,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from browsers import CHROMIUM, CHROMIUM_ARGS, ENGINES, Engine
+from helpers.browsers import CHROMIUM, CHROMIUM_ARGS, ENGINES, Engine
 from tiers import SYSTEM
 
 from conformance.mock import FAULTS, MockServer

@@ -11,36 +11,13 @@ from pathlib import Path
 
 import pytest
 from conftest import cli_in_process, run_cli, spawn_cli, wait_until
+from helpers.counting import TOKEN, VALID, Counting, _outcome
 
 from conformance.mock import MockServer
 from conformance.mock._reply import Reply
 from conformance.send import Sender
 from conformance.send._politeness import Pace
 from conformance.target import Target
-
-TOKEN = "concurrency-token-7e2"
-VALID = json.dumps({"target": "https://hooks.example.com/a", "event": "fax_sent"}).encode()
-
-
-class Counting(MockServer):
-    """Takes `pause` seconds per answer and remembers the most requests it ever held at once."""
-
-    def __init__(self, pause: float = 0.05, **kwargs) -> None:
-        super().__init__(token=TOKEN, **kwargs)
-        self.pause, self.active, self.peak, self.arrivals = pause, 0, 0, []
-        self._count = threading.Lock()
-
-    def respond(self, request):
-        with self._count:
-            self.active += 1
-            self.peak = max(self.peak, self.active)
-            self.arrivals.append(time.monotonic())
-        try:
-            time.sleep(self.pause)
-            return super().respond(request)
-        finally:
-            with self._count:
-                self.active -= 1
 
 
 def _send_many(target: Target, count: int) -> list:
@@ -184,15 +161,6 @@ def test_a_stopped_sender_sends_nothing_queued_and_lets_what_is_on_the_wire_fini
     assert outcomes[:2] == [200, 200]  # on the wire when stopped: answered
     assert outcomes[2:] == ["not sent"] * 8
     assert arrived == 2
-
-
-def _outcome(future) -> int | str:
-    from conformance.send import NotSent
-
-    try:
-        return future.result().status
-    except NotSent:
-        return "not sent"
 
 
 def test_lanes_serve_what_a_test_waits_for_before_what_is_sent_ahead_and_cleanup_last() -> None:

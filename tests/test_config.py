@@ -4,13 +4,13 @@ secrets never read from it, unknown keys named with the nearest valid one, READM
 from __future__ import annotations
 
 import argparse
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from conftest import run_cli
+from helpers.readme import readme_example
 from tiers import SYSTEM
 
 from conformance import cli, config
@@ -30,15 +30,6 @@ def parse(argv: list[str], cwd: Path) -> argparse.Namespace:
 def write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def readme_example() -> str:
-    """The first TOML block of README's "Configuration file" section, verbatim."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Configuration file", 1)[1].split("\n## ", 1)[0]
-    match = re.search(r"```toml\n(.*?)```", section, re.S)
-    assert match, "README's Configuration file section has no ```toml example"
-    return match.group(1)
 
 
 def test_the_readme_example_loads_and_lands_where_it_says(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

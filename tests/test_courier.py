@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from conftest import gone, run_cli, run_like, spawn_cli
-from test_concurrency import TOKEN, VALID, Counting, _outcome
+from helpers.counting import TOKEN, VALID, Counting, _outcome
 from tiers import SYSTEM
 
 from conformance.mock import MockServer

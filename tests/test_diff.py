@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CliResult, Watched, cli_in_process, run_cli, run_suite_in_pytest, spawn_cli, wait_until
-from test_prism import prism_cli, prism_mock  # noqa: F401 - the pinned Prism (a fixture) and how it is started
+from helpers.prism import prism_cli, prism_mock  # noqa: F401 - the pinned Prism (a fixture) and how it is started
 from tiers import SYSTEM, sampled
 
 from conformance.judge import Kind, Reproduction, Verdict
@@ -286,7 +286,7 @@ def test_a_reference_that_stops_answering_makes_the_diff_incomplete(tmp_path: Pa
     """Its timeouts are the reference's transport fails (reported, not counted against the candidate),
     the cases it never answered afterwards are reported as not compared, and the diff is incomplete:
     exit 2, an infrastructure error (docs/diff.md)."""
-    from wire_servers import WireServer, hold
+    from helpers.wire_servers import WireServer, hold
 
     def silent(request: object, sock: object) -> bool:
         hold(sock, 30)  # type: ignore[arg-type]
@@ -306,7 +306,7 @@ def test_a_second_signal_ends_a_diff_at_once_while_the_reference_hangs(tmp_path:
     import signal
     import time
 
-    from wire_servers import WireServer, answer, hold
+    from helpers.wire_servers import WireServer, answer, hold
 
     def hangs_after_preflight(request: object, sock: object) -> bool:
         if request.body.strip() == b"[]":  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from wire_servers import WireServer, hold
+from helpers.wire_servers import WireServer, hold
 
 import conformance
 from conformance.engine import (

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 from conftest import CliResult, SharedRuns, run_cli
-from test_cli import RUNS, SECRET_ENV, TOKEN  # the same runs, shared by name
-from test_sdk import client
+from helpers.cli_runs import RUNS, SECRET_ENV, TOKEN  # the same runs, shared by name
+from helpers.sdk_runs import client
 from tiers import SYSTEM
 
 from conformance import cli

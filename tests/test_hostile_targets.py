@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 from conftest import CliResult, Watched, cli_in_process, run_cli, spawn_cli, wait_until
+from helpers.wire_servers import Received, WireServer, answer, drip, endless_body, hold, huge_length
 from tiers import SYSTEM
-from wire_servers import Received, WireServer, answer, drip, endless_body, hold, huge_length
 
 from conformance.mock import MockServer
 from conformance.send import Sender

@@ -136,7 +136,7 @@ def test_a_repeated_name_warns_at_any_depth() -> None:
 
 
 def test_the_reference_mock_and_the_embedded_run_get_no_hygiene_warn(shared_runs) -> None:  # type: ignore[no-untyped-def]
-    from test_cli import RUNS
+    from helpers.cli_runs import RUNS
 
     for name in ("reference", "embedded"):
         result = shared_runs(name, RUNS[name])

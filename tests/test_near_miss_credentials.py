@@ -110,7 +110,7 @@ def test_no_derived_token_appears_in_any_artifact(tmp_path: Path) -> None:
 def test_a_server_that_remembers_a_connections_credentials_is_caught_on_one_keep_alive_connection() -> None:
     """The right token, then a wrong one, on one connection (`Sender.submit_in_order`): a server that
     authenticates a connection once lets the second through, and the judge fails it."""
-    from wire_servers import Received, WireServer, answer
+    from helpers.wire_servers import Received, WireServer, answer
 
     from conformance.judge import Kind, run_checks
     from conformance.send import Sender

@@ -9,7 +9,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from test_config import readme_example
+from helpers.readme import readme_example
 
 from conformance import config, option_docs
 from conformance.options import OPTIONS, RUN_OPTIONS

@@ -17,26 +17,19 @@ pinned as data, per peer:
 
 from __future__ import annotations
 
-import hashlib
 import re
-import shutil
-import subprocess
-import sys
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from conftest import CliResult, SharedRuns
-from filelock import FileLock
-from peer_audit import (
+from helpers.peer_audit import (
     APPS,
     ENCODED_SURROGATE,
     READS_ONE_LINE,
     TOKEN,
-    VENVS,
     Finding,
     RootCause,
     answered,
@@ -53,37 +46,13 @@ from peer_audit import (
     serving_process,
     status,
 )
+from helpers.python_peers import Peer, _numbers_with_trailing_newline, peer_python
 from tiers import SYSTEM
 
 pytestmark = SYSTEM  # real stacks, installed and started by the tests: `tox -e system`
 
 
-@dataclass(frozen=True)
-class Peer:
-    name: str
-    module: str  # tests/peers/<module>.py, served as `<module>:app`
-    prefix: str  # the path before /hooks
-    exit_code: int
-    pinned: dict[tuple[str, str], str]  # (family, check) → verdict the suite gives today
-    causes: tuple[RootCause, ...]
-    fail_groups_at_most: int  # summary.json `groups` with verdict fail, once the judge groups by root cause
-
-    @property
-    def requirements(self) -> Path:
-        return APPS / f"requirements-{self.name}.txt"
-
-
 # --- what a finding's reproduction says ---------------------------------------------------------
-
-E164 = re.compile(r"\A[+][1-9][0-9]{1,14}\Z")
-
-
-def _numbers_with_trailing_newline(finding: Finding) -> bool:
-    body = sent(finding)
-    numbers = body.get("numbers") if isinstance(body, dict) else None
-    return isinstance(numbers, list) and any(
-        isinstance(n, str) and n.endswith("\n") and E164.match(n[:-1]) for n in numbers
-    )
 
 
 TABS = ("auth-token-tab-padded", "auth-token-tab-separated")
@@ -216,43 +185,6 @@ PEERS = {peer.name: peer for peer in (FASTAPI, CONNEXION)}
 
 
 # --- installed on first use --------------------------------------------------------------------
-
-
-def _install_lock(peer: Peer) -> FileLock:
-    """One install per peer at a time across pytest-xdist workers."""
-    VENVS.mkdir(exist_ok=True)
-    return FileLock(VENVS / f"{peer.name}.lock")
-
-
-def _venv_python(venv: Path) -> Path:
-    return venv / "bin" / "python"
-
-
-def peer_python(peer: Peer) -> Path:
-    """The peer venv's python; (re)built when the pins or this Python's version changed."""
-    venv = VENVS / peer.name
-    stamp = venv / "installed.sha256"
-    digest = hashlib.sha256(peer.requirements.read_bytes() + sys.version.encode()).hexdigest()
-    with _install_lock(peer):
-        if stamp.is_file() and stamp.read_text() == digest and _venv_python(venv).is_file():
-            return _venv_python(venv)
-        shutil.rmtree(venv, ignore_errors=True)
-        steps = (
-            [sys.executable, "-m", "venv", str(venv)],
-            [str(_venv_python(venv)), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-            + ["--no-input", "-r", str(peer.requirements)],
-        )
-        for step in steps:
-            proc = subprocess.run(step, capture_output=True, text=True, timeout=600)
-            if proc.returncode != 0:
-                last = next((line for line in reversed(proc.stderr.splitlines()) if line.strip()), "no output")
-                pytest.fail(
-                    f"installing the {peer.name} peer into {venv} failed (exit {proc.returncode}: {last.strip()}); "
-                    f"run `{' '.join(step)}` by hand to see why (registry access?)",
-                    pytrace=False,
-                )
-        stamp.write_text(digest)
-    return _venv_python(venv)
 
 
 # --- served on loopback --------------------------------------------------------------------------

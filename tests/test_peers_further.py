@@ -34,7 +34,8 @@ from typing import Any
 import httpx
 import pytest
 from conftest import CliResult, SharedRuns
-from peer_audit import (
+from helpers.node_peers import MOCKOON, _accepted, _body, fail_lines, installed
+from helpers.peer_audit import (
     APPS,
     READS_ONE_LINE,
     TOKEN,
@@ -53,8 +54,7 @@ from peer_audit import (
     serving_process,
     status,
 )
-from test_peers import _numbers_with_trailing_newline, peer_python
-from test_peers_node import MOCKOON, _accepted, _body, fail_lines, installed
+from helpers.python_peers import _numbers_with_trailing_newline, peer_python
 from tiers import SYSTEM
 
 pytestmark = SYSTEM  # real stacks, installed and started by the tests: `tox -e system`

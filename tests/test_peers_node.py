@@ -17,26 +17,18 @@ issue 20's target of at most two per peer.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import shutil
-import subprocess
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import CliResult, SharedRuns
-from filelock import FileLock
-from peer_audit import (
-    APPS,
+from helpers.node_peers import MOCKOON, NodePeer, _accepted, _body, fail_lines, installed
+from helpers.peer_audit import (
     READS_ONE_LINE,
     TOKEN,
-    VENVS,
-    Finding,
     RootCause,
-    answered,
     assert_explained,
     assert_observed,
     assert_one_cause_per_group,
@@ -45,62 +37,18 @@ from peer_audit import (
     not_utf8,
     peer_env,
     run_once,
-    sent,
     serving_process,
-    status,
 )
 from tiers import SYSTEM
-
-from conformance.contract import vendored_path
 
 pytestmark = SYSTEM  # real stacks, installed and started by the tests: `tox -e system`
 
 TARGET_FAIL_LINES = 2  # issue 20: each of these stacks is at most two fail lines
 
 
-@dataclass(frozen=True)
-class NodePeer:
-    name: str  # tests/peers/<name>/, with package.json and package-lock.json
-    exit_code: int
-    fail_lines: tuple[str, ...]  # as observed: mechanisms (by id) then unclaimed fail groups (by title)
-    causes: tuple[RootCause, ...]
-    cleanup_verified: bool  # the peer lists what is registered (GET /hooks)
-    # Causes of findings some runs have and others not (a race in the peer): they explain findings,
-    # but a run without them is not stale; their fail lines may join `fail_lines`.
-    intermittent: tuple[RootCause, ...] = ()
-    intermittent_lines: tuple[str, ...] = ()
-
-    @property
-    def all_causes(self) -> tuple[RootCause, ...]:
-        return self.causes + self.intermittent
-
-    @property
-    def folder(self) -> Path:
-        return APPS / self.name
-
-    def command(self, port: int) -> list[str]:
-        if self.name == "fastify":
-            return ["node", str(self.folder / "server.js")]
-        # Mockoon imports the OpenAPI file itself; no log file under ~, no admin API on the port.
-        cli = self.folder / "node_modules" / ".bin" / "mockoon-cli"
-        return [str(cli), "start", "--data", str(vendored_path()), "--port", str(port), "--hostname", "127.0.0.1"] + [
-            "--disable-log-to-file",
-            "--disable-admin-api",
-        ]
-
-
 # --- what a finding's request said ----------------------------------------------------------------
 
 WEBHOOK_TYPES = {"id": str, "target": str, "event": str}
-OUR_CREDENTIAL = "Bearer $FAXPLUS_TOKEN"  # how a reproduction shows the run's own token, redacted
-
-
-def _body(finding: Finding) -> Any:
-    """The request body as JSON; None for one nested past Python's recursion limit (`body-deep-nesting`)."""
-    try:
-        return sent(finding)
-    except RecursionError:
-        return None
 
 
 def _wrong_typed(body: Any) -> bool:
@@ -118,17 +66,6 @@ def _wrong_typed(body: Any) -> bool:
 def _unknown_keys(body: Any) -> bool:
     return isinstance(body, dict) and bool(set(body) - {*WEBHOOK_TYPES, "numbers"})
 
-
-def _credential(finding: Finding) -> str | None:
-    headers = {k.lower(): v for k, v in finding["reproduction"]["request_headers"].items()}
-    return headers.get("authorization")
-
-
-def _accepted(finding: Finding) -> bool:
-    return finding["check"] == "status" and status(finding) == 200
-
-
-SPEC_EXAMPLE_ID = "6048b47181dbe1a7d67fcc98"  # components.schemas.WebhookId.example
 
 FASTIFY = NodePeer(
     name="fastify",
@@ -161,66 +98,11 @@ FASTIFY = NodePeer(
     cleanup_verified=True,
 )
 
-MOCKOON = NodePeer(
-    name="mockoon",
-    exit_code=1,
-    fail_lines=("validates-nothing", "ignores-credentials"),
-    causes=(
-        READS_ONE_LINE,
-        RootCause("validates nothing", lambda f: _accepted(f) and _credential(f) == OUR_CREDENTIAL),
-        RootCause("ignores credentials", lambda f: _accepted(f) and _credential(f) != OUR_CREDENTIAL),
-        RootCause(
-            "the spec's example id for every webhook",
-            lambda f: f["check"] == "id-reuse" and (answered(f) or {}).get("id") == SPEC_EXAMPLE_ID,
-        ),
-    ),
-    cleanup_verified=False,  # it serves only the spec's POST /hooks: nothing to list or delete
-    # Node's own http server (under Express) answers a header block over 16 KiB with a 431 and
-    # destroys the socket with the request body unread: the kernel's RST can reach the client before
-    # the 431 is read (5 of 60 tries on loopback). fastify ends the socket instead: 431 every time.
-    intermittent=(
-        RootCause(
-            "a header over 16 KiB: Node's 431, sometimes lost to a connection reset",
-            lambda f: (
-                f["family"] in ("envelope-large-header", "envelope-huge-header")
-                and f["check"] == "transport"
-                and "Connection reset" in f["message"]
-            ),
-        ),
-    ),
-    intermittent_lines=("protocol",),
-)
 
 PEERS = {peer.name: peer for peer in (FASTIFY, MOCKOON)}
 
 
 # --- installed on first use --------------------------------------------------------------------
-
-
-def installed(peer: NodePeer) -> Path:
-    """`npm ci` into the peer's folder; again when the lock or Node's version changed."""
-    npm, node = shutil.which("npm"), shutil.which("node")
-    if npm is None or node is None:
-        pytest.skip(f"the {peer.name} peer needs Node.js and npm on PATH (npm ci from tests/peers/{peer.name})")
-    lock = peer.folder / "package-lock.json"
-    version = subprocess.run([node, "--version"], capture_output=True, text=True, check=True).stdout
-    digest = hashlib.sha256(lock.read_bytes() + version.encode()).hexdigest()
-    stamp = peer.folder / "node_modules" / ".installed.sha256"
-    VENVS.mkdir(exist_ok=True)
-    with FileLock(VENVS / f"{peer.name}.lock"):  # one install per peer across pytest-xdist workers
-        if stamp.is_file() and stamp.read_text() == digest:
-            return peer.folder
-        step = [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"]
-        proc = subprocess.run(step, cwd=peer.folder, capture_output=True, text=True, timeout=600)
-        if proc.returncode != 0:
-            last = next((line for line in reversed(proc.stderr.splitlines()) if line.strip()), "no output")
-            pytest.fail(
-                f"installing the {peer.name} peer into {peer.folder} failed (exit {proc.returncode}: "
-                f"{last.strip()}); run `npm ci` there by hand to see why (registry access?)",
-                pytrace=False,
-            )
-        stamp.write_text(digest)
-    return peer.folder
 
 
 def serving(peer: NodePeer, log: Path) -> AbstractContextManager[str]:
@@ -244,13 +126,6 @@ def peer_run(peer: NodePeer, shared_runs: SharedRuns) -> tuple[CliResult, dict[s
 @pytest.fixture
 def run(peer: NodePeer, shared_runs: SharedRuns) -> tuple[CliResult, dict[str, Any]]:
     return peer_run(peer, shared_runs)
-
-
-def fail_lines(summary: dict[str, Any]) -> list[str]:
-    """The top-level fail lines a report prints: each mechanism, then each group no mechanism claims."""
-    mechanisms = [m["mechanism"] for m in summary["mechanisms"] if m["verdict"] == "fail"]
-    alone = [g["title"] for g in summary["groups"] if g["verdict"] == "fail" and not g["mechanism"]]
-    return mechanisms + alone
 
 
 # --- the audit -----------------------------------------------------------------------------------

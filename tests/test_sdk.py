@@ -15,36 +15,12 @@ from typing import Any
 
 import pytest
 from conftest import CliResult, SharedRuns, run_cli
+from helpers.sdk_runs import PINNED, client, fails, gate_run, warns
 
 from conformance.contract import vendored
 from conformance.mock import MockServer
 from conformance.sdk import _corpus, _gate_checks, install
 from conformance.sdk.protocol import Driver
-
-CLIENTS = Path(__file__).parent / "sdk_clients"
-PINNED = "faxplus-api==3.0.5"
-
-
-def client(broken: str | None = None) -> str:
-    command = [sys.executable, str(CLIENTS / "conformant.py")] + (["--break", broken] if broken else [])
-    return " ".join(command)
-
-
-def gate_run(shared_runs: SharedRuns, name: str, *args: str) -> tuple[CliResult, dict[str, Any]]:
-    options = ("--no-html", "--output-dir")  # the gate's checks are under test here, not the HTML build
-    result = shared_runs(f"sdk-{name}", lambda out: run_cli("sdk", *options, out, *args, timeout=240))
-    assert result is not None
-    assert result.returncode in (0, 1), result.output
-    return result, result.summary()
-
-
-def fails(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {f["id"]: f for f in summary["findings"] if f["verdict"] == "fail"}
-
-
-def warns(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {f["id"]: f for f in summary["findings"] if f["verdict"] == "warn"}
-
 
 # --- (a) a conformant client passes -------------------------------------------------------------------
 

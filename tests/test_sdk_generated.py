@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SharedRuns, run_cli
-from test_sdk import fails, gate_run, warns
+from helpers.sdk_runs import fails, gate_run, warns
 from tiers import SYSTEM
 
 from conformance.contract import vendored_path

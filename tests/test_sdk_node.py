@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from conftest import CliResult, SharedRuns, run_cli
-from test_sdk import fails, gate_run, warns
+from helpers.sdk_runs import fails, gate_run, warns
 from tiers import SYSTEM
 
 from conformance.contract import vendored_path

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shlex
 
-from wire_servers import WireServer, keep_alive
+from helpers.wire_servers import WireServer, keep_alive
 
 from conformance.contract import vendored
 from conformance.mock import MockServer

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CliResult
-from wire_servers import Received, WireServer
+from helpers.wire_servers import Received, WireServer
 
 from conformance.mock import MockServer
 from conformance.send._tls import INSECURE_WARNING, client_options, ssl_context, tls_problem

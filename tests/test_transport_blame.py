@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import socket
 
-from wire_servers import WireServer, answer
+from helpers.wire_servers import WireServer, answer
 
 from conformance.mock import FAULTS, VARIANTS, MockServer
 from conformance.send import Sender

@@ -9,7 +9,16 @@ import socket
 import time
 
 import pytest
-from wire_servers import OK_BODY, Behaviour, Received, WireServer, _read_exactly, _read_until, answer, keep_alive
+from helpers.wire_servers import (
+    OK_BODY,
+    Behaviour,
+    Received,
+    WireServer,
+    _read_exactly,
+    _read_until,
+    answer,
+    keep_alive,
+)
 
 from conformance.contract import vendored
 from conformance.mock import VARIANTS, MockServer

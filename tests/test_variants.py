@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_faults import TOKEN, findings, run_suite
+from helpers.suite_runs import TOKEN, findings, run_suite
 from tiers import SYSTEM, sampled
 
 from conformance.mock import FAULTS, VARIANTS, MockServer, Variant

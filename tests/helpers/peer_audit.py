@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from conftest import CliResult, SharedRuns, run_cli
-from processes import stop, wait_serving
 
 from conformance.contract import vendored_path
+from helpers.processes import stop, wait_serving
 
 ROOT = Path(__file__).resolve().parents[1]
 APPS = ROOT / "tests" / "peers"  # the peers' sources and pins
