@@ -117,8 +117,9 @@ LITESTAR = Peer(
     exit_code=1,
     fail_lines=(
         "Error body breaks `additionalProperties` at body",
-        "accepted a Webhook that breaks id:type",
+        # Ordered by findings: the position families' draws (5) now also end a number in "\n".
         "accepted a Webhook that breaks numbers/*:pattern",
+        "accepted a Webhook that breaks id:type",
         "answered 500",
     ),
     pinned={

@@ -27,7 +27,7 @@ from conftest import CliResult, SharedRuns, run_cli
 from conformance.contract import vendored_path
 from helpers.processes import stop, wait_serving
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 APPS = ROOT / "tests" / "peers"  # the peers' sources and pins
 VENVS = ROOT / ".peers"  # installed Python peers and the install locks (gitignored)
 TOKEN = "peer-token-8d3f"
