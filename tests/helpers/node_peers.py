@@ -21,6 +21,7 @@ from helpers.peer_audit import (
     Finding,
     RootCause,
     answered,
+    install_step,
     sent,
     status,
 )
@@ -124,14 +125,7 @@ def installed(peer: NodePeer) -> Path:
         if stamp.is_file() and stamp.read_text() == digest:
             return peer.folder
         step = [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"]
-        proc = subprocess.run(step, cwd=peer.folder, capture_output=True, text=True, timeout=600)
-        if proc.returncode != 0:
-            last = next((line for line in reversed(proc.stderr.splitlines()) if line.strip()), "no output")
-            pytest.fail(
-                f"installing the {peer.name} peer into {peer.folder} failed (exit {proc.returncode}: "
-                f"{last.strip()}); run `npm ci` there by hand to see why (registry access?)",
-                pytrace=False,
-            )
+        install_step(peer.name, peer.folder, step, cwd=peer.folder, how="npm ci")
         stamp.write_text(digest)
     return peer.folder
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import CliResult, SharedRuns, run_cli
 
 from conformance.contract import vendored_path
@@ -42,6 +43,19 @@ class RootCause:
 
 
 # --- what a finding's reproduction says ---------------------------------------------------------
+
+
+def install_step(name: str, into: Path, step: list[str], *, cwd: Path | None = None, how: str | None = None) -> None:
+    """One step of installing peer `name` into `into`; a failure fails the test in one line, with
+    the step's last word and what to run by hand (`how`, default: the step itself)."""
+    proc = subprocess.run(step, cwd=cwd, capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0:
+        last = next((line for line in reversed(proc.stderr.splitlines()) if line.strip()), "no output")
+        pytest.fail(
+            f"installing the {name} peer into {into} failed (exit {proc.returncode}: {last.strip()}); "
+            f"run `{how or ' '.join(step)}` by hand to see why (registry access?)",
+            pytrace=False,
+        )
 
 
 def status(finding: Finding) -> int | None:

@@ -6,12 +6,10 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 from filelock import FileLock
 
 from helpers.peer_audit import (
@@ -19,6 +17,7 @@ from helpers.peer_audit import (
     VENVS,
     Finding,
     RootCause,
+    install_step,
     sent,
 )
 
@@ -74,13 +73,6 @@ def peer_python(peer: Peer) -> Path:
             + ["--no-input", "-r", str(peer.requirements)],
         )
         for step in steps:
-            proc = subprocess.run(step, capture_output=True, text=True, timeout=600)
-            if proc.returncode != 0:
-                last = next((line for line in reversed(proc.stderr.splitlines()) if line.strip()), "no output")
-                pytest.fail(
-                    f"installing the {peer.name} peer into {venv} failed (exit {proc.returncode}: {last.strip()}); "
-                    f"run `{' '.join(step)}` by hand to see why (registry access?)",
-                    pytrace=False,
-                )
+            install_step(peer.name, venv, step)
         stamp.write_text(digest)
     return _venv_python(venv)
