@@ -84,3 +84,26 @@ def test_a_suite_test_that_raises_makes_the_run_exit_2_not_conformant(
     assert proc.returncode == 2, proc.stdout[-1500:] + proc.stderr[-1500:]
     assert "could not judge 1 test(s), first test_valid_space_is_registered[valid-ids]" in proc.stderr
     assert (tmp_path / "summary.json").is_file()  # what was measured is still written
+
+
+def test_a_run_in_process_leaves_the_callers_fault_handler_where_it_pointed(tmp_path: Path) -> None:
+    # A pytest worker enables faulthandler on its own stderr; a run in it must not re-point it (its
+    # session once did, at a stream the test captured, so a later crash of the worker said nothing).
+    dump = tmp_path / "fault.log"
+    proc = python(
+        textwrap.dedent(f"""
+            import faulthandler
+            from pathlib import Path
+            from conformance import run
+            from conformance.target import Target
+            log = open({str(dump)!r}, "w")
+            faulthandler.enable(file=log)
+            result = run(Target(output_dir=Path({str(tmp_path / "out")!r}), shrink_budget=0))
+            print("exit", result.exit_code, flush=True)
+            faulthandler._sigsegv()
+        """),
+        cwd=tmp_path,
+    )
+    assert "exit 0" in proc.stdout, proc.stderr[-2000:]
+    assert proc.returncode < 0  # the crash itself
+    assert "Fatal Python error" in dump.read_text(encoding="utf-8"), proc.stderr[-2000:]

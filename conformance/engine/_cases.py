@@ -45,6 +45,11 @@ def run_cases(session: Session, out: Path, *, terminal: bool = True) -> int:
                 "allure_pytest.plugin",
                 "-p",
                 "no:unraisableexception",
+                # The process's fault handler is its owner's (the CLI's, or a caller's own pytest):
+                # this session's would re-point it at whatever sys.stderr is while it runs, a
+                # captured stream in a test, and a later crash's dump went nowhere.
+                "-p",
+                "no:faulthandler",
                 "-W",
                 "ignore::DeprecationWarning",
                 f"--alluredir={out / 'allure-results'}",
