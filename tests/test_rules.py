@@ -1,0 +1,97 @@
+"""Named rules (issue 19, item 2): one identifier per rule of the contract, `numbers/*:pattern`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conformance.contract import load, vendored
+from conformance.rules import NO_BODY, NOT_JSON, Rule, UnknownRule
+
+VENDORED = vendored()
+
+# The vendored Webhook schema's rules, and the suite's two wire rules.
+VENDORED_RULES = {
+    ":additionalProperties",
+    ":required",
+    ":type",
+    "id:type",
+    "target:type",
+    "event:type",
+    "event:enum",
+    "numbers:type",
+    "numbers:minItems",
+    "numbers/*:type",
+    "numbers/*:pattern",
+    "numbers/*:minLength",
+    "numbers/*:maxLength",
+    ":json",
+    ":body",
+}
+
+
+def test_the_vendored_contract_lists_its_rules() -> None:
+    assert {rule.id for rule in VENDORED.rules} == VENDORED_RULES
+    assert list(VENDORED.rules) == sorted(VENDORED.rules)
+    assert NOT_JSON in VENDORED.rules and NO_BODY in VENDORED.rules
+    assert NOT_JSON.wire and NO_BODY.wire and not VENDORED.rule("numbers/*:pattern").wire
+
+
+@pytest.mark.parametrize("rule", VENDORED.rules, ids=str)
+def test_a_rule_id_round_trips(rule: Rule) -> None:
+    assert Rule.parse(rule.id) == rule
+    assert str(rule) == rule.id == f"{rule.path}:{rule.keyword}"
+    assert Rule.is_id(rule.id)
+    assert VENDORED.rule(rule.id) is rule
+    assert VENDORED.rule(rule) is rule
+
+
+def test_rules_are_ordered_by_path_then_keyword() -> None:
+    ids = ["numbers/*:pattern", ":required", "event:enum", "numbers:minItems", ":additionalProperties"]
+    ordered = sorted(Rule.parse(i) for i in ids)
+    assert [r.id for r in ordered] == [
+        ":additionalProperties",
+        ":required",
+        "event:enum",
+        "numbers:minItems",
+        "numbers/*:pattern",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["pattern", "additionalProperties", "numbers/*:", "numbers-empty::status", "numbers:pat tern", "", "a:b:c"],
+)
+def test_a_string_that_is_no_rule_id_is_refused(text: str) -> None:
+    assert not Rule.is_id(text)
+    with pytest.raises(ValueError, match="not a rule id.*path:keyword"):
+        Rule.parse(text)
+
+
+def test_an_unknown_rule_is_refused_naming_the_closest() -> None:
+    closest = r"no rule 'numbers/\*:patern' in this contract: did you mean numbers/\*:pattern\?"
+    with pytest.raises(UnknownRule, match=closest):
+        VENDORED.rule("numbers/*:patern")
+    with pytest.raises(LookupError, match="its rules are :additionalProperties, "):
+        VENDORED.rule("target:format")
+
+
+def test_a_validator_error_names_its_rule() -> None:
+    errors = VENDORED.errors("Webhook", {"target": "https://a.example", "event": "fax_sent", "numbers": ["12"]})
+    assert {Rule.at(e.absolute_path, str(e.validator)) for e in errors} == {VENDORED.rule("numbers/*:pattern")}
+
+
+def test_another_version_of_the_contract_has_its_own_rules(tmp_path: Path) -> None:
+    document = json.loads(json.dumps(VENDORED.document))
+    webhook = document["components"]["schemas"]["Webhook"]
+    del webhook["properties"]["numbers"]["minItems"]
+    webhook["properties"]["target"]["maxLength"] = 2048
+    spec = tmp_path / "other.json"
+    spec.write_text(json.dumps(document))
+    other = load(str(spec))
+    ids = {rule.id for rule in other.rules}
+    assert ids == VENDORED_RULES - {"numbers:minItems"} | {"target:maxLength"}
+    with pytest.raises(UnknownRule):
+        other.rule("numbers:minItems")
