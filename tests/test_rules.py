@@ -9,6 +9,7 @@ import pytest
 
 from conformance.contract import load, vendored
 from conformance.rules import NO_BODY, NOT_JSON, Rule, UnknownRule
+from conformance.strategies import FAMILIES
 
 VENDORED = vendored()
 
@@ -95,3 +96,12 @@ def test_another_version_of_the_contract_has_its_own_rules(tmp_path: Path) -> No
     assert ids == VENDORED_RULES - {"numbers:minItems"} | {"target:maxLength"}
     with pytest.raises(UnknownRule):
         other.rule("numbers:minItems")
+
+
+@pytest.mark.parametrize("name", FAMILIES.names())
+def test_every_family_breaks_rules_of_the_contract(name: str) -> None:
+    family = FAMILIES[name]
+    assert family.breaks and all(isinstance(rule, Rule) for rule in family.breaks), name
+    for rule in family.breaks:
+        assert VENDORED.rule(rule.id) == rule, f"{name}: {rule} is no rule of the vendored contract"
+    assert family.rule == ", ".join(rule.id for rule in sorted(family.breaks))
