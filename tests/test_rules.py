@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
+from helpers.suite_runs import TOKEN, run_suite
 
 from conformance.contract import load, vendored
+from conformance.mock import FAULTS, MockServer
+from conformance.report.summary import schema
 from conformance.rules import NO_BODY, NOT_JSON, Rule, UnknownRule
 from conformance.strategies import FAMILIES
 
@@ -105,3 +109,26 @@ def test_every_family_breaks_rules_of_the_contract(name: str) -> None:
     for rule in family.breaks:
         assert VENDORED.rule(rule.id) == rule, f"{name}: {rule} is no rule of the vendored contract"
     assert family.rule == ", ".join(rule.id for rule in sorted(family.breaks))
+
+
+def test_a_fault_that_drops_the_pattern_is_one_group_of_that_rule(tmp_path: Path) -> None:
+    """numbers/*:pattern from end to end: the fault says it, the family breaks it, the check names
+    it as the cause, and the summary group carries it."""
+    fault = FAULTS["numbers-pattern-ignored"]
+    pattern = VENDORED.rule("numbers/*:pattern")
+    assert fault.rules == {pattern}
+    assert pattern in FAMILIES["numbers-letters"].breaks
+    with MockServer(token=TOKEN, fault=fault) as mock:
+        code, summary = run_suite(mock, tmp_path)
+    assert code == fault.exit_code == 1
+    assert jsonschema.Draft202012Validator(schema()).is_valid(summary)
+    (group,) = [g for g in summary["groups"] if g["rule"] == "numbers/*:pattern"]
+    assert group["verdict"] == "fail" and group["check"] == "status"
+    assert group["cause"] == "accepted a Webhook that breaks numbers/*:pattern"
+    assert "numbers-letters" in group["families"]
+    killing = [f for f in summary["findings"] if fault.killed_by(f)]
+    assert killing and {f["rule"] for f in killing} == {"numbers/*:pattern"}
+    assert {f["group"] for f in killing} == {group["id"]}
+    # A group that concerns no one rule says so.
+    assert all(g["rule"] is None for g in summary["groups"] if g["check"] != "status")
+    assert "rule" in schema()["$defs"]["group"]["properties"]
