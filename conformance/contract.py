@@ -13,6 +13,17 @@ SDK gate. Two runs in one process may each have their own; a child process is gi
 ('fax_received', 'fax_sent', 'fax_page_received')
 >>> contract.is_valid("Webhook", {"target": "https://a.example", "event": "fax_sent"})
 True
+
+Its named rules (`conformance.rules`), the Webhook schema's and the suite's own wire rules:
+
+>>> [rule.id for rule in contract.rules][:4]
+[':additionalProperties', ':body', ':json', ':required']
+>>> contract.rule("numbers/*:pattern")
+Rule('numbers/*:pattern')
+>>> contract.rule("numbers/*:patern")
+Traceback (most recent call last):
+...
+conformance.rules.UnknownRule: no rule 'numbers/*:patern' in this contract: did you mean numbers/*:pattern? ...
 """
 
 from __future__ import annotations
@@ -28,6 +39,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from conformance.rules import WIRE_RULES, Rule, find, schema_rules
 from conformance.target import UsageError
 
 SPEC_FILE = "register-webhook.yaml"
@@ -153,6 +165,17 @@ class Contract:
     def closed(self) -> bool:
         """`additionalProperties: false`: a key the schema does not define makes a Webhook invalid."""
         return self.json_schema("Webhook").get("additionalProperties", True) is False
+
+    @functools.cached_property
+    def rules(self) -> tuple[Rule, ...]:
+        """Every rule a Webhook can break under this contract, sorted: each keyword of the Webhook
+        schema where it applies (`numbers/*:pattern`), and the wire rules `:json` and `:body`."""
+        return tuple(sorted({*schema_rules(self.json_schema("Webhook")), *WIRE_RULES}))
+
+    def rule(self, rule_id: str | Rule) -> Rule:
+        """The rule an id names (`numbers/*:pattern`); an id this contract has no rule for is an
+        `UnknownRule` that names the closest ones it has."""
+        return find(self.rules, rule_id)
 
     @functools.cache  # noqa: B019 - asked of every answer a run judges
     def documented_statuses(self) -> dict[int, str]:

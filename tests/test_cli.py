@@ -162,7 +162,7 @@ def test_faulty_mock_exits_1_with_finding_naming_the_rule(faulty):
     fails = {(f["family"], f["check"]): f for f in data["findings"] if f["verdict"] == "fail"}
     assert BROKEN_RULE[fault] in fails, sorted(fails)
     family, check = BROKEN_RULE[fault]
-    assert family in FAULTS[fault].caught_by or check in FAULTS[fault].caught_by
+    assert FAULTS[fault].covers(family, check, fails[BROKEN_RULE[fault]]["rule"])
     curl = fails[BROKEN_RULE[fault]]["reproduction"]["curl"]
     assert curl.startswith("curl ") and " -X POST " in curl
     assert '"Authorization: Bearer $FAXPLUS_TOKEN"' in curl

@@ -1,5 +1,5 @@
 """The fault sweep: the reference mock passes, and every fault in the catalogue is reported in the
-`ci` tier by the family or check that names its broken rule, with the verdict it must get
+`ci` tier by what names its broken rule (the rule's id, a family or a check), with the verdict it must get
 (`Fault.expect`): a fail-fault exits 1 with a `fail` finding of that rule; a warn-fault exits 0
 with a `warn` finding of that rule in its category. A report by another rule does not count.
 

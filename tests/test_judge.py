@@ -378,6 +378,29 @@ def test_invalid_webhooks_accepted_are_grouped_by_the_rule_they_break():
         "status: accepted a Webhook that breaks event:enum",
         "status: accepted a Webhook that breaks numbers/*:pattern",
     ]
+    # The cause names the rule, and the group carries it: one identifier, `numbers/*:pattern`.
+    rules = {g.rule for g in ledger.groups()}
+    assert rules == {VENDORED.rule("event:enum"), VENDORED.rule("numbers/*:pattern")}
+    assert {g.as_dict()["rule"] for g in ledger.groups()} == {"event:enum", "numbers/*:pattern"}
+    assert {f.as_dict()["rule"] for f in ledger.findings.values() if f.check == "status"} == {
+        "event:enum",
+        "numbers/*:pattern",
+    }
+
+
+def test_a_status_finding_names_its_rule_only_where_its_cause_does():
+    def status_of(kind: Kind, status: int, body: bytes | None) -> Violation:
+        ex = exchange(status, WEBHOOK_ID if status == 200 else ERROR)
+        ex.request_body = body
+        (found,) = [v for v in run_checks(ex, kind, VENDORED) if v.check == "status"]
+        return found
+
+    assert status_of(Kind.INVALID, 200, json.dumps({**VALID, "id": 7}).encode()).rule == VENDORED.rule("id:type")
+    assert status_of(Kind.NOT_JSON, 200, b"{not json").rule == VENDORED.rule(":json")
+    assert status_of(Kind.NO_BODY, 200, None).rule == VENDORED.rule(":body")
+    # A valid Webhook refused, or an invalid one refused with the wrong status, concerns no one rule.
+    assert status_of(Kind.VALID, 400, json.dumps(VALID).encode()).rule is None
+    assert status_of(Kind.INVALID, 409, json.dumps({**VALID, "id": 7}).encode()).rule is None
 
 
 # --- spec lint ----------------------------------------------------------------------------------
@@ -410,9 +433,9 @@ def test_lint_is_silent_on_a_fixed_contract():
 @pytest.mark.parametrize(
     ("shape", "where", "rule"),
     [
-        ("object", "extra", "additionalProperties"),
-        ("array", "body", "type"),
-        ("object", "body", "required"),
+        ("object", "extra", ":additionalProperties"),
+        ("array", "body", ":type"),
+        ("object", "body", ":required"),
         ("array", "numbers", "numbers/*:type"),
     ],
 )
@@ -428,9 +451,11 @@ def test_a_body_nested_past_pythons_limit_is_judged_by_what_its_top_breaks(shape
         response_headers={"content-type": "application/json"}, response_body=b'{"id": "6048b47181dbe1a7d67fcc98"}',
     )  # fmt: skip
     causes = {
-        v.cause for v in run_checks(accepted, classify(body, VENDORED, raw=True), VENDORED) if v.check == "status"
+        (v.cause, v.rule)
+        for v in run_checks(accepted, classify(body, VENDORED, raw=True), VENDORED)
+        if v.check == "status"
     }
-    assert causes == {f"accepted a Webhook that breaks {rule}"}
+    assert causes == {(f"accepted a Webhook that breaks {rule}", VENDORED.rule(rule))}
 
 
 @pytest.mark.parametrize(

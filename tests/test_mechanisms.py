@@ -28,6 +28,7 @@ from conformance.judge import (
 )
 from conformance.mock import FAULTS, MockServer
 from conformance.mock._reply import Reply, json_reply
+from conformance.rules import Rule
 
 VENDORED = vendored()  # the contract these tests judge by
 
@@ -135,7 +136,12 @@ def test_a_group_counts_exchanges_not_second_opinions() -> None:
 
 def test_no_mechanism_without_the_evidence_it_needs() -> None:
     broke = Violation(
-        "status", Verdict.FAIL, Category.INVALID_ACCEPTED, "m", cause="accepted a Webhook that breaks numbers:type"
+        "status",
+        Verdict.FAIL,
+        Category.INVALID_ACCEPTED,
+        "m",
+        cause="accepted a Webhook that breaks numbers:type",
+        rule=Rule.parse("numbers:type"),
     )
     ledger = Ledger()
     ledger.add(result(Kind.INVALID, 200, broke, family="numbers-not-array"))

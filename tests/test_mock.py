@@ -25,6 +25,7 @@ from conformance.contract import vendored
 from conformance.judge import CHECKS, Category
 from conformance.mock import FAULTS, VARIANTS, Fault, Framing, MockServer, Variant
 from conformance.registry import Registry
+from conformance.rules import Rule
 from conformance.strategies import CREDENTIALS, ENVELOPES, FAMILIES, on_envelope, rule_examples
 
 VENDORED = vendored()  # the contract these tests judge by
@@ -249,6 +250,9 @@ def test_every_fault_is_named_described_and_caught_by_a_real_rule():
         assert fault.description.strip(), fault.name
         assert fault.caught_by, fault.name
         for rule in fault.caught_by:
+            if Rule.is_id(rule):  # a rule id must name a rule of the contract
+                assert VENDORED.rule(rule) in fault.rules, f"{fault.name}: {rule!r}"
+                continue
             family, _, check = rule.rpartition("::")
             if "*" in rule:  # a pattern must name some family the suite sends (and a real check)
                 assert fnmatch.filter(families, family or rule), f"{fault.name}: {rule!r} matches no family"
@@ -270,6 +274,14 @@ def test_a_fault_is_killed_only_by_its_verdict_rule_and_category():
     assert not warn.killed_by({**finding, "verdict": "fail"})
     assert not warn.killed_by({**finding, "family": "body-truncated"})
     assert (warn.exit_code, FAULTS["invalid-422"].exit_code) == (0, 1)
+    # A fault that drops a rule is killed by a finding of that rule, whichever family or path hit it.
+    dropped = FAULTS["numbers-pattern-ignored"]
+    assert dropped.rules == {VENDORED.rule("numbers/*:pattern")}
+    pattern = {"family": "numbers-letters@client-axios", "check": "status", "verdict": "fail", "category": "x"}
+    assert dropped.killed_by({**pattern, "rule": "numbers/*:pattern"})
+    assert not dropped.killed_by({**pattern, "rule": "numbers/*:maxLength"})
+    assert not dropped.killed_by({**pattern, "rule": None})
+    assert not dropped.killed_by({**pattern, "rule": "numbers/*:pattern", "verdict": "warn"})
     pinned = FAULTS["crash-kills-connection"]
     assert pinned.covers("event-unknown", "transport")
     assert not pinned.covers("event-case-variant", "transport")

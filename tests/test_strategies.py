@@ -35,8 +35,8 @@ def strict_json(content: bytes) -> Any:
 
 
 def rule(error: ValidationError) -> Rule:
-    """('numbers/*', 'pattern') for a pattern error on `numbers[3]`."""
-    return "/".join("*" if isinstance(part, int) else part for part in error.absolute_path), error.validator
+    """`numbers/*:pattern` for a pattern error on `numbers[3]`."""
+    return Rule("/".join("*" if isinstance(part, int) else str(part) for part in error.absolute_path), error.validator)
 
 
 def broken_rules(payload: Payload) -> set[Rule]:

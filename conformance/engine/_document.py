@@ -20,7 +20,7 @@ from conformance.target import redact_url
 
 __all__ = ["SCHEMA_VERSION", "build", "replay_command", "with_path"]
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 
 
 def with_path(reproduction: dict[str, Any], base_url: str | None) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 from conformance.contract import Contract
 from conformance.credentials import PLACEHOLDER_CLIENT_ID
 from conformance.json_body import MISSING, shallow_json, strict_json
+from conformance.rules import NO_BODY, NOT_JSON, Rule
 from conformance.send import UNREADABLE, WEAK, Exchange, Redactor, why_unaddressable
 
 from ._expectation import Kind
@@ -129,13 +130,12 @@ def status(exchange: Exchange, kind: Kind, contract: Contract) -> Iterator[Viola
     rule = judge_status(kind, exchange.status)  # type: ignore[arg-type]
     if rule.verdict is not Verdict.PASS:
         message = f"{exchange.status} for {_a(kind)} request: {rule.reason}"
-        yield Violation(
-            "status", rule.verdict, rule.category, message, cause=_status_cause(exchange, kind, rule.category, contract)
-        )
+        cause, broken = _status_cause(exchange, kind, rule.category, contract)
+        yield Violation("status", rule.verdict, rule.category, message, cause=cause, rule=broken)
 
 
-def _broken_rule(body: bytes | None, contract: Contract) -> str | None:
-    """The schema rule a request body breaks, as `path:keyword` with array indices as `*`."""
+def _broken_rule(body: bytes | None, contract: Contract) -> Rule | None:
+    """The schema rule a request body breaks (`numbers/*:pattern`), or None for a valid one or no JSON."""
     value = strict_json(body) if body is not None else MISSING
     if value is MISSING and body is not None:
         value = shallow_json(body)  # nested past Python's limit: what its top breaks names the rule
@@ -147,29 +147,39 @@ def _broken_rule(body: bytes | None, contract: Contract) -> str | None:
     # A wrong type is the first thing wrong with a value: `["fax_received"]` breaks `event:type`, and
     # its `enum` error only follows from it (a server that unwraps it enforces the enum all right).
     first = next((e for e in errors if e.validator == "type"), errors[0])
-    path = "/".join("*" if isinstance(p, int) else str(p) for p in first.absolute_path)
-    return f"{path}:{first.validator}" if path else str(first.validator)
+    return Rule.at(first.absolute_path, str(first.validator))
 
 
-def _status_cause(exchange: Exchange, kind: Kind, category: Category, contract: Contract) -> str:
-    """One root cause per broken rule: an invalid Webhook accepted is grouped by the rule it breaks;
-    a wrong status by the kind of request and the status, whichever family sent it."""
+# The wire rule a request of this kind breaks: accepting it leaves that rule unchecked.
+_WIRE_RULES = {Kind.NOT_JSON: NOT_JSON, Kind.NO_BODY: NO_BODY}
+
+
+def _status_cause(exchange: Exchange, kind: Kind, category: Category, contract: Contract) -> tuple[str, Rule | None]:
+    """One root cause per broken rule: an invalid Webhook accepted is grouped by the rule it breaks
+    (which the cause names, and returns beside it); a wrong status by the kind of request and the
+    status, whichever family sent it (no one rule)."""
     if category is Category.INVALID_ACCEPTED and _says_error(exchange, contract):
         # The body refuses (an Error, no WebhookId): one wrong status, not a rule left unchecked.
-        return f"answered {exchange.status} with an Error to a request it must reject"
+        return f"answered {exchange.status} with an Error to a request it must reject", None
     rule = _broken_rule(exchange.request_body, contract) if category is Category.INVALID_ACCEPTED else None
     if category is Category.INVALID_ACCEPTED and (kind is Kind.INVALID or rule is not None):
         # Named by the rule it breaks, whatever else the request is (a body over 64 KB that breaks
-        # `additionalProperties` is the same cause as a small one).
-        return f"accepted a Webhook that breaks {rule or 'the schema'}"
+        # `:additionalProperties` is the same cause as a small one).
+        return f"accepted a Webhook that breaks {rule or 'the schema'}", rule
     if (
         category is Category.INVALID_ACCEPTED
         and kind is Kind.OVER_LIMITS
         and exchange.request_media_type != "application/json"
     ):
-        return "accepted a body under a media type of its own (text, form data, XML): no Webhook can be read from it"
+        cause = "accepted a body under a media type of its own (text, form data, XML): no Webhook can be read from it"
+        return cause, None
     if category is Category.INVALID_ACCEPTED:
-        return f"accepted {_a(kind)} request"
+        return f"accepted {_a(kind)} request", _WIRE_RULES.get(kind)
+    return _other_status_cause(exchange, kind, category), None
+
+
+def _other_status_cause(exchange: Exchange, kind: Kind, category: Category) -> str:
+    """The cause of a wrong status that is not an invalid request accepted: no rule of its own."""
     if category is Category.VALID_REJECTED:
         return f"rejected a realistic valid Webhook with {exchange.status}"
     if category is Category.AUTH and kind is Kind.NO_CREDENTIALS:

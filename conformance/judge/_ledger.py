@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance.rules import Rule
+
 from ._expectation import Kind
 from ._verdict import Category, Verdict, Violation
 
@@ -95,6 +97,7 @@ class Finding:
     # The cases (their place in the Ledger) counted in `count`: a group counts each exchange once, however
     # many of its findings one exchange hit (schemathesis's second opinion joins the suite's own).
     cases: set[int] = field(default_factory=set, repr=False)
+    rule: Rule | None = None  # the rule of the contract its root cause concerns (`Violation.rule`)
 
     @property
     def key(self) -> str:
@@ -116,6 +119,7 @@ class Finding:
             "kind": str(self.kind),
             "occurrences": self.count,
             "group": group_id(self.root, self.verdict),
+            "rule": None if self.rule is None else self.rule.id,
             "distinction": self.distinction,
             "shrunk": self.shrunk,
             "test": self.test,
@@ -164,6 +168,7 @@ class Ledger:
                         count=0,
                         root=violation.root,
                         sent=result.sent,
+                        rule=violation.rule,
                     )
                     opened.append(known)
                 elif violation.verdict > known.verdict:
@@ -175,6 +180,7 @@ class Ledger:
                     )
                     known.reproduction, known.kind, known.test = result.reproduction, result.kind, result.test
                     known.root, known.sent, known.count = violation.root, result.sent, 0
+                    known.rule = violation.rule
                     known.cases = set()
                 if violation.verdict == known.verdict:
                     known.count += 1
@@ -277,6 +283,13 @@ class Group:
         return self.root.split(": ", 1)[-1]
 
     @property
+    def rule(self) -> Rule | None:
+        """The rule of the contract this root cause concerns (`numbers/*:pattern`): the one its
+        findings share, None where they name none (a wrong status, a crash, a valid Webhook refused)."""
+        rules = {f.rule for f in self.findings} - {None}
+        return rules.pop() if len(rules) == 1 else None
+
+    @property
     def families(self) -> list[str]:
         return sorted({f.family for f in self.findings})
 
@@ -303,6 +316,7 @@ class Group:
             "category": str(self.category),
             "severity": example.severity,
             "cause": self.cause,
+            "rule": None if self.rule is None else self.rule.id,
             "title": self.title,
             "message": example.message,
             "families": self.families,

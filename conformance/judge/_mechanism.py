@@ -16,11 +16,11 @@ server refused plainly broken JSON (RFC 8259 §9 permits extensions to a parser 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from conformance.rules import Rule
 from conformance.strategies import ENVELOPES, path_of
 
 from ._expectation import Kind
@@ -29,15 +29,14 @@ from ._verdict import Category, Verdict
 
 __all__ = ["MECHANISMS", "Diagnosis", "Evidence", "Mechanism", "diagnose"]
 
-_BROKEN = re.compile(r"breaks (?P<path>\S*?):?(?P<keyword>[A-Za-z]+)$")
 
-
-def broken_rule(group: Group) -> tuple[str, str] | None:
-    """(`numbers/*`, `type`) of a group "accepted a Webhook that breaks numbers/*:type"."""
-    match = _BROKEN.search(group.cause)
-    if match is None or group.category is not Category.INVALID_ACCEPTED:
+def broken_rule(group: Group) -> Rule | None:
+    """The schema rule a group of invalid Webhooks accepted leaves unchecked (`numbers/*:type` of
+    "accepted a Webhook that breaks numbers/*:type"); None for any other group, a wire rule's too."""
+    rule = group.rule
+    if rule is None or rule.wire or group.category is not Category.INVALID_ACCEPTED:
         return None
-    return match.group("path"), match.group("keyword")
+    return rule
 
 
 @dataclass(frozen=True)
@@ -85,13 +84,13 @@ def _invalid_accepted(group: Group, evidence: Evidence) -> bool:
 def _keyword(*keywords: str) -> Callable[[Group, Evidence], bool]:
     def claims(group: Group, evidence: Evidence) -> bool:
         rule = broken_rule(group)
-        return rule is not None and rule[1] in keywords
+        return rule is not None and rule.keyword in keywords
 
     return claims
 
 
 def _properties(groups: list[Group]) -> set[str]:
-    return {rule[0].split("/", 1)[0] or "body" for g in groups if (rule := broken_rule(g)) is not None}
+    return {rule.path.split("/", 1)[0] or "body" for g in groups if (rule := broken_rule(g)) is not None}
 
 
 def _lenient_without_parsing(group: Group, evidence: Evidence) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from conformance.rules import Rule
+
 
 class Verdict(enum.IntEnum):
     """Ordered so that `max()` gives the verdict of a group of cases."""
@@ -53,6 +55,9 @@ class Violation:
 
     `cause` names the root cause in words that do not depend on the example (no ids, no payload
     values): violations of one check with one cause are one finding group, whichever families hit it.
+    `rule` is the rule of the contract the cause concerns, where it names one: an invalid Webhook
+    accepted is caused by the rule it breaks (`numbers/*:pattern`); a wrong status, a crash or a
+    valid Webhook refused concern no one rule (None).
     """
 
     check: str
@@ -61,6 +66,7 @@ class Violation:
     message: str
     cause: str = ""
     joins: str = ""  # the root of another check's violation this one only seconds (schemathesis)
+    rule: Rule | None = None
 
     @property
     def root(self) -> str:

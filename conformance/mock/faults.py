@@ -1,6 +1,7 @@
 """The fault catalogue: one entry per way of breaking the contract, everything else faithful.
 
-Each fault names the family or check that must catch it (`caught_by`) and the verdict it must
+Each fault names what must catch it (`caught_by`): the rule it drops, by its id
+(`numbers/*:pattern`), or the family or check that probes how it bends one; and the verdict it must
 get (`expect`: a fail, or a warn in a named category for what the contract tolerates). Equivalent
 mutants are left out on purpose: dropping `maxLength` alone changes nothing, because the pattern
 already caps a number at 16 characters.
@@ -162,7 +163,7 @@ F(
     Fault(
         "numbers-min-items-ignored",
         "accepts an empty `numbers` array (minItems 1 not enforced)",
-        frozenset({"numbers-empty"}),
+        frozenset({"numbers:minItems"}),
         schema=drop_key("properties", "numbers", key="minItems"),
     )
 )
@@ -178,7 +179,7 @@ F(
     Fault(
         "numbers-type-unchecked",
         "accepts `numbers` that is not an array",
-        frozenset({"numbers-not-array"}),
+        frozenset({"numbers:type"}),
         schema=drop_key("properties", "numbers", key="type"),
     )
 )
@@ -186,7 +187,7 @@ F(
     Fault(
         "numbers-items-type-unchecked",
         "accepts non-string items in `numbers`",
-        frozenset({"numbers-numeric-items", "numbers-null-items", "numbers-boolean-items"}),
+        frozenset({"numbers/*:type"}),
         schema=drop_key(*NUMBER, key="type"),
     )
 )
@@ -194,7 +195,7 @@ F(
     Fault(
         "numbers-pattern-ignored",
         "accepts any string as a phone number (E.164 pattern not enforced)",
-        frozenset({"numbers-letters", "numbers-missing-plus", "numbers-separators"}),
+        frozenset({"numbers/*:pattern"}),
         schema=drop_key(*NUMBER, key="pattern"),
     )
 )
@@ -210,7 +211,7 @@ F(
     Fault(
         "event-enum-ignored",
         "accepts any string as the event",
-        frozenset({"event-unknown"}),
+        frozenset({"event:enum"}),
         schema=drop_key("properties", "event", key="enum"),
     )
 )
@@ -218,7 +219,7 @@ F(
     Fault(
         "event-type-unchecked",
         "accepts an event of any JSON type (only strings are checked against the enum)",
-        frozenset({"event-wrong-type"}),
+        frozenset({"event:type"}),
         schema=_event_any_type,
     )
 )
@@ -234,7 +235,7 @@ F(
     Fault(
         "additional-properties-allowed",
         "accepts unknown properties (additionalProperties false ignored)",
-        frozenset({"extra-property-unknown", "extra-property-near-miss"}),
+        frozenset({":additionalProperties"}),
         schema=drop_key(key="additionalProperties"),
     )
 )
@@ -258,7 +259,7 @@ F(
     Fault(
         "target-type-unchecked",
         "accepts a `target` that is not a string",
-        frozenset({"target-wrong-type"}),
+        frozenset({"target:type"}),
         schema=drop_key("properties", "target", key="type"),
     )
 )
@@ -266,7 +267,7 @@ F(
     Fault(
         "id-type-unchecked",
         "accepts an `id` that is not a string",
-        frozenset({"id-wrong-type"}),
+        frozenset({"id:type"}),
         schema=drop_key("properties", "id", key="type"),
     )
 )
@@ -274,7 +275,7 @@ F(
     Fault(
         "body-type-unchecked",
         "accepts a JSON body that is not an object",
-        frozenset({"body-not-object"}),
+        frozenset({":type"}),
         schema=lambda s: s.update(type=["object", "array", "string", "number", "boolean", "null"]),
     )
 )
@@ -390,7 +391,7 @@ F(
     Fault(
         "no-body-registers",
         "a request without a body registers an empty webhook",
-        frozenset({"body-absent"}),
+        frozenset({":body"}),
         stages={"parse": _no_body_is_empty_object, "validate": lambda request, ctx: None},
     )
 )

@@ -40,7 +40,7 @@ def summary(result: RunResult, limit: int = 12, *, verbose: bool = False, closin
             if "check" not in entry:  # a mechanism
                 lines.append(f"  warn {entry['title']} — {_count(len(entry['groups']), 'root cause')}  ({entry['id']})")
             else:
-                lines.append(f"  warn [{entry['check']}] {entry['title']} — {_spread(entry)}  ({entry['id']})")
+                lines.append(f"  warn [{entry['check']}] {entry['title']} — {_spread(entry)}  ({_ref(entry)})")
         if len(entries) > limit:
             lines.append(f"  … {len(entries) - limit} more in summary.json / summary.md")
     not_sent = data["counts"]["not_sent"]
@@ -94,7 +94,7 @@ def _entries(data: Mapping[str, Any], verdict: str) -> list[Mapping[str, Any]]:
 def _fail_lines(entry: Mapping[str, Any], data: Mapping[str, Any]) -> list[str]:
     if "check" in entry:  # a root cause of its own
         return [
-            f"  FAIL [{entry['check']}] {entry['title']} — {_spread(entry)}  ({entry['id']})",
+            f"  FAIL [{entry['check']}] {entry['title']} — {_spread(entry)}  ({_ref(entry)})",
             f"       e.g. [{entry['example']}] {entry['message']}",
             f"       replay: {entry['reproduction']['curl']}",
         ]
@@ -102,7 +102,7 @@ def _fail_lines(entry: Mapping[str, Any], data: Mapping[str, Any]) -> list[str]:
     groups = [by_id[i] for i in entry["groups"] if i in by_id]
     lines = [f"  FAIL {entry['title']} — {_count(len(groups), 'root cause')}  ({entry['id']})"]
     for g in groups[:UNDER]:
-        lines.append(f"       [{g['check']}] {g['title']} — {_spread(g)}  ({g['id']})")
+        lines.append(f"       [{g['check']}] {g['title']} — {_spread(g)}  ({_ref(g)})")
         lines.append(f"         replay: {g['reproduction']['curl']}")
     if len(groups) > UNDER:
         lines.append(f"       … and {_count(len(groups) - UNDER, 'more root cause')} of it in summary.json")
@@ -175,6 +175,13 @@ def _cleanup_lines(cleanup: dict[str, Any] | None, limit: int) -> list[str]:
     elif cleanup.get("error") or not cleanup["verified"]:
         lines.append(cleanup_line(cleanup).replace("**", "").replace("`", ""))
     return lines
+
+
+def _ref(group: Mapping[str, Any]) -> str:
+    """The group's id, and the rule it concerns where its title does not already name it:
+    `status#1a2b3c4d, rule :json` beside "accepted a not-json request"."""
+    rule = group.get("rule")
+    return f"{group['id']}, rule {rule}" if rule and rule not in group["title"] else str(group["id"])
 
 
 def _spread(group: Mapping[str, Any]) -> str:

@@ -69,13 +69,18 @@ def render(data: dict[str, Any], top: int = 10) -> str:
 def _group_lines(g: dict[str, Any]) -> list[str]:
     families = ", ".join(g["families"][:5]) + (" …" if len(g["families"]) > 5 else "")
     return [
-        f"- **{g['check']}: {g['title']}** (`{g['id']}`; {g['category']}, {g['severity']}) — "
+        f"- **{g['check']}: {g['title']}** (`{g['id']}`;{_rule(g)} {g['category']}, {g['severity']}) — "
         f"{_count(g['occurrences'], 'case')} in {_count(len(g['families']), 'family')}: {families}",
         f"  e.g. `{g['example']}`: {g['message']}",
         "  ```sh",
         f"  {g['reproduction']['curl']}",
         "  ```",
     ]
+
+
+def _rule(group: dict[str, Any]) -> str:
+    """` rule `numbers/*:pattern`;` for a group that concerns a rule of the contract, else nothing."""
+    return f" rule `{group['rule']}`;" if group.get("rule") else ""
 
 
 def cleanup_line(cleanup: dict[str, Any]) -> str:

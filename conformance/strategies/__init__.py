@@ -16,12 +16,13 @@ True
 """
 
 from conformance.registry import Registry
+from conformance.rules import Rule
 
 from . import _families, _limits  # noqa: F401  (register every family)
 from ._covering import RuleExample, on_envelope, path_of, rule_examples, rule_members
 from ._envelopes import CREDENTIALS, ENVELOPES, Credential, Envelope
 from ._families import escaped
-from ._family import FAMILIES, NO_BODY_RULE, NOT_JSON_RULE, Build, Family, Rule, register
+from ._family import FAMILIES, NO_BODY_RULE, NOT_JSON_RULE, Build, Family, register
 from ._limits import STACK_FAMILIES
 from ._payload import Payload, RawBody
 from ._schema_values import NO_VALUE, sample_value

@@ -9,8 +9,8 @@ The smallest member of a rule is chosen from the catalogue's own examples, so an
 shows on the default path too, and only a path-level one shows on a single envelope.
 
 >>> from conformance.contract import load
->>> [example.rule for example in rule_examples(load())][:3]
-['additionalProperties', 'body', 'event:enum']
+>>> [example.rule.id for example in rule_examples(load())][:3]
+[':additionalProperties', ':body', ':json']
 >>> on_envelope("numbers-letters", "envelope-chunked")
 'numbers-letters@envelope-chunked'
 """
@@ -26,8 +26,9 @@ from hypothesis import strategies as st
 
 from conformance.contract import Contract
 from conformance.json_body import MISSING, strict_json
+from conformance.rules import NO_BODY, NOT_JSON, Rule
 
-from ._family import FAMILIES, NO_BODY_RULE, NOT_JSON_RULE, Family, Rule
+from ._family import FAMILIES, Family
 from ._limits import STACK_FAMILIES
 from ._payload import Payload, RawBody
 
@@ -53,32 +54,25 @@ def path_of(family: str) -> str | None:
 
 @dataclass(frozen=True)
 class RuleExample:
-    """The smallest catalogue example that breaks `rule` (as `path:keyword`), and its family."""
+    """The smallest catalogue example that breaks `rule`, and its family."""
 
-    rule: str
+    rule: Rule
     family: str
     payload: Payload
 
 
-def _rule_name(rule: Rule) -> str:
-    path, keyword = rule
-    return f"{path}:{keyword}" if path else keyword
-
-
 def broken_rules(payload: Payload, contract: Contract) -> frozenset[Rule]:
-    """The rules a payload breaks under `contract`; `{("", "json")}` for a body no JSON5 reading
-    makes sense of either (a lenient form is not plainly broken JSON), empty for a valid Webhook."""
+    """The rules a payload breaks under `contract`; `{:json}` for a body no JSON5 reading makes
+    sense of either (a lenient form is not plainly broken JSON), empty for a valid Webhook."""
     value = payload
     if isinstance(payload, RawBody):
         if payload.content is None:
-            return frozenset({NO_BODY_RULE})
+            return frozenset({NO_BODY})
         value = strict_json(payload.content)
         if value is MISSING:
-            return frozenset({NOT_JSON_RULE}) if not _lenient(payload.content) else frozenset()
+            return frozenset({NOT_JSON}) if not _lenient(payload.content) else frozenset()
     errors = contract.errors("Webhook", value)
-    return frozenset(
-        ("/".join("*" if isinstance(p, int) else str(p) for p in e.absolute_path), str(e.validator)) for e in errors
-    )
+    return frozenset(Rule.at(e.absolute_path, str(e.validator)) for e in errors)
 
 
 def _lenient(content: bytes) -> bool:
@@ -106,7 +100,7 @@ def rule_families(contract: Contract, families: Iterable[Family] | None = None) 
 
 
 def rule_examples(contract: Contract, families: Iterable[Family] | None = None) -> tuple[RuleExample, ...]:
-    """The smallest example of every rule the catalogue breaks, one per rule, by rule name.
+    """The smallest example of every rule the catalogue breaks, one per rule, in rule order.
 
     An example that breaks only that rule is preferred; where none does (the E.164 pattern already
     caps a number's length, so no number breaks `maxLength` alone) the smallest that breaks it with
@@ -128,22 +122,20 @@ def _choose(contract: Contract, families: Iterable[Family] | None) -> tuple[Rule
         for family in rule_families(contract, families)
         for example in family.examples
     ]
-    rules = sorted({rule for _, _, broken in candidates for rule in broken}, key=_rule_name)
+    rules = sorted({rule for _, _, broken in candidates for rule in broken})
     chosen: list[RuleExample] = []
     for rule in rules:
         breaking = [c for c in candidates if rule in c[2]]
         name, example, _ = min(breaking, key=lambda c: (c[2] != {rule}, len(c[2]), _size(c[1])))
         if not any(e.payload is example for e in chosen):
-            chosen.append(RuleExample(_rule_name(rule), name, example))
+            chosen.append(RuleExample(rule, name, example))
     return tuple(chosen)
 
 
-def covered_rules(contract: Contract, families: Iterable[Family] | None = None) -> frozenset[str]:
-    """Every rule name `rule_examples` covers (some example stands for several)."""
+def covered_rules(contract: Contract, families: Iterable[Family] | None = None) -> frozenset[Rule]:
+    """Every rule `rule_examples` covers (some example stands for several)."""
     return frozenset(
-        _rule_name(rule)
-        for example in rule_examples(contract, families)
-        for rule in broken_rules(example.payload, contract)
+        rule for example in rule_examples(contract, families) for rule in broken_rules(example.payload, contract)
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from conformance.contract import Contract
+from conformance.rules import Rule
 
 from ._e164_breakers import (
     any_bad_string,
@@ -35,7 +36,7 @@ from ._e164_breakers import (
     whitespace_around,
     whitespace_inside,
 )
-from ._family import NO_BODY_RULE, NOT_JSON_RULE, Build, Family, Rule, register
+from ._family import NO_BODY_RULE, NOT_JSON_RULE, Build, Family, register
 from ._lists import LENGTHS, POSITIONS, RUN_BREAKERS, SEPARATORS, Position, bad_at, digit_run, joined
 from ._near_misses import (
     case_variants,
@@ -52,19 +53,20 @@ from ._webhook import e164_numbers, property_values, targets, webhooks
 
 Webhook = dict[str, Any]
 
-# --- rules -----------------------------------------------------------------------------------------
-PATTERN: Rule = ("numbers/*", "pattern")
-MIN_LENGTH: Rule = ("numbers/*", "minLength")
-MAX_LENGTH: Rule = ("numbers/*", "maxLength")
-ITEM_TYPE: Rule = ("numbers/*", "type")
-NUMBERS_TYPE: Rule = ("numbers", "type")
-EVENT_ENUM: Rule = ("event", "enum")
-EVENT_TYPE: Rule = ("event", "type")
-TARGET_TYPE: Rule = ("target", "type")
-ID_TYPE: Rule = ("id", "type")
-EXTRA_KEY: Rule = ("", "additionalProperties")
-REQUIRED: Rule = ("", "required")
-BODY_TYPE: Rule = ("", "type")
+# --- rules (`conformance.rules`: `path:keyword`, the body's own with an empty path) --------------
+PATTERN = Rule.parse("numbers/*:pattern")
+MIN_LENGTH = Rule.parse("numbers/*:minLength")
+MAX_LENGTH = Rule.parse("numbers/*:maxLength")
+ITEM_TYPE = Rule.parse("numbers/*:type")
+NUMBERS_TYPE = Rule.parse("numbers:type")
+MIN_ITEMS = Rule.parse("numbers:minItems")
+EVENT_ENUM = Rule.parse("event:enum")
+EVENT_TYPE = Rule.parse("event:type")
+TARGET_TYPE = Rule.parse("target:type")
+ID_TYPE = Rule.parse("id:type")
+EXTRA_KEY = Rule.parse(":additionalProperties")
+REQUIRED = Rule.parse(":required")
+BODY_TYPE = Rule.parse(":type")
 
 # --- building blocks -------------------------------------------------------------------------------
 BASE: Webhook = {"target": "https://example.com/fax/received", "event": "fax_received"}
@@ -344,7 +346,7 @@ family(
     "numbers-empty",
     "`numbers` is an empty array (minItems 1)",
     lambda c: mutate(c, "numbers", st.just([])),
-    {("numbers", "minItems")},
+    {MIN_ITEMS},
     [sample(numbers=[])],
 )
 family(

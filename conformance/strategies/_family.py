@@ -16,14 +16,14 @@ from hypothesis import strategies as st
 from conformance.contract import Contract
 from conformance.json_body import MISSING, strict_json
 from conformance.registry import Registry
+from conformance.rules import NO_BODY, NOT_JSON, Rule
 
 from ._payload import Payload, RawBody
 
-# A broken rule as a JSON Schema validator reports it: (instance path with array indices as `*`,
-# keyword). The two pseudo-rules below cover bodies that never reach schema validation.
-Rule = tuple[str, str]
-NOT_JSON_RULE: Rule = ("", "json")
-NO_BODY_RULE: Rule = ("", "body")
+# A broken rule is a named rule of the contract (`conformance.rules`): `numbers/*:pattern`. The two
+# wire rules cover bodies that never reach schema validation: `:json` and `:body`.
+NOT_JSON_RULE = NOT_JSON
+NO_BODY_RULE = NO_BODY
 
 Build = Callable[[Contract], st.SearchStrategy[Payload]]  # a family's strategy, given the contract it is drawn under
 
@@ -32,10 +32,11 @@ Build = Callable[[Contract], st.SearchStrategy[Payload]]  # a family's strategy,
 class Family:
     """A labelled family of invalid payloads.
 
-    `breaks` is the exhaustive set of rules a member may violate; every member violates at least
-    one of them and nothing else. `examples` are edge cases sent before any generated member, so
-    the deterministic tier always covers them. `build` makes the generated members' strategy from
-    a contract (its events, properties and required keys): see `strategy`.
+    `breaks` is the exhaustive set of rules a member may violate (rules of the contract, by id
+    `numbers/*:pattern`); every member violates at least one of them and nothing else. `examples`
+    are edge cases sent before any generated member, so the deterministic tier always covers them.
+    `build` makes the generated members' strategy from a contract (its events, properties and
+    required keys): see `strategy`.
     """
 
     name: str
@@ -62,8 +63,8 @@ class Family:
 
     @property
     def rule(self) -> str:
-        """The contract rule this family names, e.g. `numbers/*:pattern`."""
-        return ", ".join(sorted(f"{path}:{keyword}" if path else keyword for path, keyword in self.breaks))
+        """The contract rule(s) this family breaks, by id, e.g. `numbers/*:pattern`."""
+        return ", ".join(rule.id for rule in sorted(self.breaks))
 
     def strategy(self, contract: Contract) -> st.SearchStrategy[Payload]:
         """The generated members under `contract` (built once per contract)."""

@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from hypothesis import strategies as st
 
+from conformance.rules import Rule
+
 from ._families import (
     BASE,
     BASE_TEXT,
@@ -31,7 +33,7 @@ from ._families import (
     raw,
     sample,
 )
-from ._family import NOT_JSON_RULE, Build, Family, Rule, register
+from ._family import NOT_JSON_RULE, Build, Family, register
 from ._payload import RawBody
 from ._webhook import webhooks
 

@@ -89,6 +89,8 @@ def label_test(item: pytest.Item, probe: Probe) -> None:
     allure.dynamic.parameter("tier", target.tier)
     allure.dynamic.parameter("seed", "derandomized" if probe.session.seed is None else str(probe.session.seed))
     allure.dynamic.title(title(families, kinds, len(probe.results)))
+    for rule in sorted({v.rule for v in violations if v.rule is not None and v.verdict is not Verdict.PASS}):
+        allure.dynamic.label("rule", rule.id)  # the rule of the contract a finding's cause names
     if probe.verdict is Verdict.WARN:
         allure.dynamic.tag("warn")
     if target.tier == "nightly" and probe.verdict is not Verdict.PASS:

@@ -312,7 +312,9 @@ class Probe:
             agreed = next((v for v in ours if v.verdict is Verdict.FAIL), None)
             if agreed is not None:
                 # The same root cause as the suite's own fail: one group, not a second one.
-                return [Violation("schemathesis", Verdict.FAIL, agreed.category, title, joins=agreed.root)]
+                return [
+                    Violation("schemathesis", Verdict.FAIL, agreed.category, title, joins=agreed.root, rule=agreed.rule)
+                ]
             note = " (the suite's policy accepts this; see README)"
             return [Violation("schemathesis", Verdict.WARN, C.SPEC_GAP, title + note)]
         except Exception as error:  # noqa: BLE001 - a second opinion must never break the run

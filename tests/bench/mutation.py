@@ -148,6 +148,7 @@ class ToolRun:
     new_failure: bool = False  # schemathesis: a failure or error the reference run did not have
     failures: list[str] = field(default_factory=list)  # ours: family::check; st: "METHOD /path STxxx"
     warns: list[str] = field(default_factory=list)  # ours: family::check (category) of each warn finding
+    rules: dict[str, str] = field(default_factory=dict)  # ours: family::check → the rule id its cause names
     errors: list[str] = field(default_factory=list)  # schemathesis: "METHOD /path Network Error"
     reported_requests: int | None = None  # ours: summary.json `requests` (the mock count also has cleanup)
     groups: int | None = None  # ours: root-cause groups of the fault's expected verdict (spec lint aside)
@@ -205,6 +206,7 @@ def run_ours(fault: Fault | None, token: str, variant: Variant | None = None) ->
     findings = summary["findings"]
     run.failures = [f"{f['family']}::{f['check']}" for f in findings if f["verdict"] == "fail"]
     run.warns = [f"{f['family']}::{f['check']} ({f['category']})" for f in findings if f["verdict"] == "warn"]
+    run.rules = {f"{f['family']}::{f['check']}": f["rule"] for f in findings if f.get("rule")}
     run.killed = fault is not None and code == fault.exit_code and any(fault.killed_by(f) for f in findings)
     expect = fault.expect if fault is not None else "fail"
     run.groups = sum(1 for g in summary.get("groups", ()) if g["verdict"] == expect and g["families"] != ["spec-lint"])
@@ -548,8 +550,9 @@ def markdown(
         named, other = [], []
         expected = r.ours.warns if fault is not None and fault.expect == "warn" else r.ours.failures
         for f in expected:
-            family, check = f.split(" ", 1)[0].split("::", 1)
-            hit = fault is not None and fault.covers(family, check)
+            key = f.split(" ", 1)[0]
+            family, check = key.split("::", 1)
+            hit = fault is not None and fault.covers(family, check, r.ours.rules.get(key))
             (named if hit else other).append(f)
         note = f" ({r.ours.note})" if r.ours.note else ""
         if not expected:
