@@ -39,6 +39,7 @@ from helpers.peer_audit import (
     APPS,
     READS_ONE_LINE,
     TOKEN,
+    Audited,
     Finding,
     RootCause,
     answered,
@@ -61,22 +62,12 @@ pytestmark = SYSTEM  # real stacks, installed and started by the tests: `tox -e 
 
 
 @dataclass(frozen=True)
-class Peer:
-    name: str  # tests/peers/requirements-<name>.txt (Python) or tests/peers/<name>/ (Node)
-    exit_code: int
+class Peer(Audited):
+    # name: tests/peers/requirements-<name>.txt (Python) or tests/peers/<name>/ (Node)
     fail_lines: tuple[str, ...]  # as observed: mechanisms (by id) then unclaimed fail groups (by title)
     pinned: dict[tuple[str, str], str]  # (family, check) → verdict the suite gives today
-    causes: tuple[RootCause, ...]
     # Findings the audit judged the suite's own false verdicts, since fixed (see the module docstring).
     suite_errors: tuple[RootCause, ...] = ()
-    # Causes of findings some runs have and others not (a race in the peer's stack): not stale when
-    # absent; their fail lines may join `fail_lines`.
-    intermittent: tuple[RootCause, ...] = ()
-    intermittent_lines: tuple[str, ...] = ()
-
-    @property
-    def all_causes(self) -> tuple[RootCause, ...]:
-        return self.causes + self.intermittent
 
     @property
     def requirements(self) -> Path:  # read by test_peers.peer_python

@@ -18,6 +18,7 @@ from helpers.peer_audit import (
     APPS,
     READS_ONE_LINE,
     VENVS,
+    Audited,
     Finding,
     RootCause,
     answered,
@@ -28,20 +29,10 @@ from helpers.peer_audit import (
 
 
 @dataclass(frozen=True)
-class NodePeer:
-    name: str  # tests/peers/<name>/, with package.json and package-lock.json
-    exit_code: int
+class NodePeer(Audited):
+    # name: tests/peers/<name>/, with package.json and package-lock.json
     fail_lines: tuple[str, ...]  # as observed: mechanisms (by id) then unclaimed fail groups (by title)
-    causes: tuple[RootCause, ...]
     cleanup_verified: bool  # the peer lists what is registered (GET /hooks)
-    # Causes of findings some runs have and others not (a race in the peer): they explain findings,
-    # but a run without them is not stale; their fail lines may join `fail_lines`.
-    intermittent: tuple[RootCause, ...] = ()
-    intermittent_lines: tuple[str, ...] = ()
-
-    @property
-    def all_causes(self) -> tuple[RootCause, ...]:
-        return self.causes + self.intermittent
 
     @property
     def folder(self) -> Path:

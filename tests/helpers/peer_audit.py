@@ -42,6 +42,26 @@ class RootCause:
     explains: Callable[[Finding], bool]
 
 
+@dataclass(frozen=True, kw_only=True)
+class Audited:
+    """What every audited peer is pinned to; each kind of peer (Python, Node, further) adds its own.
+
+    `intermittent` causes explain findings some runs have and others not (a race in the peer's
+    stack): a run without them is not stale, and their fail lines (`intermittent_lines`) may join
+    the pinned ones.
+    """
+
+    name: str
+    exit_code: int
+    causes: tuple[RootCause, ...]
+    intermittent: tuple[RootCause, ...] = ()
+    intermittent_lines: tuple[str, ...] = ()
+
+    @property
+    def all_causes(self) -> tuple[RootCause, ...]:
+        return self.causes + self.intermittent
+
+
 # --- what a finding's reproduction says ---------------------------------------------------------
 
 

@@ -15,21 +15,18 @@ from filelock import FileLock
 from helpers.peer_audit import (
     APPS,
     VENVS,
+    Audited,
     Finding,
-    RootCause,
     install_step,
     sent,
 )
 
 
 @dataclass(frozen=True)
-class Peer:
-    name: str
+class Peer(Audited):
     module: str  # tests/peers/<module>.py, served as `<module>:app`
     prefix: str  # the path before /hooks
-    exit_code: int
     pinned: dict[tuple[str, str], str]  # (family, check) → verdict the suite gives today
-    causes: tuple[RootCause, ...]
     fail_groups_at_most: int  # summary.json `groups` with verdict fail, once the judge groups by root cause
 
     @property
