@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Final, Literal
 
 TIER: Final[Literal["ci"]] = "ci"
-TIMEOUT: Final = 5.0
-X = 1  # seconds for one whole exchange, connect to last response byte
+TIMEOUT: Final = 5.0  # seconds for one whole exchange, connect to last response byte
 MAX_RESPONSE_BYTES: Final = 1024 * 1024  # a longer answer is cut, and the cut is a fail
 CLEANUP_TIMEOUT: Final = 30.0  # total seconds for deleting what the run registered
 OUTPUT_DIR: Final = Path("reports")
