@@ -107,7 +107,7 @@ def test_baseline_accepts_a_known_divergence() -> None:
 
 # --- the CLI against real servers ----------------------------------------------------------------
 def diff(out: Path, *references: str, base_url: str | None = None, extra: tuple[str, ...] = ()) -> CliResult:
-    args: list[object] = ["diff", "--timeout", "2", "--no-html", "--output-dir", out, *extra]
+    args: list[object] = ["diff", "--no-html", "--output-dir", out, *extra]
     if base_url:
         args += ["--base-url", base_url]
     for url in references:
