@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from conftest import run_cli
+from conftest import cli_in_process, run_cli
 from tiers import SYSTEM
 
 from conformance.contract import load, vendored_path
@@ -123,7 +123,7 @@ def test_the_embedded_mock_follows_the_new_contract(tmp_path: Path) -> None:
     is skipped with its reason, and the lint the change fixed is gone."""
     spec = write_spec(tmp_path, new_event, new_property, numbers_without_min_items, body_required)
     out = tmp_path / "out"
-    result = run_cli("run", "--spec", spec, "--output-dir", out, "--no-html", "--shrink-budget", "0")
+    result = cli_in_process("run", "--spec", spec, "--output-dir", out, "--no-html", "--shrink-budget", "0")
     assert result.returncode == 0, result.output
     data = summary(out)
     assert data["contract"]["version"] == "3.5.0-rc1" and data["contract"]["spec"] == str(spec.resolve())
@@ -137,7 +137,8 @@ def test_two_runs_in_one_process_each_follow_their_own_spec(tmp_path: Path) -> N
     """The contract is a value a run carries, not process state: in one process, a run under a
     `--spec` without `minItems` (its mock accepts `numbers: []`, its moot family is skipped), then a
     run under the vendored contract (its mock rejects it again, and no family is skipped), then the
-    first spec again; each sees its own contract, whatever ran before."""
+    first spec again; each sees its own contract, whatever ran before. The three share one case
+    cache: the third replays what the first drew (the cache is keyed by the contract too)."""
     spec = write_spec(tmp_path, numbers_without_min_items)
     code = textwrap.dedent(f"""
         import json
@@ -148,7 +149,8 @@ def test_two_runs_in_one_process_each_follow_their_own_spec(tmp_path: Path) -> N
             out = Path({str(tmp_path)!r}) / f"run-{{i}}"
             out.mkdir()
             target = conformance.Target(
-                spec=Path(spec) if spec else None, output_dir=out, shrink_budget=0, case_cache=False
+                spec=Path(spec) if spec else None, output_dir=out, shrink_budget=0,
+                cache_dir=Path({str(tmp_path / "cache")!r}),
             )
             result = conformance.run(target)
             contract = result.document["contract"]
@@ -176,7 +178,7 @@ def test_a_mock_of_the_old_contract_fails_on_the_change(tmp_path: Path, edit: Ed
     """The run follows the new file; a server still on the old contract rejects what it now allows."""
     out = tmp_path / "out"
     with MockServer(token=TOKEN) as old:
-        result = run_cli(
+        result = cli_in_process(
             "run",
             *("--spec", write_spec(tmp_path, edit), "--base-url", old.url, "--token", TOKEN),
             *("--output-dir", out, "--no-html", "--shrink-budget", "0"),
@@ -246,7 +248,7 @@ def test_the_sdk_gate_follows_the_new_contract(tmp_path: Path) -> None:
     driver = f"{sys.executable} {Path(__file__).parent / 'sdk_clients' / 'conformant.py'}"
     spec = write_spec(tmp_path, new_event)
     out = tmp_path / "out"
-    result = run_cli("sdk", "--sdk-driver", driver, "--spec", spec, "--output-dir", out, timeout=240)
+    result = run_cli("sdk", "--sdk-driver", driver, "--spec", spec, "--no-html", "--output-dir", out, timeout=240)
     assert result.returncode == 1, result.output
     data = summary(out)
     assert data["contract"]["spec"] == str(spec.resolve())
