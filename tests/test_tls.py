@@ -14,14 +14,12 @@ import select
 import socket
 import socketserver
 import ssl
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import CliResult
+from conftest import CliResult, cli_in_process
 from helpers.wire_servers import Received, WireServer
 
 from conformance.mock import MockServer
@@ -35,16 +33,13 @@ PROXIED_HOST = "staging.faxplus.invalid"
 
 
 def run_cli(*args: object, env: dict[str, str] | None = None) -> CliResult:
-    """The CLI in a subprocess, with no FAXPLUS_* and no proxy variables inherited: only those in `env`."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_") and not k.lower().endswith("_proxy")}
-    proc = subprocess.run(
-        [sys.executable, "-m", "conformance", *map(str, args)],
-        env={**clean, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=300,  # a safety net against a hung child, not an assertion
-    )
-    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+    """The CLI in this process (`conftest.cli_in_process`), seeing no FAXPLUS_* and no proxy variable
+    of this process: only those in `env`."""
+    proxies = {k: os.environ.pop(k) for k in list(os.environ) if k.lower().endswith("_proxy")}
+    try:
+        return cli_in_process(*args, env=env)
+    finally:
+        os.environ.update(proxies)
 
 
 @pytest.fixture(scope="module")
