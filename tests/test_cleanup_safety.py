@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 import httpx
 import pytest
-from conftest import run_cli
+from conftest import cli_in_process
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -89,7 +89,7 @@ class HostileIds(MockServer):
 
 def test_a_server_that_issues_hostile_ids_cannot_steer_cleanup(tmp_path: Path) -> None:
     with HostileIds(token=TOKEN) as server:
-        proc = run_cli(
+        proc = cli_in_process(
             *("run", "--base-url", server.url, "--no-html", "--timeout", "2", "--output-dir", tmp_path),
             env={"FAXPLUS_TOKEN": TOKEN},
         )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import run_cli
+from conftest import cli_in_process
 
 import conformance
 from conformance.contract import vendored
@@ -59,7 +59,7 @@ def test_notes_never_hide_what_the_server_breaks(tmp_path: Path) -> None:
 
 def test_contract_notes_warn_counts_them_as_warns_on_the_cli(tmp_path: Path) -> None:
     with MockServer(token=TOKEN) as mock:
-        proc = run_cli(
+        proc = cli_in_process(
             "run", "--base-url", mock.url, "--no-html", "--shrink-budget", "0", "--output-dir", tmp_path,
             "--contract-notes-warn", env={"FAXPLUS_TOKEN": TOKEN},
         )  # fmt: skip

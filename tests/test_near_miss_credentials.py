@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from conftest import run_cli
+from conftest import cli_in_process
 
 from conformance.contract import vendored
 from conformance.credentials import DERIVED, derived_secrets, token_case_changed, token_prefix
@@ -90,7 +90,7 @@ def test_no_derived_token_appears_in_any_artifact(tmp_path: Path) -> None:
     summary.json, summary.md, junit.xml and the Allure results hold them, masked."""
     out = tmp_path / "out"
     with MockServer(token=TOKEN, fault=FAULTS["credentials-unchecked"]) as mock:
-        result = run_cli(
+        result = cli_in_process(
             "run", "--base-url", mock.url, "--timeout", "2", "--no-html", "--output-dir", out,
             env={"FAXPLUS_TOKEN": TOKEN},
         )  # fmt: skip

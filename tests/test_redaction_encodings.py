@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import unquote, unquote_to_bytes
 
 import pytest
-from conftest import CliResult, SharedRuns, run_cli
+from conftest import CliResult, SharedRuns, cli_in_process
 from tiers import SYSTEM
 
 from conformance.mock import MockServer
@@ -122,7 +122,7 @@ def echoed(request: pytest.FixtureRequest, shared_runs: SharedRuns) -> tuple[Pat
 
     def produce(out: Path) -> CliResult:
         with Echo(token=TOKEN) as mock:
-            return run_cli(
+            return cli_in_process(
                 "run", "--base-url", mock.url, "--shrink-budget", "0", "--output-dir", out,
                 *(() if html_wanted else ("--no-html",)),
                 env={"FAXPLUS_TOKEN": TOKEN, "FAXPLUS_CLIENT_ID": CLIENT_ID},
