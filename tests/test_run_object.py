@@ -65,6 +65,18 @@ def test_two_runs_in_one_process_are_independent(tmp_path: Path) -> None:
     assert first["families"] == second["families"]
 
 
+def test_a_run_started_in_a_pytest_project_takes_none_of_its_configuration(tmp_path: Path) -> None:
+    """The folder a run starts in may be someone's pytest project: its ini options (here: collect
+    only, stop at the first failure, warnings as errors) and its conftest.py do not join the run."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\naddopts = --collect-only -x\nfilterwarnings = error\n")
+    (tmp_path / "conftest.py").write_text(f"open({str(tmp_path / 'loaded')!r}, 'w').close()\n")
+    result = cli_in_process("run", "--no-html", "--shrink-budget", "0", "--output-dir", tmp_path / "out", cwd=tmp_path)
+    data = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert (result.returncode, data["exit_code"]) == (0, 0), result.output[-3000:]
+    assert data["counts"]["cases"] > 300
+    assert not (tmp_path / "loaded").exists(), "the caller's conftest.py was loaded into the run"
+
+
 def test_a_suite_test_that_raises_makes_the_run_exit_2_not_conformant(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

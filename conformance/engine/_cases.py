@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from conformance.suite import CasesRun, Session
 __all__ = ["INTERRUPTED", "run_cases"]
 
 INTERRUPTED = int(pytest.ExitCode.INTERRUPTED)
+_PACKAGE_PARENT = Path(__file__).resolve().parents[2]  # where `conformance/` is: the node ids' root
 
 
 # pytest's own terminal output: dots per test and its closing count. Off (`terminal=False`) when the
@@ -29,6 +31,13 @@ def run_cases(session: Session, out: Path, *, terminal: bool = True) -> int:
             [
                 "--pyargs",
                 "conformance.suite",
+                # The run is the suite's, whatever folder it starts in: no pytest.ini, pyproject.toml
+                # or conftest.py of the caller's (their addopts, filterwarnings, hooks) joins it, and
+                # its node ids are the same from every folder.
+                "-c",
+                os.devnull,
+                f"--rootdir={_PACKAGE_PARENT}",
+                "--noconftest",
                 *(TERMINAL if terminal else NO_TERMINAL),
                 # The suite judges with ContractViolation, not bare asserts: rewriting every plugin
                 # module's asserts (conformance, hypothesis, schemathesis, ...) cost ~0.5 s per run.
