@@ -212,6 +212,24 @@ def test_a_ctrl_c_while_the_html_waits_for_the_install_stops_it(fake: FakeNpm, t
     assert (out / "summary.json").is_file() and "Traceback" not in stdout + stderr
 
 
+@needs_node
+def test_a_ctrl_c_while_report_waits_for_the_install_stops_it(fake: FakeNpm, tmp_path: Path) -> None:
+    results = tmp_path / "allure-results"
+    results.mkdir()
+    proc = spawn_run(fake, "report", results, env=fake.env(HOLD=str(tmp_path / "never")))
+    run = Watched(proc)
+    try:
+        wait_until(proc, lambda: run.printed("installing the pinned Allure 3 CLI"), within=60)
+        os.killpg(proc.pid, signal.SIGINT)
+        stdout, stderr = run.communicate(timeout=60)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == 2 and stderr.strip() == "faxplus-conformance: interrupted", stdout + stderr
+    assert all_gone(fake), "npm or its child outlived the command"
+    assert not (fake.package / "node_modules").exists()
+
+
 def test_a_run_that_ends_before_its_html_stops_the_install(fake: FakeNpm, tmp_path: Path) -> None:
     with socket.socket() as closed:  # a port nothing listens on: the preflight fails, exit 2
         closed.bind(("127.0.0.1", 0))

@@ -126,13 +126,17 @@ class AllureInstall:
                 say(self._awaited())
                 said = True
         began = time.monotonic()
-        while not self._done.wait(max(0.0, min(deadline - time.monotonic(), HEARTBEAT))):
-            if time.monotonic() >= deadline:
-                self.cancel(TIMED_OUT)
-                self._done.wait(10)  # its npm killed and its partial tree removed
-                raise HtmlUnavailable(TIMED_OUT)
-            if say is not None:
-                say(f"HTML report: still installing Allure 3 ({time.monotonic() - began:.0f} s) ...")
+        try:
+            while not self._done.wait(max(0.0, min(deadline - time.monotonic(), HEARTBEAT))):
+                if time.monotonic() >= deadline:
+                    self.cancel(TIMED_OUT)
+                    self._done.wait(10)  # its npm killed and its partial tree removed
+                    raise HtmlUnavailable(TIMED_OUT)
+                if say is not None:
+                    say(f"HTML report: still installing Allure 3 ({time.monotonic() - began:.0f} s) ...")
+        except KeyboardInterrupt:  # a Ctrl-C while waiting (`report`): npm, in a group of its own, goes too
+            self.close()
+            raise
         if self.error is not None:
             raise self.error
         assert self.cli is not None  # the thread ends with one or the other
