@@ -119,6 +119,13 @@ class AllureInstall:
 
         Silent when it is over already; otherwise `say` hears what is awaited, every `HEARTBEAT`
         seconds that it still is, and when it ended."""
+        try:
+            return self._wait(deadline, say)
+        except KeyboardInterrupt:  # a Ctrl-C while waiting (`report`): npm, in a group of its own, goes too
+            self.close()  # also when it came as a line was said, before the wait itself
+            raise
+
+    def _wait(self, deadline: float, say: Say | None) -> Path:
         said = False
         if self.running and self._stopped is None:
             self._settled.wait(5)  # milliseconds: the first try at the lock
@@ -126,17 +133,13 @@ class AllureInstall:
                 say(self._awaited())
                 said = True
         began = time.monotonic()
-        try:
-            while not self._done.wait(max(0.0, min(deadline - time.monotonic(), HEARTBEAT))):
-                if time.monotonic() >= deadline:
-                    self.cancel(TIMED_OUT)
-                    self._done.wait(10)  # its npm killed and its partial tree removed
-                    raise HtmlUnavailable(TIMED_OUT)
-                if say is not None:
-                    say(f"HTML report: still installing Allure 3 ({time.monotonic() - began:.0f} s) ...")
-        except KeyboardInterrupt:  # a Ctrl-C while waiting (`report`): npm, in a group of its own, goes too
-            self.close()
-            raise
+        while not self._done.wait(max(0.0, min(deadline - time.monotonic(), HEARTBEAT))):
+            if time.monotonic() >= deadline:
+                self.cancel(TIMED_OUT)
+                self._done.wait(10)  # its npm killed and its partial tree removed
+                raise HtmlUnavailable(TIMED_OUT)
+            if say is not None:
+                say(f"HTML report: still installing Allure 3 ({time.monotonic() - began:.0f} s) ...")
         if self.error is not None:
             raise self.error
         assert self.cli is not None  # the thread ends with one or the other
