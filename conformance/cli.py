@@ -30,6 +30,8 @@ from conformance.target import UsageError, env_or, redact_url
 
 if TYPE_CHECKING:
     from conformance.contract import Contract
+    from conformance.engine import Event, Handler
+    from conformance.report.allure_install import AllureInstall
     from conformance.suite import EmbeddedMock
     from conformance.target import Target
 
@@ -250,6 +252,39 @@ def cmd_run(args: argparse.Namespace) -> int:
     target = build_target(lambda dest: getattr(args, dest, None))
     # Started first: the mock's process gets ready on another core while this one imports the suite.
     mock = _embedded_mock(target) if target.embedded else None
+    allure = _allure_ahead(args)
+    try:
+        return _run(args, target, mock, allure)
+    finally:
+        if allure is not None:  # an install no HTML build waited for (an error, an interrupt) is stopped
+            allure.close()
+
+
+def _allure_ahead(args: argparse.Namespace) -> AllureInstall | None:
+    """The pinned Allure CLI's install when the command will build HTML, started now if it is needed:
+    a first run's `npm ci` then overlaps its cases instead of following its verdict."""
+    if args.faxplus_no_html:
+        return None
+    from conformance.report.allure_install import AllureInstall
+
+    return AllureInstall.start()
+
+
+def _stop_on_interrupt(allure: AllureInstall | None) -> list[Handler]:
+    """An engine handler that kills the install on the run's first signal: the run winds down, and a
+    network install is not what the user waits for then (an interrupted run's HTML is skipped)."""
+    if allure is None:
+        return []
+    from conformance.engine import Interrupted
+
+    def stop(event: Event) -> None:
+        if isinstance(event, Interrupted):
+            allure.cancel()
+
+    return [stop]
+
+
+def _run(args: argparse.Namespace, target: Target, mock: EmbeddedMock | None, allure: AllureInstall | None) -> int:
     courier = None
     try:
         courier = courier_for(target)  # the same: the process that sends, when the cases are recorded
@@ -267,7 +302,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             target,
             diff=build_diff(lambda dest: getattr(args, dest, None)),
             # Live on a terminal (stderr); a plain line in the log otherwise, stderr kept for errors.
-            handlers=[Progress(sys.stderr if live else sys.stdout, live=live)],
+            handlers=[Progress(sys.stderr if live else sys.stdout, live=live), *_stop_on_interrupt(allure)],
             reporters=outputs.reporters(),
             pytest_output=False,  # the Progress handler reports instead
             mock=mock,
@@ -302,7 +337,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     _say(console.summary(result, verbose=args.faxplus_verbose, closing=False))
     if not args.faxplus_no_html:
         _html(
-            out / "allure-results", out / "html", single_file=not args.faxplus_multi_file, history=args.faxplus_history
+            out / "allure-results",
+            out / "html",
+            single_file=not args.faxplus_multi_file,
+            history=args.faxplus_history,
+            allure=allure,
         )
     _say(f"reports: {out}/summary.json, {out}/summary.md, {out}/junit.xml, {out}/allure-results/")
     if target.update_baseline:
@@ -320,11 +359,13 @@ def _embedded_mock(target: Target) -> EmbeddedMock:
     return EmbeddedMock(target.spec)
 
 
-def _html(results: Path, html: Path, *, single_file: bool, history: Path | None) -> bool:
+def _html(
+    results: Path, html: Path, *, single_file: bool, history: Path | None, allure: AllureInstall | None = None
+) -> bool:
     from conformance.report.allure_report import HtmlUnavailable, build_html
 
     try:
-        index = build_html(results, html, single_file=single_file, history=history, say=_say)
+        index = build_html(results, html, single_file=single_file, history=history, say=_say, allure=allure)
     except HtmlUnavailable as reason:
         _say(f"HTML report skipped: {reason}")
         return False
@@ -451,12 +492,21 @@ def cmd_sdk(args: argparse.Namespace) -> int:
     """The SDK gate, then the HTML report from its allure-results, as `run` builds it."""
     from conformance.sdk.command import output_dir
 
-    code = sdk_gate(args)
-    out = output_dir(args)
-    if not args.faxplus_no_html:
-        _html(
-            out / "allure-results", out / "html", single_file=not args.faxplus_multi_file, history=args.faxplus_history
-        )
+    allure = _allure_ahead(args)  # overlaps the gate, as a run's cases
+    try:
+        code = sdk_gate(args)
+        out = output_dir(args)
+        if not args.faxplus_no_html:
+            _html(
+                out / "allure-results",
+                out / "html",
+                single_file=not args.faxplus_multi_file,
+                history=args.faxplus_history,
+                allure=allure,
+            )
+    finally:
+        if allure is not None:
+            allure.close()
     return code
 
 

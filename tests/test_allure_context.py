@@ -15,7 +15,8 @@ from conformance.judge._checks import run_checks
 from conformance.judge._expectation import Kind
 from conformance.judge._verdict import Category, Verdict, Violation
 from conformance.report import allure_context
-from conformance.report.allure_cli import ensure_allure, reports_dir
+from conformance.report.allure_cli import reports_dir
+from conformance.report.allure_install import ensure_allure
 from conformance.send import Exchange
 
 VENDORED = vendored()  # the contract these tests judge by

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from conftest import gone, run_like, wait_until
+from helpers.suite_runs import judged_a_family
 
 from conformance.suite._embedded import EmbeddedMock, MockUnavailable
 
@@ -66,20 +67,6 @@ def test_a_contract_it_cannot_load_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(MockUnavailable, match="the embedded mock did not start"):
         mock.url  # noqa: B018 - waits for it to listen
     assert gone(mock.pid, within=5)
-
-
-def judged_a_family(results: Path) -> bool:
-    """Whether a family's test has ended with its cases judged: its Allure result is written as it ends
-    (the contract lint before it judges no case)."""
-    for path in results.glob("*-result.json"):
-        try:
-            result = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):  # being written
-            continue
-        family = any(parameter["name"] == "family" for parameter in result.get("parameters", []))
-        if family and result.get("status") in ("passed", "failed"):
-            return True
-    return False
 
 
 def test_an_embedded_run_interrupted_from_the_terminal_ends_in_one_line_with_its_summary(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from conformance.report import allure_cli, offline
+from conformance.report.allure_install import AllureInstall
 from conformance.report.allure_report import DEFAULT_NAME, HtmlUnavailable, build_html
 
 NAME = DEFAULT_NAME
@@ -170,7 +171,7 @@ def test_npm_ci_failure_is_reported(tmp_path: Path) -> None:
     (tmp_path / "package.json").write_text(json.dumps(pkg))
     shutil.copy(allure_cli.reports_dir() / "package-lock.json", tmp_path)
     with pytest.raises(HtmlUnavailable, match=r"^npm ci in .* failed \(exit 1\): EUSAGE: `npm ci` can only"):
-        allure_cli._ensure_allure(tmp_path, time.monotonic() + 120)
+        AllureInstall.start(tmp_path).wait(time.monotonic() + 120)
 
 
 def test_a_first_use_install_says_what_it_does_before_and_after(
@@ -186,7 +187,7 @@ def test_a_first_use_install_says_what_it_does_before_and_after(
     npm.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     said: list[str] = []
-    cli = allure_cli._ensure_allure(tmp_path, time.monotonic() + 30, said.append)
+    cli = AllureInstall.start(tmp_path).wait(time.monotonic() + 30, said.append)
     assert cli.is_file()
     assert (
         len(said) == 2
@@ -194,7 +195,7 @@ def test_a_first_use_install_says_what_it_does_before_and_after(
         and said[1].startswith("HTML report: Allure 3 installed in")
     )
     said.clear()
-    allure_cli._ensure_allure(tmp_path, time.monotonic() + 30, said.append)
+    AllureInstall.start(tmp_path).wait(time.monotonic() + 30, said.append)
     assert said == []  # installed: nothing to say
 
 

@@ -122,7 +122,7 @@ def test_sdk_honours_the_output_options_and_the_baseline(tmp_path: Path, monkeyp
     """One gate run of a client that swallows errors (two fails), both accepted in a baseline."""
     built: list[tuple[Path, Path, bool, Path | None]] = []
 
-    def html(results: Path, out: Path, *, single_file: bool, history: Path | None) -> bool:
+    def html(results: Path, out: Path, *, single_file: bool, history: Path | None, allure: object = None) -> bool:
         built.append((results, out, single_file, history))
         return True
 

@@ -1,8 +1,8 @@
-"""The Allure 3 command line: Node.js found, the pinned `allure` npm package installed, commands run.
+"""The Allure 3 command line: Node.js found, commands run, their failures told in one line.
 
 The Allure 3 CLI is pinned in the repository's ``reports/`` folder (``package.json`` + ``package-lock.json``)
-and installed there with ``npm ci`` on first use (one installer at a time, across processes). Every failure
-is an :class:`HtmlUnavailable` whose text is one line saying what failed and what to do.
+and installed there with ``npm ci`` on first use (`allure_install`, which may start it when a run starts).
+Every failure is an :class:`HtmlUnavailable` whose text is one line saying what failed and what to do.
 """
 
 from __future__ import annotations
@@ -15,15 +15,11 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-from filelock import FileLock
-
-__all__ = ["NO_HTML", "HtmlUnavailable", "ensure_allure", "ensure_allure_in", "find_node", "reports_dir", "run"]
+__all__ = ["NO_HTML", "HtmlUnavailable", "find_node", "last_line", "reports_dir", "run"]
 
 MIN_NODE_MAJOR = 20  # lowest major version the pinned dependency tree declares (chokidar, glob, open ...)
-_ALLURE_CLI = Path("node_modules") / "allure" / "cli.js"  # what node_modules/.bin/allure links to
 NO_HTML = "or pass --no-html"
 
 
@@ -47,47 +43,6 @@ def find_node(deadline: float) -> str:
     if int(m[1]) < MIN_NODE_MAJOR:
         raise HtmlUnavailable(f"Node.js {out.strip()} is too old: install Node.js >= {MIN_NODE_MAJOR} {NO_HTML}")
     return node
-
-
-def ensure_allure(timeout: float = 300) -> Path:
-    """The pinned Allure CLI, installed with `npm ci` on first use (raises HtmlUnavailable)."""
-    return ensure_allure_in(time.monotonic() + timeout)
-
-
-def ensure_allure_in(deadline: float, say: Callable[[str], None] | None = None) -> Path:
-    """`ensure_allure` within what is left of `deadline`; `say` hears of an install before and after it."""
-    return _ensure_allure(reports_dir(), deadline, say)
-
-
-def _ensure_allure(pkg_dir: Path, deadline: float, say: Callable[[str], None] | None = None) -> Path:
-    """Return the pinned Allure CLI entry point, running ``npm ci`` in ``pkg_dir`` if it is not installed."""
-    if not (pkg_dir / "package.json").is_file() or not (pkg_dir / "package-lock.json").is_file():
-        raise HtmlUnavailable(
-            f"pinned Allure package not found in {pkg_dir} (package.json/package-lock.json) {NO_HTML}"
-        )
-    cli = pkg_dir / _ALLURE_CLI
-    if cli.is_file():
-        return cli
-    npm = shutil.which("npm")
-    if npm is None:
-        raise HtmlUnavailable(f"npm not found: install npm (ships with Node.js) to set up Allure 3 {NO_HTML}")
-    with FileLock(pkg_dir / ".npm-ci.lock"):
-        if not cli.is_file():  # another process may have installed it while we waited
-            # Seconds of silence otherwise: say what is happening, and that it happens once. npm's
-            # own cache (--prefer-offline) makes a second checkout's install a local copy.
-            if say is not None:
-                say(f"HTML report: installing the pinned Allure 3 CLI into {pkg_dir} (npm ci, once per checkout) ...")
-            started = time.monotonic()
-            cmd = [npm, "ci", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"]
-            rc, out, err = run(cmd, pkg_dir, deadline, "npm ci")
-            if rc != 0 or not cli.is_file():
-                raise HtmlUnavailable(
-                    f"npm ci in {pkg_dir} failed (exit {rc}): {last_line(err or out)}; "
-                    f"check access to the npm registry {NO_HTML}"
-                )
-            if say is not None:
-                say(f"HTML report: Allure 3 installed in {time.monotonic() - started:.1f} s")
-    return cli
 
 
 def run(cmd: list[str], cwd: Path | None, deadline: float, what: str) -> tuple[int, str, str]:

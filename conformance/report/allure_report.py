@@ -1,8 +1,8 @@
 """The Allure 3 HTML report of a run: `allure generate` on the run's allure-results, sealed offline.
 
 The build happens in a temporary folder next to the destination and replaces it only once complete,
-so a failed build never leaves half a report. The command line itself lives in `allure_cli`, keeping
-the report offline in `offline`.
+so a failed build never leaves half a report. The command line itself lives in `allure_cli`, its npm
+install in `allure_install`, keeping the report offline in `offline`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import offline
-from .allure_cli import NO_HTML, HtmlUnavailable, count_lines, ensure_allure_in, find_node, last_line, run
+from .allure_cli import NO_HTML, HtmlUnavailable, count_lines, find_node, last_line, run
+from .allure_install import AllureInstall
 
 __all__ = ["DEFAULT_NAME", "HtmlUnavailable", "build_html"]
 
@@ -31,17 +32,20 @@ def build_html(
     name: str = DEFAULT_NAME,
     timeout: float = 300,
     say: Callable[[str], None] | None = None,
+    allure: AllureInstall | None = None,
 ) -> Path:
     """Generate the Allure 3 report for ``results_dir`` into ``html_dir`` and return its ``index.html``.
 
     ``single_file`` produces one self-contained ``index.html``.  ``history`` names a JSONL file that Allure
     reads (trend charts) and appends one line to on every build.  An existing ``html_dir`` is replaced only
     if it is empty or holds a previous report.  Every failure raises :class:`HtmlUnavailable`.
-    ``say`` is told of a first use's npm install, which takes seconds, before and after it.
+    ``say`` is told of a first use's npm install, which takes seconds, before and after it, if the build
+    has to wait for it. ``allure``: the install a run started when it began (`AllureInstall.start`),
+    joined here; without it one starts now.
     """
     try:
         deadline = time.monotonic() + timeout
-        return _build(Path(results_dir), Path(html_dir), single_file, history, name, deadline, say)
+        return _build(Path(results_dir), Path(html_dir), single_file, history, name, deadline, say, allure)
     except OSError as exc:  # unwritable output/history folder, full disk, ...
         raise HtmlUnavailable(f"cannot write the HTML report: {exc}; choose a writable path {NO_HTML}") from exc
 
@@ -90,13 +94,14 @@ def _build(
     name: str,
     deadline: float,
     say: Callable[[str], None] | None = None,
+    allure: AllureInstall | None = None,
 ) -> Path:
     results_dir, html_dir = results_dir.resolve(), html_dir.resolve()
     if not results_dir.is_dir():
         raise HtmlUnavailable(f"Allure results directory not found: {results_dir}; run the suite first {NO_HTML}")
     _check_target(html_dir)
     node = find_node(deadline)
-    cli = ensure_allure_in(deadline, say)
+    cli = (allure or AllureInstall.start()).wait(deadline, say)
 
     history_path = Path(history).resolve() if history is not None else None
     before = 0
