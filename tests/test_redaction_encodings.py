@@ -200,3 +200,22 @@ def test_what_is_not_the_secret_is_left_alone() -> None:
     redactor = Redactor({TOKEN: "$FAXPLUS_TOKEN"})
     for text in (UNALIGNED, base64.b64encode(b"nothing secret here at all").decode(), "status %20 &amp; \\u0041"):
         assert redactor.text(text) == text
+
+
+def test_a_long_value_masked_again_is_remembered_and_a_changed_one_is_not() -> None:
+    """A reproduction masks one request body three times: the last few long values are remembered,
+    each exactly as masked the first time; any other value is masked afresh."""
+    redactor = Redactor({TOKEN: "$FAXPLUS_TOKEN"})
+    scans: list[str] = []
+    masked_once = redactor._masked
+    redactor._masked = lambda value: scans.append(value) or masked_once(value)  # type: ignore[method-assign]
+    body = '{"padding": "' + "a" * 300_000 + f'", "token": "{TOKEN}"}}'
+    first = redactor.text(body)
+    assert TOKEN not in first and "$FAXPLUS_TOKEN" in first
+    assert redactor.text(body.encode().decode()) == first  # an equal value, another object: as a body decoded again
+    assert len(scans) == 1
+    changed = body.replace("aaa", "aab", 1)
+    assert redactor.text(changed) == first.replace("aaa", "aab", 1) and len(scans) == 2
+    for other in range(5):  # pushes the first one out: it is scanned again, and comes out the same
+        redactor.text(body + " " * (other + 1))
+    assert redactor.text(body) == first and len(scans) == 8

@@ -123,6 +123,9 @@ def _cores(secret: bytes) -> list[str]:
 
 _URLSAFE = str.maketrans("+/", "-_")
 _MEMO_MAX_CHARS, _MEMO_ENTRIES = 256, 8192  # what a Redactor remembers: short values, a bounded number
+# And the last few long ones: a reproduction masks one request body three times (the curl line, the
+# body as text, its base64), and scanning a 1 MB body costs milliseconds where comparing it costs microseconds.
+_RECENT_LONG = 4
 
 
 class Redactor:
@@ -152,17 +155,27 @@ class Redactor:
         # A run masks the same short strings thousands of times (header names and values, Error
         # codes, ids): a pure function of the value, so each is worked out once.
         self._seen: dict[str, str] = {}
+        self._long: dict[str, str] = {}  # the last `_RECENT_LONG` long values masked, oldest first
 
     def text(self, value: str) -> str:
         if not self._secrets:
             return value
         if len(value) > _MEMO_MAX_CHARS:
-            return self._masked(value)
+            return self._long_masked(value)
         masked = self._seen.get(value)
         if masked is None:
             if len(self._seen) >= _MEMO_ENTRIES:
                 self._seen.clear()
             masked = self._seen[value] = self._masked(value)
+        return masked
+
+    def _long_masked(self, value: str) -> str:
+        masked = self._long.pop(value, None)  # popped and put back: the most recent is kept longest
+        if masked is None:
+            masked = self._masked(value)
+            if len(self._long) >= _RECENT_LONG:
+                del self._long[next(iter(self._long))]
+        self._long[value] = masked
         return masked
 
     def _masked(self, value: str) -> str:
