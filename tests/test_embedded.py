@@ -87,3 +87,21 @@ def test_an_embedded_run_interrupted_from_the_terminal_ends_in_one_line_with_its
     assert "interrupted" in stderr
     assert [f for f in summary["findings"] if f["category"] == "transport"] == [], "the mock went away"
     assert summary["counts"]["cases"] > 0
+
+
+def test_the_cli_starts_the_mock_before_it_imports_the_suite() -> None:
+    """`from conformance.suite import EmbeddedMock` loads nothing else of the suite (nor schemathesis or
+    Hypothesis): the mock's process starts on the other core while the CLI imports the rest."""
+    code = (
+        "import sys\n"
+        "from conformance.suite import EmbeddedMock\n"
+        "print(sorted(m for m in sys.modules if m.startswith('conformance.suite.')"
+        " or m.split('.')[0] in ('schemathesis', 'hypothesis', 'pytest')))\n"
+        "from conformance.suite import CasesRun, Session, build_diff\n"  # the rest, when asked for
+        "print(CasesRun.__module__, Session.__module__, build_diff.__module__)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.stdout.splitlines() == [
+        "['conformance.suite._embedded']",
+        "conformance.suite._hooks conformance.suite._session conformance.suite._reference",
+    ], proc.stdout + proc.stderr
