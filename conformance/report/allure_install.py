@@ -41,6 +41,7 @@ ALLURE_CLI = Path("node_modules") / "allure" / "cli.js"  # what node_modules/.bi
 MARKER = Path("node_modules") / ".faxplus-conformance-installed"  # sha256 of package-lock.json, on success only
 NPM_CI = ["ci", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"]
 HEARTBEAT = 15.0  # seconds between "still installing" lines while the HTML build waits
+SLICE = 0.25  # seconds the HTML build's wait sleeps at a time: how late a Ctrl-C may be heard
 INTERRUPTED = (
     "the Allure 3 install (npm ci) was stopped by the interrupt, and nothing half-installed is kept; "
     f"`faxplus-conformance report` builds this run's HTML later {NO_HTML}"
@@ -132,14 +133,18 @@ class AllureInstall:
             if say is not None:
                 say(self._awaited())
                 said = True
-        began = time.monotonic()
-        while not self._done.wait(max(0.0, min(deadline - time.monotonic(), HEARTBEAT))):
-            if time.monotonic() >= deadline:
+        began = heard = time.monotonic()
+        # Short slices: a Ctrl-C the kernel hands to another thread (npm's, a reader's) sets Python's
+        # flag but wakes no wait of this one, so its KeyboardInterrupt waits for this wait to end.
+        while not self._done.wait(max(0.0, min(deadline - time.monotonic(), SLICE))):
+            now = time.monotonic()
+            if now >= deadline:
                 self.cancel(TIMED_OUT)
                 self._done.wait(10)  # its npm killed and its partial tree removed
                 raise HtmlUnavailable(TIMED_OUT)
-            if say is not None:
-                say(f"HTML report: still installing Allure 3 ({time.monotonic() - began:.0f} s) ...")
+            if say is not None and now - heard >= HEARTBEAT:
+                heard = now
+                say(f"HTML report: still installing Allure 3 ({now - began:.0f} s) ...")
         if self.error is not None:
             raise self.error
         assert self.cli is not None  # the thread ends with one or the other
