@@ -19,7 +19,6 @@ import pytest
 from conftest import Watched, cli_in_process, gone, wait_until
 from helpers.fake_npm import FakeNpm, spawn_run, wait_for
 from helpers.suite_runs import judged_a_family
-from tiers import SYSTEM
 
 from conformance.report import allure_install
 from conformance.report.allure_cli import HtmlUnavailable
@@ -172,10 +171,8 @@ def test_no_html_starts_no_install(on_path: FakeNpm, tmp_path: Path) -> None:
     assert not (on_path.package / "node_modules").exists()
 
 
-# In the system tier for now: once, in a clean-clone CI run (4 workers), the run had not ended 120 s
-# after this Ctrl-C; 16 tries here since, 10 of them side by side, ended in 6-23 s. Should it hang
-# again, the run's threads are dumped (faulthandler, SIGABRT) into the failure.
-@SYSTEM
+# Should the run hang after the Ctrl-C, its threads are dumped (faulthandler, SIGABRT) into the
+# failure: that is how a lost wake-up of the sending threads was found (conformance/send/_lanes.py).
 def test_an_interrupt_kills_the_install_and_leaves_no_partial_install(fake: FakeNpm, tmp_path: Path) -> None:
     out = tmp_path / "out"
     env = {**fake.env(HOLD=str(tmp_path / "never")), "PYTHONFAULTHANDLER": "1"}

@@ -186,3 +186,22 @@ def test_lanes_serve_what_a_test_waits_for_before_what_is_sent_ahead_and_cleanup
     finally:
         lanes.shutdown()
     assert order == ["live", "ahead-1", "ahead-2", "delete"]
+
+
+def test_a_wake_up_lost_to_an_interrupted_notify_still_reaches_the_sending_thread() -> None:
+    """The first Ctrl-C raises KeyboardInterrupt into the main thread wherever it is; inside the
+    queue's Condition.notify(), between waking a waiter and forgetting it, it leaves that waiter in
+    the list, and the next notify() wakes the stale one instead of the idle thread. Made here on
+    purpose: a locked lock nobody waits on, first in the queue's waiters."""
+    from conformance.send._lanes import Lane, Lanes
+
+    lanes = Lanes(1)
+    try:
+        time.sleep(0.1)  # the thread waits on the queue
+        stale = threading.Lock()
+        stale.acquire()
+        with lanes._queue.not_empty:
+            lanes._queue.not_empty._waiters.appendleft(stale)  # type: ignore[attr-defined]
+        assert lanes.submit(Lane.NOW, sum, [1, 2]).result(timeout=5) == 3
+    finally:
+        lanes.shutdown()

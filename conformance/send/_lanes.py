@@ -22,6 +22,7 @@ from concurrent.futures import Future
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+POLL = 0.5  # seconds an idle sending thread sleeps before it looks at the queue again
 
 
 class Lane(enum.IntEnum):
@@ -46,7 +47,14 @@ class Lanes:
 
     def _work(self) -> None:
         while True:
-            lane, _, item = self._queue.get()
+            try:
+                # Not a bare get(): the first Ctrl-C raises KeyboardInterrupt into the main thread
+                # wherever it is, and inside the queue's Condition.notify() that leaves a stale waiter
+                # which the next notify() wakes instead of this thread (two runs in ten hung at
+                # shutdown so). Polling bounds such a lost wake-up to POLL seconds.
+                lane, _, item = self._queue.get(timeout=POLL)
+            except queue.Empty:
+                continue
             if lane == Lane.STOP:
                 return
             future, fn, args, kwargs = item
