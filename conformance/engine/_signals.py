@@ -31,13 +31,17 @@ def handled(session: Session, events: Events) -> Iterator[None]:
         return
 
     def interrupt(signum: int, frame: FrameType | None) -> None:
-        events.emit(Interrupted(signum, second=session.interrupted))
-        if session.interrupted:
+        # The flag before the event: a signal that comes once the event is out (its console line
+        # printed) may run this handler inside this one, and must be taken as the second.
+        second = session.interrupted
+        if not second:
+            session.interrupt()
+        events.emit(Interrupted(signum, second=second))
+        if second:
             session.sender.cancel()
             if not session.finishing:
                 raise KeyboardInterrupt
             return
-        session.interrupt()
         if session.finishing or session.in_flight:
             return  # the Probe raises once the answer is recorded; shrinking stops on the flag
         raise KeyboardInterrupt
