@@ -336,13 +336,7 @@ def _run(args: argparse.Namespace, target: Target, mock: EmbeddedMock | None, al
     _say("")
     _say(console.summary(result, verbose=args.faxplus_verbose, closing=False))
     if not args.faxplus_no_html:
-        _html(
-            out / "allure-results",
-            out / "html",
-            single_file=not args.faxplus_multi_file,
-            history=args.faxplus_history,
-            allure=allure,
-        )
+        _html_of(args, out, allure)
     _say(f"reports: {out}/summary.json, {out}/summary.md, {out}/junit.xml, {out}/allure-results/")
     if target.update_baseline:
         accepted = sum(1 for f in result.findings if f.verdict.name == "FAIL")
@@ -357,6 +351,17 @@ def _embedded_mock(target: Target) -> EmbeddedMock:
     from conformance.suite import EmbeddedMock
 
     return EmbeddedMock(target.spec)
+
+
+def _html_of(args: argparse.Namespace, out: Path, allure: AllureInstall | None) -> bool:
+    """The HTML report of the allure-results a run or the SDK gate wrote into `out`, as the output options say."""
+    return _html(
+        out / "allure-results",
+        out / "html",
+        single_file=not args.faxplus_multi_file,
+        history=args.faxplus_history,
+        allure=allure,
+    )
 
 
 def _html(
@@ -497,13 +502,7 @@ def cmd_sdk(args: argparse.Namespace) -> int:
         code = sdk_gate(args)
         out = output_dir(args)
         if not args.faxplus_no_html:
-            _html(
-                out / "allure-results",
-                out / "html",
-                single_file=not args.faxplus_multi_file,
-                history=args.faxplus_history,
-                allure=allure,
-            )
+            _html_of(args, out, allure)
     finally:
         if allure is not None:
             allure.close()

@@ -203,10 +203,10 @@ def test_an_interrupt_kills_the_install_and_leaves_no_partial_install(fake: Fake
     assert "interrupted" in stderr and "Traceback" not in stdout + stderr
 
 
-def test_a_ctrl_c_while_the_html_waits_for_the_install_stops_it(fake: FakeNpm, tmp_path: Path) -> None:
-    # The engine's signal handling is over by then: the Ctrl-C is a KeyboardInterrupt, one line, exit 2.
-    out = tmp_path / "out"
-    proc = spawn_run(fake, "run", "--no-case-cache", "--output-dir", out, env=fake.env(HOLD=str(tmp_path / "never")))
+def ctrl_c_once_installing(fake: FakeNpm, tmp_path: Path, *args: object) -> tuple[subprocess.Popen[str], str, str]:
+    """`faxplus-conformance ARGS` with an npm that never ends, sent a terminal's Ctrl-C once it says it
+    waits for the install; the ended process and what it printed."""
+    proc = spawn_run(fake, *args, env=fake.env(HOLD=str(tmp_path / "never")))
     run = Watched(proc)
     try:
         wait_until(proc, lambda: run.printed("installing the pinned Allure 3 CLI"), within=120)
@@ -215,6 +215,13 @@ def test_a_ctrl_c_while_the_html_waits_for_the_install_stops_it(fake: FakeNpm, t
     finally:
         proc.kill()
         proc.wait()
+    return proc, stdout, stderr
+
+
+def test_a_ctrl_c_while_the_html_waits_for_the_install_stops_it(fake: FakeNpm, tmp_path: Path) -> None:
+    # The engine's signal handling is over by then: the Ctrl-C is a KeyboardInterrupt, one line, exit 2.
+    out = tmp_path / "out"
+    proc, stdout, stderr = ctrl_c_once_installing(fake, tmp_path, "run", "--no-case-cache", "--output-dir", out)
     assert proc.returncode == 2 and stderr.strip().endswith("faxplus-conformance: interrupted"), stdout + stderr
     assert all_gone(fake), "npm or its child outlived the run"
     assert not (fake.package / "node_modules").exists()
@@ -228,15 +235,7 @@ def test_a_ctrl_c_while_the_html_waits_for_the_install_stops_it(fake: FakeNpm, t
 def test_a_ctrl_c_while_report_waits_for_the_install_stops_it(fake: FakeNpm, tmp_path: Path) -> None:
     results = tmp_path / "allure-results"
     results.mkdir()
-    proc = spawn_run(fake, "report", results, env=fake.env(HOLD=str(tmp_path / "never")))
-    run = Watched(proc)
-    try:
-        wait_until(proc, lambda: run.printed("installing the pinned Allure 3 CLI"), within=60)
-        os.killpg(proc.pid, signal.SIGINT)
-        stdout, stderr = run.communicate(timeout=60)
-    finally:
-        proc.kill()
-        proc.wait()
+    proc, stdout, stderr = ctrl_c_once_installing(fake, tmp_path, "report", results)
     assert proc.returncode == 2 and stderr.strip() == "faxplus-conformance: interrupted", stdout + stderr
     assert all_gone(fake), "npm or its child outlived the command"
     assert not (fake.package / "node_modules").exists()
