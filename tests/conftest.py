@@ -221,19 +221,51 @@ def _cli_env(env: dict[str, str] | None) -> dict[str, str]:
     return {**{k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")}, **(env or {})}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def courier_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A case cache recorded against the reference mock: a `--no-cleanup` run with it replays every
-    case through the Courier (a process of its own sends them)."""
-    cache, out = tmp_path_factory.mktemp("courier-cache"), tmp_path_factory.mktemp("courier-warm")
-    with MockServer(token="courier-cache-token") as mock:
-        result = run_cli(
-            "run", "--base-url", mock.url, "--no-html", "--no-cleanup", "--cache-dir", cache, "--output-dir", out,
-            env={"FAXPLUS_TOKEN": "courier-cache-token"},
-        )  # fmt: skip
-    assert result.returncode == 0, result.output[-1500:]
-    assert list(cache.glob("cases-*.json")), "nothing recorded"
+    case through the Courier (a process of its own sends them). Recorded once per session, under a
+    lock shared by the xdist workers (a run only reads a cache whose key it finds)."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # shared by all workers of this session
+    cache, out = root / "courier-cache", root / "courier-warm"
+    with FileLock(root / "courier-cache.lock"):
+        if not list(cache.glob("cases-*.json")):
+            with MockServer(token="courier-cache-token") as mock:
+                result = run_cli(
+                    "run", "--base-url", mock.url, "--no-html", "--no-cleanup", "--cache-dir", cache,
+                    "--output-dir", out, env={"FAXPLUS_TOKEN": "courier-cache-token"},
+                )  # fmt: skip
+            assert result.returncode == 0, result.output[-1500:]
+            assert list(cache.glob("cases-*.json")), "nothing recorded"
     return cache
+
+
+@pytest.fixture(scope="session", autouse=True)
+def warm_case_cache(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Draw the default case cache (ci tier, vendored contract) once, before a tier's first test.
+
+    On a fresh machine (CI) the cache is empty, and without this every worker's first runs each draw
+    the same ~1,100 cases cold at once (~6 s of CPU more per run, four at a time on two cores). One
+    worker draws under a lock shared by all workers; the others wait for it and then replay. A run of
+    a few selected tests skips it, so a developer's `pytest tests/test_rules.py` does not pay for it."""
+    if len(request.session.items) < WARM_FROM:
+        return
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # shared by all workers of this session
+    home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    with FileLock(root / "warm-cases.lock"):
+        done = root / "warm-cases.json"
+        if done.exists():
+            return
+        result = cli_in_process("run", "--no-html", "--output-dir", root / "warm-cases", env={"XDG_CACHE_HOME": home})
+        # Not an assertion: a broken run fails the tests that judge it, with their own message.
+        done.write_text(json.dumps([result.returncode, result.output[-2000:]]))
+
+
+WARM_FROM = 100  # tests in the session: a tier, not a developer's selection
 
 
 SharedRuns = Callable[..., CliResult | None]

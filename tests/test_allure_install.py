@@ -221,7 +221,7 @@ def ctrl_c_once_installing(fake: FakeNpm, tmp_path: Path, *args: object) -> tupl
 def test_a_ctrl_c_while_the_html_waits_for_the_install_stops_it(fake: FakeNpm, tmp_path: Path) -> None:
     # The engine's signal handling is over by then: the Ctrl-C is a KeyboardInterrupt, one line, exit 2.
     out = tmp_path / "out"
-    proc, stdout, stderr = ctrl_c_once_installing(fake, tmp_path, "run", "--no-case-cache", "--output-dir", out)
+    proc, stdout, stderr = ctrl_c_once_installing(fake, tmp_path, "run", "--output-dir", out)
     assert proc.returncode == 2 and stderr.strip().endswith("faxplus-conformance: interrupted"), stdout + stderr
     assert all_gone(fake), "npm or its child outlived the run"
     assert not (fake.package / "node_modules").exists()
