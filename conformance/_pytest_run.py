@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from conformance.engine import Engine, RunResult
-from conformance.options import build_target
+from conformance.options import OPTIONS, build_target
 from conformance.report import console, outputs
 from conformance.suite import CasesRun, Session, build_diff
 
@@ -26,10 +26,16 @@ class PytestRun(CasesRun):
 
     def _open(self) -> Session:
         if self.engine is None:
-            target = build_target(self.config.getoption)
+            target = build_target(self._option)
             reporters = outputs.reporters(allure=False) if self.writes else []
             self.engine = Engine(target, diff=build_diff(self.config.getoption), reporters=reporters)
         return self.engine.open()
+
+    def _option(self, dest: str) -> Any:
+        """An option's value under plain pytest: pytest's own `-k` is the run's `--select`."""
+        if dest == OPTIONS["--select"].dest:
+            return self.config.option.keyword or None
+        return self.config.getoption(dest)
 
     def _conclude(self, exitstatus: int) -> None:
         assert self.engine is not None

@@ -140,6 +140,25 @@ def file_if_there(value: Path) -> str | None:
 _LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 
 
+def keyword_expression(value: str) -> str | None:
+    """A pytest `-k` expression (`numbers or event`, `not schemathesis`), checked by pytest's own parser.
+
+    >>> keyword_expression("numbers or event") is None
+    True
+    >>> keyword_expression("numbers and (").startswith("is not a pytest -k expression (expected not OR")
+    True
+    """
+    try:  # pytest has no public parser of `-k`: without this one, pytest refuses a bad one as the cases start
+        from _pytest.mark.expression import Expression
+    except ImportError:  # pragma: no cover - a pytest that moved it
+        return None
+    try:
+        Expression.compile(value)
+    except SyntaxError as error:
+        return f"is not a pytest -k expression ({error.msg}): e.g. 'numbers or event'"
+    return None
+
+
 def domain(value: str) -> str | None:
     """A DNS name (RFC 1123), such as the reserved `example.com`."""
     labels = value.lower().rstrip(".").split(".")
@@ -417,6 +436,16 @@ RUN_OPTIONS: tuple[Option, ...] = (
         flag_only=True,
     ),
     _opt(
+        "--select",
+        "only the suite's tests whose names match, as pytest -k: e.g. 'numbers or credential'; a "
+        "partial run, and every report says so",
+        "select",
+        default_text="every test",
+        short="-k",
+        valid=keyword_expression,
+        cli_only="pytest has its own -k, which the plugin follows",
+    ),
+    _opt(
         "--shrink-budget",
         "requests spent shrinking fails to minimal examples (0: off)",
         "shrink_budget",
@@ -520,6 +549,7 @@ METAVARS: Mapping[str, str] = {
     "--target-base": "DOMAIN",
     "--rate": "PER_SECOND",
     "--shrink-budget": "REQUESTS",
+    "--select": "EXPR",
     "--output-dir": "DIR",
     "--cache-dir": "DIR",
     "--port": "PORT",
@@ -531,7 +561,7 @@ _METAVAR_OF_TYPE: Mapping[Any, str] = {Path: "FILE", float: "SECONDS", int: "N"}
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("target", ("--base-url", "--spec", "--target-base", "--allow-production", "--port", "--latency")),
     ("credentials (read from the environment unless given)", ("--token", "--client-id")),
-    ("generation", ("--tier", "--seed", "--cache-dir", "--no-case-cache", "--shrink-budget")),
+    ("generation", ("--tier", "--seed", "--select", "--cache-dir", "--no-case-cache", "--shrink-budget")),
     (
         "sending",
         (

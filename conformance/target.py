@@ -66,6 +66,9 @@ class Target:
     insecure: bool = False  # no certificate verification: warned about on the console and in the report
     no_proxy: bool = False  # ignore HTTP(S)_PROXY / ALL_PROXY
     spec: Path | None = None  # the contract file (--spec); None: the vendored one
+    # Only the suite's tests whose names match this pytest `-k` expression (`numbers or event`): a
+    # partial run by choice, which every artifact says; None: every test.
+    select: str | None = None
 
     @property
     def in_flight(self) -> int:

@@ -38,7 +38,7 @@ def test_the_schema_is_a_valid_2020_12_schema_shipped_as_package_data() -> None:
 
 
 def test_a_real_summary_carries_the_version_and_conforms(summary: dict[str, Any]) -> None:
-    assert summary["schema_version"] == SCHEMA_VERSION == "1.4"
+    assert summary["schema_version"] == SCHEMA_VERSION == "1.5"
     assert errors(summary) == []
 
 

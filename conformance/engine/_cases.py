@@ -31,6 +31,7 @@ def run_cases(session: Session, out: Path, *, terminal: bool = True) -> int:
             [
                 "--pyargs",
                 "conformance.suite",
+                *(("-k", session.target.select) if session.target.select is not None else ()),
                 # The run is the suite's, whatever folder it starts in: no pytest.ini, pyproject.toml
                 # or conftest.py of the caller's (their addopts, filterwarnings, hooks) joins it, and
                 # its node ids are the same from every folder.

@@ -9,6 +9,7 @@ the run is complete.
 from __future__ import annotations
 
 import platform
+import shlex
 import time
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -20,7 +21,7 @@ from conformance.target import redact_url
 
 __all__ = ["SCHEMA_VERSION", "build", "replay_command", "with_path"]
 
-SCHEMA_VERSION = "1.4"
+SCHEMA_VERSION = "1.5"
 
 
 def with_path(reproduction: dict[str, Any], base_url: str | None) -> dict[str, Any]:
@@ -38,6 +39,8 @@ def replay_command(run: Session) -> str:
     parts = ["faxplus-conformance run", f"--tier {t.tier}"]
     if t.tier == "nightly":
         parts.append(f"--seed {run.seed}")
+    if t.select is not None:
+        parts.append(f"--select {shlex.quote(t.select)}")
     if run.contract.source:
         parts.append(f"--spec {run.contract.source}")
     if run.mock is None:  # the embedded mock is gone after the run: a replay starts its own
@@ -67,6 +70,8 @@ def build(run: Session, *, exit_code: int, gaps: tuple[str, ...]) -> dict[str, A
         "exit_code": exit_code,
         "complete": not gaps,
         "incomplete": list(gaps),  # why not, one line each
+        # --select (pytest's -k): a partial run by choice; what it chose, and how much of the suite that is.
+        "selection": _selection(run),
         "contract": {
             "title": contract.title,
             "version": contract.version,
@@ -114,6 +119,13 @@ def build(run: Session, *, exit_code: int, gaps: tuple[str, ...]) -> dict[str, A
     }
     masked: dict[str, Any] = run.redactor.any(document)
     return masked
+
+
+def _selection(run: Session) -> dict[str, Any] | None:
+    if run.target.select is None:
+        return None
+    selected, collected = run.selected or (0, 0)
+    return {"expression": run.target.select, "tests": selected, "of": collected}
 
 
 def _version(distribution: str) -> str:

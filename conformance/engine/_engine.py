@@ -42,6 +42,7 @@ __all__ = ["Engine", "Reporter", "run"]
 Reporter = Callable[[RunResult], None]
 # pytest's exit codes under which the suite ran (its tests passed, failed, or a signal cut them short).
 _RAN = (int(pytest.ExitCode.OK), int(pytest.ExitCode.TESTS_FAILED), INTERRUPTED)
+_NO_TESTS = int(pytest.ExitCode.NO_TESTS_COLLECTED)  # under --select: an expression that matches nothing
 
 
 class Engine:
@@ -113,7 +114,10 @@ class Engine:
                 code = INTERRUPTED
                 try:
                     with self.phase(Phase.SEND_AHEAD):
-                        session.send_ahead()  # every test runs: its recorded cases need not wait for pytest
+                        # Every test runs: its recorded cases need not wait for pytest. Under --select
+                        # only pytest knows which do; they go ahead once it has collected them.
+                        if self.target.select is None:
+                            session.send_ahead()
                     with self.phase(Phase.CASES, session.expected_cases()):
                         code = run_cases(session, self.target.output_dir, terminal=self.pytest_output)
                 except KeyboardInterrupt:
@@ -183,7 +187,12 @@ class Engine:
 def _gaps(session: Session, code: int) -> tuple[str, ...]:
     """Why the run is incomplete, one line each, worst first."""
     gaps = []
-    if code not in _RAN:
+    if code == _NO_TESTS and session.target.select is not None:
+        gaps.append(
+            f"--select {session.target.select!r} matches none of the suite's tests: see their names with "
+            "`pytest --pyargs conformance.suite --collect-only -q`"
+        )
+    elif code not in _RAN:
         gaps.append(f"the suite could not run (pytest exit {code}): rerun with `pytest --pyargs conformance.suite`")
     if session.broken:
         gaps.append(

@@ -27,6 +27,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from conformance.judge import POLICY, Category, Verdict
 
+from .markdown import selection_line
+
 if TYPE_CHECKING:
     from conformance.engine import RunResult
 
@@ -302,4 +304,6 @@ def outcome(result: RunResult) -> dict[str, str]:
     """The run's outcome as Environment entries: the same verdict and exit code as the process."""
     entries = {"Verdict": str(result.verdict), "Exit code": str(result.exit_code)}
     entries["Complete"] = "yes" if result.complete else "no: " + "; ".join(result.gaps)
+    if partial := selection_line(result.document.get("selection")):
+        entries["Selection"] = partial
     return entries

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .divergence import console_lines
-from .markdown import cleanup_line
+from .markdown import cleanup_line, selection_line
 
 if TYPE_CHECKING:
     from conformance.engine import RunResult
@@ -25,6 +25,8 @@ def summary(result: RunResult, limit: int = 12, *, verbose: bool = False, closin
     warns = [g for g in data["groups"] if g["verdict"] == "warn"]
     lines = [f"{_headline(result, fails, warns)} · exit {result.exit_code}"]
     lines += [f"  {gap}" if gap.startswith("incomplete") else f"  incomplete: {gap}" for gap in data["incomplete"]]
+    if partial := selection_line(data.get("selection")):
+        lines.append(f"  {partial}")
     if fails:
         entries = _entries(data, "fail")
         lines.append("")
@@ -77,7 +79,9 @@ def closing_line(result: RunResult) -> str:
     fails = [g for g in data["groups"] if g["verdict"] == "fail"]
     warns = [g for g in data["groups"] if g["verdict"] == "warn"]
     complete = "" if result.complete else " · incomplete"
-    counts = f"{data['counts']['cases']} cases · {data['requests']} requests · {data['duration_s']:.1f} s"
+    selection = data.get("selection")
+    selected = f"selected {selection['tests']} of {selection['of']} tests · " if selection else ""
+    counts = f"{selected}{data['counts']['cases']} cases · {data['requests']} requests · {data['duration_s']:.1f} s"
     return f"{_headline(result, fails, warns)} · {counts} · exit {result.exit_code}{complete}"
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
+from .markdown import selection_line
+
 if TYPE_CHECKING:
     from conformance.engine import RunResult
 
@@ -29,6 +31,7 @@ def stamp(result: RunResult) -> bool:
         "faxplus.exit_code": str(result.exit_code),
         "faxplus.complete": "true" if result.complete else "false",
         **{f"faxplus.incomplete.{i}": gap for i, gap in enumerate(result.document.get("incomplete", []), 1)},
+        **({"faxplus.selection": partial} if (partial := selection_line(result.document.get("selection"))) else {}),
     }
     for suite in suites:
         properties = suite.find("properties")

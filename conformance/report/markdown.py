@@ -22,6 +22,7 @@ def render(data: dict[str, Any], top: int = 10) -> str:
         f"# {ICON[verdict]} Fax.Plus `POST /hooks` conformance: **{verdict}** (exit {data['exit_code']})",
         "",
         *[item for gap in data.get("incomplete", []) for item in (f"> **Incomplete:** {gap}", "")],
+        *([f"> **{partial.capitalize()}**", ""] if (partial := selection_line(data.get("selection"))) else []),
         f"Target: {data['target']['base_url']} · tier `{data['tier']}` · seed `{seed}` · "
         f"{data['counts']['cases']} cases, {data['requests']} requests, {data['duration_s']} s",
         "",
@@ -81,6 +82,20 @@ def _group_lines(g: dict[str, Any]) -> list[str]:
 def _rule(group: dict[str, Any]) -> str:
     """` rule `numbers/*:pattern`;` for a group that concerns a rule of the contract, else nothing."""
     return f" rule `{group['rule']}`;" if group.get("rule") else ""
+
+
+def selection_line(selection: dict[str, Any] | None) -> str | None:
+    """What a `--select` run chose, in one line (None: every test ran). The same words in every report.
+
+    >>> selection_line({"expression": "numbers", "tests": 12, "of": 130})
+    "partial run: --select 'numbers' ran 12 of the suite's 130 tests; the verdict covers only them"
+    """
+    if not selection:
+        return None
+    return (
+        f"partial run: --select {selection['expression']!r} ran {selection['tests']} of the suite's "
+        f"{selection['of']} tests; the verdict covers only them"
+    )
 
 
 def cleanup_line(cleanup: dict[str, Any]) -> str:

@@ -41,10 +41,13 @@ class CasesRun:
         self.on_finish = on_finish
         self.session: Session | None = None
         self.order: list[str] = []  # the tests to run, in order: their recorded cases go out ahead
+        self.deselected = 0  # by `-k` (--select)
+        self.selected: tuple[int, int] | None = None  # (selected, collected) under a selection
 
     def open(self) -> Session:
         if self.session is None:
             self.session = self._opener()
+            self.session.selected = self.selected
             self.session.send_ahead(self.order)
         return self.session
 
@@ -52,11 +55,17 @@ class CasesRun:
     def pytest_configure(self, config: pytest.Config) -> None:
         config.stash[RUN] = self
 
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        self.deselected += len(items)
+
     def pytest_collection_finish(self, session: pytest.Session) -> None:
+        if session.config.option.keyword:  # a selection: the reports say how much of the suite it is
+            self.selected = (len(session.items), len(session.items) + self.deselected)
         # An xdist worker runs only some of the tests it collected: it sends nothing ahead.
         if not hasattr(session.config, "workerinput"):
             self.order = [cache_name(item.nodeid) for item in session.items]
             if self.session is not None:  # opened before collection (the engine does, to fail early)
+                self.session.selected = self.selected
                 self.session.send_ahead(self.order)
 
     @pytest.hookimpl(wrapper=True)

@@ -64,6 +64,8 @@ class Session:
     broken: list[str] = field(default_factory=list)
     # Families skipped because this contract does not have the rule they break: name → one-line reason.
     skipped: dict[str, str] = field(default_factory=dict)
+    # Under --select (pytest's -k): (tests selected, tests collected), once pytest has collected them.
+    selected: tuple[int, int] | None = None
     run_domain: str = field(init=False)
     sender: Sender = field(init=False)
     sweeper: Sweeper | None = field(init=False, default=None)  # deletes what a 2xx registered, as it comes
