@@ -39,6 +39,7 @@ __all__ = ["ALLURE_CLI", "MARKER", "AllureInstall", "ensure_allure", "ensure_all
 
 ALLURE_CLI = Path("node_modules") / "allure" / "cli.js"  # what node_modules/.bin/allure links to
 MARKER = Path("node_modules") / ".faxplus-conformance-installed"  # sha256 of package-lock.json, on success only
+GUARD = Path(__file__).with_name("_guard.py")  # npm's group dies with this process (see _guard.py)
 NPM_CI = ["ci", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"]
 HEARTBEAT = 15.0  # seconds between "still installing" lines while the HTML build waits
 SLICE = 0.25  # seconds the HTML build's wait sleeps at a time: how late a Ctrl-C may be heard
@@ -233,22 +234,26 @@ class AllureInstall:
         started = time.monotonic()
         # Files, not pipes: nobody reads while the cases run, and a full pipe would stall npm.
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            posix = sys.platform != "win32"
             try:
                 self._proc = subprocess.Popen(
-                    [npm, *NPM_CI],
+                    # Under a guard (POSIX): npm's group dies with this process, even by SIGKILL.
+                    [sys.executable, str(GUARD), npm, *NPM_CI] if posix else [npm, *NPM_CI],
                     cwd=pkg_dir,
                     env=env,
-                    stdin=subprocess.DEVNULL,
+                    stdin=subprocess.PIPE if posix else subprocess.DEVNULL,  # the guard's: never written to
                     stdout=out,
                     stderr=err,
                     # Its own group: a terminal's Ctrl-C does not half-kill it; cancel() kills all of it.
-                    start_new_session=sys.platform != "win32",
+                    start_new_session=posix,
                 )
             except OSError as exc:
                 raise HtmlUnavailable(f"could not start npm ci: {exc}; fix Node.js/npm {NO_HTML}") from exc
             if self._stopped is not None:
                 _kill_group(self._proc)
             rc = self._proc.wait()
+            if self._proc.stdin is not None:
+                self._proc.stdin.close()
             if rc == 0 and cli.is_file():  # complete, even if a cancel came as it exited
                 _write_marker(pkg_dir)
                 self.npm_seconds = time.monotonic() - started
