@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -35,7 +36,7 @@ from filelock import FileLock, Timeout
 
 from .allure_cli import NO_HTML, HtmlUnavailable, last_line, reports_dir
 
-__all__ = ["ALLURE_CLI", "MARKER", "AllureInstall", "ensure_allure", "ensure_allure_in", "installed"]
+__all__ = ["ALLURE_CLI", "MARKER", "AllureInstall", "adopt", "ensure_allure", "ensure_allure_in", "installed"]
 
 ALLURE_CLI = Path("node_modules") / "allure" / "cli.js"  # what node_modules/.bin/allure links to
 MARKER = Path("node_modules") / ".faxplus-conformance-installed"  # sha256 of package-lock.json, on success only
@@ -74,6 +75,33 @@ def installed(pkg_dir: Path) -> Path | None:
     except (OSError, UnicodeDecodeError):
         return None
     return cli if complete else None
+
+
+def adopt(pkg_dir: Path) -> Path | None:
+    """A tree installed before the marker existed, taken as installed (and marked) when npm's own record
+    of it says it is this lock's, whole: the CLI there, else None.
+
+    npm writes ``node_modules/.package-lock.json`` as the last step of an install that succeeded, and
+    ``npm ci`` deletes the whole folder first, so a half-done tree has none. Every package in it must be
+    the lock's, at the lock's version and integrity. Without this, a checkout installed before the
+    marker reinstalled once, and offline that failed and cost the run its HTML."""
+    cli, record = pkg_dir / ALLURE_CLI, pkg_dir / "node_modules" / ".package-lock.json"
+    try:
+        if not cli.is_file() or not record.is_file():
+            return None
+        wanted = json.loads((pkg_dir / "package-lock.json").read_text(encoding="utf-8"))["packages"]
+        have = json.loads(record.read_text(encoding="utf-8"))["packages"]
+        wanted = {name: entry for name, entry in wanted.items() if name}  # "" is the project itself
+        same = set(have) == set(wanted) and all(
+            (have[name].get("version"), have[name].get("integrity")) == (entry.get("version"), entry.get("integrity"))
+            for name, entry in wanted.items()
+        )
+        if not same:
+            return None
+        _write_marker(pkg_dir)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return installed(pkg_dir)
 
 
 class AllureInstall:
@@ -180,7 +208,7 @@ class AllureInstall:
                 f"pinned Allure package not found in {pkg_dir} (package.json/package-lock.json) {NO_HTML}"
             )
         cli = installed(pkg_dir)
-        if cli is None and shutil.which("npm") is None:
+        if cli is None and shutil.which("npm") is None and (cli := adopt(pkg_dir)) is None:
             raise HtmlUnavailable(f"npm not found: install npm (ships with Node.js) to set up Allure 3 {NO_HTML}")
         return cli
 
@@ -211,7 +239,7 @@ class AllureInstall:
                 if self._stopped is not None:
                     raise HtmlUnavailable(self._stopped)
         try:
-            cli = installed(self.pkg_dir)  # the holder we waited for may have installed it
+            cli = installed(self.pkg_dir) or adopt(self.pkg_dir)  # the holder we waited for may have installed it
             self._settled.set()
             if cli is not None:
                 return cli
