@@ -148,6 +148,8 @@ def keyword_expression(value: str) -> str | None:
     >>> keyword_expression("numbers and (").startswith("is not a pytest -k expression (expected not OR")
     True
     """
+    if not value.strip():  # pytest takes "" as no selection: a run that says it is partial and is not
+        return "is empty: give an expression such as 'numbers or event', or leave out -k to run every test"
     try:  # pytest has no public parser of `-k`: without this one, pytest refuses a bad one as the cases start
         from _pytest.mark.expression import Expression
     except ImportError:  # pragma: no cover - a pytest that moved it

@@ -38,7 +38,7 @@ PATHS = {
     "text_file": ["{missing}", "{dir}", "{binary}", "{nul}"],
     "file_if_there": ["{dir}"],
     "domain": ["not a domain", "localhost", "-x.example.com", "a..b"],
-    "keyword_expression": ["numbers and (", "or", "(numbers"],
+    "keyword_expression": ["numbers and (", "or", "(numbers", " "],
 }
 
 

@@ -124,7 +124,7 @@ def build(run: Session, *, exit_code: int, gaps: tuple[str, ...]) -> dict[str, A
 def _selection(run: Session) -> dict[str, Any] | None:
     if run.target.select is None:
         return None
-    selected, collected = run.selected or (0, 0)
+    selected, collected = run.selected or (None, None)  # None: not collected (an interrupt came first)
     return {"expression": run.target.select, "tests": selected, "of": collected}
 
 

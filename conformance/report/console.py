@@ -80,7 +80,13 @@ def closing_line(result: RunResult) -> str:
     warns = [g for g in data["groups"] if g["verdict"] == "warn"]
     complete = "" if result.complete else " · incomplete"
     selection = data.get("selection")
-    selected = f"selected {selection['tests']} of {selection['of']} tests · " if selection else ""
+    selected = ""
+    if selection:
+        selected = (
+            f"selected {selection['tests']} of {selection['of']} tests · "
+            if selection["of"] is not None
+            else "selected · "
+        )
     counts = f"{selected}{data['counts']['cases']} cases · {data['requests']} requests · {data['duration_s']:.1f} s"
     return f"{_headline(result, fails, warns)} · {counts} · exit {result.exit_code}{complete}"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 # Valid Webhooks only (~27 cases, every one registered): what cleanup, --max-live and leftovers count.
 REGISTERS = "test_valid_webhook_is_registered"
-# One test of each kind of case: valid Webhooks (registered), an invalid family (400 and an Error),
-# and a refused credential. A fault of the minItems rule (`numbers-min-items-ignored`) fails it.
+# One test of each kind of case: valid Webhooks (registered), invalid families (400 and an Error:
+# `numbers-empty` and, as -k matches substrings, `numbers-empty-string`), and a refused credential.
+# A fault of the minItems rule (`numbers-min-items-ignored`) fails it.
 A_FEW = "test_valid_webhook_is_registered or numbers-empty or no-credentials"
