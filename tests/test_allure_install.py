@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import Watched, cli_in_process, gone, wait_until
 from helpers.fake_npm import FakeNpm, spawn_run, wait_for
+from helpers.selections import REGISTERS
 from helpers.suite_runs import judged_a_family
 from tiers import SYSTEM
 
@@ -28,6 +29,9 @@ from conformance.report.allure_install import ALLURE_CLI, MARKER, NPM_CI, Allure
 # The HTML step runs `node` (on the stand-in cli.js) once npm is done.
 needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
 VERDICT = "pass · exit 0"  # the embedded mock's verdict line, printed before the HTML step
+# What the install overlaps or waits for is any run's cases: a selected run has them (npm starts before
+# the run imports the suite, ~1 s before its first case). The Ctrl-C mid-cases runs are whole (below).
+SOME = ("-k", REGISTERS)
 
 
 @pytest.fixture
@@ -140,7 +144,7 @@ def test_one_installer_for_two_concurrent_processes(fake: FakeNpm) -> None:
 @needs_node
 def test_a_run_starts_the_install_as_it_starts_and_waits_for_it_only_at_the_html(fake: FakeNpm, tmp_path: Path) -> None:
     hold, out = tmp_path / "release", tmp_path / "out"
-    proc = spawn_run(fake, "run", "--no-case-cache", "--output-dir", out, env=fake.env(HOLD=str(hold)))
+    proc = spawn_run(fake, "run", *SOME, "--no-case-cache", "--output-dir", out, env=fake.env(HOLD=str(hold)))
     run = Watched(proc)
     try:
         assert wait_for(fake.started), "npm did not start"
@@ -166,7 +170,7 @@ def test_a_run_starts_the_install_as_it_starts_and_waits_for_it_only_at_the_html
 
 @needs_node
 def test_no_html_starts_no_install(on_path: FakeNpm, tmp_path: Path) -> None:
-    result = cli_in_process("run", "--no-html", "--output-dir", tmp_path / "out", env=on_path.env())
+    result = cli_in_process("run", *SOME, "--no-html", "--output-dir", tmp_path / "out", env=on_path.env())
     assert result.returncode == 0, result.output[-2000:]
     assert not on_path.log.exists(), "npm was started"
     assert not (on_path.package / "node_modules").exists()
@@ -175,6 +179,8 @@ def test_no_html_starts_no_install(on_path: FakeNpm, tmp_path: Path) -> None:
 # Should the run hang after the Ctrl-C, its threads are dumped (faulthandler, SIGABRT) into the
 # failure: that is how a lost wake-up of the sending threads was found (conformance/send/_lanes.py).
 def test_an_interrupt_kills_the_install_and_leaves_no_partial_install(fake: FakeNpm, tmp_path: Path) -> None:
+    # A whole run: it must still be in its cases when signalled after its first family (a selection may
+    # be over by then), and it costs only that much (~2 s of CPU), cut short by the Ctrl-C.
     out = tmp_path / "out"
     env = {**fake.env(HOLD=str(tmp_path / "never")), "PYTHONFAULTHANDLER": "1"}
     proc = spawn_run(fake, "run", "--no-case-cache", "--output-dir", out, env=env)
@@ -221,7 +227,7 @@ def ctrl_c_once_installing(fake: FakeNpm, tmp_path: Path, *args: object) -> tupl
 def test_a_ctrl_c_while_the_html_waits_for_the_install_stops_it(fake: FakeNpm, tmp_path: Path) -> None:
     # The engine's signal handling is over by then: the Ctrl-C is a KeyboardInterrupt, one line, exit 2.
     out = tmp_path / "out"
-    proc, stdout, stderr = ctrl_c_once_installing(fake, tmp_path, "run", "--output-dir", out)
+    proc, stdout, stderr = ctrl_c_once_installing(fake, tmp_path, "run", *SOME, "--output-dir", out)
     assert proc.returncode == 2 and stderr.strip().endswith("faxplus-conformance: interrupted"), stdout + stderr
     assert all_gone(fake), "npm or its child outlived the run"
     assert not (fake.package / "node_modules").exists()
@@ -260,7 +266,7 @@ def test_a_run_that_ends_before_its_html_stops_the_install(fake: FakeNpm, tmp_pa
 
 @needs_node
 def test_a_failed_install_is_one_line_at_the_html_and_the_verdict_stands(on_path: FakeNpm, tmp_path: Path) -> None:
-    result = cli_in_process("run", "--output-dir", tmp_path / "out", env=on_path.env(FAIL="1"))
+    result = cli_in_process("run", *SOME, "--output-dir", tmp_path / "out", env=on_path.env(FAIL="1"))
     assert result.returncode == 0, result.output[-2000:]
     lines = result.stdout.splitlines()
     html = [line for line in lines if line.startswith("HTML report")]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import cli_in_process
+from helpers.selections import A_FEW, REGISTERS
 
 MODULES = ("conformance.plugin", "conformance.suite._session", "conformance.suite._probe", "conformance.cli")
 
@@ -54,15 +55,15 @@ def test_collecting_the_suite_starts_nothing_and_sends_nothing(tmp_path: Path) -
 
 def test_two_runs_in_one_process_are_independent(tmp_path: Path) -> None:
     # This process (a pytest worker, which may have run other tests' runs already) runs the CLI twice.
-    codes = [
-        cli_in_process("run", "--no-html", "--shrink-budget", "0", "--output-dir", tmp_path / f"run-{i}", cwd=tmp_path)
-        for i in range(2)
-    ]
+    # A selection of each kind of case (registered, rejected, refused) is enough for state to leak
+    # from one run to the next: what is left over is the run's, not a family's.
+    args = ("run", "--no-html", "--shrink-budget", "0", "-k", A_FEW, "--output-dir")
+    codes = [cli_in_process(*args, tmp_path / f"run-{i}", cwd=tmp_path) for i in range(2)]
     first, second = (json.loads((tmp_path / f"run-{i}" / "summary.json").read_text()) for i in range(2))
     assert [c.returncode for c in codes] == [0, 0], codes[-1].output[-3000:]
     # Same cases, same counts: the second run started from nothing the first one left behind.
-    assert first["counts"] == second["counts"] and first["counts"]["cases"] > 300
-    assert first["families"] == second["families"]
+    assert first["counts"] == second["counts"] and first["counts"]["cases"] > 30  # A_FEW: ~40 (whole: ~1,100)
+    assert first["families"] == second["families"] and first["selection"] == second["selection"]
 
 
 def test_a_run_started_in_a_pytest_project_takes_none_of_its_configuration(tmp_path: Path) -> None:
@@ -70,10 +71,12 @@ def test_a_run_started_in_a_pytest_project_takes_none_of_its_configuration(tmp_p
     only, stop at the first failure, warnings as errors) and its conftest.py do not join the run."""
     (tmp_path / "pytest.ini").write_text("[pytest]\naddopts = --collect-only -x\nfilterwarnings = error\n")
     (tmp_path / "conftest.py").write_text(f"open({str(tmp_path / 'loaded')!r}, 'w').close()\n")
-    result = cli_in_process("run", "--no-html", "--shrink-budget", "0", "--output-dir", tmp_path / "out", cwd=tmp_path)
+    # A selected run: the caller's --collect-only would leave it no case, its conftest.py would be loaded.
+    args = ("run", "--no-html", "--shrink-budget", "0", "-k", A_FEW, "--output-dir", tmp_path / "out")
+    result = cli_in_process(*args, cwd=tmp_path)
     data = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert (result.returncode, data["exit_code"]) == (0, 0), result.output[-3000:]
-    assert data["counts"]["cases"] > 300
+    assert data["counts"]["cases"] > 30  # A_FEW: ~40 (whole: ~1,100); none if only collected
     assert not (tmp_path / "loaded").exists(), "the caller's conftest.py was loaded into the run"
 
 
@@ -92,7 +95,11 @@ def test_a_suite_test_that_raises_makes_the_run_exit_2_not_conformant(
         return original(self, payload, family=family, **how)
 
     monkeypatch.setattr(_probe.Probe, "payload", payload)
-    proc = cli_in_process("run", "--no-html", "--shrink-budget", "0", "--output-dir", tmp_path, cwd=tmp_path)
+    # The broken test beside one that passes: without the bug, this selection is conformant.
+    selection = f"{REGISTERS} or valid-ids"
+    proc = cli_in_process(
+        "run", "--no-html", "--shrink-budget", "0", "-k", selection, "--output-dir", tmp_path, cwd=tmp_path
+    )
     assert proc.returncode == 2, proc.stdout[-1500:] + proc.stderr[-1500:]
     assert "could not judge 1 test(s), first test_valid_space_is_registered[valid-ids]" in proc.stderr
     assert (tmp_path / "summary.json").is_file()  # what was measured is still written
@@ -102,6 +109,7 @@ def test_a_run_in_process_leaves_the_callers_fault_handler_where_it_pointed(tmp_
     # A pytest worker enables faulthandler on its own stderr; a run in it must not re-point it (its
     # session once did, at a stream the test captured, so a later crash of the worker said nothing).
     dump = tmp_path / "fault.log"
+    # Any run's pytest session enables faulthandler: a selected run is one.
     proc = python(
         textwrap.dedent(f"""
             import faulthandler
@@ -110,7 +118,7 @@ def test_a_run_in_process_leaves_the_callers_fault_handler_where_it_pointed(tmp_
             from conformance.target import Target
             log = open({str(dump)!r}, "w")
             faulthandler.enable(file=log)
-            result = run(Target(output_dir=Path({str(tmp_path / "out")!r}), shrink_budget=0))
+            result = run(Target(output_dir=Path({str(tmp_path / "out")!r}), shrink_budget=0, select={REGISTERS!r}))
             print("exit", result.exit_code, flush=True)
             faulthandler._sigsegv()
         """),

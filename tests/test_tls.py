@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CliResult, cli_in_process
+from helpers.selections import A_FEW
 from helpers.wire_servers import Received, WireServer
 
 from conformance.mock import MockServer
@@ -30,6 +31,10 @@ trustme = pytest.importorskip("trustme")
 
 TOKEN = "tls-test-token-0123456789"
 PROXIED_HOST = "staging.faxplus.invalid"
+# The runs that pass: every request of a run (preflight, cases, cleanup) goes through one Wire built from
+# `client_options`. A_FEW has answers that keep the connection (2xx, 400) and one that does not (401): a
+# reused connection and a fresh handshake (and tunnel) each.
+SOME = ("-k", A_FEW)
 
 
 def run_cli(*args: object, env: dict[str, str] | None = None) -> CliResult:
@@ -164,7 +169,7 @@ def test_with_ca_bundle_the_run_passes(https_mock: MockServer, pki: dict[str, Pa
     result = run_cli(
         "run",
         *("--base-url", https_mock.url, "--token", TOKEN, "--ca-bundle", pki["ca"], "--output-dir", tmp_path),
-        "--no-html",
+        *("--no-html", *SOME),
     )
     assert result.returncode == 0, result.output
     assert any(r.path.endswith("/hooks") and r.method == "POST" for r in https_mock.requests)
@@ -194,7 +199,8 @@ def test_ca_bundle_that_is_not_pem_is_a_usage_error(https_mock: MockServer, tmp_
 
 def test_insecure_runs_and_says_so_on_console_and_in_the_report(https_mock: MockServer, tmp_path: Path) -> None:
     result = run_cli(
-        "run", "--base-url", https_mock.url, "--token", TOKEN, "--insecure", "--output-dir", tmp_path, "--no-html"
+        "run",
+        *("--base-url", https_mock.url, "--token", TOKEN, "--insecure", "--output-dir", tmp_path, "--no-html", *SOME),
     )
     assert result.returncode == 0, result.output
     assert INSECURE_WARNING in result.stdout
@@ -232,7 +238,7 @@ def test_with_https_proxy_every_request_goes_through_it(
     base_url = f"https://{PROXIED_HOST}:{mtls_mock.port}/v3"
     result = run_cli(
         "run",
-        *("--base-url", base_url, "--token", TOKEN, "--output-dir", tmp_path, "--no-html"),
+        *("--base-url", base_url, "--token", TOKEN, "--output-dir", tmp_path, "--no-html", *SOME),
         *("--ca-bundle", pki["ca"], "--client-cert", pki["cert"], "--client-key", pki["key"]),
         env={"HTTPS_PROXY": f"http://127.0.0.1:{proxy.server_address[1]}"},
     )
@@ -240,7 +246,7 @@ def test_with_https_proxy_every_request_goes_through_it(
     # The name resolves nowhere but at the proxy: every request the mock answered came through a tunnel.
     assert proxy.tunnels and set(proxy.tunnels) == {f"{PROXIED_HOST}:{mtls_mock.port}"}
     summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
-    assert summary["requests"] > 100 and len(mtls_mock.requests) >= summary["requests"]
+    assert summary["requests"] > 30 and len(mtls_mock.requests) >= summary["requests"]  # A_FEW: ~40 (whole: ~1,100)
 
 
 def test_no_proxy_ignores_the_proxy_variables(
