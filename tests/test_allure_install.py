@@ -20,7 +20,6 @@ from conftest import Watched, cli_in_process, gone, wait_until
 from helpers.fake_npm import FakeNpm, spawn_run, wait_for
 from helpers.selections import REGISTERS
 from helpers.suite_runs import judged_a_family
-from tiers import SYSTEM
 
 from conformance.report import allure_install
 from conformance.report.allure_cli import HtmlUnavailable
