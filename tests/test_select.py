@@ -7,6 +7,9 @@ Runs are in-process (`conformance.run`, the CLI's `main`), against mocks on 127.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,7 @@ from conftest import cli_in_process, run_suite_in_pytest
 from test_engine import assert_every_artifact_says, environment, junit_properties
 
 import conformance
+from conformance.engine import Phase, PhaseStarted
 from conformance.judge import Verdict
 from conformance.mock import FAULTS, MockServer
 from conformance.report import console, outputs
@@ -83,3 +87,42 @@ def test_plain_pytest_k_is_the_runs_selection(tmp_path: Path) -> None:
     assert (proc.returncode, data["exit_code"]) == (1, 1), proc.stdout[-2000:]
     assert data["selection"]["expression"] == CATCHES and data["selection"]["tests"] < data["selection"]["of"]
     assert all(CATCHES in name for name in data["families"])
+
+
+@pytest.mark.parametrize(
+    ("narrowing", "how"),
+    [
+        (("--deselect", "conformance/suite/test_post_hooks.py::test_schemathesis_generation"), "pytest --deselect"),
+        (("conformance/suite/test_post_hooks.py::test_request_envelope",), "pytest node ids"),
+    ],
+    ids=["deselect", "node-ids"],
+)
+def test_plain_pytest_narrowed_otherwise_is_partial_too(tmp_path: Path, narrowing: tuple[str, ...], how: str) -> None:
+    """Plain pytest narrows the suite in other ways than -k: each is a partial run, and says how."""
+    root = Path(conformance.__file__).resolve().parents[1]  # node ids are rooted where `conformance/` is
+    suite = () if how == "pytest node ids" else ("conformance/suite/test_post_hooks.py",)
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-c", os.devnull, "--rootdir", root]
+    with MockServer(token=TOKEN) as mock:
+        proc = subprocess.run(
+            [*map(str, command), *suite, *narrowing, "--base-url", mock.url, "--conformance-output", str(tmp_path)],
+            env={**{k: v for k, v in os.environ.items() if not k.startswith("FAXPLUS_")}, "FAXPLUS_TOKEN": TOKEN},
+            cwd=root, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+    data = json.loads((tmp_path / "summary.json").read_text())
+    assert proc.returncode == 0 == data["exit_code"], proc.stdout[-2000:]
+    selection = data["selection"]
+    assert (selection["by"], selection["expression"]) == ("pytest", how)
+    assert selection["tests"] >= 1 and (selection["of"] is None) == (how == "pytest node ids")
+    summary_md = (tmp_path / "summary.md").read_text().lower()
+    assert f"partial run: {how} ran {selection['tests']} of the suite's" in summary_md
+
+
+def test_a_selected_run_promises_no_total_it_cannot_know(tmp_path: Path) -> None:
+    """The progress line's total: under --select only pytest knows which tests run, so none is given
+    (a warm cache's whole count would read `10/942`)."""
+    events: list[object] = []
+    with MockServer(token=TOKEN) as mock:
+        target = conformance.Target(base_url=mock.url, token=TOKEN, output_dir=tmp_path, select=CATCHES)
+        conformance.run(target, handlers=[events.append])
+    started = [e for e in events if isinstance(e, PhaseStarted) and e.phase is Phase.CASES]
+    assert [e.expected for e in started] == [None]

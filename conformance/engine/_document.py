@@ -122,10 +122,13 @@ def build(run: Session, *, exit_code: int, gaps: tuple[str, ...]) -> dict[str, A
 
 
 def _selection(run: Session) -> dict[str, Any] | None:
-    if run.target.select is None:
-        return None
-    selected, collected = run.selected or (None, None)  # None: not collected (an interrupt came first)
-    return {"expression": run.target.select, "tests": selected, "of": collected}
+    if run.target.select is not None:
+        selected, collected = run.selected or (None, None)  # None: not collected (an interrupt came first)
+        return {"expression": run.target.select, "by": "select", "tests": selected, "of": collected}
+    if run.selected is not None and run.narrowed_by is not None:  # plain pytest's -m, --deselect, node ids
+        selected, collected = run.selected
+        return {"expression": run.narrowed_by, "by": "pytest", "tests": selected, "of": collected}
+    return None
 
 
 def _version(distribution: str) -> str:

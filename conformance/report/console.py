@@ -81,12 +81,9 @@ def closing_line(result: RunResult) -> str:
     complete = "" if result.complete else " · incomplete"
     selection = data.get("selection")
     selected = ""
-    if selection:
-        selected = (
-            f"selected {selection['tests']} of {selection['of']} tests · "
-            if selection["of"] is not None
-            else "selected · "
-        )
+    if selection:  # `selected 12 of 129 tests`, `selected 3 tests`, or `selected` (not collected yet)
+        of = f" of {selection['of']}" if selection["of"] is not None else ""
+        selected = f"selected {selection['tests']}{of} tests · " if selection["tests"] is not None else "selected · "
     counts = f"{selected}{data['counts']['cases']} cases · {data['requests']} requests · {data['duration_s']:.1f} s"
     return f"{_headline(result, fails, warns)} · {counts} · exit {result.exit_code}{complete}"
 

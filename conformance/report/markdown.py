@@ -89,17 +89,21 @@ def selection_line(selection: dict[str, Any] | None) -> str | None:
 
     >>> selection_line({"expression": "numbers", "tests": 12, "of": 130})
     "partial run: --select 'numbers' ran 12 of the suite's 130 tests; the verdict covers only them"
+    >>> selection_line({"expression": "pytest node ids", "by": "pytest", "tests": 1, "of": None})
+    "partial run: pytest node ids ran 1 of the suite's tests; the verdict covers only them"
     >>> selection_line({"expression": "numbers", "tests": None, "of": None})  # interrupted before collecting
     "partial run: --select 'numbers' ran only the suite's tests it matches; the verdict covers only them"
     """
     if not selection:
         return None
-    ran = (
-        f"ran {selection['tests']} of the suite's {selection['of']} tests"
-        if selection["of"] is not None
-        else "ran only the suite's tests it matches"
-    )
-    return f"partial run: --select {selection['expression']!r} {ran}; the verdict covers only them"
+    if selection["of"] is not None:
+        ran = f"ran {selection['tests']} of the suite's {selection['of']} tests"
+    elif selection["tests"] is not None:
+        ran = f"ran {selection['tests']} of the suite's tests"
+    else:
+        ran = "ran only the suite's tests it matches"
+    how = selection["expression"] if selection.get("by") == "pytest" else f"--select {selection['expression']!r}"
+    return f"partial run: {how} {ran}; the verdict covers only them"
 
 
 def cleanup_line(cleanup: dict[str, Any]) -> str:

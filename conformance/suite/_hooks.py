@@ -41,13 +41,15 @@ class CasesRun:
         self.on_finish = on_finish
         self.session: Session | None = None
         self.order: list[str] = []  # the tests to run, in order: their recorded cases go out ahead
-        self.deselected = 0  # by `-k` (--select)
-        self.selected: tuple[int, int] | None = None  # (selected, collected) under a selection
+        self.deselected = 0  # by `-k` (--select), or plain pytest's `-m` and `--deselect`
+        # (tests selected, tests of the suite; None: not known) when only some of the suite runs.
+        self.selected: tuple[int, int | None] | None = None
+        self.narrowed_by: str | None = None  # plain pytest's own narrowing, other than -k: how
 
     def open(self) -> Session:
         if self.session is None:
             self.session = self._opener()
-            self.session.selected = self.selected
+            self._tell(self.session)
             self.session.send_ahead(self.order)
         return self.session
 
@@ -59,14 +61,29 @@ class CasesRun:
         self.deselected += len(items)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        if session.config.option.keyword:  # a selection: the reports say how much of the suite it is
-            self.selected = (len(session.items), len(session.items) + self.deselected)
+        self._narrowing(session)
         # An xdist worker runs only some of the tests it collected: it sends nothing ahead.
         if not hasattr(session.config, "workerinput"):
             self.order = [cache_name(item.nodeid) for item in session.items]
             if self.session is not None:  # opened before collection (the engine does, to fail early)
-                self.session.selected = self.selected
+                self._tell(self.session)
                 self.session.send_ahead(self.order)
+
+    def _narrowing(self, session: pytest.Session) -> None:
+        """Whether only some of the suite runs, and how: the reports then say the run is partial. The
+        CLI narrows only by -k; plain pytest also by -m, --deselect and node ids."""
+        option, items = session.config.option, len(session.items)
+        named = [arg for arg in session.config.args if "::" in arg]  # node ids: the rest was never collected
+        if option.keyword or self.deselected or named:
+            self.selected = (items, None if named else items + self.deselected)
+        if not option.keyword and self.selected is not None:
+            ways = [f"-m {option.markexpr!r}"] if getattr(option, "markexpr", "") else []
+            ways += ["--deselect"] if getattr(option, "deselect", None) else []
+            ways += ["node ids"] if named else []
+            self.narrowed_by = "pytest " + (" and ".join(ways) or "arguments")
+
+    def _tell(self, session: Session) -> None:
+        session.selected, session.narrowed_by = self.selected, self.narrowed_by
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:

@@ -64,8 +64,10 @@ class Session:
     broken: list[str] = field(default_factory=list)
     # Families skipped because this contract does not have the rule they break: name → one-line reason.
     skipped: dict[str, str] = field(default_factory=dict)
-    # Under --select (pytest's -k): (tests selected, tests collected), once pytest has collected them.
-    selected: tuple[int, int] | None = None
+    # Under --select (pytest's -k), or plain pytest narrowed by -m, --deselect or node ids: (tests
+    # selected, tests of the suite or None), once pytest has collected them; and how, if not by -k.
+    selected: tuple[int, int | None] | None = None
+    narrowed_by: str | None = None
     run_domain: str = field(init=False)
     sender: Sender = field(init=False)
     sweeper: Sweeper | None = field(init=False, default=None)  # deletes what a 2xx registered, as it comes
@@ -152,8 +154,8 @@ class Session:
 
     def expected_cases(self) -> int | None:
         """How many cases the tests will judge, when the ci tier replays recorded ones (else None)."""
-        if self.cases is None or not self.cases.tests:
-            return None
+        if self.cases is None or not self.cases.tests or self.target.select is not None:
+            return None  # under --select only pytest knows which tests run: no total
         return sum(len(records) for records in self.cases.tests.values())
 
     def interrupt(self) -> None:
