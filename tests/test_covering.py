@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.selections import A_FEW
 
 import conformance
 from conformance.contract import load, vendored
@@ -25,10 +26,15 @@ from conformance.strategies._covering import broken_rules, covered_rules, rule_f
 VENDORED = vendored()  # the contract these tests judge by
 
 TOKEN = "covering-token-41c"
+# The OAuth path (its envelope test and its credential probes), and `A_FEW` on the default path: what
+# the servers below do differently is there, and the default path's refusals are what tells "off the
+# default path" from "validates nothing" (the OAuth path alone accepts every invalid Webhook).
+OAUTH_AND_DEFAULT = f"{A_FEW} or client-oauth"
 
 
 def run(server: MockServer, out: Path, **target: Any) -> dict[str, Any]:
-    options = {"base_url": server.url, "token": TOKEN, "output_dir": out, "shrink_budget": 0, "timeout": 5, **target}
+    options = {"base_url": server.url, "token": TOKEN, "output_dir": out, "shrink_budget": 0, "timeout": 5}
+    options |= {"select": OAUTH_AND_DEFAULT, **target}
     return conformance.run(conformance.Target(**options)).as_dict()
 
 

@@ -3,6 +3,10 @@
 The server below rejects valid Webhooks whose target has a query string and those with more than
 5 numbers: two root causes, which the suite must report as two groups, each reproduced by the
 smallest Webhook that still fails and named by what sets it apart, the same every run.
+
+Both defects are in valid Webhooks, so the runs select the valid-space tests only (`SHRINKS`): their
+cases reach both, and `valid-events`, `valid-ids` and `valid-targets` all send targets with a query
+string, so one cause still gathers several families (a whole run finds the same two groups).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from conformance.mock._fault import Fault
 from conformance.mock._reply import Reply, Request, error_reply
 
 TOKEN = "shrink-token-4b9d"
+SHRINKS = "test_valid_space_is_registered"  # valid-numbers, -events, -targets, -ids: ~110 requests of ~1,100
 
 
 def picky(request: Request, ctx: Context) -> Reply | None:
@@ -36,7 +41,8 @@ PICKY = Fault("picky", "query strings and long number lists rejected", frozenset
 def run(out: Path, *extra: str) -> dict:
     with MockServer(token=TOKEN, fault=PICKY) as mock:
         result = cli_in_process(
-            "run", "--base-url", mock.url, "--no-html", "--output-dir", out, *extra, env={"FAXPLUS_TOKEN": TOKEN}
+            *("run", "--base-url", mock.url, "--no-html", "--output-dir", out, "-k", SHRINKS, *extra),
+            env={"FAXPLUS_TOKEN": TOKEN},
         )
         assert mock.store.all() == [], "webhooks registered while shrinking are cleaned up too"
     assert result.returncode == 1, result.output[-2000:]
