@@ -3,7 +3,8 @@ label, a later run reports what earlier runs left, and `faxplus-conformance clea
 only those.
 
 The server is the reference mock on 127.0.0.1; the killed run is the real CLI, killed with SIGKILL (the
-later run and `cleanup` are the CLI's main, in this process).
+later run and `cleanup` are the CLI's main, in this process). The runs are REGISTERS (`-k`): valid
+Webhooks, each registered, all that leftovers and cleanup are made of.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from conftest import Watched, cli_in_process, run_cli, spawn_cli, wait_until
+from helpers.selections import REGISTERS
 
 from conformance.mock import MockServer, Reply
 from conformance.send import new_label
@@ -57,6 +59,7 @@ def test_after_sigkill_a_later_run_reports_the_leftovers_and_cleanup_removes_the
         keep = mock.store.add(dict(SOMEONE_ELSES))
         proc = spawn_cli(
             *("run", "--base-url", mock.url, "--no-html", "--output-dir", tmp_path / "killed", "--rate", "100"),
+            *("-k", REGISTERS),  # ~27 cases: still registering when 6 are live (--max-live 10)
             env={"FAXPLUS_TOKEN": TOKEN},
         )
         wait_until(proc, lambda: len(mock.store.all()) >= 6)
@@ -67,6 +70,7 @@ def test_after_sigkill_a_later_run_reports_the_leftovers_and_cleanup_removes_the
 
         later = cli_in_process(
             *("run", "--base-url", mock.url, "--no-html", "--output-dir", tmp_path / "later", "--shrink-budget", "0"),
+            *("-k", REGISTERS),  # its own webhooks too, which it must not count as an earlier run's
             env={"FAXPLUS_TOKEN": TOKEN},
         )
         reported = json.loads((tmp_path / "later" / "summary.json").read_text())["cleanup"]["earlier_runs"]
@@ -107,7 +111,9 @@ def test_after_a_double_signal_the_artifacts_list_what_was_left_behind(tmp_path:
     with HangingDeletes(token=TOKEN) as mock:
         proc = spawn_cli(
             *("run", "--base-url", mock.url, "--no-html", "--output-dir", tmp_path, "--max-live", "0"),
-            *("--timeout", "60", "--cleanup-timeout", "60"),
+            # REGISTERS at 20 requests/s: still sending (~27 cases) when the first signal comes, not
+            # already in the cleanup whose start the test waits for (a whole run needed no --rate).
+            *("--timeout", "60", "--cleanup-timeout", "60", "-k", REGISTERS, "--rate", "20"),
             env={"FAXPLUS_TOKEN": TOKEN},
         )
         run = Watched(proc)

@@ -4,6 +4,10 @@ refused, transport faults ending in their documented result, baselines of known 
 Every server here is real and listens on 127.0.0.1. Every run is the real CLI: its `main` in this
 process where the test judges what the run did and wrote (`cli_in_process`), a subprocess where the
 process itself is observed (a signal, a usage error's one line on stderr).
+
+Each run is a selection of the suite's tests (`-k`, tests/helpers/selections.py): what is checked here
+is the run's machinery (cleanup, signals, 429s, baselines, usage errors), not what the whole suite
+finds, and a selection costs ~0.3 s of CPU where a whole run costs ~7 s.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import CliResult, cli_in_process, run_cli, spawn_cli, wait_until
+from conftest import CliResult, SharedRuns, cli_in_process, run_cli, spawn_cli, wait_until
+from helpers.selections import A_FEW, REGISTERS
 
 from conformance.mock import FAULTS, Fault, MockServer
 from conformance.mock._reply import Reply
@@ -28,15 +33,20 @@ from conformance.send._politeness import Pace, retry_after
 from conformance.target import Target
 
 TOKEN = "safety-token-91c"
+FAULT = "numbers-min-items-ignored"  # the known violation of the failing run and the baseline
+# A_FEW (valid Webhooks, registered and deleted; numbers-empty, which catches FAULT) and one client
+# envelope: on it numbers-empty is a finding too, baselined as `numbers-empty@envelope-chunked`.
+FAILING = f"{A_FEW} or (test_client_envelope_is_accepted and envelope-chunked)"
 
 
-def cli(*args: str, out: Path, process: bool = False) -> CliResult:
-    """`run ARGS`: in this process, or (`process`) the CLI as a subprocess of its own. The subprocesses
-    meet a server that is not there or not HTTP (a 1 s deadline ends them soon); the runs in this
-    process share its cores with the mock's threads, so a loaded machine must not make a prompt answer
-    a transport finding (15 s, as the sweeps)."""
+def cli(*args: str, out: Path, select: str, process: bool = False) -> CliResult:
+    """`run -k SELECT ARGS`: in this process, or (`process`) the CLI as a subprocess of its own. The
+    subprocesses meet a server that is not there or not HTTP (a 1 s deadline ends them soon); the runs
+    in this process share its cores with the mock's threads, so a loaded machine must not make a prompt
+    answer a transport finding (15 s, as the sweeps)."""
     run, timeout = (run_cli, "1") if process else (cli_in_process, "15")
-    return run("run", "--no-html", "--timeout", timeout, "--output-dir", out, *args, env={"FAXPLUS_TOKEN": TOKEN})
+    options = ("--no-html", "--timeout", timeout, "--output-dir", out, "-k", select)
+    return run("run", *options, *args, env={"FAXPLUS_TOKEN": TOKEN})
 
 
 def summary(out: Path) -> dict:
@@ -52,14 +62,21 @@ def one_line_error(proc: CliResult) -> str:
 
 
 @pytest.fixture(scope="module")
-def failing_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[CliResult, Path, list]:
+def failing_run(shared_runs: SharedRuns) -> tuple[CliResult, Path, list]:
     """One run against a mock with a known violation: its result, its reports, what it left registered
-    (read by the cleanup test and, as the run before any baseline, by the baseline test)."""
-    out = tmp_path_factory.mktemp("failing")
-    with MockServer(token=TOKEN, fault=FAULTS["numbers-min-items-ignored"]) as mock:
-        proc = cli("--base-url", mock.url, out=out)
-        left = mock.store.all()
-    return proc, out, left
+    (read by the cleanup test and, as the run before any baseline, by the baseline test). Once per
+    session (`shared_runs`): the two tests may run on different xdist workers."""
+
+    def produce(out: Path) -> CliResult:
+        with MockServer(token=TOKEN, fault=FAULTS[FAULT]) as mock:
+            proc = cli("--base-url", mock.url, out=out, select=FAILING)
+            left = mock.store.all()
+        (out / "left.json").write_text(json.dumps(left))
+        return proc
+
+    proc = shared_runs("staging-safety-failing", produce)
+    assert proc is not None and proc.output_dir is not None
+    return proc, proc.output_dir, json.loads((proc.output_dir / "left.json").read_text())
 
 
 # --- cleanup ------------------------------------------------------------------------------------
@@ -72,13 +89,16 @@ def test_failing_run_leaves_nothing_registered(failing_run: tuple[CliResult, Pat
 
 def test_webhooks_are_deleted_as_the_run_goes_not_only_at_the_end(tmp_path: Path) -> None:
     with MockServer(token=TOKEN) as mock:
-        proc = cli("--base-url", mock.url, "--no-case-cache", out=tmp_path)  # every case sent as its test runs
+        # Every case sent as its test runs; REGISTERS: ~27 cases, each registers a webhook.
+        proc = cli("--base-url", mock.url, "--no-case-cache", out=tmp_path, select=REGISTERS)
         methods = [request.method for request in mock.requests]
         left = mock.store.all()
     assert proc.returncode == 0
     last_case = max(i for i, method in enumerate(methods) if method == "POST")
     deletes = methods.count("DELETE")
-    assert deletes == summary(tmp_path)["cleanup"]["deleted"] > 20
+    data = summary(tmp_path)
+    # Each case's webhook deleted once (a whole run asserted only > 20: not every case registers there).
+    assert deletes == data["cleanup"]["deleted"] == data["counts"]["cases"] > 20
     # Most are deleted while cases are still being sent: at the end, cleanup only checks.
     assert methods[:last_case].count("DELETE") > deletes / 2
     assert left == []
@@ -125,7 +145,7 @@ def test_webhooks_registered_without_a_usable_id_are_found_by_their_run_domain(t
     # URL target it sent lives on the run's own subdomain of example.com, so cleanup finds them.
     # What it cannot attribute are schemathesis's non-URL edge targets ("", noise): never callable.
     with MockServer(token=TOKEN, fault=FAULTS["webhook-id-renamed"]) as mock:
-        proc = cli("--base-url", mock.url, out=tmp_path)
+        proc = cli("--base-url", mock.url, out=tmp_path, select=REGISTERS)  # ~27 webhooks, their ids unknown
         left = mock.store.all()
     assert proc.returncode == 1
     assert summary(tmp_path)["cleanup"]["deleted"] > 20
@@ -135,7 +155,7 @@ def test_webhooks_registered_without_a_usable_id_are_found_by_their_run_domain(t
 
 def test_no_cleanup_keeps_what_was_registered(tmp_path: Path) -> None:
     with MockServer(token=TOKEN) as mock:
-        proc = cli("--base-url", mock.url, "--no-cleanup", out=tmp_path)
+        proc = cli("--base-url", mock.url, "--no-cleanup", out=tmp_path, select=REGISTERS)
         left = mock.store.all()
     assert proc.returncode == 0
     assert len(left) > 0
@@ -143,11 +163,13 @@ def test_no_cleanup_keeps_what_was_registered(tmp_path: Path) -> None:
 
 def test_sigint_mid_run_still_cleans_up_and_writes(tmp_path: Path) -> None:
     with MockServer(token=TOKEN) as mock:
+        # REGISTERS at 30 requests/s: ~27 POSTs and as many DELETEs, ~2 s of sending to interrupt.
         proc = spawn_cli(
-            *("run", "--base-url", mock.url, "--no-html", "--output-dir", tmp_path, "--rate", "150"),
+            *("run", "--base-url", mock.url, "--no-html", "--output-dir", tmp_path, "--rate", "30", "-k", REGISTERS),
             env={"FAXPLUS_TOKEN": TOKEN},
         )
-        wait_until(proc, lambda: len(mock.store.all()) >= 5)
+        # Mid-run: 5 webhooks live for cleanup, and a case already judged (a DELETE follows its judgement).
+        wait_until(proc, lambda: len(mock.store.all()) >= 5 and any(r.method == "DELETE" for r in mock.requests))
         proc.send_signal(signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=120)
         left = mock.store.all()
@@ -181,7 +203,7 @@ def _throttle_first(n: int, retry: str) -> Fault:
 def test_429_with_retry_after_slows_the_run_instead_of_failing_it(tmp_path: Path) -> None:
     # The preflight sees the first 429 itself; the suite must wait out the other two.
     with MockServer(token=TOKEN, fault=_throttle_first(3, "1")) as mock:
-        proc = cli("--base-url", mock.url, out=tmp_path)
+        proc = cli("--base-url", mock.url, out=tmp_path, select=REGISTERS)  # the 429s meet valid Webhooks
     data = summary(tmp_path)
     assert proc.returncode == 0, proc.stdout[-1500:]
     assert [f for f in data["findings"] if f["verdict"] == "fail"] == []
@@ -190,7 +212,7 @@ def test_429_with_retry_after_slows_the_run_instead_of_failing_it(tmp_path: Path
 
 def test_429_beyond_the_wait_budget_ends_incomplete(tmp_path: Path) -> None:
     with MockServer(token=TOKEN, fault=_throttle_first(10**9, "1")) as mock:
-        proc = cli("--base-url", mock.url, "--max-wait", "2", out=tmp_path)
+        proc = cli("--base-url", mock.url, "--max-wait", "2", out=tmp_path, select=REGISTERS)
     line = one_line_error(proc)
     assert "429" in line and "--rate" in line
     assert summary(tmp_path)["counts"]["not_sent"] > 0
@@ -216,18 +238,24 @@ def test_pace_spaces_requests(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # --- production guard and transport faults ------------------------------------------------------
 def test_production_host_is_refused(tmp_path: Path) -> None:
-    line = one_line_error(cli("--base-url", "https://restapi.fax.plus/v3", out=tmp_path, process=True))
+    line = one_line_error(
+        cli("--base-url", "https://restapi.fax.plus/v3", out=tmp_path, select=REGISTERS, process=True)
+    )
     assert "--allow-production" in line
 
 
 def test_dns_failure_is_a_usage_error(tmp_path: Path) -> None:
-    line = one_line_error(cli("--base-url", "http://no-such-host.invalid/v3", out=tmp_path, process=True))
+    line = one_line_error(
+        cli("--base-url", "http://no-such-host.invalid/v3", out=tmp_path, select=REGISTERS, process=True)
+    )
     assert "no-such-host.invalid" in line
 
 
 def test_tls_failure_is_a_usage_error(tmp_path: Path) -> None:
     with MockServer(token=TOKEN) as mock:  # plain HTTP: a TLS handshake against it fails
-        line = one_line_error(cli("--base-url", f"https://127.0.0.1:{mock.port}/v3", out=tmp_path, process=True))
+        line = one_line_error(
+            cli("--base-url", f"https://127.0.0.1:{mock.port}/v3", out=tmp_path, select=REGISTERS, process=True)
+        )
     assert "TLS" in line or "SSL" in line or "cannot reach" in line
 
 
@@ -256,7 +284,9 @@ def not_http() -> Iterator[int]:
 
 
 def test_server_that_is_not_http_is_a_usage_error(tmp_path: Path, not_http: int) -> None:
-    line = one_line_error(cli("--base-url", f"http://127.0.0.1:{not_http}/v3", out=tmp_path, process=True))
+    line = one_line_error(
+        cli("--base-url", f"http://127.0.0.1:{not_http}/v3", out=tmp_path, select=REGISTERS, process=True)
+    )
     assert "HTTP" in line
 
 
@@ -266,20 +296,22 @@ def test_baseline_turns_a_known_finding_into_a_pass_and_reports_stale_entries(
 ) -> None:
     baseline = tmp_path / "baseline.json"
     first = failing_run[0]  # the same server and options, no baseline yet
-    with MockServer(token=TOKEN, fault=FAULTS["numbers-min-items-ignored"]) as mock:
-        written = cli("--base-url", mock.url, "--baseline", str(baseline), "--update-baseline", out=tmp_path / "b")
-        gated = cli("--base-url", mock.url, "--baseline", str(baseline), out=tmp_path / "c")
+    with MockServer(token=TOKEN, fault=FAULTS[FAULT]) as mock:
+        options = ("--base-url", mock.url, "--baseline", str(baseline))
+        written = cli(*options, "--update-baseline", out=tmp_path / "b", select=FAILING)
+        gated = cli(*options, out=tmp_path / "c", select=FAILING)
     assert first.returncode == 1
     assert written.returncode == 0
-    # The family on the default path, and its smallest member on every envelope (`FAMILY@ENVELOPE`).
+    # The family on the default path, and its smallest member on every envelope (`FAMILY@ENVELOPE`):
+    # FAILING selects one envelope, enough for a FAMILY@ENVELOPE id to be written, matched and stale.
     accepted = [e["id"] for e in json.loads(baseline.read_text())["accepted"]]
-    assert "numbers-empty::status" in accepted
+    assert "numbers-empty::status" in accepted and "numbers-empty@envelope-chunked::status" in accepted
     assert all(re.fullmatch(r"numbers-empty(@[a-z0-9-]+)?::status", entry) for entry in accepted), accepted
     assert gated.returncode == 0, gated.stdout[-1500:]
     assert sorted(summary(tmp_path / "c")["baseline"]["matched"]) == sorted(accepted)
 
     with MockServer(token=TOKEN) as mock:  # the deviation is fixed: the entry is stale
-        fixed = cli("--base-url", mock.url, "--baseline", str(baseline), out=tmp_path / "d")
+        fixed = cli("--base-url", mock.url, "--baseline", str(baseline), out=tmp_path / "d", select=FAILING)
     assert fixed.returncode == 0
     assert sorted(summary(tmp_path / "d")["baseline"]["stale"]) == sorted(accepted)
     assert "numbers-empty::status" in fixed.stdout
