@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 from filelock import FileLock, Timeout
+from helpers.processes import is_process
 
 from conformance.mock import MockServer
 
@@ -174,12 +175,11 @@ class Watched:
 
 
 def gone(pid: int, within: float) -> bool:
-    """Whether process `pid` has ended within `within` seconds (a child that must not outlive its run)."""
+    """Whether process `pid` has ended within `within` seconds (a child that must not outlive its run).
+    A thread's id or a zombie is no process (tests/helpers/processes.py)."""
     ends = time.monotonic() + within
     while time.monotonic() < ends:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not is_process(pid):
             return True
         time.sleep(0.05)
     return False

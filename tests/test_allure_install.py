@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Watched, cli_in_process, gone, wait_until
+from conftest import Watched, cli_in_process, wait_until
 from helpers.fake_npm import FakeNpm, spawn_run, wait_for
 from helpers.selections import REGISTERS
 from helpers.suite_runs import judged_a_family
@@ -49,7 +49,7 @@ def on_path(fake: FakeNpm, monkeypatch: pytest.MonkeyPatch) -> FakeNpm:
 
 
 def all_gone(fake: FakeNpm) -> bool:
-    return bool(fake.pids()) and all(gone(pid, within=10) for pid in fake.pids())
+    return fake.all_gone(within=10)
 
 
 # --- the install on its own ---------------------------------------------------------------------

@@ -279,6 +279,11 @@ class AllureInstall:
                 raise HtmlUnavailable(f"could not start npm ci: {exc}; fix Node.js/npm {NO_HTML}") from exc
             if self._stopped is not None:
                 _kill_group(self._proc)
+            if posix:
+                # Ended but not reaped: until it is, no new process can take its pid, and so its
+                # group's id; only then is whatever it left running killed with that id.
+                os.waitid(os.P_PID, self._proc.pid, os.WEXITED | os.WNOWAIT)
+                _kill_group(self._proc)  # whatever it left running (none after a clean install)
             rc = self._proc.wait()
             if self._proc.stdin is not None:
                 self._proc.stdin.close()
@@ -286,7 +291,6 @@ class AllureInstall:
                 _write_marker(pkg_dir)
                 self.npm_seconds = time.monotonic() - started
                 return cli
-            _kill_group(self._proc)  # whatever it left running
             if self._stopped is not None:
                 raise HtmlUnavailable(self._stopped)
             text = _read(err) or _read(out)

@@ -15,16 +15,16 @@ killing it alone. The ``cli.js`` it writes is a stand-in Allure: ``generate --co
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from .processes import is_process, kill_if
 
 SCRIPT = """#!/bin/sh
 echo "npm $$ $*" >> "{log}"
@@ -105,11 +105,33 @@ class FakeNpm:
         """npm and its child are up."""
         return any(words[0] == "child" for words in self.lines())
 
+    def ours(self, pid: int) -> bool:
+        """Whether process `pid` is one the fake started: npm and its child both have the fake's
+        folder first on PATH, which no other process has (it is the test's own temporary folder)."""
+        try:
+            environ = Path(f"/proc/{pid}/environ").read_bytes()
+        except OSError:
+            return False
+        return f"PATH={self.bin_dir}{os.pathsep}".encode() in environ
+
+    def running(self) -> list[int]:
+        """What the fake started that still runs (never a later process that reuses one of its pids)."""
+        return [pid for pid in self.pids() if is_process(pid) and self.ours(pid)]
+
+    def all_gone(self, within: float) -> bool:
+        """Whether it started anything, and all of it has ended within `within` seconds."""
+        ends = time.monotonic() + within
+        while self.running():
+            if time.monotonic() > ends:
+                return False
+            time.sleep(0.05)
+        return bool(self.pids())
+
     def kill_leftovers(self) -> None:
-        """The test stops what it started, whatever the code under test did."""
+        """The test stops what it started, whatever the code under test did, and only that: a pid
+        that ended long ago may be another process's or a thread's now (tests/helpers/processes.py)."""
         for pid in self.pids():
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGKILL)
+            kill_if(pid, self.ours)
 
 
 def spawn_run(fake: FakeNpm, *args: object, env: dict[str, str]) -> subprocess.Popen[str]:
