@@ -1,7 +1,8 @@
 """Strict JSON, the one reading every part of the suite shares (judge, sender, mock, SDK gate).
 
 RFC 8259 only: UTF-8, no NaN or Infinity (Python's `json` accepts both by default). Escaped lone
-surrogates (`"\\ud800"`) are legal JSON text and parse to a lone surrogate.
+surrogates (`"\\ud800"`) are legal JSON text and parse to a lone surrogate. No text nested deeper
+than `MAX_NESTING` reaches a recursive parser (see there).
 
 >>> strict_json(b'{"a": NaN}') is MISSING
 True
@@ -10,9 +11,21 @@ True
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
-__all__ = ["MISSING", "parse", "shallow_json", "strict_json"]
+__all__ = ["MAX_NESTING", "MISSING", "check_nesting", "deeper_than", "parse", "shallow_json", "strict_json"]
+
+MAX_NESTING = 128
+"""How deep containers may nest before the suite reads a text as too deep for it (serde_json's own
+default limit), found without recursing. Python's `json` and `json5` recurse, and the recursion
+limit is the process's: a thread of the mock or the sender deep in a 5,000-deep body when the main
+thread lowers it (Hypothesis does, each time it ends a draw) ends the whole process with "Cannot
+recover from stack overflow" (an abort: CI lost xdist workers so). Below this bound no parse of a
+thread comes near any limit, and the answer to a deep body no longer depends on what the limit was."""
+
+# A JSON string (its brackets are not structure) or one bracket.
+_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 
 MISSING: Any = object()  # what `strict_json` returns for a body that is not JSON
 
@@ -21,8 +34,41 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def deeper_than(text: str | bytes, limit: int = MAX_NESTING) -> bool:
+    """Whether `text` nests containers more than `limit` deep; brackets inside strings do not count.
+    Bytes are read one character a byte (the brackets and quotes of UTF-8 and UTF-16 alike).
+
+    >>> deeper_than('[[["]]]]"]]]', 2)
+    True
+    >>> deeper_than('{"a": "[[[["}', 1)
+    False
+    """
+    if isinstance(text, bytes):
+        text = text.decode("latin-1")
+    if text.count("[") + text.count("{") <= limit:  # most texts: no scan at all
+        return False
+    depth = 0
+    for match in _TOKENS.finditer(text):
+        token = match.group()
+        if token == "[" or token == "{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif token == "]" or token == "}":
+            depth -= 1
+    return False
+
+
+def check_nesting(text: str | bytes, limit: int = MAX_NESTING) -> None:
+    """RecursionError, as a recursive parser's own, if `text` nests deeper than `limit`: what reads
+    a request body calls this first, and so never recurses that deep."""
+    if deeper_than(text, limit):
+        raise RecursionError(f"JSON nested deeper than {limit} levels")
+
+
 def parse(text: str) -> Any:
-    """`text` as strict JSON; ValueError when it is not."""
+    """`text` as strict JSON; ValueError when it is not, RecursionError when it nests past `MAX_NESTING`."""
+    check_nesting(text)
     return json.loads(text, parse_constant=_reject_constant)
 
 

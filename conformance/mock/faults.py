@@ -18,6 +18,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from conformance.json_body import check_nesting
+
 from ._behaviour import (
     Context,
     Stage,
@@ -1111,7 +1113,13 @@ def _no_constant(name: str) -> Any:
 
 
 def _utf8_json(**options: Any) -> Callable[[bytes], Any]:
-    return lambda body: json.loads(body.decode("utf-8"), parse_constant=_no_constant, **options)
+    return lambda body: _json_loads(body.decode("utf-8"), **options)
+
+
+def _json_loads(body: str | bytes, **options: Any) -> Any:
+    """`json.loads`, past `MAX_NESTING` a RecursionError without recursing (json_body.MAX_NESTING says why)."""
+    check_nesting(body)
+    return json.loads(body, parse_constant=_no_constant, **options)
 
 
 class _NumberOverflow(ArithmeticError):
@@ -1259,7 +1267,7 @@ F(
         "utf16-detected",
         "reads the body with `json.loads(bytes)`, which detects UTF-16 and UTF-32 (RFC 4627), and registers it",
         frozenset({"body-utf16::status"}),
-        stages={"parse": _parser(lambda body: json.loads(body, parse_constant=_no_constant))},
+        stages={"parse": _parser(_json_loads)},
     )
 )
 F(
