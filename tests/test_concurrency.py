@@ -46,7 +46,10 @@ def test_rate_caps_requests_per_second_across_all_sending_threads() -> None:
         arrivals = sorted(server.arrivals)
     gaps = [b - a for a, b in zip(arrivals, arrivals[1:], strict=False)]
     # 40/s is one every 25 ms; scheduling jitter may bunch two arrivals, never the run as a whole.
-    assert arrivals[-1] - arrivals[0] >= 19 * 0.025 * 0.9, gaps
+    # From the second arrival on: the first also waits for its connection, which a loaded machine
+    # delays by tens of ms (CI: 0.419 s from the first, where 0.428 s was asked). Uncapped, the 20
+    # arrive within ~30 ms.
+    assert arrivals[-1] - arrivals[1] >= 18 * 0.025 * 0.8, gaps
 
 
 def test_a_429_holds_every_sending_thread_once_and_is_charged_once() -> None:
