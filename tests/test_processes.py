@@ -1,7 +1,7 @@
 """A test signals only what it started (tests/helpers/processes.py): a pid it recorded may belong to
 another process, or to a thread of one, once the process it named has ended. On Linux a signal sent
-to a thread's id reaches the whole process: a stale `os.kill(pid, SIGKILL)` once took down an xdist
-worker whose in-process mock had just given that id to a connection's thread."""
+to a thread's id reaches the whole process: a stale `os.kill(pid, SIGKILL)` can take down an xdist
+worker whose in-process mock has just given that id to a connection's thread."""
 
 from __future__ import annotations
 

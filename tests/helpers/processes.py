@@ -4,9 +4,9 @@ connexion), and the pids a test may signal.
 A pid a test recorded (a fake npm's, a run's child's) may be reused once that process has ended, and
 on Linux threads share the pid space: `os.kill(tid, SIGKILL)` takes down the whole process the
 thread belongs to. A pytest worker whose in-process mock starts a thread per connection goes through
-thousands of ids a minute (`pid_max` is 32,768 here), so a kill of a pid that ended a while ago once
-killed an xdist worker mid-test. A test therefore signals only a live process that is still its own:
-`is_process` and `kill_if` below.
+thousands of ids a minute (`pid_max` is 32,768 here), so a kill of a pid that ended a while ago can
+kill an xdist worker mid-test (CI's lost workers had another cause: tests/test_nesting.py). A test
+therefore signals only a live process that is still its own: `is_process` and `kill_if` below.
 """
 
 from __future__ import annotations
