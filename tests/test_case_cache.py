@@ -119,6 +119,20 @@ def test_the_cache_file_round_trips_and_only_kept_tests_are_written(tmp_path: Pa
     assert CaseCache.open(tmp_path, "k2", DOMAIN, ()).plan("t::a") is None  # another key, another file
 
 
+def test_the_cache_counts_what_each_test_judged_for_the_progress_total(tmp_path: Path) -> None:
+    cache = CaseCache.open(tmp_path, "k", DOMAIN, ())
+    assert cache.expected() is None  # nothing recorded: no total
+    cache.keep("t::a", [record({"event": "fax_sent"})])
+    cache.count("t::a", 1)
+    cache.count("t::auth", 7)  # never cached (it holds a credential), yet its cases count
+    cache.save()
+    assert CaseCache.open(tmp_path, "k", DOMAIN, ()).expected() == 8
+    again = CaseCache.open(tmp_path, "k", DOMAIN, ())
+    again.count("t::auth", 9)  # the same cases, counted anew: the file follows
+    again.save()
+    assert CaseCache.open(tmp_path, "k", DOMAIN, ()).expected() == 10
+
+
 def test_a_damaged_cache_file_is_ignored(tmp_path: Path) -> None:
     (tmp_path / "cases-k.json").write_text("{not json")
     assert CaseCache.open(tmp_path, "k", DOMAIN, ()).plan("t::a") is None

@@ -34,6 +34,17 @@ def test_ci_gets_a_plain_line_every_tenth_of_the_cases_with_an_eta() -> None:
     assert out.getvalue().splitlines()[-1] == "progress: cases done in 2.5 s (25 cases)"
 
 
+def test_a_total_the_run_outgrows_is_dropped_not_shown_past_100_percent() -> None:
+    out, clock = io.StringIO(), Clock()
+    progress = Progress(out, live=False, clock=clock)
+    progress(PhaseStarted(Phase.CASES, expected=10))
+    for _ in range(12):
+        clock.now += 1.0
+        progress(judged())
+    assert progress.status(clock.now) == "cases 12 · 1 cases/s · 12.0 s"
+    assert "/10" not in out.getvalue().splitlines()[-1]
+
+
 def test_ci_without_a_known_total_gets_a_line_every_ten_seconds() -> None:
     out, clock = io.StringIO(), Clock()
     progress = Progress(out, live=False, clock=clock)

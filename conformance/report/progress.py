@@ -99,13 +99,13 @@ class Progress:
         if self.phase is not Phase.CASES:
             return f"{self.phase} …"
         took = max(now - self._began, 1e-9)
-        parts = [f"cases {self.done}" + (f"/{self.expected}" if self.expected else "")]
-        if self.expected:
-            parts[0] += f" ({min(100, 100 * self.done // self.expected)}%)"
+        # A total the run has outgrown was wrong (a cache from an older count): better none than 1034/942.
+        expected = self.expected if self.expected and self.done <= self.expected else None
+        parts = [f"cases {self.done}" + (f"/{expected} ({100 * self.done // expected}%)" if expected else "")]
         rate = self.done / took
         parts += [f"{rate:.0f} cases/s", f"{took:.1f} s"]
-        if self.expected and rate > 0 and self.done < self.expected:
-            parts.append(f"ETA {(self.expected - self.done) / rate:.1f} s")
+        if expected and rate > 0 and self.done < expected:
+            parts.append(f"ETA {(expected - self.done) / rate:.1f} s")
         return " · ".join(parts)
 
     def _counts(self) -> str:

@@ -220,6 +220,10 @@ class CaseCache:
     secrets: tuple[str, ...]
     tests: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     recorded: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Cases each test judged last time, cached or not (the auth probes are never cached): the
+    # progress line's total. The same key means the same code, so the same count.
+    judged: dict[str, int] = field(default_factory=dict)
+    counted: dict[str, int] = field(default_factory=dict)
     _plans: dict[str, list[Record] | None] = field(default_factory=dict)
 
     @classmethod
@@ -228,10 +232,26 @@ class CaseCache:
         cache = cls(path, run_domain, tuple(s for s in secrets if s))
         if path is not None:
             try:
-                cache.tests = json.loads(path.read_text(encoding="utf-8"))["tests"]
-            except (OSError, ValueError, KeyError, TypeError):
-                cache.tests = {}  # missing or unreadable: this run records it again
+                data = json.loads(path.read_text(encoding="utf-8"))
+                cache.tests = data["tests"]
+                judged = data.get("judged") or {}
+                cache.judged = {k: v for k, v in judged.items() if isinstance(v, int)}
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                cache.tests, cache.judged = {}, {}  # missing or unreadable: this run records it again
         return cache
+
+    def expected(self) -> int | None:
+        """How many cases the recorded tests will judge: as many as last time (None: nothing recorded).
+
+        >>> cache = CaseCache(None, "d", (), tests={"t": [{}, {}]})
+        >>> cache.expected(), CaseCache(None, "d", (), tests={"t": [{}]}, judged={"t": 5, "u": 3}).expected()
+        (2, 8)
+        """
+        if not self.tests:
+            return None
+        if self.judged:
+            return sum(self.judged.values())
+        return sum(len(records) for records in self.tests.values())  # a cache from before the counts
 
     def plan(self, test: str) -> list[Record] | None:
         """The recorded cases of `test`, in order, or None when it was never recorded."""
@@ -249,15 +269,21 @@ class CaseCache:
         except TypeError:
             self.recorded.pop(test, None)  # not cacheable: it draws and sends as usual every run
 
+    def count(self, test: str, judged: int) -> None:
+        """A test that ran to its end judged this many cases (cached or drawn)."""
+        self.counted[test] = judged
+
     def save(self) -> None:
         new = {k: v for k, v in self.recorded.items() if self.tests.get(k) != v}
-        if self.path is None or not new:
+        recount = {k: v for k, v in self.counted.items() if self.judged.get(k) != v}
+        if self.path is None or not (new or recount):
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # Another run (an xdist worker, a parallel CI job) may have recorded other tests meanwhile.
             current = CaseCache.open(self.path.parent, self.path.stem.removeprefix("cases-"), self.run_domain, ())
-            data = json.dumps({"format": FORMAT, "tests": {**current.tests, **new}}, ensure_ascii=True)
+            tests, judged = {**current.tests, **new}, {**current.judged, **recount}
+            data = json.dumps({"format": FORMAT, "tests": tests, "judged": judged}, ensure_ascii=True)
             handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".cases-", suffix=".tmp")
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 out.write(data)

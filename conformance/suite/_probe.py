@@ -202,8 +202,10 @@ class Probe:
     def finish(self, *, completed: bool) -> None:
         """The test is over: its cases are kept for the next run, and answers sent ahead that it did
         not take are settled (a 2xx may have registered something)."""
-        if completed and self.session.cases is not None and self._recorded != self.plan and not self._live_only:
-            self.session.cases.keep(self.key, self._recorded)  # new, or not what was recorded before
+        if completed and self.session.cases is not None:
+            self.session.cases.count(self.key, len(self.results))
+            if self._recorded != self.plan and not self._live_only:
+                self.session.cases.keep(self.key, self._recorded)  # new, or not what was recorded before
         if self.session.prefetch is not None:
             for _, _, exchange in self.session.prefetch.release(self.key):
                 self.session.remember(exchange)  # sent for a case the test did not send after all

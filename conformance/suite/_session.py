@@ -154,9 +154,9 @@ class Session:
 
     def expected_cases(self) -> int | None:
         """How many cases the tests will judge, when the ci tier replays recorded ones (else None)."""
-        if self.cases is None or not self.cases.tests or self.target.select is not None:
+        if self.cases is None or self.target.select is not None:
             return None  # under --select only pytest knows which tests run: no total
-        return sum(len(records) for records in self.cases.tests.values())
+        return self.cases.expected()
 
     def interrupt(self) -> None:
         """A first signal: nothing new is sent (to the target or a reference); what is on the wire ends."""
