@@ -5,7 +5,7 @@ from conformance.json_body import MISSING, strict_json
 from ._checks import CHECKS, check, run_checks
 from ._divergence import Divergences, signature_of
 from ._expectation import Kind, classify, lenient_readings
-from ._ledger import CaseResult, ContractNote, Finding, Group, Ledger, Reproduction, group_id
+from ._ledger import CaseResult, ContractNote, Finding, Group, Later, Ledger, Reproduction, group_id
 from ._mechanism import MECHANISMS, Diagnosis, Mechanism, diagnose
 from ._policy import POLICY, judge_status
 from ._realism import exotic, target_exotic
@@ -22,6 +22,7 @@ __all__ = [
     "Divergences",
     "Finding",
     "Group",
+    "Later",
     "Ledger",
     "Reproduction",
     "POLICY",

@@ -13,6 +13,7 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from conformance.rules import Rule
@@ -65,18 +66,49 @@ class Reproduction:
 
 
 @dataclass(frozen=True)
+class Later:
+    """A reproduction made when first asked for, and what every case's evidence reads before that.
+
+    Most cases pass and no report shows them; masking the secrets of one and quoting its curl line
+    is a fifth of what judging it costs.
+
+    >>> later = Later("POST", 400, lambda: Reproduction("curl …", "POST", "u", {}, None, 400, {}, ""))
+    >>> CaseResult("t", "f", Kind.INVALID, (), later).reproduction.curl
+    'curl …'
+    """
+
+    method: str
+    status: int | None
+    make: Callable[[], Reproduction] = field(repr=False)
+
+
+@dataclass(frozen=True)
 class CaseResult:
     test: str
     family: str
     kind: Kind
     violations: tuple[Violation, ...]
-    reproduction: Reproduction
+    replay: Reproduction | Later = field(compare=False)  # `reproduction`, made when first read
     # How the case was sent (payload and envelope, unredacted): kept in memory for shrinking, never written.
     sent: Any = field(default=None, repr=False, compare=False)
 
     @property
     def verdict(self) -> Verdict:
         return max((v.verdict for v in self.violations), default=Verdict.PASS)
+
+    @cached_property
+    def reproduction(self) -> Reproduction:
+        return self.replay.make() if isinstance(self.replay, Later) else self.replay
+
+    @property
+    def status(self) -> int | None:
+        """The answer's status (None: no answer)."""
+        return self.replay.status
+
+    @property
+    def exchanged(self) -> bool:
+        """A request went out (a spec-lint note has none)."""
+        return bool(self.replay.method)
 
 
 @dataclass

@@ -51,8 +51,8 @@ class Evidence:
         refused: dict[Kind, int] = {}
         sent: dict[Kind, int] = {}
         for result in results:
-            status = result.reproduction.status
-            if status is None or not result.reproduction.method:
+            status = result.status
+            if status is None or not result.exchanged:
                 continue  # no answer (or no exchange: spec lint) shows nothing about validation
             sent[result.kind] = sent.get(result.kind, 0) + 1
             if 400 <= status < 500:

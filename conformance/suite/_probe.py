@@ -28,6 +28,7 @@ from conformance.judge import (
     CaseResult,
     Finding,
     Kind,
+    Later,
     Reproduction,
     Verdict,
     Violation,
@@ -274,11 +275,9 @@ class Probe:
         if pending.second_opinion and exchange.error is None:
             violations += self._schemathesis_opinion(pending.case, exchange, violations)
         violations = self.session.baseline.apply(family, violations)
-        reproduction = self._reproduce(exchange)
-        if pending.after is not None and pending.after.done() and pending.after.exception() is None:
-            # Judged after another request on its connection: replay sends that one first.
-            reproduction = dataclasses.replace(reproduction, preceded_by=self._reproduce(pending.after.result()))
-        result = CaseResult(self.test, family, pending.kind, tuple(violations), reproduction, pending.sent)
+        after = pending.after.result() if pending.after is not None and _succeeded(pending.after) else None
+        later = Later(exchange.method, exchange.status, lambda: self._reproduce(exchange, after))
+        result = CaseResult(self.test, family, pending.kind, tuple(violations), later, pending.sent)
         self.session.remember(exchange)  # whatever the case, a 2xx may have registered
         opened = self.session.ledger.add(result)
         self.results.append(result)
@@ -324,8 +323,11 @@ class Probe:
         return []
 
     # --- reproduction and reporting ------------------------------------------------------
-    def _reproduce(self, exchange: Exchange) -> Reproduction:
-        return reproduce(exchange, self.session.redactor)
+    def _reproduce(self, exchange: Exchange, after: Exchange | None = None) -> Reproduction:
+        reproduction = reproduce(exchange, self.session.redactor)
+        if after is not None:  # judged after another request on its connection: replay sends that one first
+            reproduction = dataclasses.replace(reproduction, preceded_by=reproduce(after, self.session.redactor))
+        return reproduction
 
     def _report(self, result: CaseResult, opened: list[Finding]) -> None:
         new = [f for f in opened if f.key not in self._attached]
@@ -335,19 +337,26 @@ class Probe:
                 self._attach(result.reproduction, f"{finding.verdict} · {finding.check}: {finding.message}")
         elif result.verdict is Verdict.PASS and self._passing_attached < ATTACHED_PASSING:
             self._passing_attached += 1
-            self._attach(result.reproduction, "sample passing exchange")
+            self._attach(result.reproduction, "sample passing exchange", whole=True)
 
     @staticmethod
-    def _attach(rep: Reproduction, title: str) -> None:
+    def _attach(rep: Reproduction, title: str, *, whole: bool = False) -> None:
+        """A finding's exchange as three attachments (request, response, curl: each to read or copy
+        alone); a sampled pass as one (`whole`): a file costs more to write than its text, and a
+        passing exchange is read, not copied."""
+        request = f"{rep.method} {rep.url}\n" + "".join(f"{k}: {v}\n" for k, v in rep.request_headers.items())
+        request += "\n" + (rep.request_body if rep.request_body is not None else "(no body)")
+        if rep.error:
+            response = f"(no response) {rep.error}"
+        else:
+            response = f"HTTP {rep.status}\n" + "".join(f"{k}: {v}\n" for k, v in rep.response_headers.items())
+            response += "\n" + rep.response_body
         with allure.step(title):
-            request = f"{rep.method} {rep.url}\n" + "".join(f"{k}: {v}\n" for k, v in rep.request_headers.items())
-            request += "\n" + (rep.request_body if rep.request_body is not None else "(no body)")
+            if whole:
+                exchange = f"{request}\n\n--- response ---\n{response}\n\n--- replay ---\n{rep.curl}"
+                allure.attach(exchange, name="exchange", attachment_type=allure.attachment_type.TEXT)
+                return
             allure.attach(request, name="request", attachment_type=allure.attachment_type.TEXT)
-            if rep.error:
-                response = f"(no response) {rep.error}"
-            else:
-                response = f"HTTP {rep.status}\n" + "".join(f"{k}: {v}\n" for k, v in rep.response_headers.items())
-                response += "\n" + rep.response_body
             allure.attach(response, name="response", attachment_type=allure.attachment_type.TEXT)
             allure.attach(rep.curl, name="curl", attachment_type=allure.attachment_type.TEXT)
 
@@ -369,6 +378,10 @@ def record_sent_ahead(session: Session) -> None:
         generated = record.request(session.operation)[0] if record.generated is not None else None
         pending = _Pending(_done(exchange), generated, record.family, record.kind, record.sent, generated is not None)
         Probe(session, test)._judge(pending, exchange)
+
+
+def _succeeded(future: Future[Exchange]) -> bool:
+    return future.done() and future.exception() is None
 
 
 def _done(exchange: Exchange) -> Future[Exchange]:
