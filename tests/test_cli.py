@@ -118,7 +118,12 @@ def test_embedded_allure_results(embedded):
     assert {r["status"] for r in parsed} == {"passed"}
     junit_cases = list(ET.parse(embedded.output_dir / "junit.xml").getroot().iter("testcase"))
     assert len(parsed) == len(junit_cases)
-    assert list(results.glob("*-attachment.*")), "exchanges are attached"
+    # A sampled passing exchange is one attachment holding the request, its answer and its curl line.
+    samples = [step for r in parsed for step in r.get("steps", []) if step["name"] == "sample passing exchange"]
+    assert samples, "exchanges are attached"
+    assert all([a["name"] for a in step["attachments"]] == ["exchange"] for step in samples)
+    text = (results / samples[0]["attachments"][0]["source"]).read_text(encoding="utf-8")
+    assert text.startswith("POST ") and "\n--- response ---\nHTTP " in text and "\n--- replay ---\ncurl " in text
 
 
 # --- runs against a MockServer given by --base-url --------------------------------------------

@@ -20,13 +20,19 @@ def judged() -> CaseJudged:
     return CaseJudged(result=None)  # type: ignore[arg-type]  # the handler only counts
 
 
-def test_ci_gets_a_plain_line_every_tenth_of_the_cases_with_an_eta() -> None:
+def plain_cases(cases: int, every: float, expected: int | None = None) -> tuple[io.StringIO, Progress, Clock]:
+    """A CI (plain) Progress through `cases` judged cases, `every` seconds apart."""
     out, clock = io.StringIO(), Clock()
     progress = Progress(out, live=False, clock=clock)
-    progress(PhaseStarted(Phase.CASES, expected=100))
-    for _ in range(25):
-        clock.now += 0.1
+    progress(PhaseStarted(Phase.CASES, expected=expected))
+    for _ in range(cases):
+        clock.now += every
         progress(judged())
+    return out, progress, clock
+
+
+def test_ci_gets_a_plain_line_every_tenth_of_the_cases_with_an_eta() -> None:
+    out, progress, _ = plain_cases(25, 0.1, expected=100)
     lines = out.getvalue().splitlines()
     assert len(lines) == 2  # at 10 and at 20 of 100
     assert lines[0] == "progress: cases 10/100 (10%) · 10 cases/s · 1.0 s · ETA 9.0 s"
@@ -35,23 +41,13 @@ def test_ci_gets_a_plain_line_every_tenth_of_the_cases_with_an_eta() -> None:
 
 
 def test_a_total_the_run_outgrows_is_dropped_not_shown_past_100_percent() -> None:
-    out, clock = io.StringIO(), Clock()
-    progress = Progress(out, live=False, clock=clock)
-    progress(PhaseStarted(Phase.CASES, expected=10))
-    for _ in range(12):
-        clock.now += 1.0
-        progress(judged())
+    out, progress, clock = plain_cases(12, 1.0, expected=10)
     assert progress.status(clock.now) == "cases 12 · 1 cases/s · 12.0 s"
     assert "/10" not in out.getvalue().splitlines()[-1]
 
 
 def test_ci_without_a_known_total_gets_a_line_every_ten_seconds() -> None:
-    out, clock = io.StringIO(), Clock()
-    progress = Progress(out, live=False, clock=clock)
-    progress(PhaseStarted(Phase.CASES))
-    for _ in range(30):
-        clock.now += 1.0
-        progress(judged())
+    out, _, _ = plain_cases(30, 1.0)
     assert out.getvalue().splitlines() == [
         "progress: cases 10 · 1 cases/s · 10.0 s",
         "progress: cases 20 · 1 cases/s · 20.0 s",
