@@ -29,7 +29,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -224,20 +224,40 @@ def _driver_status(base: str) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class _Screen:
+    display: str  # DISPLAY
+    proc: subprocess.Popen[bytes]
+    log: IO[bytes]
+
+    def said(self) -> str:
+        """How Xvfb stands: still running, or its exit and its last words."""
+        if self.proc.poll() is None:
+            return "Xvfb still running"
+        self.log.seek(0)
+        return f"Xvfb exited with {self.proc.returncode}:\n{self.log.read().decode(errors='replace')[-1000:]}"
+
+
 @contextlib.contextmanager
-def _virtual_screen() -> Iterator[str]:
-    """An Xvfb screen on a display number it chose itself; its DISPLAY."""
+def _virtual_screen() -> Iterator[_Screen]:
+    """An Xvfb screen on a display number it chose itself.
+
+    Xvfb writes its display number to `-displayfd` again on every server reset, and a reset follows
+    the last client's leaving (our socket probe, a browser that ended): a write to a pipe whose reader
+    is gone is fatal to it ("Cannot write display number to fd"), and the next browser then finds no
+    display. So the screen never resets (`-noreset`), and the pipe stays open while it runs.
+    """
     read, write = os.pipe()
-    command = [XVFB, "-displayfd", str(write), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"]
-    with _group(command, pass_fds=(write,), stderr=subprocess.DEVNULL) as proc:
+    command = [XVFB, "-displayfd", str(write), "-noreset", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"]
+    with contextlib.ExitStack() as stack:
+        stack.callback(os.close, read)
+        log = stack.enter_context(tempfile.TemporaryFile())
+        proc = stack.enter_context(_group(command, pass_fds=(write,), stderr=log))
         os.close(write)
-        try:
-            number = _waited(lambda: os.read(read, 16).strip(), "Xvfb's display number", proc).decode()
-        finally:
-            os.close(read)
+        number = _waited(lambda: os.read(read, 16).strip(), "Xvfb's display number", proc).decode()
         screen = Path(f"/tmp/.X11-unix/X{number}")
         _waited(lambda: screen.is_socket() and _accepts(str(screen)), f"Xvfb's socket {screen}", proc)
-        yield f":{number}"
+        yield _Screen(f":{number}", proc, log)
 
 
 def _accepts(path: str) -> bool:
@@ -253,9 +273,9 @@ def _accepts(path: str) -> bool:
 def _webkit(url: str) -> Iterator[Page]:
     port = _free_port()
     base = f"http://{LOCAL_HOST}:{port}"
-    with _virtual_screen() as display, tempfile.TemporaryFile() as log:
+    with _virtual_screen() as screen, tempfile.TemporaryFile() as log:
         command = [WEBKIT_DRIVER, f"--port={port}"]
-        env = {**os.environ, "DISPLAY": display}
+        env = {**os.environ, "DISPLAY": screen.display}
         with _group(command, env=env, stdout=log, stderr=subprocess.STDOUT) as proc:
             try:
                 _waited(lambda: _driver_status(base), "WebKitWebDriver", proc)
@@ -265,7 +285,7 @@ def _webkit(url: str) -> Iterator[Page]:
                 log.seek(0)
                 said = log.read().decode(errors="replace")[-2000:]
                 raise RuntimeError(
-                    f"WebKit did not start: {error}; WebKitWebDriver and MiniBrowser said:\n{said}"
+                    f"WebKit did not start: {error}; WebKitWebDriver and MiniBrowser said:\n{said}\n{screen.said()}"
                 ) from None
             session = f"{base}/session/{started['sessionId']}"
             try:
