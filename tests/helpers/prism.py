@@ -93,6 +93,14 @@ class Prism:
     def alive(self) -> bool:
         return self.process.poll() is None
 
+    def ends(self, within: float = 10.0) -> bool:
+        """Does the process end within `within` s (a crash that follows its last answer)?"""
+        try:
+            self.process.wait(timeout=within)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
 
 @contextlib.contextmanager
 def prism_mock(cli: Path, workdir: Path, *, node_options: str | None = None) -> Iterator[Prism]:
